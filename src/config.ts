@@ -1,0 +1,218 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { errors } from './errors.js'
+
+/**
+ * Everything the server and the CLI can be told. Built once by
+ * {@link loadConfig}, validated, then frozen: nothing else reads
+ * `process.env`.
+ */
+export interface Config {
+  /** TCP port to listen on (`LOGIN_PORT`, 8000). */
+  readonly port: number
+  /** Interface to bind (`LOGIN_HOST`, `localhost`). */
+  readonly host: string
+  /** External base URL used in links and OAuth callbacks (`LOGIN_PUBLIC_URL`, `http://localhost:<port>`). */
+  readonly publicUrl: string
+  /** Folder for the database, keys and pid files (`LOGIN_RUN_DIR`, `run`). */
+  readonly runDir: string
+  /** Debug mode: enables the `test` provider (`LOGIN_DEBUG`, false). */
+  readonly debug: boolean
+  /** Parent domain shared by every app: cookie domain and redirect allow-list root (`LOGIN_SITE`, `localhost`). */
+  readonly site: string
+  /** Extra hosts that `next` may point to (`LOGIN_ALLOWED_REDIRECT_HOSTS`, comma separated). */
+  readonly allowedRedirectHosts: readonly string[]
+  /** memcached servers `host:port` or socket paths (`LOGIN_MEMCACHED`); empty = in-process cache. */
+  readonly memcached: readonly string[]
+  /** Path of `credentials.json` (`LOGIN_CREDENTIALS`); null when none exists. */
+  readonly credentialsPath: string | null
+  /** Lifetime of a lease, in seconds (`LOGIN_LEASE_SECONDS`, 3600). */
+  readonly leaseSeconds: number
+  /** A session unrefreshed for this long ends (`LOGIN_IDLE_SECONDS`, off). */
+  readonly idleSeconds: number | null
+  /** A session ends this long after sign-in (`LOGIN_MAX_AGE_SECONDS`, off). */
+  readonly maxAgeSeconds: number | null
+  /** Name of the session cookie (`LOGIN_COOKIE_NAME`, `login`). */
+  readonly cookieName: string
+  /** Trust `X-Forwarded-*` from a reverse proxy (`LOGIN_TRUST_PROXY`, false). */
+  readonly trustProxy: boolean
+  /** Sign-in attempts allowed per client IP and minute (`LOGIN_RATE_LIMIT`, 60). */
+  readonly rateLimit: number
+  /** Log level (`LOGIN_LOG_LEVEL`, `info`). */
+  readonly logLevel: string
+}
+
+type Raw = string | number | boolean | string[] | null | undefined
+
+interface Setting<K extends keyof Config> {
+  key: K
+  env: string
+  parse: (value: Raw, name: string) => Config[K]
+}
+
+function fail(name: string, why: string): never {
+  throw new errors.Config(`${name} ${why}`)
+}
+
+function integer(min: number) {
+  return (value: Raw, name: string): number => {
+    const n = typeof value === 'number' ? value : Number(String(value).trim())
+    if (!Number.isInteger(n) || n < min) fail(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`)
+    return n
+  }
+}
+
+function optionalInteger(min: number) {
+  const parse = integer(min)
+  return (value: Raw, name: string): number | null =>
+    value === undefined || value === null || value === '' || value === 'off' ? null : parse(value, name)
+}
+
+function boolean(value: Raw, name: string): boolean {
+  if (typeof value === 'boolean') return value
+  const text = String(value ?? '').trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true
+  if (['', '0', 'false', 'no', 'off'].includes(text)) return false
+  fail(name, `must be true or false, got ${JSON.stringify(value)}`)
+}
+
+function list(value: Raw): string[] {
+  if (Array.isArray(value)) return value.map(String).map(s => s.trim()).filter(Boolean)
+  return String(value ?? '').split(',').map(s => s.trim()).filter(Boolean)
+}
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/
+
+function hostName(value: Raw, name: string): string {
+  const host = String(value ?? '').trim().toLowerCase().replace(/^\./, '')
+  if (!HOST_NAME.test(host)) fail(name, `must be a host name such as example.com, got ${JSON.stringify(value)}`)
+  return host
+}
+
+function text(value: Raw, name: string): string {
+  const s = String(value ?? '').trim()
+  if (!s) fail(name, 'must not be empty')
+  return s
+}
+
+const settings: { [K in keyof Config]: Setting<K> } = {
+  port: { key: 'port', env: 'LOGIN_PORT', parse: (v, n) => { const p = integer(0)(v, n); if (p > 65535) fail(n, 'must be at most 65535'); return p } },
+  host: { key: 'host', env: 'LOGIN_HOST', parse: text },
+  publicUrl: {
+    key: 'publicUrl', env: 'LOGIN_PUBLIC_URL',
+    parse: (v, n) => {
+      let url: URL
+      try { url = new URL(text(v, n)) } catch { fail(n, `must be an absolute http(s) URL, got ${JSON.stringify(v)}`) }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(n, 'must use http or https')
+      if (url.search || url.hash || url.username) fail(n, 'must not carry a query, fragment or credentials')
+      return url.href.replace(/\/$/, '')
+    },
+  },
+  runDir: { key: 'runDir', env: 'LOGIN_RUN_DIR', parse: (v, n) => resolve(text(v, n)) },
+  debug: { key: 'debug', env: 'LOGIN_DEBUG', parse: boolean },
+  site: { key: 'site', env: 'LOGIN_SITE', parse: hostName },
+  allowedRedirectHosts: { key: 'allowedRedirectHosts', env: 'LOGIN_ALLOWED_REDIRECT_HOSTS', parse: (v, n) => list(v).map(h => hostName(h, n)) },
+  memcached: { key: 'memcached', env: 'LOGIN_MEMCACHED', parse: v => list(v) },
+  credentialsPath: {
+    key: 'credentialsPath', env: 'LOGIN_CREDENTIALS',
+    parse: (v, n) => {
+      const path = resolve(text(v, n))
+      if (!existsSync(path)) fail(n, `names ${path}, which does not exist`)
+      return path
+    },
+  },
+  leaseSeconds: { key: 'leaseSeconds', env: 'LOGIN_LEASE_SECONDS', parse: integer(1) },
+  idleSeconds: { key: 'idleSeconds', env: 'LOGIN_IDLE_SECONDS', parse: optionalInteger(1) },
+  maxAgeSeconds: { key: 'maxAgeSeconds', env: 'LOGIN_MAX_AGE_SECONDS', parse: optionalInteger(1) },
+  cookieName: {
+    key: 'cookieName', env: 'LOGIN_COOKIE_NAME',
+    parse: (v, n) => { const s = text(v, n); if (!/^[A-Za-z0-9_-]+$/.test(s)) fail(n, 'may only hold letters, digits, _ and -'); return s },
+  },
+  trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
+  rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
+  logLevel: {
+    key: 'logLevel', env: 'LOGIN_LOG_LEVEL',
+    parse: (v, n) => { const s = text(v, n); if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s)) fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent'); return s },
+  },
+}
+
+/** Snake-case name of a setting in a config file: `leaseSeconds` → `lease_seconds`. */
+function fileKey(key: string): string {
+  return key.replace(/[A-Z]/g, c => '_' + c.toLowerCase())
+}
+
+function defaultCredentials(runDir: string): string | null {
+  for (const candidate of [resolve('credentials.json'), resolve(runDir, 'credentials.json')]) {
+    if (existsSync(candidate)) return candidate
+  }
+  return null
+}
+
+/**
+ * Builds the configuration from, in increasing priority: the defaults, the
+ * JSON file named by `LOGIN_CONFIG` (snake_case keys such as
+ * `lease_seconds`), the `LOGIN_*` environment variables, and `overrides`
+ * (used by tests and the CLI). Throws `LOGIN_ERR_CONFIG` naming the first
+ * bad setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const raw = new Map<keyof Config, Raw>()
+  const names = new Map<keyof Config, string>()
+
+  if (env.LOGIN_CONFIG) {
+    let file: unknown
+    try {
+      file = JSON.parse(readFileSync(env.LOGIN_CONFIG, 'utf8'))
+    } catch (error) {
+      fail('LOGIN_CONFIG', `could not be read as JSON: ${(error as Error).message}`)
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) fail('LOGIN_CONFIG', 'must hold a JSON object')
+    for (const [name, value] of Object.entries(file)) {
+      const setting = Object.values(settings).find(s => fileKey(s.key) === name)
+      if (!setting) fail(`${env.LOGIN_CONFIG}: "${name}"`, 'is not a known setting')
+      raw.set(setting.key, value as Raw)
+      names.set(setting.key, `${env.LOGIN_CONFIG}: "${name}"`)
+    }
+  }
+  for (const setting of Object.values(settings)) {
+    const value = env[setting.env]
+    if (value !== undefined) {
+      raw.set(setting.key, value)
+      names.set(setting.key, setting.env)
+    }
+  }
+
+  const parsed: Partial<Record<keyof Config, unknown>> = {}
+  for (const setting of Object.values(settings) as Setting<keyof Config>[]) {
+    if (raw.has(setting.key)) parsed[setting.key] = setting.parse(raw.get(setting.key), names.get(setting.key) ?? setting.env)
+  }
+
+  const port = (parsed.port as number | undefined) ?? 8000
+  const runDir = (parsed.runDir as string | undefined) ?? resolve('run')
+  const config: Config = {
+    port,
+    host: 'localhost',
+    publicUrl: `http://localhost:${port}`,
+    runDir,
+    debug: false,
+    site: 'localhost',
+    allowedRedirectHosts: [],
+    memcached: [],
+    credentialsPath: defaultCredentials(runDir),
+    leaseSeconds: 3600,
+    idleSeconds: null,
+    maxAgeSeconds: null,
+    cookieName: 'login',
+    trustProxy: false,
+    rateLimit: 60,
+    logLevel: 'info',
+    ...parsed,
+    ...overrides,
+  }
+  return Object.freeze(config)
+}
+
+/** Whether cookies must carry `Secure`: the server is reached over https. */
+export function servesHttps(config: Config): boolean {
+  return config.publicUrl.startsWith('https:')
+}
