@@ -182,13 +182,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
 
-  const parsed: Partial<Record<keyof Config, unknown>> = {}
+  const parsed: { -readonly [K in keyof Config]?: Config[K] } = {}
   for (const setting of Object.values(settings) as Setting<keyof Config>[]) {
-    if (raw.has(setting.key)) parsed[setting.key] = setting.parse(raw.get(setting.key), names.get(setting.key) ?? setting.env)
+    if (raw.has(setting.key)) (parsed as Record<string, unknown>)[setting.key] = setting.parse(raw.get(setting.key), names.get(setting.key) ?? setting.env)
   }
 
-  const port = (parsed.port as number | undefined) ?? 8000
-  const runDir = (parsed.runDir as string | undefined) ?? resolve('run')
+  const port = parsed.port ?? 8000
+  const runDir = parsed.runDir ?? resolve('run')
   const config: Config = {
     port,
     host: 'localhost',

@@ -1,0 +1,67 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import rateLimit from '@fastify/rate-limit'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config.js'
+import { createContext } from './context.js'
+import { errors } from './errors.js'
+import { authRoutes } from './auth/routes.js'
+import { testProvider } from './auth/providers/test.js'
+import { csrfGuard } from './http/csrf.js'
+import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import './http/augment.js'
+
+export interface BuildOptions {
+  /** Time source for every rule (tests pass a ManualClock). */
+  clock?: Clock
+  /** Fastify logger options; defaults to pino at the configured level. */
+  logger?: FastifyServerOptions['logger']
+}
+
+// OAuth callbacks carry the authorization code and state in the query: never log them.
+const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|access_token)=)[^&]*/g
+
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+    serializers: {
+      req: request => ({
+        method: request.method,
+        url: request.url.replace(SECRET_QUERY, '$1…'),
+        remoteAddress: request.ip,
+      }),
+    },
+  }
+}
+
+/** Assembles the login server: shared services, then each area as a plugin. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  })
+  const ctx = await createContext(config, options.clock ?? systemClock, app.log)
+  app.decorate('ctx', ctx)
+  app.addHook('onClose', async () => ctx.close())
+
+  await app.register(cookie)
+  await app.register(formbody)
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after),
+  })
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  app.addHook('preHandler', csrfGuard)
+
+  await app.register(authRoutes, { prefix: '/login' })
+  await app.register(testProvider, { prefix: '/login/test' })
+
+  // In debug mode nothing else serves the site root that sign-in returns to by default.
+  if (config.debug) app.get('/', async (_request, reply) => reply.redirect('/login/view/sessions'))
+  return app
+}

@@ -1,0 +1,86 @@
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import type { KeyObject } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { writeFileSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadOrCreateFile } from '../secrets.js'
+
+/** One Ed25519 signing key as kept in `run/lease-keys.json`. */
+interface StoredKey {
+  kid: string
+  created: number
+  /** Set when a newer key took over; published until every lease it signed has expired. */
+  retired: number | null
+  privateJwk: JWK
+  publicJwk: JWK
+}
+
+export interface SigningKey {
+  kid: string
+  privateKey: KeyObject | CryptoKey | Uint8Array
+}
+
+const FILE = 'lease-keys.json'
+
+async function newKey(now: number): Promise<StoredKey> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  const kid = randomUUID()
+  return {
+    kid, created: now, retired: null,
+    privateJwk: { ...await exportJWK(privateKey), kid, alg: 'EdDSA', use: 'sig' },
+    publicJwk: { ...await exportJWK(publicKey), kid, alg: 'EdDSA', use: 'sig' },
+  }
+}
+
+/**
+ * The lease signing keys. The newest key signs; retired keys stay in the
+ * JWKS until the leases they signed have expired, so rotating never signs
+ * anybody out.
+ */
+export class KeyRing {
+  private constructor(
+    private readonly runDir: string,
+    private keys: StoredKey[],
+    private signer: SigningKey,
+  ) {}
+
+  /** Loads `run/lease-keys.json`, generating the first key pair (mode 0600) when absent. */
+  static async open(runDir: string, now: number): Promise<KeyRing> {
+    const first = JSON.stringify([await newKey(now)])
+    const keys = JSON.parse(loadOrCreateFile(runDir, FILE, () => first)) as StoredKey[]
+    return new KeyRing(runDir, keys, await KeyRing.signerOf(keys))
+  }
+
+  private static async signerOf(keys: StoredKey[]): Promise<SigningKey> {
+    const current = keys.find(k => k.retired === null) ?? keys[keys.length - 1]!
+    return { kid: current.kid, privateKey: await importJWK(current.privateJwk, 'EdDSA') }
+  }
+
+  get signing(): SigningKey {
+    return this.signer
+  }
+
+  /** The public keys a lease may be verified with, as a JWKS document. */
+  jwks(now: number, leaseSeconds: number): { keys: JWK[] } {
+    return { keys: this.published(now, leaseSeconds).map(k => k.publicJwk) }
+  }
+
+  /**
+   * Starts signing with a fresh key; the old one stays published for one
+   * lease lifetime. Keys retired longer ago than that are dropped.
+   */
+  async rotate(now: number, leaseSeconds: number): Promise<string> {
+    const next = await newKey(now)
+    const kept = this.published(now, leaseSeconds).map(k => (k.retired === null ? { ...k, retired: now } : k))
+    this.keys = [...kept, next]
+    const path = join(this.runDir, FILE)
+    writeFileSync(`${path}.tmp`, JSON.stringify(this.keys), { mode: 0o600 })
+    renameSync(`${path}.tmp`, path)
+    this.signer = await KeyRing.signerOf(this.keys)
+    return next.kid
+  }
+
+  private published(now: number, leaseSeconds: number): StoredKey[] {
+    return this.keys.filter(k => k.retired === null || k.retired + leaseSeconds > now)
+  }
+}

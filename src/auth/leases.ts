@@ -1,0 +1,109 @@
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import type { Clock } from '../clock.js'
+import type { User } from '../storage/users.js'
+import type { KeyRing } from './keys.js'
+
+/** The claims of a lease: who, which session, until when. */
+export interface LeaseClaims {
+  sub: string
+  sid: string
+  name: string
+  picture: string
+  iat: number
+  exp: number
+}
+
+export type LeaseCheck =
+  | { status: 'valid'; claims: LeaseClaims }
+  /** Authentic but past `exp`: the session may be asked for a new one. */
+  | { status: 'expired'; claims: LeaseClaims }
+  | { status: 'invalid' }
+
+const MEMO_LIMIT = 50_000
+
+function asClaims(payload: JWTPayload): LeaseClaims | null {
+  const { sub, sid, name, picture, iat, exp } = payload as Record<string, unknown>
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof name !== 'string' ||
+      typeof picture !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return null
+  return { sub, sid, name, picture, iat, exp }
+}
+
+/**
+ * Signs and verifies leases (EdDSA JWTs). Verified tokens are memoised until
+ * their `exp`, so a signature is checked once per lease, not per request.
+ */
+export class LeaseService {
+  private readonly memo = new Map<string, LeaseClaims>()
+  private keySetFor = ''
+  private keySet: ReturnType<typeof createLocalJWKSet> | null = null
+
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly clock: Clock,
+    private readonly leaseSeconds: number,
+  ) {}
+
+  async issue(user: User, sid: string): Promise<{ token: string; claims: LeaseClaims }> {
+    const iat = this.clock.now()
+    const claims: LeaseClaims = { sub: user.id, sid, name: user.name, picture: user.picture, iat, exp: iat + this.leaseSeconds }
+    const token = await new SignJWT({ sid, name: user.name, picture: user.picture })
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuedAt(iat)
+      .setExpirationTime(claims.exp)
+      .sign(this.keys.signing.privateKey)
+    return { token, claims }
+  }
+
+  async check(token: string): Promise<LeaseCheck> {
+    const now = this.clock.now()
+    const known = this.memo.get(token)
+    if (known) return known.exp > now ? { status: 'valid', claims: known } : { status: 'expired', claims: known }
+    try {
+      const { payload } = await jwtVerify(token, this.verificationKeys(), {
+        algorithms: ['EdDSA'],
+        currentDate: new Date(now * 1000),
+      })
+      const claims = asClaims(payload)
+      if (!claims) return { status: 'invalid' }
+      this.remember(token, claims)
+      return { status: 'valid', claims }
+    } catch (error) {
+      // The signature is checked before the claims, so an expired lease's payload is authentic.
+      if (error instanceof joseErrors.JWTExpired) {
+        const claims = asClaims(error.payload)
+        if (claims) return { status: 'expired', claims }
+      }
+      return { status: 'invalid' }
+    }
+  }
+
+  /** Lets go of memoised tokens (a key rotation, or tests). */
+  forget(): void {
+    this.memo.clear()
+    this.keySet = null
+  }
+
+  private verificationKeys() {
+    const jwks = this.keys.jwks(this.clock.now(), this.leaseSeconds)
+    const signature = jwks.keys.map(k => k.kid).join()
+    if (!this.keySet || signature !== this.keySetFor) {
+      this.keySet = createLocalJWKSet(jwks)
+      this.keySetFor = signature
+    }
+    return this.keySet
+  }
+
+  private remember(token: string, claims: LeaseClaims): void {
+    if (this.memo.size >= MEMO_LIMIT) {
+      const now = this.clock.now()
+      for (const [t, c] of this.memo) if (c.exp <= now) this.memo.delete(t)
+      // Still full of live leases: drop the oldest-seen half rather than grow without bound.
+      if (this.memo.size >= MEMO_LIMIT) {
+        let drop = this.memo.size / 2
+        for (const t of this.memo.keys()) { if (drop-- <= 0) break; this.memo.delete(t) }
+      }
+    }
+    this.memo.set(token, claims)
+  }
+}

@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errors } from '../errors.js'
+import { assertSameSite } from '../http/csrf.js'
+import { wantsHtml } from '../http/html.js'
+import { renderPage } from '../http/views.js'
+import { clearLeaseCookie } from './cookie.js'
+import { currentUser, requireUser } from './current.js'
+import { validateNext } from './redirects.js'
+
+type NextQuery = { Querystring: { next?: string } }
+
+/** `?next=` checked against this site's redirect policy. */
+export function nextOf(request: FastifyRequest<NextQuery>, fallback = '/'): string {
+  const { site, allowedRedirectHosts } = request.server.ctx.config
+  return validateNext(request.query.next, { site, allowedHosts: allowedRedirectHosts }, fallback)
+}
+
+/** Form posts go back to a page; API calls get JSON. */
+function isFormPost(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+}
+
+function sessionView(session: { sid: string; ip: string; userAgent: string; created: number; refreshed: number }, currentSid: string) {
+  return {
+    sid: session.sid, ip: session.ip, user_agent: session.userAgent,
+    created: session.created, refreshed: session.refreshed, current: session.sid === currentSid,
+  }
+}
+
+/** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, forward-auth. */
+export async function authRoutes(app: FastifyInstance): Promise<void> {
+  const { ctx } = app
+
+  app.get<NextQuery>('/', { config: { html: true } }, async (request, reply) => {
+    const next = nextOf(request)
+    if (await currentUser(request, reply)) return reply.redirect(next)
+    const providers = ctx.providers.list().map(p => ({
+      id: p.id, label: p.label, url: `${p.path}?next=${encodeURIComponent(next)}`,
+    }))
+    if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
+    return renderPage(request, reply, 'login', { title: 'Sign in', providers, next })
+  })
+
+  app.get('/me', async (request, reply) => (await requireUser(request, reply)).user)
+
+  app.get('/sessions', async (request, reply) => {
+    const { user, sid } = await requireUser(request, reply)
+    return ctx.sessions.list(user.id).map(s => sessionView(s, sid))
+  })
+
+  app.get('/view/sessions', async (request, reply) => {
+    const { user, sid } = await requireUser(request, reply)
+    const sessions = ctx.sessions.list(user.id).map(s => sessionView(s, sid))
+    return renderPage(request, reply, 'sessions', { title: 'Your sessions', sessions, identities: ctx.users.identities(user.id) })
+  })
+
+  app.post<{ Params: { sid: string } }>('/deauthorize/:sid', async (request, reply) => {
+    const { user } = await requireUser(request, reply)
+    const session = ctx.sessions.owned(user.id, request.params.sid)
+    if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
+    await ctx.sessions.revoke(session.sid)
+    if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+    return { revoked: session.sid }
+  })
+
+  const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
+    const next = nextOf(request, '/login')
+    // GET is kept for links from apps; a cross-site page must not be able to sign people out.
+    assertSameSite(request)
+    const signedIn = await currentUser(request, reply)
+    if (signedIn) await ctx.sessions.revoke(signedIn.sid)
+    clearLeaseCookie(reply, ctx.config)
+    if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }
+    return reply.redirect(next, 303)
+  }
+  app.get('/logout', { config: { html: true } }, logout)
+  app.post('/logout', logout)
+
+  app.get('/view/delete', async (request, reply) => {
+    await requireUser(request, reply)
+    return renderPage(request, reply, 'delete', { title: 'Delete your account' })
+  })
+
+  app.post('/delete', async (request, reply) => {
+    const { user } = await requireUser(request, reply)
+    await ctx.accounts.delete(user.id)
+    clearLeaseCookie(reply, ctx.config)
+    request.log.info({ user: user.id }, 'account deleted')
+    if (isFormPost(request)) return reply.redirect('/login', 303)
+    return { deleted: user.id }
+  })
+
+  // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or redirect.
+  app.get<{ Querystring: { group?: string } }>('/check', { config: { html: false } }, async (request, reply) => {
+    const signedIn = await currentUser(request, reply)
+    if (!signedIn) throw new errors.Unauthenticated()
+    const { group } = request.query
+    if (group !== undefined && !(await ctx.access.holds(signedIn.user.id, group))) {
+      throw new errors.Forbidden(`Not a member of ${group}`)
+    }
+    // Header values must be Latin-1; names are any Unicode, so they travel percent-encoded.
+    reply.header('x-login-user', signedIn.user.id).header('x-login-name', encodeURIComponent(signedIn.user.name))
+    return reply.code(200).send()
+  })
+
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300')
+    return ctx.keys.jwks(ctx.clock.now(), ctx.config.leaseSeconds)
+  })
+}

@@ -1,0 +1,72 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { createCache } from './cache/index.js'
+import type { Cache } from './cache/cache.js'
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import { AccountService } from './auth/accounts.js'
+import { KeyRing } from './auth/keys.js'
+import { LeaseService } from './auth/leases.js'
+import { SessionService } from './auth/sessions.js'
+import { RevocationFeed } from './revocation-feed.js'
+import { loadOrCreateSecret } from './secrets.js'
+import { openDatabase, type Db } from './storage/db.js'
+import { RevocationStore } from './storage/revocations.js'
+import { SessionStore } from './storage/sessions.js'
+import { UserStore } from './storage/users.js'
+import { join } from 'node:path'
+import { ProviderRegistry } from './auth/providers/registry.js'
+
+/** Everything the areas of the server share: built once per process by {@link createContext}. */
+export interface AppContext {
+  config: Config
+  clock: Clock
+  log: FastifyBaseLogger
+  db: Db
+  cache: Cache
+  keys: KeyRing
+  leases: LeaseService
+  users: UserStore
+  sessions: SessionService
+  accounts: AccountService
+  revocations: RevocationStore
+  feed: RevocationFeed
+  /** The sign-in providers this server offers. */
+  providers: ProviderRegistry
+  /** Answers group expressions for `/login/check?group=`. */
+  access: AccessChecker
+  /** Keys the CSRF form tokens. */
+  formSecret: Buffer
+  close(): Promise<void>
+}
+
+/** Decides whether a user holds a group expression (text form). */
+export interface AccessChecker {
+  holds(userId: string, expression: string): boolean | Promise<boolean>
+}
+
+/** How often each process reads revocations written by the others. */
+const FEED_INTERVAL_MS = 200
+
+export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
+  const db = openDatabase(join(config.runDir, 'login.sqlite'))
+  const cache = createCache(config.memcached, log)
+  const keys = await KeyRing.open(config.runDir, clock.now())
+  const leases = new LeaseService(keys, clock, config.leaseSeconds)
+  const users = new UserStore(db)
+  const revocations = new RevocationStore(db)
+  const feed = new RevocationFeed(revocations)
+  const sessions = new SessionService(db, config, clock, cache, new SessionStore(db), users, revocations, feed, leases)
+  const accounts = new AccountService(db, clock, users, sessions)
+  feed.start(FEED_INTERVAL_MS)
+  return {
+    config, clock, log, db, cache, keys, leases, users, sessions, accounts, revocations, feed,
+    providers: new ProviderRegistry(),
+    access: { holds: () => false },
+    formSecret: loadOrCreateSecret(config.runDir, 'form-secret'),
+    async close() {
+      feed.stop()
+      await cache.close()
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,14 @@
+import type { AppContext } from '../context.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The shared services of this process. */
+    ctx: AppContext
+  }
+  interface FastifyContextConfig {
+    /** Answer errors of this route with an HTML page. */
+    html?: boolean
+    /** Skip the CSRF origin check (only for endpoints that authenticate otherwise). */
+    csrfExempt?: boolean
+  }
+}

@@ -1,0 +1,65 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { errors } from '../errors.js'
+import { currentUser } from '../auth/current.js'
+import { isOnSite } from '../auth/redirects.js'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']
+
+/** The token a signed-in user's HTML forms carry: bound to their session, useless to anyone else. */
+export function csrfToken(request: FastifyRequest, sid: string): string {
+  return createHmac('sha256', request.server.ctx.formSecret).update(`form:${sid}`).digest('base64url')
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * Refuses a request that a browser sent on behalf of another site. The
+ * browser's own signals decide (Sec-Fetch-Site, then Origin); a request
+ * with neither comes from a non-browser client, which carries no ambient
+ * cookie to abuse.
+ */
+export function assertSameSite(request: FastifyRequest): void {
+  const fetchSite = request.headers['sec-fetch-site']
+  if (typeof fetchSite === 'string') {
+    if (fetchSite === 'cross-site') throw new errors.Csrf('the request came from another site')
+    return
+  }
+  const origin = request.headers.origin
+  if (typeof origin !== 'string') return
+  const { site, allowedRedirectHosts } = request.server.ctx.config
+  let host: string
+  try {
+    host = new URL(origin).hostname
+  } catch {
+    throw new errors.Csrf(`unreadable Origin ${JSON.stringify(origin.slice(0, 100))}`)
+  }
+  const ownHost = (request.hostname ?? '').split(':')[0]
+  if (host !== ownHost && !isOnSite(host, { site, allowedHosts: allowedRedirectHosts })) {
+    throw new errors.Csrf(`origin ${origin.slice(0, 100)} is not on this site`)
+  }
+}
+
+/**
+ * onRequest/preHandler guard for state-changing requests: same-site origin
+ * always, and for browser form posts of a signed-in user, the form token.
+ * JSON bodies cannot be sent cross-site without a CORS preflight, which
+ * this server never grants.
+ */
+export async function csrfGuard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (SAFE_METHODS.has(request.method) || request.routeOptions.config?.csrfExempt) return
+  assertSameSite(request)
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!FORM_TYPES.includes(type)) return
+  const signedIn = await currentUser(request, reply)
+  if (!signedIn) return
+  const sent = (request.body as Record<string, unknown> | undefined)?._csrf
+  if (typeof sent !== 'string' || !sameToken(sent, csrfToken(request, signedIn.sid))) {
+    throw new errors.Csrf('the form token is missing or stale; reload the page and try again')
+  }
+}

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/**
+ * Reads `run/<name>`, or creates it with `create()` on first start. Written
+ * to a temporary file with mode 0600 and renamed, so two processes starting
+ * together never read a half-written secret.
+ */
+export function loadOrCreateFile(runDir: string, name: string, create: () => string): string {
+  const path = join(runDir, name)
+  if (!existsSync(path)) {
+    mkdirSync(runDir, { recursive: true })
+    const temporary = `${path}.${process.pid}.tmp`
+    writeFileSync(temporary, create(), { mode: 0o600 })
+    chmodSync(temporary, 0o600)
+    // A concurrent starter may have won the race: keep whichever landed first.
+    if (!existsSync(path)) renameSync(temporary, path)
+  }
+  return readFileSync(path, 'utf8')
+}
+
+/** A random 32-byte server secret kept under `run/` (base64url). */
+export function loadOrCreateSecret(runDir: string, name: string): Buffer {
+  return Buffer.from(loadOrCreateFile(runDir, name, () => randomBytes(32).toString('base64url')).trim(), 'base64url')
+}

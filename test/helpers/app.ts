@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp } from '../../src/app.js'
+import { ManualClock } from '../../src/clock.js'
+import { loadConfig, type Config } from '../../src/config.js'
+
+/** What a test gets: a fresh server on a fresh run/ folder, with its clock in the test's hands. */
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  clock: ManualClock
+  /** Signs in with the `test` provider and answers the lease cookie as `name=value`. */
+  signIn(who: string, headers?: Record<string, string>): Promise<string>
+}
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+/** A temporary folder removed when the test ends. */
+export function tempDir(t: Teardown, prefix = 'login-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Debug-mode configuration on a temporary run/ folder; `overrides` win. */
+export function testConfig(t: Teardown, overrides: Partial<Config> = {}): Config {
+  return loadConfig({}, { runDir: tempDir(t), debug: true, logLevel: 'silent', rateLimit: 10_000, ...overrides })
+}
+
+/** Builds an app for `app.inject` tests; closed when the test ends. */
+export async function startApp(t: Teardown, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = testConfig(t, overrides)
+  const clock = new ManualClock()
+  const app = await buildApp(config, { clock, logger: false })
+  t.teardown(() => app.close())
+  return { app, config, clock, signIn: (who, headers) => signIn(app, config, who, headers) }
+}
+
+/** `name=value` of the lease cookie set by a response, or throws. */
+export function leaseCookie(config: Config, setCookie: string | string[] | number | undefined): string {
+  const all = Array.isArray(setCookie) ? setCookie : [String(setCookie ?? '')]
+  const found = all.find(c => c.startsWith(`${config.cookieName}=`) && !c.startsWith(`${config.cookieName}=;`))
+  if (!found) throw new Error(`no lease cookie in ${JSON.stringify(setCookie)}`)
+  return found.split(';')[0]!
+}
+
+export async function signIn(app: FastifyInstance, config: Config, who: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await app.inject({ method: 'GET', url: `/login/test/as?who=${encodeURIComponent(who)}`, headers })
+  if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
+  return leaseCookie(config, response.headers['set-cookie'])
+}
