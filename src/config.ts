@@ -22,7 +22,7 @@ export interface Config {
   readonly site: string
   /** Extra hosts that `next` may point to (`LOGIN_ALLOWED_REDIRECT_HOSTS`, comma separated). */
   readonly allowedRedirectHosts: readonly string[]
-  /** memcached servers `host:port` or socket paths (`LOGIN_MEMCACHED`); empty = in-process cache. */
+  /** memcached servers as `host:port` (`LOGIN_MEMCACHED`, comma separated); empty = in-process cache. */
   readonly memcached: readonly string[]
   /** Path of `credentials.json` (`LOGIN_CREDENTIALS`); null when none exists. */
   readonly credentialsPath: string | null
@@ -112,7 +112,13 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   debug: { key: 'debug', env: 'LOGIN_DEBUG', parse: boolean },
   site: { key: 'site', env: 'LOGIN_SITE', parse: hostName },
   allowedRedirectHosts: { key: 'allowedRedirectHosts', env: 'LOGIN_ALLOWED_REDIRECT_HOSTS', parse: (v, n) => list(v).map(h => hostName(h, n)) },
-  memcached: { key: 'memcached', env: 'LOGIN_MEMCACHED', parse: v => list(v) },
+  memcached: {
+    key: 'memcached', env: 'LOGIN_MEMCACHED',
+    parse: (v, n) => list(v).map(server => {
+      if (!/^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$/.test(server)) fail(n, `entries must be host:port, got ${JSON.stringify(server)}`)
+      return server
+    }),
+  },
   credentialsPath: {
     key: 'credentialsPath', env: 'LOGIN_CREDENTIALS',
     parse: (v, n) => {

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { isLoginError } from './errors.js'
@@ -25,3 +26,6 @@ export async function serve(): Promise<void> {
   await app.listen({ port: config.port, host: config.host })
   app.log.info({ url: config.publicUrl, debug: config.debug, providers: app.ctx.providers.list().map(p => p.id) }, 'modular-login ready')
 }
+
+// Started as `node dist/main.js` (server.sh) rather than imported by the CLI.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serve()

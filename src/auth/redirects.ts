@@ -50,11 +50,16 @@ function percentDecode(text: string): string {
     utf8.decode(Uint8Array.from(run.slice(1).split('%'), hex => parseInt(hex, 16))))
 }
 
-/** Characters refused anywhere, as typed or once decoded (proxies and apps decode again). */
+/**
+ * Characters refused anywhere as typed, and in the host and path once decoded
+ * (proxies and apps decode again). The query and fragment may carry encoded
+ * spaces (`?q=a%20b`): they stay encoded in the Location header and never
+ * decide the destination.
+ */
 function checkCharacters(raw: string): void {
   if (raw.includes('\\')) bad('contains a backslash')
   if (CONTROL_OR_SPACE.test(raw)) bad('contains control characters or whitespace')
-  const decoded = percentDecode(raw)
+  const decoded = percentDecode(raw.split(/[?#]/, 1)[0]!)
   if (decoded.includes('\\')) bad('contains an encoded backslash (%5c)')
   if (CONTROL_OR_SPACE.test(decoded)) bad('contains encoded control characters or whitespace')
 }

@@ -31,7 +31,7 @@ function sessionView(session: { sid: string; ip: string; userAgent: string; crea
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
 
-  app.get<NextQuery>('/', { config: { html: true } }, async (request, reply) => {
+  app.get<NextQuery>('/', async (request, reply) => {
     const next = nextOf(request)
     if (await currentUser(request, reply)) return reply.redirect(next)
     const providers = ctx.providers.list().map(p => ({

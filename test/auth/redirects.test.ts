@@ -142,6 +142,7 @@ const legit: Array<[string | undefined | null, string]> = [
   ['', '/'],
   ['/', '/'],
   ['/a//b', '/a//b'],
+  ['/search?q=a%20b#x%20y', '/search?q=a%20b#x%20y'],  // encoded spaces in query and fragment never decide the host
   ['/path?next=//evil.com', '/path?next=//evil.com'],
   ['/path?next=https://evil.com', '/path?next=https://evil.com'],
   ['/x#@evil.com', '/x#@evil.com'],

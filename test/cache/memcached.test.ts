@@ -19,16 +19,19 @@ function recordingLog() {
   return { log, lines, count }
 }
 
-/** Times each of `n` sequential calls; any rejection fails the test. */
-async function timeCalls(n: number, call: (i: number) => Promise<unknown>) {
+/** Times each of `n` sequential calls, `pauseMs` apart; any rejection fails the test. */
+async function timeCalls(n: number, call: (i: number) => Promise<unknown>, pauseMs = 0) {
   let slowest = 0
-  const start = performance.now()
+  let total = 0
   for (let i = 0; i < n; i++) {
+    if (pauseMs > 0) await sleep(pauseMs)
     const before = performance.now()
     await call(i)
-    slowest = Math.max(slowest, performance.now() - before)
+    const took = performance.now() - before
+    slowest = Math.max(slowest, took)
+    total += took
   }
-  return { slowest, total: performance.now() - start }
+  return { slowest, total }
 }
 
 /** Alternating get and set, as request handlers would do. */
@@ -107,6 +110,10 @@ if (memcached === null) {
     t.ok(down.total < 500, `200 calls in ${ms(down.total)} < 500 ms`)
     t.equal(await cache.get('before'), undefined, 'a dead server answers misses')
     t.equal(await cache.add('k', 'v', 60), false)
+    // Spread over several back-off periods, so that retries find it still dead.
+    const retried = await timeCalls(30, getOrSet(cache), 20)
+    t.comment(`still down, 30 calls 20 ms apart: slowest ${ms(retried.slowest)}`)
+    t.ok(retried.slowest < 300, `slowest call while retrying ${ms(retried.slowest)} < 300 ms`)
     t.equal(count('warn', /unreachable/), 1, 'the outage is logged once')
 
     await own.restart()

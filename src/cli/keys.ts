@@ -1,0 +1,9 @@
+import type { AppContext } from '../context.js'
+import { errors } from '../errors.js'
+
+/** `keys rotate`: sign new leases with a fresh key; the old one stays published until its leases expire. */
+export async function keysCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {
+  if (args[0] !== 'rotate') throw new errors.BadRequest('usage: modular-login keys rotate')
+  const kid = await ctx.keys.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
+  print(`now signing with key ${kid}; restart running servers to pick it up`)
+}

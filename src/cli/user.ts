@@ -1,0 +1,20 @@
+import type { AppContext } from '../context.js'
+import { errors } from '../errors.js'
+
+/** `<provider>:<provider user id>`, split at the first colon after the provider (OIDC providers are `oidc:<name>`). */
+export function parseIdentity(text: string | undefined): { provider: string; providerUserId: string } {
+  const match = /^(oidc:[^:]+|[^:]+):(.+)$/.exec(text ?? '')
+  if (!match) throw new errors.BadRequest(`expected <provider>:<provider user id>, such as test:alice, got ${JSON.stringify(text ?? '')}`)
+  return { provider: match[1]!, providerUserId: match[2]! }
+}
+
+/** `user delete <provider>:<id>`: deletes an account as its owner could from the sessions page. */
+export async function userCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {
+  const [action, who] = args
+  if (action !== 'delete') throw new errors.BadRequest('usage: modular-login user delete <provider>:<provider user id>')
+  const { provider, providerUserId } = parseIdentity(who)
+  const user = ctx.users.findByIdentity(provider, providerUserId)
+  if (!user) throw new errors.NotFound(`no account signs in as ${provider}:${providerUserId}`)
+  await ctx.accounts.delete(user.id)
+  print(`deleted user ${user.id} (${user.name}): sessions revoked, memberships removed`)
+}

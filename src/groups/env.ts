@@ -1,0 +1,25 @@
+import type { Clock } from '../clock.js'
+import type { Db } from '../storage/db.js'
+import type { GroupEventStore } from '../storage/group-events.js'
+import type { GroupStore } from '../storage/groups.js'
+import type { InvitationStore } from '../storage/invitations.js'
+import type { MembershipStore } from '../storage/memberships.js'
+import type { RevocationStore } from '../storage/revocations.js'
+import type { UserStore } from '../storage/users.js'
+
+/** What every group service works with: the database, the time, and the repositories. */
+export interface GroupEnv {
+  db: Db
+  clock: Clock
+  users: UserStore
+  revocations: RevocationStore
+  groups: GroupStore
+  memberships: MembershipStore
+  invitations: InvitationStore
+  events: GroupEventStore
+  /**
+   * Called after a transaction that appended revocations has committed, so
+   * that this process announces them at once instead of at its next poll.
+   */
+  revoked(): void
+}

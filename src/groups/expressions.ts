@@ -1,0 +1,177 @@
+import { errors } from '../errors.js'
+import { findPathProblem, NAME_CHARACTER } from './paths.js'
+
+/**
+ * A group expression (SPEC §3) in its JSON form, which is also the parsed
+ * form of the text syntax: a path, or one of `{and: [...]}`, `{or: [...]}`,
+ * `{not: e}`.
+ */
+export type Expression = string | { and: Expression[] } | { or: Expression[] } | { not: Expression }
+
+/** Longer input is refused before parsing: expressions come from query strings. */
+export const MAX_EXPRESSION_LENGTH = 4096
+/** Nesting limit, so that hostile input cannot exhaust the stack. */
+export const MAX_NESTING = 64
+
+function bad(message: string): never {
+  throw new errors.BadExpression(message)
+}
+
+/**
+ * Parses an expression from a query string, config value or message: text
+ * form (`!chat/dm/blocked & (chat/dm | admin)`), a JSON text (starting with
+ * `{` or `"`), or an already-decoded JSON value. Throws
+ * `LOGIN_ERR_BAD_EXPRESSION` naming the position of the problem.
+ */
+export function parseExpression(input: unknown): Expression {
+  if (typeof input !== 'string') return checkJson(input)
+  if (input.length > MAX_EXPRESSION_LENGTH) bad(`longer than ${MAX_EXPRESSION_LENGTH} characters`)
+  const first = input.trimStart()[0]
+  if (first === '{' || first === '"') {
+    let value: unknown
+    try {
+      value = JSON.parse(input)
+    } catch (error) {
+      bad(`not valid JSON: ${(error as Error).message}`)
+    }
+    return checkJson(value)
+  }
+  return new TextParser(input).parse()
+}
+
+// ---- text form: or := and ('|' and)* ; and := unary ('&' unary)* ; unary := '!' unary | '(' or ')' | path
+
+type Token = { kind: '!' | '&' | '|' | '(' | ')' | 'end' } | { kind: 'path'; path: string }
+
+const PATH_CHARACTER = new RegExp(`${NAME_CHARACTER.source}|/`)
+
+class TextParser {
+  private position = 0
+  private token!: Token
+  private tokenStart = 0
+  private depth = 0
+
+  constructor(private readonly text: string) {
+    this.advance()
+  }
+
+  parse(): Expression {
+    if (this.token.kind === 'end') this.fail('the expression is empty')
+    const expression = this.or()
+    if (this.token.kind !== 'end') this.fail(`expected & or | or the end, found ${this.describe()}`)
+    return expression
+  }
+
+  private or(): Expression {
+    const operands = [this.and()]
+    while (this.token.kind === '|') {
+      this.advance()
+      operands.push(this.and())
+    }
+    return operands.length === 1 ? operands[0]! : { or: operands }
+  }
+
+  private and(): Expression {
+    const operands = [this.unary()]
+    while (this.token.kind === '&') {
+      this.advance()
+      operands.push(this.unary())
+    }
+    return operands.length === 1 ? operands[0]! : { and: operands }
+  }
+
+  private unary(): Expression {
+    if (++this.depth > MAX_NESTING) this.fail(`nested more than ${MAX_NESTING} deep`)
+    try {
+      const token = this.token
+      if (token.kind === '!') {
+        this.advance()
+        return { not: this.unary() }
+      }
+      if (token.kind === '(') {
+        const open = this.tokenStart
+        this.advance()
+        const inner = this.or()
+        if (this.token.kind !== ')') this.fail(`expected ) to close the ( at position ${open}, found ${this.describe()}`)
+        this.advance()
+        return inner
+      }
+      if (token.kind === 'path') {
+        this.advance()
+        return token.path
+      }
+      return this.fail(`expected a group path, ! or (, found ${this.describe()}`)
+    } finally {
+      this.depth--
+    }
+  }
+
+  private advance(): void {
+    const text = this.text
+    while (this.position < text.length && /\s/.test(text[this.position]!)) this.position++
+    this.tokenStart = this.position
+    if (this.position >= text.length) {
+      this.token = { kind: 'end' }
+      return
+    }
+    const c = text[this.position]!
+    if (c === '!' || c === '&' || c === '|' || c === '(' || c === ')') {
+      this.position++
+      this.token = { kind: c }
+      return
+    }
+    if (!PATH_CHARACTER.test(c)) this.fail(`unexpected character ${JSON.stringify(c)}`)
+    while (this.position < text.length && PATH_CHARACTER.test(text[this.position]!)) this.position++
+    const path = text.slice(this.tokenStart, this.position)
+    const problem = findPathProblem(path)
+    if (problem) this.fail(problem.reason, this.tokenStart + problem.offset)
+    this.token = { kind: 'path', path }
+  }
+
+  private describe(): string {
+    const token = this.token
+    if (token.kind === 'end') return 'the end of the expression'
+    return token.kind === 'path' ? `the path ${token.path}` : token.kind
+  }
+
+  private fail(reason: string, position = this.tokenStart): never {
+    bad(`at position ${position}: ${reason}`)
+  }
+}
+
+// ---- JSON form
+
+function checkJson(value: unknown, at = '$', depth = 0): Expression {
+  if (depth > MAX_NESTING) bad(`at ${at}: nested more than ${MAX_NESTING} deep`)
+  if (typeof value === 'string') {
+    const problem = findPathProblem(value)
+    if (problem) bad(`at ${at}, position ${problem.offset}: ${problem.reason}`)
+    return value
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    bad(`at ${at}: expected a group path or an object with one of and, or, not`)
+  }
+  const keys = Object.keys(value)
+  const key = keys[0]
+  if (keys.length !== 1 || (key !== 'and' && key !== 'or' && key !== 'not')) {
+    bad(`at ${at}: an object must have exactly one key, and, or or not (found ${JSON.stringify(keys)})`)
+  }
+  const operand = (value as Record<string, unknown>)[key]
+  if (key === 'not') return { not: checkJson(operand, `${at}.not`, depth + 1) }
+  if (!Array.isArray(operand) || operand.length === 0) bad(`at ${at}.${key}: expected a non-empty array`)
+  const operands = operand.map((e, i) => checkJson(e, `${at}.${key}[${i}]`, depth + 1))
+  return key === 'and' ? { and: operands } : { or: operands }
+}
+
+// ---- evaluation
+
+/**
+ * Evaluates an expression, asking `holds` about each path it needs
+ * (short-circuiting: `a | b` never asks about `b` when `a` is held).
+ */
+export function evaluate(expression: Expression, holds: (path: string) => boolean): boolean {
+  if (typeof expression === 'string') return holds(expression)
+  if ('not' in expression) return !evaluate(expression.not, holds)
+  if ('and' in expression) return expression.and.every(e => evaluate(e, holds))
+  return expression.or.some(e => evaluate(e, holds))
+}
