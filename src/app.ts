@@ -8,15 +8,20 @@ import { createContext } from './context.js'
 import { errors } from './errors.js'
 import { authRoutes } from './auth/routes.js'
 import { testProvider } from './auth/providers/test.js'
+import { oauthRoutes } from './auth/oauth.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import './http/augment.js'
+import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
+import { accessRoutes } from './groups/routes.js' // access groups (issue #4)
 
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
   clock?: Clock
   /** Fastify logger options; defaults to pino at the configured level. */
   logger?: FastifyServerOptions['logger']
+  /** Timing of the realtime channel (tests shorten it). */
+  realtime?: RealtimeOptions
 }
 
 // OAuth callbacks carry the authorization code and state in the query: never log them.
@@ -43,6 +48,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Malformed URLs and over-long parameters are refused by the router itself: answer them like any other error.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   })
   const ctx = await createContext(config, options.clock ?? systemClock, app.log)
   app.decorate('ctx', ctx)
@@ -60,6 +67,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })
+  await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)
+  await app.register(accessRoutes, { prefix: '/login/access' }) // access groups (issue #4)
+  await app.register(realtimePlugin, { prefix: '/login', ...options.realtime }) // realtime channel /login/ws (issue #5)
 
   // In debug mode nothing else serves the site root that sign-in returns to by default.
   if (config.debug) app.get('/', async (_request, reply) => reply.redirect('/login/view/sessions'))

@@ -40,6 +40,8 @@ export interface Config {
   readonly rateLimit: number
   /** Log level (`LOGIN_LOG_LEVEL`, `info`). */
   readonly logLevel: string
+  /** How long a call to an OAuth provider (discovery, token, profile) may take, in milliseconds (`LOGIN_PROVIDER_TIMEOUT_MS`, 5000). */
+  readonly providerTimeoutMs: number
 }
 
 type Raw = string | number | boolean | string[] | null | undefined
@@ -56,7 +58,8 @@ function fail(name: string, why: string): never {
 
 function integer(min: number) {
   return (value: Raw, name: string): number => {
-    const n = typeof value === 'number' ? value : Number(String(value).trim())
+    // Digits only: Number() would read '' and '  ' as 0, and accept '0x1f' or '8e3'.
+    const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(String(value).trim()) : Number.NaN
     if (!Number.isInteger(n) || n < min) fail(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`)
     return n
   }
@@ -136,6 +139,7 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   },
   trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
+  providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
   logLevel: {
     key: 'logLevel', env: 'LOGIN_LOG_LEVEL',
     parse: (v, n) => { const s = text(v, n); if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s)) fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent'); return s },
@@ -212,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: false,
     rateLimit: 60,
     logLevel: 'info',
+    providerTimeoutMs: 5000,
     ...parsed,
     ...overrides,
   }

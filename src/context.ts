@@ -15,6 +15,9 @@ import { SessionStore } from './storage/sessions.js'
 import { UserStore } from './storage/users.js'
 import { join } from 'node:path'
 import { ProviderRegistry } from './auth/providers/registry.js'
+// Access groups (issue #4)
+import { validateNext } from './auth/redirects.js'
+import { createGroupServices, type GroupServices } from './groups/services.js'
 
 /** Everything the areas of the server share: built once per process by {@link createContext}. */
 export interface AppContext {
@@ -34,6 +37,8 @@ export interface AppContext {
   providers: ProviderRegistry
   /** Answers group expressions for `/login/check?group=`. */
   access: AccessChecker
+  /** Access groups: tree, memberships, invitations, removal, audit log (issue #4). */
+  groups: GroupServices
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
   close(): Promise<void>
@@ -58,10 +63,17 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
   const sessions = new SessionService(db, config, clock, cache, new SessionStore(db), users, revocations, feed, leases)
   const accounts = new AccountService(db, clock, users, sessions)
   feed.start(FEED_INTERVAL_MS)
+  // Access groups (issue #4)
+  const groups = createGroupServices({
+    db, clock, users, revocations, revoked: () => feed.poll(),
+    checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
+  })
+  accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
   return {
     config, clock, log, db, cache, keys, leases, users, sessions, accounts, revocations, feed,
     providers: new ProviderRegistry(),
-    access: { holds: () => false },
+    access: groups.membership,
+    groups,
     formSecret: loadOrCreateSecret(config.runDir, 'form-secret'),
     async close() {
       feed.stop()

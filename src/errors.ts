@@ -38,6 +38,16 @@ export const errors = {
   InvitationLimit: createError('LOGIN_ERR_INVITATION_LIMIT', '%s', 403),
   /** The invitation has expired, was cancelled or is used up. */
   InvitationGone: createError('LOGIN_ERR_INVITATION_GONE', '%s', 410),
+  /** A client application's credentials are missing or wrong (realtime channel, issue #5). */
+  AppAuth: createError('LOGIN_ERR_APP_AUTH', 'Application authentication failed: %s', 401),
+  /** A realtime message is not JSON, not an object, or lacks a field it needs. */
+  BadMessage: createError('LOGIN_ERR_BAD_MESSAGE', 'Invalid message: %s', 400),
+  /** A realtime message is larger than the channel accepts. */
+  MessageTooLarge: createError('LOGIN_ERR_MESSAGE_TOO_LARGE', 'Message too large: %s', 413),
+  /** The realtime protocol version asked for is not spoken here. */
+  ProtocolVersion: createError('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s', 400),
+  /** The login server cannot be reached and the answer is not known locally (client library). */
+  Unavailable: createError('LOGIN_ERR_UNAVAILABLE', 'Login server unavailable: %s', 503),
   /** A setting is invalid; the server does not start. */
   Config: createError('LOGIN_ERR_CONFIG', 'Invalid configuration: %s', 500),
   /** Anything unexpected: logged with its stack, shown without it. */

@@ -6,8 +6,11 @@ import { isLoginError } from './errors.js'
 /** Process entry: configuration from the environment, then serve until a signal. */
 export async function serve(): Promise<void> {
   let config
+  let app
   try {
     config = loadConfig()
+    // Building checks what only the areas understand (credentials.json, OpenID discovery): same treatment.
+    app = await buildApp(config)
   } catch (error) {
     if (isLoginError(error)) {
       process.stderr.write(`modular-login: ${error.message}\n`)
@@ -15,7 +18,6 @@ export async function serve(): Promise<void> {
     }
     throw error
   }
-  const app = await buildApp(config)
   const close = async (signal: string) => {
     app.log.info({ signal }, 'shutting down')
     await app.close()

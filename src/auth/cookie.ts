@@ -21,8 +21,13 @@ export function leaseCookieOptions(config: Config): CookieSerializeOptions {
   }
 }
 
+/** Seconds the browser keeps the lease cookie (the realtime channel tells apps, so that they set the same cookie). */
+export function leaseCookieMaxAge(config: Config): number {
+  return config.maxAgeSeconds ?? COOKIE_DAYS * 86400
+}
+
 export function setLeaseCookie(reply: FastifyReply, config: Config, token: string): void {
-  reply.setCookie(config.cookieName, token, { ...leaseCookieOptions(config), maxAge: config.maxAgeSeconds ?? COOKIE_DAYS * 86400 })
+  reply.setCookie(config.cookieName, token, { ...leaseCookieOptions(config), maxAge: leaseCookieMaxAge(config) })
 }
 
 export function clearLeaseCookie(reply: FastifyReply, config: Config): void {

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { KeyObject } from 'node:crypto'
 import { randomUUID } from 'node:crypto'
-import { writeFileSync, renameSync } from 'node:fs'
+import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadOrCreateFile } from '../secrets.js'
 
@@ -78,6 +78,19 @@ export class KeyRing {
     renameSync(`${path}.tmp`, path)
     this.signer = await KeyRing.signerOf(this.keys)
     return next.kid
+  }
+
+  /**
+   * Re-reads `run/lease-keys.json`, which another process (`modular-login
+   * keys rotate`) may have rewritten; answers whether the keys changed.
+   */
+  async reload(): Promise<boolean> {
+    const keys = JSON.parse(readFileSync(join(this.runDir, FILE), 'utf8')) as StoredKey[]
+    const signature = (list: StoredKey[]) => list.map(k => `${k.kid}:${k.retired}`).join()
+    if (signature(keys) === signature(this.keys)) return false
+    this.signer = await KeyRing.signerOf(keys)
+    this.keys = keys
+    return true
   }
 
   private published(now: number, leaseSeconds: number): StoredKey[] {

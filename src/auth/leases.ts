@@ -43,9 +43,11 @@ export class LeaseService {
     private readonly leaseSeconds: number,
   ) {}
 
-  async issue(user: User, sid: string): Promise<{ token: string; claims: LeaseClaims }> {
+  /** Signs a lease for one lease lifetime, cut short at `notAfter` (the session's absolute timeout) when given. */
+  async issue(user: User, sid: string, notAfter?: number): Promise<{ token: string; claims: LeaseClaims }> {
     const iat = this.clock.now()
-    const claims: LeaseClaims = { sub: user.id, sid, name: user.name, picture: user.picture, iat, exp: iat + this.leaseSeconds }
+    const exp = Math.min(iat + this.leaseSeconds, notAfter ?? Number.POSITIVE_INFINITY)
+    const claims: LeaseClaims = { sub: user.id, sid, name: user.name, picture: user.picture, iat, exp }
     const token = await new SignJWT({ sid, name: user.name, picture: user.picture })
       .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.signing.kid, typ: 'JWT' })
       .setSubject(user.id)

@@ -12,11 +12,14 @@ type NextQuery = { Querystring: { next?: string } }
 /** `?next=` checked against this site's redirect policy. */
 export function nextOf(request: FastifyRequest<NextQuery>, fallback = '/'): string {
   const { site, allowedRedirectHosts } = request.server.ctx.config
-  return validateNext(request.query.next, { site, allowedHosts: allowedRedirectHosts }, fallback)
+  const raw: unknown = request.query.next
+  // `?next=a&next=b` parses to an array; which one an app or proxy would follow is anybody's guess.
+  if (raw !== undefined && typeof raw !== 'string') throw new errors.BadNext('must be given once')
+  return validateNext(raw, { site, allowedHosts: allowedRedirectHosts }, fallback)
 }
 
 /** Form posts go back to a page; API calls get JSON. */
-function isFormPost(request: FastifyRequest): boolean {
+export function isFormPost(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
 }
 
@@ -51,7 +54,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get('/view/sessions', async (request, reply) => {
     const { user, sid } = await requireUser(request, reply)
     const sessions = ctx.sessions.list(user.id).map(s => sessionView(s, sid))
-    return renderPage(request, reply, 'sessions', { title: 'Your sessions', sessions, identities: ctx.users.identities(user.id) })
+    return renderPage(request, reply, 'sessions', { title: 'Your sessions', sessions, identities: ctx.users.identities(user.id), providers: ctx.providers.list() })
   })
 
   app.post<{ Params: { sid: string } }>('/deauthorize/:sid', async (request, reply) => {

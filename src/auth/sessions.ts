@@ -73,7 +73,7 @@ export class SessionService {
       sid, userId: start.user.id, provider: start.provider,
       ip: start.ip, userAgent: start.userAgent.slice(0, 512), created: now, refreshed: now,
     })
-    const { token } = await this.leases.issue(start.user, sid)
+    const { token } = await this.leases.issue(start.user, sid, this.deadline(now))
     return { sid, token }
   }
 
@@ -90,7 +90,12 @@ export class SessionService {
     if (this.denied.has(claims.sid)) return { status: 'signed-out', clearCookie: true }
     if (lease.status === 'valid') {
       const session = await this.cached(claims.sid)
-      if (!session || !this.withinMaxAge(session.created)) return { status: 'signed-out', clearCookie: true }
+      if (!session) return { status: 'signed-out', clearCookie: true }
+      if (!this.withinMaxAge(session.created)) {
+        // Only a lease signed before max-age was lowered gets here; revoking tells the apps too.
+        await this.revoke(claims.sid)
+        return { status: 'signed-out', clearCookie: true }
+      }
       return { status: 'signed-in', signedIn: { user: { id: claims.sub, name: claims.name, picture: claims.picture }, sid: claims.sid, claims } }
     }
     const renewed = await this.refresh(claims.sid)
@@ -114,13 +119,14 @@ export class SessionService {
     }
     const user = this.users.get(session.userId)
     if (!user || !this.store.refreshed(sid, now)) return null
-    const { token, claims } = await this.leases.issue(user, sid)
+    const { token, claims } = await this.leases.issue(user, sid, this.deadline(session.created))
     return { token, claims, user }
   }
 
-  /** The user's active sessions, newest first. */
+  /** The user's active sessions, newest first; those past a timeout that nobody has used since are left out. */
   list(userId: string): SessionRecord[] {
-    return this.store.activeForUser(userId)
+    const now = this.clock.now()
+    return this.store.activeForUser(userId).filter(session => this.alive(session, now))
   }
 
   /** The session with this sid, if it belongs to `userId`. */
@@ -187,6 +193,22 @@ export class SessionService {
 
   private withinMaxAge(created: number): boolean {
     return this.config.maxAgeSeconds === null || created + this.config.maxAgeSeconds > this.clock.now()
+  }
+
+  /** When a session started at `created` ends for good (its absolute timeout), if it does. */
+  private deadline(created: number): number | undefined {
+    return this.config.maxAgeSeconds === null ? undefined : created + this.config.maxAgeSeconds
+  }
+
+  /**
+   * Whether a session may still sign anyone in: within its absolute timeout,
+   * and either not idle or holding a lease that is still valid (apps accept
+   * that without asking; `refresh` ends the session when it is next used).
+   */
+  private alive(session: SessionRecord, now: number): boolean {
+    const { idleSeconds, leaseSeconds } = this.config
+    const idle = idleSeconds !== null && session.refreshed + Math.max(idleSeconds, leaseSeconds) <= now
+    return !idle && this.withinMaxAge(session.created)
   }
 
   private key(sid: string): string {

@@ -56,15 +56,15 @@ class TextParser {
   }
 
   parse(): Expression {
-    if (this.token.kind === 'end') this.fail('the expression is empty')
+    if (this.kind() === 'end') this.fail('the expression is empty')
     const expression = this.or()
-    if (this.token.kind !== 'end') this.fail(`expected & or | or the end, found ${this.describe()}`)
+    if (this.kind() !== 'end') this.fail(`expected & or | or the end, found ${this.describe()}`)
     return expression
   }
 
   private or(): Expression {
     const operands = [this.and()]
-    while (this.token.kind === '|') {
+    while (this.kind() === '|') {
       this.advance()
       operands.push(this.and())
     }
@@ -73,7 +73,7 @@ class TextParser {
 
   private and(): Expression {
     const operands = [this.unary()]
-    while (this.token.kind === '&') {
+    while (this.kind() === '&') {
       this.advance()
       operands.push(this.unary())
     }
@@ -92,7 +92,7 @@ class TextParser {
         const open = this.tokenStart
         this.advance()
         const inner = this.or()
-        if (this.token.kind !== ')') this.fail(`expected ) to close the ( at position ${open}, found ${this.describe()}`)
+        if (this.kind() !== ')') this.fail(`expected ) to close the ( at position ${open}, found ${this.describe()}`)
         this.advance()
         return inner
       }
@@ -104,6 +104,11 @@ class TextParser {
     } finally {
       this.depth--
     }
+  }
+
+  // Read through a method: the token changes under calls, which TypeScript's narrowing of `this.token` ignores.
+  private kind(): Token['kind'] {
+    return this.token.kind
   }
 
   private advance(): void {
@@ -122,6 +127,8 @@ class TextParser {
     }
     if (!PATH_CHARACTER.test(c)) this.fail(`unexpected character ${JSON.stringify(c)}`)
     while (this.position < text.length && PATH_CHARACTER.test(text[this.position]!)) this.position++
+    const next = text[this.position]
+    if (next !== undefined && !/[\s!&|()]/.test(next)) this.fail(`unexpected character ${JSON.stringify(next)}`, this.position)
     const path = text.slice(this.tokenStart, this.position)
     const problem = findPathProblem(path)
     if (problem) this.fail(problem.reason, this.tokenStart + problem.offset)

@@ -5,7 +5,7 @@ import type { Group } from '../storage/groups.js'
 import type { Membership } from '../storage/memberships.js'
 import type { User } from '../storage/users.js'
 import type { GroupEnv } from './env.js'
-import { ancestorPaths, checkPath } from './paths.js'
+import { ancestorPaths, checkPath, findPathProblem } from './paths.js'
 import { isUuid } from './shortcode.js'
 
 export interface NamespaceResult {
@@ -18,9 +18,37 @@ export interface NamespaceResult {
   createdMembership: boolean
 }
 
+/** Memoised lineages beyond this many are dropped all at once: a bound, not an LRU. */
+const MAX_REMEMBERED = 50_000
+
 /** The group forest: finding groups by id or path, creating paths and namespaces. */
 export class GroupTree {
+  /**
+   * Path → ids of the group and its ancestors, root first. Groups are
+   * never renamed, moved or deleted, so a lineage once found stays true in
+   * every process; only existing groups are remembered (one created later,
+   * perhaps by another process, is simply looked up then).
+   */
+  private readonly lineages = new Map<string, readonly string[]>()
+
   constructor(private readonly env: GroupEnv) {}
+
+  /** Ids of the group at `path` and of its ancestors, root first; undefined when it does not exist (or `path` is no path). */
+  lineageIds(path: string): readonly string[] | undefined {
+    let ids = this.lineages.get(path)
+    if (ids) return ids
+    if (findPathProblem(path)) return undefined
+    const found: string[] = []
+    for (const ancestor of ancestorPaths(path)) {
+      const group = this.env.groups.findByPath(ancestor)
+      if (!group) return undefined
+      found.push(group.id)
+    }
+    if (this.lineages.size >= MAX_REMEMBERED) this.lineages.clear()
+    ids = found
+    this.lineages.set(path, ids)
+    return ids
+  }
 
   /** The group with this id, or else at this path. */
   find(ref: string): Group | undefined {

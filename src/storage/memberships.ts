@@ -48,23 +48,28 @@ function toMembership(row: MembershipRow): Membership {
   return { ...row, active: row.active === 1 }
 }
 
-function placeholders(n: number): string {
-  return Array.from({ length: n }, (_, i) => `@p${i}`).join(', ')
+function placeholders(n: number, style: '@' | '?'): string {
+  return Array.from({ length: n }, (_, i) => style === '?' ? '?' : `@p${i}`).join(', ')
 }
 
-function pathParameters(paths: readonly string[]): Record<string, string> {
-  return Object.fromEntries(paths.map((p, i) => [`p${i}`, p]))
+function listParameters(values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((v, i) => [`p${i}`, v]))
 }
 
-/** Statements whose IN list has one placeholder per ancestor path, prepared once per depth. */
+/** Statements whose IN list has one placeholder per ancestor, prepared once per depth. */
 class PerDepth<T> {
-  private readonly prepared = new Map<number, Statement<[Record<string, unknown>], T>>()
-  constructor(private readonly db: Db, private readonly sql: (inList: string) => string, private readonly pluck = false) {}
+  private readonly prepared = new Map<number, Statement<unknown[], T>>()
+  constructor(
+    private readonly db: Db,
+    private readonly sql: (inList: string) => string,
+    private readonly pluck = false,
+    private readonly style: '@' | '?' = '@',
+  ) {}
 
-  for(depth: number): Statement<[Record<string, unknown>], T> {
+  for(depth: number): Statement<unknown[], T> {
     let statement = this.prepared.get(depth)
     if (!statement) {
-      statement = this.db.prepare<[Record<string, unknown>], T>(this.sql(placeholders(depth)))
+      statement = this.db.prepare<unknown[], T>(this.sql(placeholders(depth, this.style)))
       if (this.pluck) statement.pluck()
       this.prepared.set(depth, statement)
     }
@@ -86,7 +91,7 @@ export class MembershipStore {
   private readonly currentInRange
   private readonly held
   private readonly power
-  private readonly granting
+  private readonly grantingIn
 
   constructor(db: Db) {
     this.byId = db.prepare<[string], MembershipRow>(`${SELECT} WHERE m.id = ?`)
@@ -128,14 +133,14 @@ export class MembershipStore {
        WHERE down.depth > 0 AND ${CURRENT}`)
     this.currentInRange = db.prepare<[{ path: string; from: string; to: string; now: number }], MembershipRow & { userName: string }>(
       `${SELECT_VIEW} WHERE (g.path = @path OR (g.path >= @from AND g.path < @to)) AND ${CURRENT}`)
+    // Positional parameters: this is the hot path, and building a named-parameter object costs more than the seek.
     this.held = new PerDepth<number>(db, inList =>
-      `SELECT EXISTS (SELECT 1 FROM groups WHERE path = @path) AND EXISTS (
-         SELECT 1 FROM groups g JOIN memberships m ON m.group_id = g.id
-         WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT})`, true)
+      `SELECT EXISTS (SELECT 1 FROM memberships m
+         WHERE m.user_id = ? AND m.group_id IN (${inList}) AND m.active = 1 AND (m.until IS NULL OR m.until > ?))`, true, '?')
     this.power = new PerDepth<number | null>(db, inList =>
       `SELECT MAX(m.deauthorizes) FROM groups g JOIN memberships m ON m.group_id = g.id
        WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT}`, true)
-    this.granting = new PerDepth<MembershipRow>(db, inList =>
+    this.grantingIn = new PerDepth<MembershipRow>(db, inList =>
       `${SELECT} WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`)
   }
 
@@ -175,22 +180,22 @@ export class MembershipStore {
   }
 
   /**
-   * Whether the user holds an active, unexpired membership in one of
-   * `ancestors` (a group's ancestor paths and its own, see `ancestorPaths`)
-   * and the group at `path` exists: one statement, an index seek per path.
+   * Whether the user holds an active, unexpired membership in one of the
+   * groups `groupIds` (a group and its ancestors): one statement, one seek
+   * per group in the covering index `memberships_check`.
    */
-  holds(userId: string, path: string, ancestors: readonly string[], now: number): boolean {
-    return this.held.for(ancestors.length).get({ ...pathParameters(ancestors), path, userId, now }) === 1
+  holdsAny(userId: string, groupIds: readonly string[], now: number): boolean {
+    return this.held.for(groupIds.length).get(userId, ...groupIds, now) === 1
   }
 
   /** The highest `deauthorizes` among the user's current memberships in `ancestors`; null when none. */
   highestPower(userId: string, ancestors: readonly string[], now: number): number | null {
-    return this.power.for(ancestors.length).get({ ...pathParameters(ancestors), userId, now }) ?? null
+    return this.power.for(ancestors.length).get({ ...listParameters(ancestors), userId, now }) ?? null
   }
 
   /** The user's current memberships in any of `ancestors`, i.e. those that grant the group. */
   granting(userId: string, ancestors: readonly string[], now: number): Membership[] {
-    return this.granting.for(ancestors.length).all({ ...pathParameters(ancestors), userId, now }).map(toMembership)
+    return this.grantingIn.for(ancestors.length).all({ ...listParameters(ancestors), userId, now }).map(toMembership)
   }
 
   /**

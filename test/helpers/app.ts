@@ -24,9 +24,9 @@ export function tempDir(t: Teardown, prefix = 'login-test-'): string {
   return dir
 }
 
-/** Debug-mode configuration on a temporary run/ folder; `overrides` win. */
+/** Debug-mode configuration on a temporary run/ folder, without the developer's credentials.json; `overrides` win. */
 export function testConfig(t: Teardown, overrides: Partial<Config> = {}): Config {
-  return loadConfig({}, { runDir: tempDir(t), debug: true, logLevel: 'silent', rateLimit: 10_000, ...overrides })
+  return loadConfig({}, { runDir: tempDir(t), debug: true, logLevel: 'silent', rateLimit: 10_000, credentialsPath: null, ...overrides })
 }
 
 /** Builds an app for `app.inject` tests; closed when the test ends. */

@@ -6,6 +6,8 @@ export interface ProviderEntry {
   label: string
   /** Where the sign-in starts, relative to the server root (`/login/google`). */
   path: string
+  /** Where a signed-in user links this provider to their account; absent when it cannot be linked. */
+  linkPath?: string
 }
 
 /** The providers this server offers, in the order they are shown. */

@@ -24,7 +24,9 @@ export async function testProvider(app: FastifyInstance): Promise<void> {
 
   app.get<{ Querystring: { who?: string; next?: string } }>('/as', { config: { html: true, ...signInRateLimit(config) } }, async (request, reply) => {
     const next = nextOf(request)
-    const who = (request.query.who ?? '').trim()
+    const raw: unknown = request.query.who
+    // A repeated `?who=` parses to an array.
+    const who = typeof raw === 'string' ? raw.trim() : ''
     if (!NAME.test(who)) throw new errors.BadRequest('who must be 1 to 64 printable characters')
     return completeSignIn(request, reply, { provider: 'test', providerUserId: who, name: who, picture: '' }, next)
   })

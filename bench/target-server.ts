@@ -1,0 +1,60 @@
+/**
+ * One benchmark target, run in a child process of bench/check.ts so that the
+ * server and the load generator do not share a thread. Both targets are
+ * started by this same script, with the same Node flags and the same Fastify
+ * logger settings, so the only difference is what a request does.
+ *
+ *   hello  a bare Fastify answering "hello world"
+ *   login  the login server (`buildApp`) with one signed-in user
+ *
+ * Tells the parent `{ port, cookie? }` over IPC once it listens.
+ */
+import Fastify from 'fastify'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+
+export interface TargetOptions {
+  kind: 'hello' | 'login'
+  /** memcached servers for the login server; empty = in-process cache. */
+  memcached: string[]
+  /** Log level for both targets (pino, written to this child's stdout, which the parent discards). */
+  logLevel: string
+}
+
+export interface TargetReady {
+  port: number
+  /** `name=value` of a valid lease cookie (login only). */
+  cookie?: string
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as TargetOptions
+const runDir = mkdtempSync(join(tmpdir(), 'login-bench-'))
+const logger = { level: options.logLevel }
+
+const app = options.kind === 'hello'
+  ? Fastify({ logger }).get('/', async (_request, reply) => reply.send('hello world'))
+  : await buildApp(loadConfig({}, {
+    runDir, debug: true, logLevel: options.logLevel, memcached: options.memcached, rateLimit: 1_000_000,
+  }))
+
+await app.listen({ host: '127.0.0.1', port: 0 })
+const address = app.server.address()
+const ready: TargetReady = { port: typeof address === 'object' && address ? address.port : 0 }
+if (options.kind === 'login') {
+  const response = await app.inject({ url: '/login/test/as?who=bench' })
+  const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? [])
+  ready.cookie = setCookie.find(c => c.startsWith('login=') && !c.startsWith('login=;'))?.split(';')[0]
+  if (!ready.cookie) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
+}
+process.send!(ready)
+
+const stop = async () => {
+  await app.close()
+  rmSync(runDir, { recursive: true, force: true })
+  process.exit(0)
+}
+process.once('SIGTERM', stop)
+process.once('disconnect', stop)

@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errors } from '../errors.js'
+import { assertSameSite } from '../http/csrf.js'
+import { OAuthFlowStore } from '../storage/oauth-flows.js'
+import { currentUser, requireUser } from './current.js'
+import { IdentityLinks } from './linking.js'
+import { OAuthFlows, type CallbackQuery } from './oauth-flows.js'
+import { configureProviders } from './providers/configure.js'
+import type { OAuthProvider } from './providers/oauth-provider.js'
+import { presets } from './providers/presets.js'
+import { isFormPost, nextOf } from './routes.js'
+import { completeSignIn, signInRateLimit } from './sign-in.js'
+
+type Start = { Querystring: { next?: string } }
+type Callback = { Querystring: CallbackQuery }
+type Named = { Params: { name: string } }
+
+/**
+ * Sign-in with OAuth providers (the presets and generic OpenID Connect),
+ * under `/login`:
+ *
+ *   GET /<provider>, /oidc/<name>                    start a sign-in (?next=)
+ *   GET /<provider>/continue, /oidc/<name>/continue  the provider's callback
+ *   GET /link/<provider>, /link/oidc/<name>          link another provider to the signed-in account
+ *   POST /unlink                                     remove one (`provider`, `id`), never the last
+ *   GET /identities                                  the account's identities and what can be linked
+ *
+ * A provider without credentials is not offered and its paths answer
+ * LOGIN_ERR_UNKNOWN_PROVIDER.
+ */
+export async function oauthRoutes(app: FastifyInstance): Promise<void> {
+  const { ctx } = app
+  const providers = await configureProviders(app)
+  for (const provider of providers.values()) {
+    ctx.providers.add({ id: provider.id, label: provider.label, path: `/login/${provider.path}`, linkPath: `/login/link/${provider.path}` })
+  }
+  const flows = new OAuthFlows(new OAuthFlowStore(ctx.db), ctx.clock, ctx.config)
+  const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock)
+  const limited = { config: signInRateLimit(ctx.config) }
+
+  const find = (path: string): OAuthProvider => {
+    const provider = providers.get(path)
+    if (!provider) throw new errors.UnknownProvider(path.replace('/', ':'))
+    return provider
+  }
+
+  const signIn = async (path: string, request: FastifyRequest<Start>, reply: FastifyReply) => {
+    const provider = find(path)
+    const next = nextOf(request)
+    return reply.redirect(flows.begin(request, reply, provider, { next, linkUser: null }))
+  }
+
+  const link = async (path: string, request: FastifyRequest<Start>, reply: FastifyReply) => {
+    const provider = find(path)
+    // A GET that starts linking: another site must not be able to send a signed-in user into it.
+    assertSameSite(request)
+    const next = nextOf(request, '/login/view/sessions')
+    const { user } = await requireUser(request, reply)
+    return reply.redirect(flows.begin(request, reply, provider, { next, linkUser: user.id }))
+  }
+
+  const callback = async (path: string, request: FastifyRequest<Callback>, reply: FastifyReply) => {
+    const provider = find(path)
+    const { profile, next, linkUser } = await flows.finish(request, provider, request.query)
+    const identity = { provider: provider.id, ...profile }
+    if (linkUser === null) return completeSignIn(request, reply, identity, next)
+    const signedIn = await currentUser(request, reply)
+    if (signedIn?.user.id !== linkUser) throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
+    links.link(linkUser, identity)
+    request.log.info({ user: linkUser, provider: provider.id }, 'identity linked')
+    return reply.redirect(next, 303)
+  }
+
+  for (const { id } of presets) {
+    app.get<Start>(`/${id}`, limited, (request, reply) => signIn(id, request, reply))
+    app.get<Callback>(`/${id}/continue`, limited, (request, reply) => callback(id, request, reply))
+    app.get<Start>(`/link/${id}`, limited, (request, reply) => link(id, request, reply))
+  }
+  app.get<Start & Named>('/oidc/:name', limited, (request, reply) => signIn(`oidc/${request.params.name}`, request, reply))
+  app.get<Callback & Named>('/oidc/:name/continue', limited, (request, reply) => callback(`oidc/${request.params.name}`, request, reply))
+  app.get<Start & Named>('/link/oidc/:name', limited, (request, reply) => link(`oidc/${request.params.name}`, request, reply))
+
+  app.get('/identities', async (request, reply) => {
+    const { user } = await requireUser(request, reply)
+    return {
+      identities: ctx.users.identities(user.id).map(i => ({ provider: i.provider, provider_user_id: i.providerUserId, created: i.created })),
+      linkable: ctx.providers.list().filter(p => p.linkPath).map(p => ({ id: p.id, label: p.label, url: p.linkPath })),
+    }
+  })
+
+  app.post<{ Body: { provider?: unknown; id?: unknown } | undefined }>('/unlink', async (request, reply) => {
+    const { user } = await requireUser(request, reply)
+    const { provider, id } = request.body ?? {}
+    if (typeof provider !== 'string' || !provider || typeof id !== 'string' || !id) {
+      throw new errors.BadRequest('provider and id must name one of your sign-in methods')
+    }
+    links.unlink(user.id, provider, id)
+    request.log.info({ user: user.id, provider }, 'identity unlinked')
+    if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+    return { unlinked: { provider, provider_user_id: id } }
+  })
+}

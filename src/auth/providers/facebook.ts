@@ -1,0 +1,18 @@
+import type { OAuthPreset } from './preset.js'
+
+/**
+ * Facebook: the Graph API, unversioned so that it never falls off Meta's
+ * two-year version window (calls use the oldest version the app may use).
+ * The picture comes nested as `picture.data.url`.
+ */
+export const facebook: OAuthPreset = {
+  id: 'facebook',
+  label: 'Facebook',
+  authorizeUrl: 'https://www.facebook.com/dialog/oauth',
+  tokenUrl: 'https://graph.facebook.com/oauth/access_token',
+  profileUrl: 'https://graph.facebook.com/me?fields=id,name,picture',
+  scope: ['public_profile'],
+  tokenAuth: 'body',
+  profileHeaders: {},
+  profile: { id: ['id'], name: ['name'], picture: ['picture.data.url'] },
+}

@@ -1,0 +1,24 @@
+/**
+ * Where the client library reports its connection state. Pino-compatible
+ * (`app.log` of a Fastify app fits as it is); `false` silences it.
+ */
+export interface LoginLogger {
+  debug?(data: object, message: string): void
+  info(data: object, message: string): void
+  warn(data: object, message: string): void
+  error(data: object, message: string): void
+}
+
+function line(data: object, message: string): string {
+  const detail = Object.keys(data).length ? ` ${JSON.stringify(data)}` : ''
+  return `modular-login/client: ${message}${detail}`
+}
+
+/** Writes warnings and errors to stderr and the rest to stdout, one line each. */
+export const consoleLogger: LoginLogger = {
+  info: (data, message) => console.log(line(data, message)),
+  warn: (data, message) => console.warn(line(data, message)),
+  error: (data, message) => console.error(line(data, message)),
+}
+
+export const silentLogger: LoginLogger = { info() {}, warn() {}, error() {} }

@@ -1,0 +1,29 @@
+import type { AppContext } from '../context.js'
+import { errors } from '../errors.js'
+import { parseIdentity } from '../cli/user.js'
+
+const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id>'
+
+/**
+ * `group create <path> --owner <provider>:<id>`: creates the namespace (and
+ * any missing groups of the path) with its owner, who need not have signed
+ * in yet. Idempotent: running it again reports that nothing changed.
+ */
+export async function groupCommand(args: string[], ctx: Pick<AppContext, 'groups'>, print: (line: string) => void): Promise<void> {
+  const [action, path, ...rest] = args
+  if (action !== 'create' || path === undefined || path.startsWith('-')) throw new errors.BadRequest(USAGE)
+  let owner: string | undefined
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!
+    if (arg === '--owner') owner = rest[++i]
+    else if (arg.startsWith('--owner=')) owner = arg.slice('--owner='.length)
+    else throw new errors.BadRequest(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`)
+  }
+  if (owner === undefined) throw new errors.BadRequest(`--owner is required; ${USAGE}`)
+  const { provider, providerUserId } = parseIdentity(owner)
+  const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId)
+  for (const created of result.createdGroups) print(`created group ${created}`)
+  print(result.createdMembership
+    ? `${provider}:${providerUserId} (user ${result.owner.id}) now owns ${result.group.path} (group ${result.group.id}, membership ${result.membership.id})`
+    : `${provider}:${providerUserId} (user ${result.owner.id}) already owns ${result.group.path} (group ${result.group.id}); nothing changed`)
+}

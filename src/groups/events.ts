@@ -1,0 +1,24 @@
+import { errors } from '../errors.js'
+import type { GroupEvent } from '../storage/group-events.js'
+import type { GroupEnv } from './env.js'
+import type { MembershipService } from './membership.js'
+import { descendantRange } from './paths.js'
+import type { GroupTree } from './tree.js'
+
+export const DEFAULT_PAGE = 100
+export const MAX_PAGE = 500
+
+/** Reading the audit log: the events of a group and its subgroups, for users with power 2 over it. */
+export class GroupEventLog {
+  constructor(private readonly env: GroupEnv, private readonly tree: GroupTree, private readonly membership: MembershipService) {}
+
+  /** Newest first; `before` (an event id) pages back. */
+  read(userId: string, ref: string, page: { before?: number; limit?: number } = {}): GroupEvent[] {
+    const group = this.tree.require(ref)
+    if ((this.membership.powerOver(userId, group.path) ?? 0) < 2) {
+      throw new errors.Forbidden(`Reading the log of ${group.path} needs power 2 (deauthorizes) over it`)
+    }
+    const limit = Math.min(page.limit ?? DEFAULT_PAGE, MAX_PAGE)
+    return this.env.events.list(group.path, descendantRange(group.path), page.before ?? Number.MAX_SAFE_INTEGER, limit)
+  }
+}

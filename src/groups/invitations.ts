@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto'
+import { errors } from '../errors.js'
+import { immediate } from '../storage/db.js'
+import type { Group } from '../storage/groups.js'
+import type { Invitation } from '../storage/invitations.js'
+import type { LineageLevel, Membership } from '../storage/memberships.js'
+import type { GroupEnv } from './env.js'
+import type { InvitationItem, InvitationRequest } from './invitation-request.js'
+import { ancestorPaths, checkPath, descendantRange, isWithin } from './paths.js'
+import { invitationIdOf, isUuid, toShort } from './shortcode.js'
+import type { GroupTree } from './tree.js'
+
+/**
+ * The levels of the admission walk (SPEC §3) up from a membership: the
+ * membership itself, then, for as long as a level joined through a
+ * depleting invitation, the membership that created that invitation.
+ */
+export function admissionWalk(lineage: readonly LineageLevel[]): LineageLevel[] {
+  const levels: LineageLevel[] = []
+  for (const level of lineage) {
+    levels.push(level)
+    if (!level.invitation?.depletes) break
+  }
+  return levels
+}
+
+/** The admission bound over walked levels: the least of their spots and their depleting invitations' invitees; null = unlimited. */
+export function boundOf(levels: readonly LineageLevel[]): number | null {
+  let bound: number | null = null
+  const take = (n: number | null) => { if (n !== null && (bound === null || n < bound)) bound = n }
+  for (const level of levels) {
+    take(level.membership.spots)
+    if (level.invitation?.depletes) take(level.invitation.invitees)
+  }
+  return bound
+}
+
+function least(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b)
+}
+
+export interface CreatedLink {
+  /** The link's id (a UUID): that of its first invitation. */
+  long: string
+  short: string
+  invitations: Invitation[]
+}
+
+/** What a membership allows its holder to put into an invitation. */
+export interface InvitationLimits {
+  /** `invitees` ≤ this, and required, when not null (the admission bound). */
+  invitees: number | null
+  /** `plus` ≤ this, and required, when not null (the membership's spots). */
+  plus: number | null
+  /** `deauthorizes` ≤ this. */
+  deauthorizes: number
+  /** `dos` ≤ this, and required, when not null. */
+  dos: number | null
+  /** Whether the invitation must deplete. */
+  depletes: boolean
+  /** Both expirations ≤ this, and `acceptance_expiration` required, when not null (the membership's `until`). */
+  expiration: number | null
+}
+
+/** A group the caller can invite to, through one of their memberships. */
+export interface InvitableGroup {
+  membership: Membership
+  limits: InvitationLimits
+  /** The existing subgroups of the membership's group (invitations may also name new ones). */
+  subgroups: Group[]
+}
+
+/** An invitation link as shown before accepting it, and to its creator as a preview. */
+export interface LinkDescription {
+  long: string
+  short: string
+  invitations: Invitation[]
+  inviter: { membership: string; userId: string; name: string } | null
+  /** How many more people can accept it now (the least over its groups of invitees and the inviter's bound); null = unlimited. */
+  placesLeft: number | null
+  /** Why it cannot be accepted, or null when it can. */
+  closed: string | null
+  /** Whether the viewer created it (they see the preview instead of accepting). */
+  viewerIsInviter: boolean
+  viewerAccepted: boolean
+}
+
+export interface Acceptance {
+  link: string
+  memberships: Membership[]
+  redirect: string | null
+}
+
+/** Invitation links: creation under the limits, and acceptance. */
+export class InvitationService {
+  constructor(
+    private readonly env: GroupEnv,
+    private readonly tree: GroupTree,
+    /** Validates a `redirect` like `?next=` and returns its normalised form (throws `LOGIN_ERR_BAD_NEXT`). */
+    private readonly checkRedirect: (raw: string) => string,
+  ) {}
+
+  /** The admission bound of a membership: how many people it may still admit, counting depleting ancestors; null = unlimited. */
+  admissionBound(membershipId: string): number | null {
+    return boundOf(admissionWalk(this.env.memberships.lineage(membershipId)))
+  }
+
+  /** What each of the caller's memberships that grants `ref` (or any group, without `ref`) lets them invite to. */
+  invitable(userId: string, ref?: string): InvitableGroup[] {
+    const now = this.env.clock.now()
+    let memberships: Membership[]
+    if (ref === undefined) {
+      memberships = this.env.memberships.currentOf(userId, now)
+    } else {
+      const path = this.tree.find(ref)?.path ?? checkPath(ref)
+      memberships = this.env.memberships.granting(userId, ancestorPaths(path), now)
+    }
+    return memberships
+      .filter(m => m.dos !== 1)
+      .map(membership => ({
+        membership,
+        limits: this.limitsOf(membership, this.env.memberships.lineage(membership.id)),
+        subgroups: this.env.groups.pathRange(...descendantRange(membership.path)),
+      }))
+  }
+
+  /**
+   * Creates an invitation link for the caller: one invitation per group,
+   * each checked against its inviting membership's limits (SPEC §3
+   * creation rules), all in one transaction.
+   */
+  create(userId: string, request: InvitationRequest): CreatedLink {
+    if (request.invitations.length === 0) throw new errors.BadRequest('invitations must name at least one group')
+    const redirect = request.redirect === null ? null : this.checkRedirect(request.redirect)
+    const now = this.env.clock.now()
+    return immediate(this.env.db, () => {
+      const chainId = randomUUID()
+      const paths = new Set<string>()
+      const invitations = request.invitations.map((item, position) => {
+        const at = request.invitations.length > 1 ? `invitations[${position}]: ` : ''
+        const { inviter, path } = this.checkItem(userId, item, request.invitees, now, at)
+        if (paths.has(path)) throw new errors.BadRequest(`${at}${path} is named twice in one link`)
+        paths.add(path)
+        const group = this.tree.ensurePath(path, userId, now).group
+        const id = position === 0 ? chainId : randomUUID()
+        this.env.invitations.insert({
+          id, chainId, position, inviterId: inviter.id, groupId: group.id, invitees: request.invitees,
+          acceptanceExpiration: item.acceptanceExpiration, accessExpiration: item.accessExpiration,
+          accessDuration: item.accessDuration, plus: item.plus, depletes: item.depletes, dos: item.dos,
+          deauthorizes: item.deauthorizes, redirect, confirm: request.confirm, created: now,
+        })
+        this.env.events.append({
+          groupId: group.id, kind: 'invitation_created', actorId: userId, membershipId: inviter.id, invitationId: id, created: now,
+          detail: {
+            link: chainId, invitees: request.invitees, acceptance_expiration: item.acceptanceExpiration,
+            access_expiration: item.accessExpiration, access_duration: item.accessDuration, plus: item.plus,
+            depletes: item.depletes, dos: item.dos, deauthorizes: item.deauthorizes,
+          },
+        })
+        return this.env.invitations.get(id)!
+      })
+      return { long: chainId, short: toShort(chainId), invitations }
+    })
+  }
+
+  /** The link named by a long id or short code, as a visitor (or its creator) sees it. */
+  describe(ref: string, viewerId: string | null): LinkDescription {
+    const chain = this.chainOf(ref)
+    const head = chain[0]!
+    const inviterMembership = head.inviterId === null ? undefined : this.env.memberships.get(head.inviterId)
+    const inviterUser = inviterMembership && this.env.users.get(inviterMembership.userId)
+    let placesLeft: number | null = null
+    for (const invitation of chain) {
+      placesLeft = least(placesLeft, invitation.invitees)
+      if (invitation.inviterId !== null) placesLeft = least(placesLeft, this.admissionBound(invitation.inviterId))
+    }
+    return {
+      long: head.chainId,
+      short: toShort(head.chainId),
+      invitations: chain,
+      inviter: inviterMembership && inviterUser
+        ? { membership: inviterMembership.id, userId: inviterUser.id, name: inviterUser.name }
+        : null,
+      placesLeft,
+      closed: this.closedReason(chain, this.env.clock.now()) ?? (placesLeft === 0 ? 'it has no places left' : null),
+      viewerIsInviter: viewerId !== null && inviterMembership?.userId === viewerId,
+      viewerAccepted: viewerId !== null && this.env.invitations.hasAccepted(head.chainId, viewerId),
+    }
+  }
+
+  /**
+   * Accepts a link for the user: every invitation of the chain in order,
+   * all or nothing, in one `BEGIN IMMEDIATE` transaction so that
+   * concurrent acceptances (from any process) can never admit more people
+   * than the limits allow.
+   */
+  accept(userId: string, ref: string): Acceptance {
+    const chainId = this.chainOf(ref)[0]!.chainId
+    const now = this.env.clock.now()
+    const outcome = immediate(this.env.db, () => {
+      const chain = this.env.invitations.chain(chainId)
+      // An expired link is deactivated; that must commit, so it is answered rather than thrown.
+      const closed = this.closedReason(chain, now)
+      if (closed !== null) {
+        this.env.invitations.deactivateLink(chainId)
+        return { closed }
+      }
+      if (chain.some(invitation => this.env.memberships.get(invitation.inviterId!)?.userId === userId)) {
+        throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
+      }
+      if (this.env.invitations.hasAccepted(chainId, userId)) throw new errors.Conflict('You have already accepted this invitation')
+      const memberships = chain.map(invitation => this.admit(userId, invitation, now))
+      this.env.invitations.recordAcceptance(chainId, userId, now)
+      return { accepted: { link: chainId, memberships, redirect: chain[0]!.redirect } }
+    })
+    if ('closed' in outcome) throw new errors.InvitationGone(`This invitation can no longer be accepted: ${outcome.closed}`)
+    return outcome.accepted
+  }
+
+  /** Where `/login/access/qr` sends a user: the redirect of the link they accepted last (null when it had none). */
+  latestRedirect(userId: string): string | null {
+    const redirect = this.env.invitations.latestAcceptedRedirect(userId)
+    if (redirect === undefined) throw new errors.NotFound('You have not accepted any invitation yet')
+    return redirect
+  }
+
+  // ---- creation rules
+
+  private checkItem(userId: string, item: InvitationItem, invitees: number | null, now: number, at: string): { inviter: Membership; path: string } {
+    let path: string
+    const existing = this.tree.find(item.accessing)
+    if (existing) path = existing.path
+    else if (isUuid(item.accessing)) throw new errors.NotFound(`${at}no group with id ${item.accessing}`)
+    else path = checkPath(item.accessing, `${at}accessing`)
+
+    const inviter = item.inviter === null ? this.pickInviter(userId, path, now, at) : this.ownInviter(userId, item.inviter, path, now, at)
+    const limits = this.limitsOf(inviter, this.env.memberships.lineage(inviter.id))
+    const limit = (message: string): never => { throw new errors.InvitationLimit(`${at}${message}`) }
+
+    if (inviter.dos === 1) limit('your membership cannot invite anyone (its degrees of separation are used up)')
+    if (item.acceptanceExpiration !== null && item.acceptanceExpiration <= now) {
+      throw new errors.BadRequest(`${at}acceptance_expiration must be in the future`)
+    }
+    if (item.accessExpiration !== null && item.accessExpiration <= now) {
+      throw new errors.BadRequest(`${at}access_expiration must be in the future`)
+    }
+    if (item.acceptanceExpiration !== null && item.accessExpiration !== null && item.accessExpiration < item.acceptanceExpiration) {
+      throw new errors.BadRequest(`${at}access_expiration must not be before acceptance_expiration`)
+    }
+    if (limits.expiration !== null) {
+      if (item.acceptanceExpiration === null || item.acceptanceExpiration > limits.expiration) {
+        limit(`acceptance_expiration must be set, no later than your own access ends (${limits.expiration})`)
+      }
+      if (item.accessExpiration !== null && item.accessExpiration > limits.expiration) {
+        limit(`access_expiration must be no later than your own access ends (${limits.expiration})`)
+      }
+    }
+    if (limits.invitees !== null && (invitees === null || invitees > limits.invitees)) {
+      limit(limits.invitees === 0
+        ? 'you cannot admit anyone more (your admission bound is 0)'
+        : `invitees must be set, at most your admission bound of ${limits.invitees}`)
+    }
+    if (limits.plus !== null && (item.plus === null || item.plus > limits.plus)) {
+      limit(`plus must be set, at most your own spots (${limits.plus})`)
+    }
+    if (item.deauthorizes > limits.deauthorizes) limit(`deauthorizes may be at most your own power (${limits.deauthorizes})`)
+    if (limits.depletes && !item.depletes) limit('depletes must be true: your own invitation depletes')
+    if (limits.dos !== null && (item.dos === null || item.dos > limits.dos)) {
+      limit(`dos must be set, at most ${limits.dos} (one less than your own)`)
+    }
+    return { inviter, path }
+  }
+
+  private limitsOf(membership: Membership, lineage: readonly LineageLevel[]): InvitationLimits {
+    return {
+      invitees: boundOf(admissionWalk(lineage)),
+      plus: membership.spots,
+      deauthorizes: membership.deauthorizes,
+      dos: membership.dos === null ? null : membership.dos - 1,
+      depletes: lineage[0]?.invitation?.depletes ?? false,
+      expiration: membership.until,
+    }
+  }
+
+  private ownInviter(userId: string, membershipId: string, path: string, now: number, at: string): Membership {
+    const membership = this.env.memberships.get(membershipId)
+    if (!membership || membership.userId !== userId) throw new errors.Forbidden(`${at}inviter ${membershipId} is not one of your memberships`)
+    if (!membership.active) throw new errors.InvitationLimit(`${at}the inviting membership ${membershipId} is no longer active`)
+    if (membership.until !== null && membership.until <= now) throw new errors.InvitationLimit(`${at}the inviting membership ${membershipId} has expired`)
+    if (!isWithin(path, membership.path)) {
+      throw new errors.Forbidden(`${at}membership ${membershipId} (in ${membership.path}) does not grant ${path}`)
+    }
+    return membership
+  }
+
+  /** Among the caller's memberships granting `path`, one that may invite, with the largest admission bound. */
+  private pickInviter(userId: string, path: string, now: number, at: string): Membership {
+    const granting = this.env.memberships.granting(userId, ancestorPaths(path), now)
+    if (granting.length === 0) throw new errors.Forbidden(`${at}you are not a member of ${path}`)
+    let best: { membership: Membership; bound: number | null } | undefined
+    for (const membership of granting) {
+      if (membership.dos === 1) continue
+      const bound = this.admissionBound(membership.id)
+      if (!best || (best.bound !== null && (bound === null || bound > best.bound))) best = { membership, bound }
+    }
+    // Only memberships that cannot invite: report the rule through the first of them.
+    return best?.membership ?? granting[0]!
+  }
+
+  // ---- acceptance
+
+  private chainOf(ref: string): Invitation[] {
+    const id = invitationIdOf(ref)
+    const invitation = id && this.env.invitations.get(id)
+    if (!invitation) throw new errors.NotFound('No such invitation (check the link or code)')
+    return this.env.invitations.chain(invitation.chainId)
+  }
+
+  /** Why a chain cannot be accepted at `now` (cancelled, past a deadline, inviter gone), or null. */
+  private closedReason(chain: readonly Invitation[], now: number): string | null {
+    for (const invitation of chain) {
+      if (!invitation.active) return 'it was cancelled or has expired'
+      if (invitation.acceptanceExpiration !== null && now > invitation.acceptanceExpiration) return 'its acceptance deadline has passed'
+      if (invitation.accessExpiration !== null && now >= invitation.accessExpiration) return 'the access it grants has already ended'
+      const inviter = invitation.inviterId === null ? undefined : this.env.memberships.get(invitation.inviterId)
+      if (!inviter || !inviter.active || (inviter.until !== null && inviter.until <= now)) return "the inviter's own access has ended"
+    }
+    return null
+  }
+
+  /**
+   * Admits the user through one invitation: checks room at every level of
+   * the walk, spends one place at each, and creates the membership. Runs
+   * inside `accept`'s transaction; anything thrown rolls the whole link back.
+   */
+  private admit(userId: string, invitation: Invitation, now: number): Membership {
+    const lineage = this.env.memberships.lineage(invitation.inviterId!)
+    if (lineage.some(level => level.membership.userId === userId)) {
+      throw new errors.Conflict(`You are already in the inviter chain of ${invitation.path}: accepting would make a loop`)
+    }
+    if (invitation.invitees === 0) throw new errors.InvitationGone(`This invitation to ${invitation.path} has been used up`)
+    const levels = admissionWalk(lineage)
+    if (boundOf(levels) === 0) throw new errors.InvitationGone(`This invitation to ${invitation.path} has no places left`)
+
+    this.env.invitations.consume(invitation.id)
+    for (const level of levels) {
+      this.env.memberships.consumeSpot(level.membership.id)
+      if (level.invitation?.depletes) this.env.invitations.consume(level.invitation.id)
+    }
+
+    const inviter = lineage[0]!.membership
+    const granted = invitation.accessExpiration ?? (invitation.accessDuration === null ? null : now + invitation.accessDuration)
+    const id = randomUUID()
+    this.env.memberships.insert({
+      id, userId, groupId: invitation.groupId, invitationId: invitation.id,
+      until: least(granted, inviter.until), spots: invitation.plus,
+      deauthorizes: invitation.deauthorizes, dos: invitation.dos, created: now,
+    })
+    this.env.events.append({
+      groupId: invitation.groupId, kind: 'invitation_accepted', actorId: userId, subjectId: userId,
+      membershipId: id, invitationId: invitation.id, created: now, detail: { link: invitation.chainId },
+    })
+    return this.env.memberships.get(id)!
+  }
+}

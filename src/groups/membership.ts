@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto'
+import { errors } from '../errors.js'
+import { immediate } from '../storage/db.js'
+import type { Membership } from '../storage/memberships.js'
+import { endMembership } from './ending.js'
+import type { GroupEnv } from './env.js'
+import { evaluate, parseExpression, type Expression } from './expressions.js'
+import { MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
+import { ancestorPaths, checkPath } from './paths.js'
+import type { GroupTree } from './tree.js'
+
+/** Limits of a direct grant; by default access without end and without the right to admit anyone. */
+export interface GrantOptions {
+  until?: number | null
+  spots?: number | null
+  deauthorizes?: number
+  dos?: number | null
+}
+
+/**
+ * Membership checks, a user's memberships, and the direct grants and
+ * removals that apps make (the seed's `add_access` / `remove_access`).
+ */
+export class MembershipService {
+  constructor(private readonly env: GroupEnv, private readonly tree: GroupTree) {}
+
+  /**
+   * Whether the user is a member of the group at `path`: an active,
+   * unexpired membership in it or an ancestor. Ancestry comes from the
+   * path itself (its prefixes, whose ids are memoised), so this is one
+   * indexed statement, never a tree walk. A path naming no group (or no
+   * valid path at all) is simply not held.
+   */
+  isMember(userId: string, path: string): boolean {
+    const lineage = this.tree.lineageIds(path)
+    return lineage !== undefined && this.env.memberships.holdsAny(userId, lineage, this.env.clock.now())
+  }
+
+  /** Whether the user satisfies a parsed expression. */
+  satisfies(userId: string, expression: Expression): boolean {
+    const known = new Map<string, boolean>()
+    return evaluate(expression, path => {
+      let held = known.get(path)
+      if (held === undefined) {
+        held = this.isMember(userId, path)
+        known.set(path, held)
+      }
+      return held
+    })
+  }
+
+  /**
+   * Whether the user holds an expression in text or JSON form (what
+   * `/login/check?group=` asks). Bad syntax is `LOGIN_ERR_BAD_EXPRESSION`.
+   */
+  holds(userId: string, expression: unknown): boolean {
+    return this.satisfies(userId, parseExpression(expression))
+  }
+
+  /** The user's active, unexpired memberships. */
+  current(userId: string): Membership[] {
+    return this.env.memberships.currentOf(userId, this.env.clock.now())
+  }
+
+  /**
+   * A user's power over a group (SPEC §3): the highest `deauthorizes` of
+   * their current memberships in it or its ancestors; null when they hold
+   * none (not a member).
+   */
+  powerOver(userId: string, path: string): number | null {
+    return this.env.memberships.highestPower(userId, ancestorPaths(path), this.env.clock.now())
+  }
+
+  /**
+   * Grants a user a membership of `path` directly (no invitation),
+   * creating the path on demand. `actorId` is the user who granted it, or
+   * null for an app or the CLI.
+   */
+  grant(userId: string, path: string, options: GrantOptions = {}, actorId: string | null = null): Membership {
+    checkPath(path)
+    const now = this.env.clock.now()
+    const until = optionalInteger(options.until, 'until', 0, MAX_TIME)
+    if (until !== null && until <= now) throw new errors.BadRequest('until must be in the future')
+    const spots = options.spots === undefined ? 0 : optionalInteger(options.spots, 'spots', 0, MAX_COUNT)
+    const dos = optionalInteger(options.dos, 'dos', 1, MAX_COUNT)
+    const deauthorizes = power(options.deauthorizes, 'deauthorizes')
+    return immediate(this.env.db, () => {
+      if (!this.env.users.get(userId)) throw new errors.NotFound(`No user ${userId}`)
+      const { group } = this.tree.ensurePath(path, actorId, now)
+      const id = randomUUID()
+      this.env.memberships.insert({ id, userId, groupId: group.id, invitationId: null, until, spots, deauthorizes, dos, created: now })
+      this.env.events.append({
+        groupId: group.id, kind: 'member_granted', actorId, subjectId: userId, membershipId: id, created: now,
+        detail: { until, spots, deauthorizes, dos },
+      })
+      return this.env.memberships.get(id)!
+    })
+  }
+
+  /**
+   * Ends a membership on an app's behalf (no power check: the app owns
+   * the namespace). With `cascade`, the memberships admitted below it end
+   * too. Answers the ids of every membership ended.
+   */
+  remove(membershipId: string, options: { cascade?: boolean } = {}, actorId: string | null = null): string[] {
+    const now = this.env.clock.now()
+    const ended = immediate(this.env.db, () => {
+      const membership = this.env.memberships.get(membershipId)
+      if (!membership) throw new errors.NotFound(`No membership ${membershipId}`)
+      if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} was already removed`)
+      const ending = { kind: 'member_removed', actorId, reason: 'removed' } as const
+      endMembership(this.env, membership, ending, now)
+      const ids = [membership.id]
+      if (options.cascade) {
+        for (const below of this.env.memberships.currentDescendants(membership.id, now)) {
+          if (endMembership(this.env, below, { ...ending, reason: 'cascade' }, now)) ids.push(below.id)
+        }
+      }
+      return ids
+    })
+    this.env.revoked()
+    return ended
+  }
+}

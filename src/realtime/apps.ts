@@ -1,0 +1,87 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import type { AppContext } from '../context.js'
+import { errors } from '../errors.js'
+import { AppStore, type App } from '../storage/apps.js'
+import { immediate } from '../storage/db.js'
+
+/** What `app add` prints once: the only time the secret is ever seen. */
+export interface IssuedCredentials {
+  id: string
+  secret: string
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/**
+ * The secret is 32 random bytes (256 bits), so nobody can guess it, hashed
+ * fast or slow: a slow hash (scrypt) protects low-entropy passwords only,
+ * and here it would hand anyone who can open a websocket a way to burn
+ * ~50 ms of server CPU per attempt. SHA-256 keeps a stolen database from
+ * revealing usable secrets, which is all a hash can do for a random key.
+ */
+function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest()
+}
+
+// Compared against when the app id is unknown, so that the answer takes the same time.
+const NO_APP = hashSecret(randomBytes(32).toString('base64url'))
+
+/** Registering, listing, removing and authenticating client applications. */
+export class AppService {
+  private readonly store: AppStore
+
+  constructor(private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'revocations' | 'feed'>) {
+    this.store = new AppStore(ctx.db)
+  }
+
+  /** Registers an app and answers its credentials (the secret is not kept). */
+  add(name: string): IssuedCredentials {
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new errors.BadRequest('an app name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit')
+    }
+    const id = randomUUID()
+    const secret = randomBytes(32).toString('base64url')
+    immediate(this.ctx.db, () => {
+      if (this.store.findByName(name)) throw new errors.Conflict(`An app named ${name} already exists`)
+      this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now() })
+    })
+    return { id, secret }
+  }
+
+  list(): App[] {
+    return this.store.list()
+  }
+
+  find(name: string): App | undefined {
+    return this.store.findByName(name)
+  }
+
+  /**
+   * Deletes the app. Its credentials stop working at once, and every
+   * server process closes its connections: the removal travels through the
+   * revocation log (kind `app`), which each process tails.
+   */
+  remove(name: string): App {
+    const app = immediate(this.ctx.db, () => {
+      const found = this.store.findByName(name)
+      if (!found) throw new errors.NotFound(`No app named ${name}`)
+      this.store.delete(found.id)
+      this.ctx.revocations.append('app', found.id, '', this.ctx.clock.now())
+      return found
+    })
+    this.ctx.feed.poll()
+    return app
+  }
+
+  /** The app these credentials belong to, or null. Takes the same time whether or not the id exists. */
+  authenticate(id: unknown, secret: unknown): App | null {
+    if (typeof id !== 'string' || typeof secret !== 'string' || id.length > 100 || secret.length > 200) return null
+    const found = this.store.credentials(id)
+    const presented = hashSecret(secret)
+    const expected = found?.secretHash.length === 32 ? found.secretHash : NO_APP
+    if (!timingSafeEqual(presented, expected) || !found) return null
+    const now = this.ctx.clock.now()
+    this.store.seen(found.id, now)
+    return { id: found.id, name: found.name, created: found.created, lastSeen: now }
+  }
+}

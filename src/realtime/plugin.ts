@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify'
+import { unwatchFile, watchFile } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import type { Revocation } from '../storage/revocations.js'
+import { AppService } from './apps.js'
+import { Channel, pushFor } from './channel.js'
+import { CHANNEL_PATH, CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js'
+
+/** Timing of the channel; the defaults suit production, tests shorten them. */
+export interface RealtimeOptions {
+  /** An app must send `hello` within this long (10 s). */
+  helloTimeoutMs?: number
+  /** Ping interval; a connection that missed one ping is dropped (30 s). */
+  heartbeatMs?: number
+  /** How often the key file is checked for a rotation by another process (1 s). */
+  keyCheckMs?: number
+}
+
+/**
+ * `GET /login/ws`: the realtime channel for client applications (protocol
+ * in docs/realtime.md). Runs on the Fastify server's own HTTP server; every
+ * process relays to its apps what its revocation feed announces, which
+ * includes revocations written by other processes sharing the database.
+ */
+export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions = {}): Promise<void> {
+  const { ctx } = app
+  const apps = new AppService(ctx)
+  const channels = new Set<Channel>()
+  const helloTimeoutMs = options.helloTimeoutMs ?? 10_000
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false })
+  wss.on('headers', headers => { headers.push(`X-Login-Protocol: ${PROTOCOL_VERSION}`) })
+
+  const onRevocation = (entry: Revocation) => {
+    if (entry.kind === 'app') {
+      for (const channel of channels) if (channel.app?.id === entry.subject) channel.close(CloseCode.AppRemoved, 'LOGIN_ERR_APP_AUTH: this app was removed')
+      return
+    }
+    const message = pushFor(entry, ctx.config.leaseSeconds)
+    for (const channel of channels) channel.push(entry.cursor, message)
+  }
+  ctx.feed.on('revocation', onRevocation)
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '').split('?')[0]!.replace(/\/$/, '')
+    if (path !== CHANNEL_PATH) {
+      // Nobody else answers upgrades on this server: say so rather than leave the socket hanging.
+      if (app.server.listenerCount('upgrade') === 1) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      }
+      return
+    }
+    wss.handleUpgrade(request, socket, head, ws => {
+      const channel = new Channel(ws, ctx, apps, request.socket.remoteAddress ?? 'unknown', helloTimeoutMs)
+      channels.add(channel)
+      ws.on('close', () => channels.delete(channel))
+    })
+  }
+  app.server.on('upgrade', onUpgrade)
+
+  const heartbeat = setInterval(() => {
+    for (const channel of channels) {
+      if (!channel.alive) channel.terminate()
+      else channel.ping()
+    }
+  }, options.heartbeatMs ?? 30_000).unref()
+
+  // `modular-login keys rotate` rewrites the key file from another process: pick it up and tell the apps.
+  const keyFile = join(ctx.config.runDir, 'lease-keys.json')
+  const published = () => ctx.keys.jwks(ctx.clock.now(), ctx.config.leaseSeconds)
+  const kids = (jwks: { keys: { kid?: string }[] }) => jwks.keys.map(k => k.kid).join()
+  let announced = kids(published())
+  let keyCheck = Promise.resolve()
+  const onKeyFile = () => {
+    keyCheck = keyCheck.then(async () => {
+      await ctx.keys.reload()
+      const jwks = published()
+      if (kids(jwks) === announced) return
+      announced = kids(jwks)
+      ctx.leases.forget()
+      const message = JSON.stringify({ type: 'keys', jwks })
+      for (const channel of channels) channel.broadcast(message)
+      ctx.log.info('lease keys changed: apps told')
+    }).catch(error => ctx.log.error({ err: error }, 'could not reload the lease keys'))
+  }
+  watchFile(keyFile, { interval: options.keyCheckMs ?? 1000, persistent: false }, onKeyFile)
+
+  app.get('/ws', { config: { html: false } }, async (_request, reply) =>
+    reply.code(426).header('upgrade', 'websocket').send({
+      statusCode: 426, error: 'Upgrade Required', code: 'LOGIN_ERR_BAD_REQUEST',
+      message: 'This is the realtime channel for applications: connect with a websocket (see docs/realtime.md)',
+    }))
+
+  app.addHook('preClose', async () => {
+    app.server.off('upgrade', onUpgrade)
+    ctx.feed.off('revocation', onRevocation)
+    clearInterval(heartbeat)
+    unwatchFile(keyFile, onKeyFile)
+    for (const channel of channels) channel.close(CloseCode.GoingAway, 'server shutting down')
+  })
+}

@@ -1,0 +1,173 @@
+import t from 'tap'
+import { defaultProfiles, startFakeProviders, type FakeProviders, type PresetName } from '../../helpers/fake-providers.js'
+import { begin, consent, locationOf, startOAuthApp, type Browser, type OAuthApp } from '../../helpers/oauth.js'
+
+const LEASE = 'login'
+
+const expected: Record<PresetName, { providerUserId: string; name: string; picture: string; scope: string | null }> = {
+  google: { providerUserId: '1078', name: 'Grace Google', picture: 'https://lh3.example/grace.png', scope: 'openid profile' },
+  // No display name on GitHub: the login stands in.
+  github: { providerUserId: 'MDQ6VXNlcjE=', name: 'octo', picture: 'https://avatars.example/octo.png', scope: null },
+  facebook: { providerUserId: '10211', name: 'Fay Book', picture: 'https://fb.example/fay.jpg', scope: 'public_profile' },
+}
+
+async function me(browser: Browser): Promise<{ id: string; name: string; picture: string }> {
+  const response = await browser.get('/login/me')
+  if (response.status !== 200) throw new Error(`not signed in: ${response.status}`)
+  return response.json() as Promise<{ id: string; name: string; picture: string }>
+}
+
+t.test('each preset signs in over HTTP: PKCE, profile mapping, next', async t => {
+  const fake = await startFakeProviders(t)
+  const { app, base, browser } = await startOAuthApp(t, fake.credentials)
+
+  for (const preset of ['google', 'github', 'facebook'] as const) {
+    await t.test(preset, async t => {
+      const b = browser()
+      const authorize = await begin(b, `/login/${preset}?next=${encodeURIComponent(`/after/${preset}?x=1`)}`)
+      t.ok(authorize.href.startsWith(fake.credentials[preset].base_url + '/'), 'the browser goes to the provider')
+      const q = authorize.searchParams
+      t.equal(q.get('redirect_uri'), `${base}/login/${preset}/continue`)
+      t.equal(q.get('client_id'), fake.credentials[preset].id)
+      t.equal(q.get('response_type'), 'code')
+      t.equal(q.get('code_challenge_method'), 'S256')
+      t.match(q.get('code_challenge'), /^[A-Za-z0-9_-]{43}$/)
+      t.match(q.get('state'), /^[A-Za-z0-9_-]{43}$/)
+      t.equal(q.get('scope'), expected[preset].scope)
+      t.notOk(authorize.href.includes('next'), 'next stays on the server, not in the provider URL')
+
+      const done = await b.get(await consent(authorize))
+      t.equal(done.status, 303, await done.clone().text())
+      t.equal(done.headers.get('location'), `/after/${preset}?x=1`)
+      t.ok(b.cookie(LEASE), 'a lease cookie is set')
+
+      const user = await me(b)
+      t.match(user, { name: expected[preset].name, picture: expected[preset].picture })
+      t.equal(app.ctx.users.findByIdentity(preset, expected[preset].providerUserId)?.id, user.id, 'the identity is keyed by the provider user id')
+      const request = fake.tokenRequests.at(-1)!
+      t.equal(request.preset, preset)
+      t.match(request.body.get('code_verifier'), /^[A-Za-z0-9_-]{43}$/, 'the PKCE verifier went to the token endpoint')
+    })
+  }
+})
+
+t.test('the sign-in page offers exactly the configured providers', async t => {
+  const fake = await startFakeProviders(t)
+  const { browser } = await startOAuthApp(t, { github: fake.credentials.github })
+  const b = browser()
+  const listed = await (await b.get('/login', { accept: 'application/json' })).json() as { providers: { id: string; label: string; url: string }[] }
+  t.same(listed.providers.map(p => [p.id, p.label]), [['test', 'test'], ['github', 'GitHub']])
+  t.equal(listed.providers[1]!.url, '/login/github?next=%2F')
+  const page = await (await b.get('/login', { accept: 'text/html' })).text()
+  t.match(page, /<a class="button" href="\/login\/github\?next=%2F" data-provider="github">GitHub<\/a>/)
+  t.notMatch(page, /google|facebook/i)
+
+  for (const path of ['/login/google', '/login/google/continue?code=a&state=b', '/login/link/facebook', '/login/oidc/corp', '/login/oidc/corp/continue']) {
+    const response = await b.get(path)
+    t.equal(response.status, 404, path)
+    t.equal((await response.json() as { code: string }).code, 'LOGIN_ERR_UNKNOWN_PROVIDER', path)
+  }
+})
+
+t.test('signing in again reaches the same account with name and picture refreshed', async t => {
+  const fake = await startFakeProviders(t)
+  const { browser } = await startOAuthApp(t, fake.credentials)
+  const first = browser()
+  await first.get(await consent(await begin(first, '/login/github')))
+  const before = await me(first)
+
+  fake.profiles.github = { ...(defaultProfiles().github as object), name: 'Octo Cat', avatar_url: 'https://avatars.example/new.png' }
+  const second = browser()
+  await second.get(await consent(await begin(second, '/login/github')))
+  const after = await me(second)
+  t.equal(after.id, before.id)
+  t.equal(after.name, 'Octo Cat')
+  t.equal(after.picture, 'https://avatars.example/new.png')
+})
+
+t.test('a session present before sign-in is replaced, never upgraded', async t => {
+  const fake = await startFakeProviders(t)
+  const { app, browser } = await startOAuthApp(t, fake.credentials)
+  const b = browser()
+  t.equal((await b.get('/login/test/as?who=alice')).status, 303)
+  const alice = await me(b)
+  const aliceLease = b.cookie(LEASE)
+  t.equal(app.ctx.sessions.list(alice.id).length, 1)
+
+  const done = await b.get(await consent(await begin(b, '/login/facebook')))
+  t.equal(done.status, 303)
+  t.not(b.cookie(LEASE), aliceLease, 'a new lease')
+  t.equal((await me(b)).name, 'Fay Book')
+  t.equal(app.ctx.sessions.list(alice.id).length, 0, "alice's session was revoked, not turned into Fay's")
+})
+
+interface Failure {
+  name: string
+  preset: PresetName
+  arrange(fake: FakeProviders): void
+  /** Tampers with the callback URL the provider sent. */
+  callback?(url: URL): void
+  message: RegExp
+}
+
+const failures: Failure[] = [
+  { name: 'token endpoint answers 500', preset: 'google', arrange: f => { f.token = 'fail' }, message: /token endpoint answered HTTP 500 \(server_error\)/ },
+  { name: 'token endpoint times out', preset: 'google', arrange: f => { f.token = 'hang' }, message: /token endpoint did not answer within 500 ms/ },
+  { name: 'token endpoint drops the connection', preset: 'facebook', arrange: f => { f.token = 'refuse' }, message: /token endpoint could not be reached/ },
+  { name: 'token endpoint refuses the code (400)', preset: 'facebook', arrange: () => {}, callback: u => u.searchParams.set('code', 'forged'), message: /answered HTTP 400 \(invalid_grant\)/ },
+  { name: 'GitHub refuses the code with HTTP 200', preset: 'github', arrange: () => {}, callback: u => u.searchParams.set('code', 'forged'), message: /sent no access token \(bad_verification_code\)/ },
+  { name: 'profile lacks the id', preset: 'github', arrange: f => { f.profiles.github = { login: 'octo', avatar_url: 'https://a.example/x.png' } }, message: /profile has no user id \(node_id\)/ },
+  { name: 'profile lacks the id (Facebook)', preset: 'facebook', arrange: f => { f.profiles.facebook = { name: 'Fay' } }, message: /profile has no user id \(id\)/ },
+  { name: 'profile API times out', preset: 'google', arrange: f => { f.profile = 'hang' }, message: /profile API did not answer within 500 ms/ },
+  { name: 'profile API answers 500', preset: 'github', arrange: f => { f.profile = 'fail' }, message: /profile API answered HTTP 500/ },
+]
+
+t.test('provider failures: a clear error, no session, the existing one untouched', async t => {
+  const fake = await startFakeProviders(t)
+  const app: OAuthApp = await startOAuthApp(t, fake.credentials)
+
+  for (const failure of failures) {
+    await t.test(failure.name, async t => {
+      fake.token = 'ok'
+      fake.profile = 'ok'
+      fake.profiles = defaultProfiles()
+      failure.arrange(fake)
+      const b = app.browser()
+      await b.get(`/login/test/as?who=${encodeURIComponent(failure.name)}`)
+      const bob = await me(b)
+      const bobLease = b.cookie(LEASE)
+
+      const callback = await consent(await begin(b, `/login/${failure.preset}?next=/after`))
+      failure.callback?.(callback)
+      const started = Date.now()
+      const response = await b.get(callback)
+      t.ok(Date.now() - started < 3000, 'answers within a few seconds')
+      t.equal(response.status, 502)
+      const body = await response.json() as { code: string; message: string }
+      t.equal(body.code, 'LOGIN_ERR_PROVIDER')
+      t.match(body.message, failure.message)
+      t.notMatch(body.message, new RegExp(fake.credentials[failure.preset].secret), 'the secret is never shown')
+
+      t.equal(b.cookie(LEASE), bobLease, 'the lease cookie is untouched')
+      t.equal((await me(b)).id, bob.id, 'still signed in as before')
+      t.equal(app.app.ctx.sessions.list(bob.id).length, 1)
+      t.equal(app.app.ctx.users.findByIdentity(failure.preset, expected[failure.preset].providerUserId), undefined, 'no account was created')
+    })
+  }
+})
+
+t.test('a failure in a browser is a readable page', async t => {
+  const fake = await startFakeProviders(t)
+  const { browser } = await startOAuthApp(t, fake.credentials)
+  fake.token = 'fail'
+  const b = browser()
+  const callback = await consent(await begin(b, '/login/google'))
+  const page = await b.get(callback, { accept: 'text/html,application/xhtml+xml' })
+  t.equal(page.status, 502)
+  t.match(page.headers.get('content-type'), /^text\/html/)
+  const html = await page.text()
+  t.match(html, /<code id="error-code">LOGIN_ERR_PROVIDER<\/code>/)
+  t.match(html, /Google&#39;s token endpoint answered HTTP 500/)
+  t.equal(b.cookie(LEASE), undefined, 'no session')
+  t.equal(locationOf(await b.get('/login/view/sessions', { accept: 'text/html' })).pathname, '/login', 'still signed out')
+})

@@ -1,0 +1,37 @@
+import t from 'tap'
+import { groupCommand } from '../../src/groups/cli.js'
+import { groupFixture, outcome } from './fixture.js'
+
+t.test('group create <path> --owner provider:id', async t => {
+  const fx = groupFixture(t)
+  const lines: string[] = []
+  const print = (line: string) => lines.push(line)
+  await groupCommand(['create', 'chat', '--owner', 'test:127.0.0.1'], fx, print)
+  t.match(lines, ['created group chat', /^test:127\.0\.0\.1 \(user [0-9a-f-]{36}\) now owns chat \(group [0-9a-f-]{36}, membership [0-9a-f-]{36}\)$/])
+  lines.length = 0
+  await groupCommand(['create', 'chat', '--owner=test:127.0.0.1'], fx, print)
+  t.match(lines, [/already owns chat .*nothing changed$/], 'idempotent')
+  lines.length = 0
+  await groupCommand(['create', 'apps/wiki', '--owner', 'oidc:corp:user:42'], fx, print)
+  t.match(lines, ['created group apps', 'created group apps/wiki', /^oidc:corp:user:42 .* now owns apps\/wiki/])
+  const owner = fx.users.findByIdentity('oidc:corp', 'user:42')
+  t.ok(owner && fx.groups.membership.isMember(owner.id, 'apps/wiki'), 'the OIDC provider name keeps its colon')
+})
+
+t.test('usage errors are bad requests', async t => {
+  const fx = groupFixture(t)
+  const cases: [string[], RegExp][] = [
+    [[], /usage: modular-login group create/],
+    [['delete', 'chat'], /usage/],
+    [['create'], /usage/],
+    [['create', '--owner', 'test:x'], /usage/],
+    [['create', 'chat'], /--owner is required/],
+    [['create', 'chat', '--owner', 'nocolon'], /expected <provider>:<provider user id>/],
+    [['create', 'chat', '--owner', 'test:x', '--force'], /unknown argument "--force"/],
+    [['create', 'bad path', '--owner', 'test:x'], /namespace path/],
+  ]
+  for (const [args, message] of cases) {
+    await t.rejects(groupCommand(args, fx, () => {}), { code: 'LOGIN_ERR_BAD_REQUEST', message }, args.join(' '))
+  }
+  t.equal(outcome(() => fx.groups.tree.require('chat')), 'LOGIN_ERR_NOT_FOUND', 'nothing was created')
+})

@@ -1,0 +1,62 @@
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { validateNext } from '../../src/auth/redirects.js'
+import { systemClock } from '../../src/clock.js'
+import { createGroupServices } from '../../src/groups/services.js'
+import { openDatabase } from '../../src/storage/db.js'
+import { RevocationStore } from '../../src/storage/revocations.js'
+import { UserStore } from '../../src/storage/users.js'
+import { depletingChain, fivePlaces, raceAcceptances, signInOverHttp } from './race.js'
+
+const PROCESSES = 3
+const ROUNDS = 3
+const RACERS = 50
+const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url))
+
+/** Starts a server process on `runDir` with this test's TypeScript loader; answers its base URL. */
+async function startServer(t: { teardown(fn: () => unknown): void }, runDir: string): Promise<string> {
+  const loader = process.execArgv.filter(arg => arg.includes('@tapjs/typescript'))
+  const child: ChildProcess = spawn(process.execPath, [...loader, SERVER, runDir], { stdio: ['pipe', 'pipe', 'inherit'] })
+  t.teardown(async () => {
+    if (child.exitCode !== null) return
+    child.stdin!.end()
+    await once(child, 'exit')
+  })
+  const lines = createInterface({ input: child.stdout! })
+  const [line] = await Promise.race([
+    once(lines, 'line') as Promise<[string]>,
+    once(child, 'exit').then(([code]) => { throw new Error(`server process exited with ${code}`) }),
+  ])
+  return `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`
+}
+
+t.test('several server processes sharing one SQLite file never over-admit', async t => {
+  const runDir = t.testdir()
+  // The setup runs in this process, on the same file, as the CLI would.
+  const db = openDatabase(join(runDir, 'login.sqlite'))
+  t.teardown(() => db.close())
+  const users = new UserStore(db)
+  const groups = createGroupServices({
+    db, clock: systemClock, users, revocations: new RevocationStore(db),
+    checkRedirect: raw => validateNext(raw, { site: 'localhost', allowedHosts: [] }),
+  })
+  groups.tree.ensureNamespace('chat', 'test', 'owner')
+  // One after another: the first start creates the signing keys the others share.
+  const bases: string[] = []
+  for (let i = 0; i < PROCESSES; i++) bases.push(await startServer(t, runDir))
+
+  for (const [name, scenario] of [['invitees: 5', fivePlaces], ['depleting chain, 3-spot ancestor', depletingChain]] as const) {
+    for (let round = 0; round < ROUNDS; round++) {
+      const race = scenario(groups, users, round, systemClock.now())
+      const cookies = await Promise.all(Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, 'login', `${name}-${round}-${i}`)))
+      const counts = await raceAcceptances(bases, cookies, race.links)
+      t.same(counts, { 200: race.admits, 410: RACERS - race.admits }, `${name}, round ${round + 1}, ${PROCESSES} processes`)
+      const owner = users.findByIdentity('test', 'owner')!.id
+      t.equal(groups.removal.removable(owner).filter(m => race.links.includes(m.invitationId ?? '')).length, race.admits, 'memberships in the shared file')
+    }
+  }
+})

@@ -1,0 +1,60 @@
+/**
+ * Shared by the concurrency tests: the two scenarios of the issue, set up
+ * through the services, then raced over real HTTP.
+ */
+import type { GroupServices } from '../../src/groups/services.js'
+import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
+import type { UserStore } from '../../src/storage/users.js'
+
+export interface Race {
+  /** The link ids the 50 acceptances are spread over. */
+  links: string[]
+  /** How many acceptances the limits allow. */
+  admits: number
+}
+
+/** `owner` invites with `invitees: 5`. */
+export function fivePlaces(groups: GroupServices, users: UserStore, round: number, now: number): Race {
+  const owner = users.ensureForIdentity('test', 'owner', now).id
+  const link = groups.invitations.create(owner, parseInvitationRequest({ invitees: 5, invitations: [{ accessing: `chat/five${round}` }] }))
+  return { links: [link.long], admits: 5 }
+}
+
+/**
+ * A depleting chain whose ancestor has 3 spots left: alice (4 spots)
+ * admits bob through a depleting invitation (now 3 spots left); bob's five
+ * depleting links offer 15 places, of which alice's spots leave 3.
+ */
+export function depletingChain(groups: GroupServices, users: UserStore, round: number, now: number): Race {
+  const alice = users.ensureForIdentity('test', `alice${round}`, now).id
+  const bob = users.ensureForIdentity('test', `bob${round}`, now).id
+  const path = `chat/chain${round}`
+  groups.membership.grant(alice, path, { spots: 4 })
+  const toBob = groups.invitations.create(alice, parseInvitationRequest({ invitees: 4, invitations: [{ accessing: path, depletes: true, plus: 4 }] }))
+  groups.invitations.accept(bob, toBob.long)
+  const links = Array.from({ length: 5 }, () =>
+    groups.invitations.create(bob, parseInvitationRequest({ invitees: 3, invitations: [{ accessing: path, depletes: true, plus: 0 }] })).long)
+  return { links, admits: 3 }
+}
+
+/** Fires one POST /login/access/add per cookie at once, spread over the links and servers; answers the status counts. */
+export async function raceAcceptances(bases: string[], cookies: string[], links: string[]): Promise<Record<number, number>> {
+  const statuses = await Promise.all(cookies.map(async (cookie, i) => {
+    const response = await fetch(`${bases[i % bases.length]}/login/access/add/${links[i % links.length]}`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}',
+    })
+    await response.arrayBuffer()
+    return response.status
+  }))
+  const counts: Record<number, number> = {}
+  for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1
+  return counts
+}
+
+/** Signs in as `who` over HTTP with the test provider; answers the lease cookie. */
+export async function signInOverHttp(base: string, cookieName: string, who: string): Promise<string> {
+  const response = await fetch(`${base}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
+  const cookie = response.headers.getSetCookie().find(c => c.startsWith(`${cookieName}=`))
+  if (response.status !== 303 || !cookie) throw new Error(`sign-in as ${who} failed: ${response.status}`)
+  return cookie.split(';')[0]!
+}

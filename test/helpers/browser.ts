@@ -1,0 +1,29 @@
+import { constants } from 'node:fs'
+import { access } from 'node:fs/promises'
+import { chromium, type Browser } from 'playwright-core'
+
+/** Debian's chromium; playwright-core ships no browser of its own. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+/**
+ * Launches a headless Chromium that is closed when the test ends. Answers
+ * a reason string instead when no browser is installed, so that the caller
+ * can skip with it; under `CI=true` a missing browser throws instead, since
+ * a skipped browser test would hide a broken setup.
+ */
+export async function launchBrowser(t: Teardown): Promise<Browser | string> {
+  try {
+    await access(CHROMIUM, constants.X_OK)
+  } catch {
+    const reason = `browser test needs Chromium: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH)`
+    if (process.env.CI === 'true') throw new Error(`${reason}; it is required under CI`)
+    return reason
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 15_000 })
+  t.teardown(() => browser.close())
+  return browser
+}

@@ -1,0 +1,141 @@
+// The login server and a protected app in separate processes, over loopback.
+import t from 'tap'
+import { decodeJwt } from 'jose'
+import { buildApp } from '../../src/app.js'
+import { appCommand } from '../../src/realtime/cli.js'
+import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/realtime/protocol.js'
+import { testConfig } from '../helpers/app.js'
+import { RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
+
+const config = testConfig(t)
+const env = {
+  LOGIN_RUN_DIR: config.runDir, LOGIN_DEBUG: '1', LOGIN_LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT: '100000',
+  LOGIN_HOST: '127.0.0.1', LOGIN_PORT: '0',
+}
+
+// Register the app as an operator would: `modular-login app add`.
+const setup = await buildApp(config, { logger: false })
+let printed = ''
+await appCommand(['add', 'e2e'], setup.ctx, line => { printed += line })
+await setup.close()
+const creds = JSON.parse(printed) as { id: string; secret: string }
+
+const [serverA, serverB] = await Promise.all([
+  spawnTs(t, '../realtime/fixtures/server.ts', env),
+  spawnTs(t, '../realtime/fixtures/server.ts', env),
+])
+const a = `http://127.0.0.1:${serverA.ready.port}`
+const b = `http://127.0.0.1:${serverB.ready.port}`
+const appProcess: Child = await spawnTs(t, '../realtime/fixtures/app.ts', { LOGIN_SERVER: a, APP_ID: creds.id, APP_SECRET: creds.secret })
+const site = `http://127.0.0.1:${appProcess.ready.port}`
+
+async function signIn(server: string, who: string): Promise<string> {
+  const response = await fetch(`${server}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
+  const cookie = response.headers.getSetCookie().find(c => c.startsWith('login=') && !c.startsWith('login=;'))
+  if (response.status !== 303 || !cookie) throw new Error(`sign-in failed: ${response.status}`)
+  return cookie.split(';')[0]!
+}
+
+/** The app's answer to an API call (POST: no redirects) with this cookie. */
+async function status(cookie: string, path = '/api/me'): Promise<number> {
+  return (await fetch(`${site}${path}`, { method: 'POST', headers: { cookie } })).status
+}
+
+async function userIdOf(cookie: string): Promise<string> {
+  return decodeJwt(cookie.split('=')[1]!).sub!
+}
+
+/** Polls the app until it answers `code`; answers how long after the call it took. */
+async function answersWithin(ms: number, cookie: string, code: number, path?: string): Promise<number> {
+  return within(ms, async () => (await status(cookie, path)) === code, 2)
+}
+
+t.test('sign in, use the app, and every kind of revocation reaches it within 100 ms', async t => {
+  const alice = await signIn(a, 'alice')
+  const me = await fetch(`${site}/me`, { headers: { cookie: alice } })
+  t.equal(me.status, 200)
+  t.match(await me.json(), { name: 'alice', id: await userIdOf(alice) })
+  const away = await fetch(`${site}/me`, { redirect: 'manual' })
+  t.equal(away.status, 302)
+  t.equal(away.headers.get('location'), `${a}/login?next=${encodeURIComponent(`${site}/me`)}`)
+
+  // Logout.
+  t.equal(await status(alice), 200)
+  t.equal((await fetch(`${a}/login/logout`, { method: 'POST', headers: { cookie: alice } })).status, 200)
+  const logout = await answersWithin(100, alice, 401)
+  t.ok(logout < 100, `logout: 401 after ${logout.toFixed(1)} ms`)
+
+  // A session revoked from the session list (by another session of the same user).
+  const [bob1, bob2] = [await signIn(a, 'bob'), await signIn(a, 'bob')]
+  t.equal(await status(bob2), 200)
+  const sid2 = decodeJwt(bob2.split('=')[1]!).sid as string
+  t.equal((await fetch(`${a}/login/deauthorize/${sid2}`, { method: 'POST', headers: { cookie: bob1 } })).status, 200)
+  const listed = await answersWithin(100, bob2, 401)
+  t.ok(listed < 100, `session list: 401 after ${listed.toFixed(1)} ms`)
+  t.equal(await status(bob1), 200, 'the other session is untouched')
+
+  // A membership removed (by an app over the channel).
+  const carol = await signIn(a, 'carol')
+  const channel = (await RawClient.hello(a, creds)).client
+  t.teardown(() => channel.close())
+  await channel.request({ type: 'ensure', path: 'chat', owner: 'test:127.0.0.1' })
+  const granted = await channel.request({ type: 'grant', user: await userIdOf(carol), path: 'chat/room' })
+  t.equal(await status(carol, '/api/in/room'), 200)
+  t.equal(await status(carol, '/api/in/other'), 403)
+  await channel.request({ type: 'remove', membership: (granted.membership as { id: string }).id })
+  const removed = await answersWithin(100, carol, 403, '/api/in/room')
+  t.ok(removed < 100, `membership removal: 403 after ${removed.toFixed(1)} ms`)
+
+  // Account deletion.
+  const dave = await signIn(a, 'dave')
+  await channel.request({ type: 'grant', user: await userIdOf(dave), path: 'chat/room' })
+  t.equal(await status(dave, '/api/in/room'), 200)
+  t.equal((await fetch(`${a}/login/delete`, { method: 'POST', headers: { cookie: dave } })).status, 200)
+  const deleted = await answersWithin(100, dave, 401)
+  t.ok(deleted < 100, `account deletion: 401 after ${deleted.toFixed(1)} ms`)
+})
+
+t.test('a revocation written by another server process is relayed', async t => {
+  const erin = await signIn(b, 'erin')
+  t.equal(await status(erin), 200, 'a lease from either process works')
+  t.equal((await fetch(`${b}/login/logout`, { method: 'POST', headers: { cookie: erin } })).status, 200)
+  const relayed = await answersWithin(1000, erin, 401)
+  t.ok(relayed < 1000, `relayed through the shared log: 401 after ${relayed.toFixed(0)} ms (poll interval 200 ms)`)
+})
+
+t.test('protocol abuse against the server process: clear refusals, errors, and it survives', async t => {
+  const wrong = await RawClient.open(a)
+  wrong.send({ type: 'hello', version: PROTOCOL_VERSION, app: creds.id, secret: `${creds.secret.slice(0, -2)}xx` })
+  const refused = await wrong.closedWith()
+  t.equal(refused.code, CloseCode.Unauthorized)
+  t.match(refused.reason, /LOGIN_ERR_APP_AUTH/)
+
+  const { client } = await RawClient.hello(a, creds)
+  client.send('{nope')
+  t.equal((await client.next('error')).code, 'LOGIN_ERR_BAD_MESSAGE')
+  client.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }))
+  t.equal((await client.next('error')).code, 'LOGIN_ERR_MESSAGE_TOO_LARGE')
+  t.equal((await client.request({ type: 'ping' })).type, 'pong', 'the connection survives')
+  client.close()
+  t.equal((await fetch(`${a}/login/.well-known/jwks.json`)).status, 200, 'the server survives')
+})
+
+t.test('server killed: the app keeps serving; what it missed arrives after reconnect', async t => {
+  const frank = await signIn(a, 'frank')
+  const gina = await signIn(a, 'gina')
+  t.equal(await status(frank), 200)
+  const port = String(serverA.ready.port)
+  await serverA.kill('SIGKILL')
+  await within(3000, async () => !(await (await fetch(`${site}/health`)).json()).connected)
+  t.equal(await status(frank), 200, 'an unexpired lease is still served')
+  t.equal(await status(gina), 200, 'one never seen before too (verified with the cached keys)')
+  t.match(appProcess.output(), /login server unreachable: serving unexpired, unrevoked leases/, 'and the app says so in its log')
+
+  t.equal((await fetch(`${b}/login/logout`, { method: 'POST', headers: { cookie: frank } })).status, 200)
+  t.equal(await status(frank), 200, 'the app cannot know while disconnected')
+
+  await spawnTs(t, '../realtime/fixtures/server.ts', { ...env, LOGIN_PORT: port })
+  const caught = await within(5000, async () => (await status(frank)) === 401, 20)
+  t.pass(`the revocation made meanwhile by the other process arrived ${caught.toFixed(0)} ms after the restart`)
+  t.equal(await status(gina), 200)
+})
