@@ -13,8 +13,8 @@
  * Targets: ≥ 0.6 of hello-world with the in-process cache, ≥ 0.4 with
  * memcached. Exits 1 when one is missed (or a request failed).
  *
- * Options: --duration <s> per target and round (3), --rounds <n> (3),
- * --warmup <s> (2), --connections <n> (32),
+ * Options: --duration <s> per target and round (3), --rounds <n> (5),
+ * --warmup <s> (3), --connections <n> (32),
  * --log-level <level> (warn: per-request logs off, as for any hot endpoint).
  */
 import autocannon from 'autocannon'
@@ -28,8 +28,8 @@ import type { TargetOptions, TargetReady } from './target-server.js'
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     'log-level': { type: 'string', default: 'warn' },
   },

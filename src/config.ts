@@ -42,6 +42,8 @@ export interface Config {
   readonly logLevel: string
   /** How long a call to an OAuth provider (discovery, token, profile) may take, in milliseconds (`LOGIN_PROVIDER_TIMEOUT_MS`, 5000). */
   readonly providerTimeoutMs: number
+  /** Server processes sharing the port and `run/` (`LOGIN_WORKERS`, 1); each relays every process's revocations to its apps. */
+  readonly workers: number
 }
 
 type Raw = string | number | boolean | string[] | null | undefined
@@ -140,6 +142,7 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
   providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
+  workers: { key: 'workers', env: 'LOGIN_WORKERS', parse: (v, n) => { const w = integer(1)(v, n); if (w > 64) fail(n, 'must be at most 64'); return w } },
   logLevel: {
     key: 'logLevel', env: 'LOGIN_LOG_LEVEL',
     parse: (v, n) => { const s = text(v, n); if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s)) fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent'); return s },
@@ -217,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimit: 60,
     logLevel: 'info',
     providerTimeoutMs: 5000,
+    workers: 1,
     ...parsed,
     ...overrides,
   }

@@ -70,7 +70,8 @@ export class OAuthFlows {
     return provider.authorizationUrl({ state, challenge, nonce })
   }
 
-  async finish(request: FastifyRequest, provider: OAuthProvider, query: CallbackQuery): Promise<FinishedFlow> {
+  async finish(request: FastifyRequest<{ Querystring: CallbackQuery }>, provider: OAuthProvider): Promise<FinishedFlow> {
+    const { query } = request
     const state = single(query, 'state')
     if (state === undefined) throw new errors.OAuthState('the provider sent no state')
     const browser = boundBrowser(request, this.config)

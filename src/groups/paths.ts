@@ -69,16 +69,3 @@ export function isWithin(path: string, ancestor: string): boolean {
 export function descendantRange(path: string): [string, string] {
   return [path + '/', path + '0']
 }
-
-export function rootOf(path: string): string {
-  return path.split('/', 1)[0]!
-}
-
-export function parentOf(path: string): string | null {
-  const cut = path.lastIndexOf('/')
-  return cut < 0 ? null : path.slice(0, cut)
-}
-
-export function nameOf(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1)
-}

@@ -101,8 +101,8 @@ export class Channel {
     return this.live
   }
 
-  /** Sends a revocation of the live feed, unless the replay already did. */
-  push(cursor: number, message: string | null): void {
+  /** Sends a revocation of the live feed (encoded once for every connection), unless the replay already did. */
+  push(cursor: number, message: Buffer | null): void {
     if (!this.live || cursor <= this.sent) return
     this.sent = cursor
     if (message !== null) this.sendText(message)
@@ -139,14 +139,14 @@ export class Channel {
     clearTimeout(this.helloTimer)
   }
 
-  private sendText(message: string): void {
+  private sendText(message: string | Buffer): void {
     if (this.closed) return
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.log.warn({ app: this.app?.name }, 'app does not read its messages: disconnected (it resumes from its cursor)')
       this.close(CloseCode.TooSlow, 'too slow: reconnect and resume from your cursor')
       return
     }
-    this.ws.send(message)
+    this.ws.send(message, { binary: false })
   }
 
   private send(message: ServerMessage): void {

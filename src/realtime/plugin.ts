@@ -39,7 +39,8 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
       for (const channel of channels) if (channel.app?.id === entry.subject) channel.close(CloseCode.AppRemoved, 'LOGIN_ERR_APP_AUTH: this app was removed')
       return
     }
-    const message = pushFor(entry, ctx.config.leaseSeconds)
+    const text = pushFor(entry, ctx.config.leaseSeconds)
+    const message = text === null ? null : Buffer.from(text)
     for (const channel of channels) channel.push(entry.cursor, message)
   }
   ctx.feed.on('revocation', onRevocation)

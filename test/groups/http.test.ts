@@ -224,3 +224,20 @@ t.test('listings and bad input', async t => {
   t.equal(formError.statusCode, 400)
   t.match(formError.body, /Tick at least one group/)
 })
+
+t.test('deleting an account removes its memberships through the revocation log', async t => {
+  const { app, owner, as } = await world(t)
+  const bob = await as('bob')
+  const link = await invite(app, owner, { invitations: [{ accessing: 'chat' }] })
+  const joined = await app.inject({ method: 'POST', url: `/login/access/add/${link.short}`, headers: { ...json, cookie: bob }, payload: '{}' })
+  const membership = joined.json().memberships[0].membership as string
+  const pending = await invite(app, bob, { invitations: [{ accessing: 'chat' }] })
+  const head = app.ctx.revocations.head()
+  const deleted = await app.inject({ method: 'POST', url: '/login/delete', headers: { ...json, cookie: bob }, payload: '{}' })
+  t.equal(deleted.statusCode, 200)
+  t.ok(app.ctx.revocations.since(head).some(r => r.kind === 'membership' && r.subject === membership), 'the membership revocation is in the log apps are pushed')
+  const removed = (await app.inject({ url: '/login/access/log/chat', headers: { cookie: owner } })).json() as { kind: string; membership: string; detail: { reason?: string } }[]
+  t.match(removed.find(e => e.kind === 'member_removed'), { membership, detail: { reason: 'account deleted' } })
+  const renege = (await app.inject({ url: '/login/access/renege', headers: { cookie: owner } })).json() as { invitation: string }[]
+  t.notOk(renege.some(i => i.invitation === pending.long), 'the invitations the account created were cancelled')
+})

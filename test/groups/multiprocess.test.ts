@@ -1,15 +1,10 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { validateNext } from '../../src/auth/redirects.js'
-import { systemClock } from '../../src/clock.js'
-import { createGroupServices } from '../../src/groups/services.js'
-import { openDatabase } from '../../src/storage/db.js'
-import { RevocationStore } from '../../src/storage/revocations.js'
-import { UserStore } from '../../src/storage/users.js'
+import { buildApp } from '../../src/app.js'
+import { testConfig } from '../helpers/app.js'
 import { depletingChain, fivePlaces, raceAcceptances, signInOverHttp } from './race.js'
 
 const PROCESSES = 3
@@ -35,24 +30,20 @@ async function startServer(t: { teardown(fn: () => unknown): void }, runDir: str
 }
 
 t.test('several server processes sharing one SQLite file never over-admit', async t => {
-  const runDir = t.testdir()
-  // The setup runs in this process, on the same file, as the CLI would.
-  const db = openDatabase(join(runDir, 'login.sqlite'))
-  t.teardown(() => db.close())
-  const users = new UserStore(db)
-  const groups = createGroupServices({
-    db, clock: systemClock, users, revocations: new RevocationStore(db),
-    checkRedirect: raw => validateNext(raw, { site: 'localhost', allowedHosts: [] }),
-  })
+  // This process builds the app first on the shared run/ folder (keys, secrets, migrations), then
+  // sets the races up through its services, on the same file, as the CLI would.
+  const config = testConfig(t)
+  const app = await buildApp(config, { logger: false })
+  t.teardown(() => app.close())
+  const { groups, users, clock } = app.ctx
   groups.tree.ensureNamespace('chat', 'test', 'owner')
-  // One after another: the first start creates the signing keys the others share.
-  const bases: string[] = []
-  for (let i = 0; i < PROCESSES; i++) bases.push(await startServer(t, runDir))
+  const bases = await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, config.runDir)))
+  // Signed in once: each round races over new links, which the same people may accept again.
+  const cookies = await Promise.all(Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, config.cookieName, `racer${i}`)))
 
   for (const [name, scenario] of [['invitees: 5', fivePlaces], ['depleting chain, 3-spot ancestor', depletingChain]] as const) {
     for (let round = 0; round < ROUNDS; round++) {
-      const race = scenario(groups, users, round, systemClock.now())
-      const cookies = await Promise.all(Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, 'login', `${name}-${round}-${i}`)))
+      const race = scenario(groups, users, round, clock.now())
       const counts = await raceAcceptances(bases, cookies, race.links)
       t.same(counts, { 200: race.admits, 410: RACERS - race.admits }, `${name}, round ${round + 1}, ${PROCESSES} processes`)
       const owner = users.findByIdentity('test', 'owner')!.id

@@ -1,8 +1,8 @@
 /**
  * A login server in its own process, for the multi-process tests: debug
- * mode on the run/ folder given as argument, listening on a free loopback
- * port, which it prints as one JSON line. Stops when stdin closes (the
- * test ended or died).
+ * mode on the run/ folder given as argument (whose keys already exist),
+ * listening on a free loopback port, which it prints as one JSON line.
+ * Stops when stdin closes (the test ended or died).
  */
 import type { AddressInfo } from 'node:net'
 import { buildApp } from '../../src/app.js'

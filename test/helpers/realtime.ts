@@ -149,10 +149,19 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
-export async function spawnTs(t: Teardown, file: string, env: Record<string, string>, timeoutMs = 20_000): Promise<Child> {
+/**
+ * Runs a TypeScript file in a child process; resolves once a line of its
+ * stdout satisfies `ready` (by default a JSON line starting `{"ready"`).
+ * Its stdin is a pipe that closes when this process dies, so fixtures that
+ * exit on stdin's end never outlive a crashed test.
+ */
+export async function spawnTs(
+  t: Teardown, file: string, env: Record<string, string>,
+  { ready: isReady = (line: string) => line.startsWith('{"ready"'), timeoutMs = 60_000 }: { ready?: (line: string) => boolean; timeoutMs?: number } = {},
+): Promise<Child> {
   const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url))], {
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
   let out = ''
   child.stderr!.on('data', chunk => { out += chunk })
@@ -169,10 +178,14 @@ export async function spawnTs(t: Teardown, file: string, env: Record<string, str
     const timer = setTimeout(() => reject(new Error(`${file} not ready within ${timeoutMs} ms: ${out}`)), timeoutMs)
     child.stdout!.on('data', chunk => {
       buffer += chunk
-      const line = buffer.split('\n').find(l => l.startsWith('{"ready"'))
-      if (line) {
+      const lines = buffer.split('\n')
+      buffer = lines.pop()!
+      for (const line of lines) {
+        if (!isReady(line)) continue
         clearTimeout(timer)
-        resolve(JSON.parse(line) as Record<string, unknown>)
+        let parsed: Record<string, unknown> = {}
+        try { parsed = JSON.parse(line) as Record<string, unknown> } catch { /* not JSON */ }
+        resolve(parsed)
       }
     })
     child.once('exit', code => { clearTimeout(timer); reject(new Error(`${file} exited with ${code}: ${out}`)) })

@@ -1,10 +1,14 @@
 import t from 'tap'
 import { generateKeyPair, SignJWT } from 'jose'
 import type { MutableRedirectUri, MutableResponse, MutableToken, OAuth2Server } from 'oauth2-mock-server'
-import { begin, Browser, consent, startMockIssuer, startOAuthApp, type OAuthApp } from '../../helpers/oauth.js'
+import { startApp } from '../../helpers/app.js'
+import { begin, Browser, consent, startMockIssuer, startOAuthApp, writeCredentials, type OAuthApp } from '../../helpers/oauth.js'
 
 const CLIENT = 'mock-client'
 const LEASE = 'login'
+
+// One provider for the whole file (an RSA key is slow to make); each test removes the hooks it adds.
+const mock = await startMockIssuer(t)
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -35,7 +39,6 @@ async function errorOf(response: Response): Promise<{ status: number; code: stri
 }
 
 t.test('OpenID Connect: discovery, authorization, token, JWKS and userinfo', async t => {
-  const mock = await startMockIssuer(t)
   const { app, base, browser } = await startOAuthApp(t, credentials(mock))
   let userinfoCalls = 0
   on<MutableResponse>(t, mock, 'beforeUserinfo', response => {
@@ -65,7 +68,6 @@ t.test('OpenID Connect: discovery, authorization, token, JWKS and userinfo', asy
 })
 
 t.test('the ID token wins over userinfo, which is not asked when the token says it all', async t => {
-  const mock = await startMockIssuer(t)
   const { browser } = await startOAuthApp(t, credentials(mock))
   onIdToken(t, mock, payload => Object.assign(payload, { name: 'Token Name', picture: 'https://idp.example/token.png' }))
   let userinfoCalls = 0
@@ -77,7 +79,6 @@ t.test('the ID token wins over userinfo, which is not asked when the token says 
 })
 
 t.test('two sign-ins under way in one browser (two tabs) both complete', async t => {
-  const mock = await startMockIssuer(t)
   const { browser } = await startOAuthApp(t, credentials(mock))
   const b = browser()
   const first = await consent(await begin(b, '/login/oidc/mock?next=/one'))
@@ -87,7 +88,6 @@ t.test('two sign-ins under way in one browser (two tabs) both complete', async t
 })
 
 t.test('the flow cookie binds the flow to the browser, and nothing else', async t => {
-  const mock = await startMockIssuer(t)
   const { browser } = await startOAuthApp(t, credentials(mock))
   const b = browser()
   const response = await b.get('/login/oidc/mock?next=/x')
@@ -97,8 +97,15 @@ t.test('the flow cookie binds the flow to the browser, and nothing else', async 
   t.notMatch(cookies[0], /\/x|state|verifier/)
 })
 
+t.test('under https the flow cookie is a Secure __Host- cookie', async t => {
+  const { app } = await startApp(t, { publicUrl: 'https://login.example.com', credentialsPath: writeCredentials(t, credentials(mock)) })
+  const response = await app.inject({ url: '/login/oidc/mock' })
+  t.equal(response.statusCode, 302)
+  t.match(response.headers['set-cookie'], /^__Host-login-flow=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+  t.equal(new URL(response.headers.location!).searchParams.get('redirect_uri'), 'https://login.example.com/login/oidc/mock/continue')
+})
+
 t.test('a bad next is refused before leaving, and checked again on return', async t => {
-  const mock = await startMockIssuer(t)
   const first = await startOAuthApp(t, credentials(mock), { allowedRedirectHosts: ['apps.example.com'] })
   const b = first.browser()
   const refused = await b.get('/login/oidc/mock?next=https://evil.example/')
@@ -201,7 +208,6 @@ const cases: Case[] = [
 ]
 
 t.test('failures: the error code, no session, the existing session untouched', async t => {
-  const mock = await startMockIssuer(t)
   const app = await startOAuthApp(t, credentials(mock))
 
   for (const [index, c] of cases.entries()) {
@@ -228,7 +234,6 @@ t.test('failures: the error code, no session, the existing session untouched', a
 })
 
 t.test('state is single-use: replaying a completed callback fails', async t => {
-  const mock = await startMockIssuer(t)
   const { browser } = await startOAuthApp(t, credentials(mock))
   const b = browser()
   const callback = await consent(await begin(b, '/login/oidc/mock'))
@@ -240,7 +245,6 @@ t.test('state is single-use: replaying a completed callback fails', async t => {
 })
 
 t.test('a callback carried to another browser (login CSRF) finds no flow, and does not spoil the real one', async t => {
-  const mock = await startMockIssuer(t)
   const { browser } = await startOAuthApp(t, credentials(mock))
   const attacker = browser()
   const victim = browser()

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench:app`: throughput of a Fastify app whose route is guarded
+ * by `login.required()` against the same app without the guard, measured in
+ * the same run with autocannon (a valid lease cookie on every request).
+ *
+ * The login server (bench/lease-server.ts) and the two apps
+ * (bench/app-target.ts) each run in their own process; autocannon drives
+ * the apps from this one. Each app is warmed up, then they are measured in
+ * turn for a few rounds; the ratio is the median of per-round ratios.
+ *
+ * Target: guarded ≥ 0.8 of unguarded. Exits 1 when missed (or a request failed).
+ *
+ * Options: --duration <s> per target and round (3), --rounds <n> (3),
+ * --warmup <s> (2), --connections <n> (32), --log-level <level> (warn).
+ */
+import autocannon from 'autocannon'
+import { fork, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { AppTargetOptions } from './app-target.js'
+import type { LeaseServerOptions, LeaseServerReady } from './lease-server.js'
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+})
+const duration = Number(values.duration)
+const warmup = Number(values.warmup)
+const rounds = Number(values.rounds)
+const connections = Number(values.connections)
+const logLevel = values['log-level']!
+
+const children: ChildProcess[] = []
+
+/** Forks a bench script and waits for its first IPC message. */
+async function start<T>(script: string, options: unknown): Promise<T> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(options)], {
+    execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  children.push(child)
+  const [ready] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => { throw new Error(`${script} exited with ${code} before it was ready`) }),
+  ])) as [T]
+  return ready
+}
+
+interface Target { name: string; url: string; rps: number[]; p50: number[]; p99: number[] }
+
+const median = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+let cookie = ''
+async function load(target: Target, seconds: number): Promise<autocannon.Result> {
+  const result = await autocannon({ url: target.url, headers: { cookie }, connections, duration: seconds })
+  const failed = result.non2xx + result.errors + result.timeouts
+  if (failed > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
+  return result
+}
+
+process.stdout.write(`bench:app: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ${connections} connections, log level ${logLevel}\n`)
+const targets: Target[] = []
+try {
+  const server = await start<LeaseServerReady>('./lease-server.ts', { tokens: 0 } satisfies LeaseServerOptions)
+  cookie = server.cookie
+  const url = `http://127.0.0.1:${server.port}`
+  for (const [kind, name] of [['plain', 'Fastify app, no guard'], ['login', 'same app, login.required()']] as const) {
+    const { port } = await start<{ port: number }>('./app-target.ts', { kind, server: url, app: server.app, logLevel } satisfies AppTargetOptions)
+    targets.push({ name, url: `http://127.0.0.1:${port}/me`, rps: [], p50: [], p99: [] })
+  }
+  for (const target of targets) await load(target, warmup)
+  for (let round = 1; round <= rounds; round++) {
+    const line: string[] = []
+    for (const target of targets) {
+      const result = await load(target, duration)
+      target.rps.push(result.requests.average)
+      target.p50.push(result.latency.p50)
+      target.p99.push(result.latency.p99)
+      line.push(`${Math.round(result.requests.average)}`)
+    }
+    process.stdout.write(`  round ${round}: ${line.join(' / ')} req/s\n`)
+  }
+} finally {
+  for (const child of children) child.kill('SIGTERM')
+}
+
+const [baseline, guarded] = targets
+const ratio = median(guarded!.rps.map((rps, round) => rps / baseline!.rps[round]!))
+process.stdout.write(`\n${'target'.padEnd(30)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'ratio'.padStart(7)}  goal\n`)
+for (const target of targets) {
+  const own = target === baseline ? 1 : ratio
+  const goal = target === baseline ? '' : `>= 0.80 ${ratio >= 0.8 ? 'ok' : 'MISSED'}`
+  process.stdout.write(`${target.name.padEnd(30)}${Math.round(median(target.rps)).toString().padStart(8)}` +
+    `${median(target.p50).toFixed(0).padStart(8)}${median(target.p99).toFixed(0).padStart(8)}${own.toFixed(2).padStart(7)}  ${goal}\n`)
+}
+process.stdout.write('req/s and latencies are medians over the rounds; the ratio is the median of the per-round ratios\n')
+process.exitCode = ratio >= 0.8 ? 0 : 1

@@ -1,0 +1,48 @@
+// LOGIN_WORKERS=2: apps connected to either worker hear of revocations made through either.
+import t from 'tap'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
+import { decodeJwt } from 'jose'
+import { buildApp } from '../../src/app.js'
+import { AppService } from '../../src/realtime/apps.js'
+import { testConfig } from '../helpers/app.js'
+import { RawClient, spawnTs } from '../helpers/realtime.js'
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const { port } = probe.address() as { port: number }
+  probe.close()
+  await once(probe, 'close')
+  return port
+}
+
+t.test('two workers on one port relay each other\'s revocations', async t => {
+  const config = testConfig(t)
+  const setup = await buildApp(config, { logger: false })
+  const creds = new AppService(setup.ctx).add('workers')
+  await setup.close()
+
+  const port = await freePort()
+  let ready = 0
+  await spawnTs(t, '../../src/main.ts', {
+    LOGIN_RUN_DIR: config.runDir, LOGIN_DEBUG: '1', LOGIN_LOG_LEVEL: 'info', LOGIN_RATE_LIMIT: '100000',
+    LOGIN_HOST: '127.0.0.1', LOGIN_PORT: String(port), LOGIN_WORKERS: '2',
+  }, { ready: line => line.includes('"msg":"modular-login ready"') && ++ready === 2 })
+  const url = `http://127.0.0.1:${port}`
+
+  // Round-robin hands successive connections to alternate workers.
+  const clients = await Promise.all(Array.from({ length: 6 }, () => RawClient.hello(url, creds).then(c => c.client)))
+  t.teardown(() => clients.forEach(c => c.close()))
+
+  for (const who of ['ann', 'ben']) {
+    const signIn = await fetch(`${url}/login/test/as?who=${who}`, { redirect: 'manual' })
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!
+    const sid = decodeJwt(cookie.split('=')[1]!).sid
+    const start = performance.now()
+    t.equal((await fetch(`${url}/login/logout`, { method: 'POST', headers: { cookie } })).status, 200)
+    const pushed = await Promise.all(clients.map(c => c.next('revoked', 2000)))
+    t.ok(pushed.every(m => m.sid === sid), `every connection, on either worker, heard of ${who}'s logout`)
+    t.ok(performance.now() - start < 2000, `within ${(performance.now() - start).toFixed(0)} ms`)
+  }
+})
