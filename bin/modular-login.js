@@ -1,14 +1,25 @@
 #!/usr/bin/env node
-// Runs the compiled CLI, building it first in a fresh checkout.
-import { existsSync } from 'node:fs'
+// Runs the compiled CLI, building it first when the checkout is new or its
+// sources changed since the last build (as server.sh does).
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const entry = new URL('../dist/cli/index.js', import.meta.url)
-if (!existsSync(fileURLToPath(entry))) {
-  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
-  if (built.status !== 0) process.exit(built.status ?? 1)
+const entry = join(root, 'dist', 'cli', 'index.js')
+const sources = join(root, 'src')
+
+function stale() {
+  if (!existsSync(entry)) return true
+  if (!existsSync(sources)) return false // an installed package ships dist/ only
+  const built = statSync(entry).mtimeMs
+  return readdirSync(sources, { recursive: true }).some(file => statSync(join(sources, String(file))).mtimeMs > built)
 }
-const { main } = await import(entry.href)
+
+if (stale()) {
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
+  if (build.status !== 0) process.exit(build.status ?? 1)
+}
+const { main } = await import(new URL(`file://${entry}`).href)
 process.exitCode = await main(process.argv.slice(2))

@@ -49,6 +49,9 @@ export interface AccessChecker {
   holds(userId: string, expression: string): boolean | Promise<boolean>
 }
 
+/** Seconds of clock skew between processes tolerated when replaying recent revocations. */
+const FEED_REPLAY_MARGIN = 60
+
 /** How often each process reads revocations written by the others. */
 const FEED_INTERVAL_MS = 200
 
@@ -59,8 +62,12 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
   const leases = new LeaseService(keys, clock, config.leaseSeconds)
   const users = new UserStore(db)
   const revocations = new RevocationStore(db)
-  const feed = new RevocationFeed(revocations)
+  // Replaying the revocations of the last lease lifetime fills this process's
+  // deny-list, so a cache entry left stale by a lost tombstone is never served
+  // after a restart either.
+  const feed = new RevocationFeed(revocations, revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN))
   const sessions = new SessionService(db, config, clock, cache, new SessionStore(db), users, revocations, feed, leases)
+  feed.poll()
   const accounts = new AccountService(db, clock, users, sessions)
   feed.start(FEED_INTERVAL_MS)
   // Access groups (issue #4)

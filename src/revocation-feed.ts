@@ -11,10 +11,11 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
   private cursor: number
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly store: RevocationStore) {
+  /** `from`: the cursor after which entries are announced (the log's head unless a replay is wanted). */
+  constructor(private readonly store: RevocationStore, from = store.head()) {
     super()
     this.setMaxListeners(0)
-    this.cursor = store.head()
+    this.cursor = from
   }
 
   /** The newest cursor this process has announced. */

@@ -3,20 +3,22 @@ import { loadConfig } from '../config.js'
 import type { AppContext } from '../context.js'
 import { isLoginError } from '../errors.js'
 import { serve } from '../main.js'
+import { groupCommand } from '../groups/cli.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
 
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 
-const commands: Record<string, { summary: string; run: Command }> = {
-  user: { summary: 'user delete <provider>:<id>        delete an account', run: userCommand },
-  keys: { summary: 'keys rotate                        start signing leases with a new key', run: keysCommand },
+const commands: Record<string, { usage: string; summary: string; run: Command }> = {
+  user: { usage: 'user delete <provider>:<id>', summary: 'delete an account', run: userCommand },
+  group: { usage: 'group create <path> --owner <provider>:<id>', summary: 'create a namespace with its owner', run: groupCommand },
+  keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
 }
 
 const USAGE = `usage: modular-login <command>
 
-  serve                              run the server (configuration from LOGIN_* variables)
-${Object.values(commands).map(c => `  ${c.summary}`).join('\n')}
+  ${'serve'.padEnd(46)}run the server (configuration from LOGIN_* variables)
+${Object.values(commands).map(c => `  ${c.usage.padEnd(46)}${c.summary}`).join('\n')}
 
 The CLI reads the same configuration as the server (LOGIN_RUN_DIR, LOGIN_CONFIG, ...).`
 

@@ -5,7 +5,7 @@ import {
 } from '../realtime/protocol.js'
 import type { LoginLogger } from './log.js'
 
-/** Pushes and lifecycle events the connection hands to the core. */
+/** Pushes and lifecycle events the connection hands to its owner (the core). */
 export interface ConnectionEvents {
   /** `gap`: the server replays from another cursor than the one asked for, so membership changes may have been skipped. */
   welcome(message: WelcomeMessage, gap: boolean): void
@@ -14,6 +14,7 @@ export interface ConnectionEvents {
   down(): void
 }
 
+/** Where to connect, as whom, and the timing of requests and reconnection. */
 export interface ConnectionOptions {
   server: string
   app: { id: string; secret: string }

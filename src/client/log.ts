@@ -21,4 +21,5 @@ export const consoleLogger: LoginLogger = {
   error: (data, message) => console.error(line(data, message)),
 }
 
+/** Says nothing (`logger: false`). */
 export const silentLogger: LoginLogger = { info() {}, warn() {}, error() {} }
