@@ -1,44 +1,10 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
-import { createServer } from 'node:net'
 import type { BrowserContext } from 'playwright-core'
 import { buildApp } from '../../src/app.js'
-import { testConfig } from '../helpers/app.js'
+import { serveApp } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
 
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-/**
- * A debug-mode server on a loopback port whose `publicUrl` names it. The port
- * is found first (the URL is part of the frozen config); if another process
- * takes it meanwhile, another one is tried.
- */
-async function serve(tt: Tap): Promise<{ app: FastifyInstance; base: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    const app = await buildApp(testConfig(tt, { publicUrl: base, host: '127.0.0.1', port }), { logger: false })
-    try {
-      await app.listen({ host: '127.0.0.1', port })
-      tt.teardown(() => app.close())
-      return { app, base }
-    } catch (error) {
-      await app.close()
-      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    }
-  }
-}
 
 async function leaseOf(context: BrowserContext, base: string) {
   return (await context.cookies(base)).find(c => c.name === 'login')
@@ -49,7 +15,7 @@ const browser = await launchBrowser(t)
 t.test('sign in with the test form, land on next, revoke another browser\'s session from the sessions view',
   { skip: typeof browser === 'string' ? browser : false }, async t => {
     if (typeof browser === 'string') return
-    const { base } = await serve(t)
+    const { base } = await serveApp(t)
     const first = await browser.newContext({ userAgent: 'First Browser/1.0' })
     const second = await browser.newContext({ userAgent: 'Second Browser/2.0' })
     t.teardown(async () => { await first.close(); await second.close() })

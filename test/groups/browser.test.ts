@@ -1,45 +1,15 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { createServer } from 'node:net'
 import { buildApp } from '../../src/app.js'
-import { testConfig } from '../helpers/app.js'
+import { serveApp } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
 
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-/** A debug-mode server whose `publicUrl` names its own loopback port, so that the links it prints work. */
-async function serve(tt: Tap): Promise<{ app: FastifyInstance; base: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    const app = await buildApp(testConfig(tt, { publicUrl: base, host: '127.0.0.1', port }), { logger: false })
-    try {
-      await app.listen({ host: '127.0.0.1', port })
-      tt.teardown(() => app.close())
-      return { app, base }
-    } catch (error) {
-      await app.close()
-      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    }
-  }
-}
 
 const browser = await launchBrowser(t)
 
 t.test('invite in the view, accept in another browser, then remove the new member',
   { skip: typeof browser === 'string' ? browser : false }, async t => {
     if (typeof browser === 'string') return
-    const { app, base } = await serve(t)
+    const { app, base } = await serveApp(t)
     app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
     const ownerContext = await browser.newContext()
     const guestContext = await browser.newContext()

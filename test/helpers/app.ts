@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
@@ -50,4 +51,46 @@ export async function signIn(app: FastifyInstance, config: Config, who: string, 
   const response = await app.inject({ method: 'GET', url: `/login/test/as?who=${encodeURIComponent(who)}`, headers })
   if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
   return leaseCookie(config, response.headers['set-cookie'])
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** A debug-mode app served over real HTTP on loopback, its `publicUrl` naming its own port. */
+export interface ServedApp extends TestApp {
+  /** `http://127.0.0.1:<port>` */
+  base: string
+}
+
+/**
+ * Builds and serves an app on 127.0.0.1 (closed when the test ends). The
+ * public URL (links, OAuth redirect URIs) must name the real port before the
+ * config is frozen, so a free port is picked first, then bound; a port taken
+ * in between is retried with another.
+ */
+export async function serveApp(t: Teardown, overrides: Partial<Config> = {}): Promise<ServedApp> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const config = testConfig(t, { host: '127.0.0.1', port, publicUrl: base, ...overrides })
+    const clock = new ManualClock()
+    const app = await buildApp(config, { clock, logger: false })
+    try {
+      await app.listen({ host: '127.0.0.1', port })
+    } catch (error) {
+      await app.close()
+      if (attempt < 3 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue
+      throw error
+    }
+    t.teardown(() => app.close())
+    return { app, config, clock, base, signIn: (who, headers) => signIn(app, config, who, headers) }
+  }
 }

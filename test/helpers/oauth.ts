@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { OAuth2Server } from 'oauth2-mock-server'
-import { buildApp } from '../../src/app.js'
-import { ManualClock } from '../../src/clock.js'
+import type { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
-import { tempDir, testConfig } from './app.js'
+import { serveApp, tempDir } from './app.js'
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -21,17 +19,6 @@ export interface OAuthApp {
   browser(): Browser
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
 /** Writes `credentials` as a credentials.json in a temporary folder and answers its path. */
 export function writeCredentials(t: Teardown, credentials: unknown): string {
   const path = join(tempDir(t, 'login-credentials-'), 'credentials.json')
@@ -39,30 +26,11 @@ export function writeCredentials(t: Teardown, credentials: unknown): string {
   return path
 }
 
-/**
- * Builds the app with these credentials and serves it on 127.0.0.1. The
- * public URL (from which the OAuth redirect URIs are made) must name the
- * real port before the app is built, so a free port is picked first, then
- * bound; a port taken in between is retried with another.
- */
+/** Builds the app with these credentials and serves it on 127.0.0.1 (OAuth callbacks point at its real port). */
 export async function startOAuthApp(t: Teardown, credentials: unknown, overrides: Partial<Config> = {}): Promise<OAuthApp> {
   const credentialsPath = writeCredentials(t, credentials)
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    const config = testConfig(t, { credentialsPath, host: '127.0.0.1', port, publicUrl: base, providerTimeoutMs: 500, ...overrides })
-    const clock = new ManualClock()
-    const app = await buildApp(config, { clock, logger: false })
-    try {
-      await app.listen({ port, host: '127.0.0.1' })
-    } catch (error) {
-      await app.close()
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 3) continue
-      throw error
-    }
-    t.teardown(() => app.close())
-    return { app, config, clock, base, browser: () => new Browser(base) }
-  }
+  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 500, ...overrides })
+  return { ...served, browser: () => new Browser(served.base) }
 }
 
 /** A real OpenID provider (oauth2-mock-server) on loopback with one RS256 key; stopped when the test ends. */
