@@ -5,5 +5,5 @@ import { errors } from '../errors.js'
 export async function keysCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {
   if (args[0] !== 'rotate') throw new errors.BadRequest('usage: modular-login keys rotate')
   const kid = await ctx.keys.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
-  print(`now signing with key ${kid}; restart running servers to pick it up`)
+  print(`now signing with key ${kid}; running servers pick it up within a second and tell connected apps`)
 }

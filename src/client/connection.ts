@@ -63,7 +63,8 @@ export class Connection {
   private silence: NodeJS.Timeout | null = null
   private replayed = 0
   private outageSince: number | null = null
-  private waiters: { resolve: () => void; reject: (error: Error) => void }[] = []
+  /** Waiting for `welcome`; `attempt`: only for the connection attempt under way (requests), not across retries (`ready()`). */
+  private waiters: { resolve: () => void; reject: (error: Error) => void; attempt?: boolean }[] = []
   private refusal: Error | null = null
 
   constructor(private readonly options: ConnectionOptions, private readonly events: ConnectionEvents) {}
@@ -92,11 +93,12 @@ export class Connection {
    */
   async request(message: Outgoing): Promise<Reply> {
     if (this.state !== 'open') {
-      if (this.state !== 'idle' && this.state !== 'connecting') {
+      // Before the first connection, wait for the attempt under way; after it, or once one failed, fail fast.
+      if (this.everOpen || (this.state !== 'idle' && this.state !== 'connecting')) {
         throw new UnavailableError(this.refusal?.message ?? 'the login server is not connected')
       }
       this.start()
-      await this.withTimeout(this.ready())
+      await this.withTimeout(new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject, attempt: true })))
     }
     const id = this.nextId++
     return new Promise<Reply>((resolve, reject) => {
@@ -227,6 +229,8 @@ export class Connection {
       return
     }
     this.state = 'down'
+    const failed = new UnavailableError(`the login server cannot be reached (${code})`)
+    this.waiters = this.waiters.filter(waiter => !(waiter.attempt && (waiter.reject(failed), true)))
     const delay = this.backoff()
     if (wasOpen || this.outageSince === null) {
       this.outageSince ??= Date.now()

@@ -99,6 +99,7 @@ interface Lease {
 
 const NONE: readonly CookieSpec[] = Object.freeze([])
 const MEMO_LIMIT = 100_000
+const MEMBER_LIMIT = 100_000
 /** Expired leases stay memoised this long, so that a browser still sending one is refreshed without re-verifying it. */
 const EXPIRED_GRACE_SECONDS = 300
 const SKEW_SECONDS = 60
@@ -151,6 +152,8 @@ export class LoginCore {
   /** user id → expression key → answer. */
   private readonly members = new Map<string, Map<string, { member: boolean; at: number }>>()
   private readonly querying = new Map<string, Promise<boolean>>()
+  /** How many answers `members` holds. */
+  private memberAnswers = 0
   /** Bumped by every membership push: an answer asked for before a push is used once but not cached. */
   private membershipEpoch = 0
   private readonly keys: KeySet
@@ -203,7 +206,9 @@ export class LoginCore {
 
   /** Resolves once the channel is authenticated and the keys are loaded; rejects when the server refuses the app's credentials. */
   async ready(): Promise<void> {
-    await Promise.all([this.connection.ready(), this.keys.ensure()])
+    // The channel waits across reconnection attempts; once it is up, so is the JWKS endpoint.
+    await this.connection.ready()
+    await this.keys.ensure()
   }
 
   /** Whether the channel to the login server is up. */
@@ -299,11 +304,7 @@ export class LoginCore {
       const epoch = this.membershipEpoch
       pending = this.connection.request({ type: 'query', user: userId, group: expression }).then(reply => {
         const member = reply.type === 'member' && reply.member
-        if (epoch === this.membershipEpoch) {
-          let answers = this.members.get(userId)
-          if (!answers) this.members.set(userId, answers = new Map())
-          answers.set(key, { member, at: Date.now() })
-        }
+        if (epoch === this.membershipEpoch) this.storeAnswer(userId, key, member)
         return member
       }).finally(() => this.querying.delete(flight))
       this.querying.set(flight, pending)
@@ -334,7 +335,7 @@ export class LoginCore {
     const reply = await this.connection.request({ type: 'grant', user, path, ...options })
     if (reply.type !== 'granted') throw new ServerError('LOGIN_ERR_INTERNAL', `unexpected reply ${reply.type}`)
     this.membershipEpoch++
-    this.members.delete(user)
+    this.forgetMemberships(user)
     return reply.membership
   }
 
@@ -439,7 +440,7 @@ export class LoginCore {
     this.cookie = message.cookie
     if (this.options.cookieName === undefined) this.cookieName = message.cookie.name
     // Replay starts later than asked: membership changes may have been skipped.
-    if (gap) this.members.clear()
+    if (gap) this.forgetMemberships()
   }
 
   private pushed(message: ServerMessage): void {
@@ -449,7 +450,7 @@ export class LoginCore {
         return
       case 'membership':
         this.membershipEpoch++
-        this.members.delete(message.user)
+        this.forgetMemberships(message.user)
         return
       case 'keys':
         this.keys.replace(message.jwks).then(() => {
@@ -462,6 +463,32 @@ export class LoginCore {
       default:
         return
     }
+  }
+
+  private storeAnswer(userId: string, key: string, member: boolean): void {
+    let answers = this.members.get(userId)
+    if (!answers?.has(key)) {
+      if (this.memberAnswers >= MEMBER_LIMIT) {
+        this.sweep()
+        // Still full of fresh answers (expressions built per request): start over rather than grow.
+        if (this.memberAnswers >= MEMBER_LIMIT) this.forgetMemberships()
+        answers = this.members.get(userId)
+      }
+      if (!answers) this.members.set(userId, answers = new Map())
+      this.memberAnswers++
+    }
+    answers.set(key, { member, at: Date.now() })
+  }
+
+  /** Drops the cached membership answers of one user, or of everybody. */
+  private forgetMemberships(user?: string): void {
+    if (user === undefined) {
+      this.members.clear()
+      this.memberAnswers = 0
+      return
+    }
+    this.memberAnswers -= this.members.get(user)?.size ?? 0
+    this.members.delete(user)
   }
 
   private remember(token: string, lease: Lease): void {
@@ -484,7 +511,12 @@ export class LoginCore {
     if (this.connection.isOpen) {
       const stale = Date.now() - this.membershipTtlMs
       for (const [user, answers] of this.members) {
-        for (const [key, answer] of answers) if (answer.at < stale) answers.delete(key)
+        for (const [key, answer] of answers) {
+          if (answer.at < stale) {
+            answers.delete(key)
+            this.memberAnswers--
+          }
+        }
         if (answers.size === 0) this.members.delete(user)
       }
     }

@@ -19,6 +19,8 @@ const MAX_IN_FLIGHT = 256
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 /** Entries read from the log per replay step. */
 const REPLAY_BATCH = 500
+/** The replay pauses while this much is still unsent. */
+const REPLAY_BUFFER_BYTES = 1024 * 1024
 /** Processes' clocks and the app's may disagree a little; replays and deny-lists reach this much further back. */
 export const CLOCK_SKEW_SECONDS = 60
 
@@ -269,6 +271,8 @@ export class Channel {
         }
       }
       await new Promise(resolve => setImmediate(resolve))
+      // A long backlog goes out at the pace the app reads it, instead of piling up until it is cut off as too slow.
+      while (this.ws.bufferedAmount > REPLAY_BUFFER_BYTES && !this.closed) await new Promise(resolve => setTimeout(resolve, 5))
     }
   }
 

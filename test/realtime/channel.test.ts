@@ -1,5 +1,6 @@
 import t from 'tap'
 import { decodeJwt } from 'jose'
+import { KeyRing } from '../../src/auth/keys.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/realtime/protocol.js'
 import { liveServer, RawClient } from '../helpers/realtime.js'
@@ -178,6 +179,28 @@ t.test('replay: what happened since the cursor, then live; a fresh app gets one 
   future.client.close()
 })
 
+t.test('a long backlog is replayed in order, once, with live revocations landing mid-replay', async t => {
+  const server = await liveServer(t)
+  const { ctx } = server.app
+  const start = ctx.revocations.head()
+  const now = ctx.clock.now()
+  ctx.db.transaction(() => { for (let i = 0; i < 3000; i++) ctx.revocations.append('session', `old-${i}`, 'u', now) })()
+  ctx.feed.poll()
+  const live = await server.signIn('late')
+  const client = await RawClient.open(server.url)
+  const app = server.addApp()
+  client.send({ type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: app.secret, cursor: start })
+  await client.next('welcome')
+  await ctx.sessions.revoke(sidOf(live))
+  await client.next('synced', 10_000)
+  const during = await client.nextWhere(m => m.type === 'revoked' && m.sid === sidOf(live), 3000).catch(() => null)
+  const cursors = [...client.messages, ...(during ? [during] : [])].filter(m => m.type === 'revoked').map(m => m.cursor as number)
+  const all = [...client.messages.filter(m => m.type === 'revoked').map(m => m.sid), during?.sid]
+  t.equal(new Set(all).size, 3001, 'every entry, the live one included')
+  t.ok(cursors.every((c, i) => i === 0 || c > cursors[i - 1]!), 'in cursor order, none twice')
+  client.close()
+})
+
 t.test('removing an app closes its connections with 4003', async t => {
   const server = await liveServer(t)
   const creds = server.addApp('doomed')
@@ -202,6 +225,13 @@ t.test('a key rotation is pushed as keys with the new JWKS', async t => {
   const kids = (keys.jwks as { keys: { kid: string }[] }).keys.map(k => k.kid)
   t.ok(kids.includes(kid), 'the new key is published')
   t.equal(kids.length, 2, 'the old one stays until its leases expire')
+
+  // `modular-login keys rotate` runs in another process: the server notices the key file change.
+  const cli = await KeyRing.open(ctx.config.runDir, ctx.clock.now())
+  const fromCli = await cli.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
+  const pushed = await client.next('keys', 3000)
+  t.ok((pushed.jwks as { keys: { kid: string }[] }).keys.some(k => k.kid === fromCli), 'a rotation by another process is pushed too')
+  t.equal(ctx.keys.signing.kid, fromCli, 'and the server signs with the new key from then on')
   client.close()
 })
 
