@@ -54,7 +54,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const ctx = await createContext(config, options.clock ?? systemClock, app.log)
   app.decorate('ctx', ctx)
   app.addHook('onClose', async () => ctx.close())
+  try {
+    await registerAreas(app, config, options)
+  } catch (error) {
+    // A plugin refused to start (bad credentials.json, unreachable issuer): release the database and timers.
+    await ctx.close()
+    throw error
+  }
+  return app
+}
 
+/** Each area as a plugin, in the order their hooks and routes depend on. */
+async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
   await app.register(cookie)
   await app.register(formbody)
   await app.register(rateLimit, {
@@ -73,5 +84,4 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // In debug mode nothing else serves the site root that sign-in returns to by default.
   if (config.debug) app.get('/', async (_request, reply) => reply.redirect('/login/view/sessions'))
-  return app
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
@@ -14,8 +14,15 @@ export function loadOrCreateFile(runDir: string, name: string, create: () => str
     const temporary = `${path}.${process.pid}.tmp`
     writeFileSync(temporary, create(), { mode: 0o600 })
     chmodSync(temporary, 0o600)
-    // A concurrent starter may have won the race: keep whichever landed first.
-    if (!existsSync(path)) renameSync(temporary, path)
+    // link() refuses to replace an existing file, atomically: when two
+    // processes start together, the first to land wins and both read it.
+    try {
+      linkSync(temporary, path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    } finally {
+      unlinkSync(temporary)
+    }
   }
   return readFileSync(path, 'utf8')
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js'
 import { isLoginError } from '../errors.js'
 import { serve } from '../main.js'
 import { groupCommand } from '../groups/cli.js'
+import { appCommand } from '../realtime/cli.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
 
@@ -12,6 +13,7 @@ type Command = (args: string[], ctx: AppContext, print: (line: string) => void) 
 const commands: Record<string, { usage: string; summary: string; run: Command }> = {
   user: { usage: 'user delete <provider>:<id>', summary: 'delete an account', run: userCommand },
   group: { usage: 'group create <path> --owner <provider>:<id>', summary: 'create a namespace with its owner', run: groupCommand },
+  app: { usage: 'app add <name> | app list | app remove <name>', summary: 'register, list or remove client applications', run: appCommand },
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
 }
 

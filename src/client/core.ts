@@ -263,7 +263,7 @@ export class LoginCore {
     if (lease.claims.exp <= now) {
       let renewed
       try {
-        renewed = await this.renew(lease.claims.sid, input.ip)
+        renewed = await this.renew(token, lease.claims.sid, input.ip)
       } catch (error) {
         return { status: 'unavailable', reason: `the lease expired and could not be refreshed: ${(error as Error).message}`, cookies: NONE }
       }
@@ -409,12 +409,12 @@ export class LoginCore {
     }
   }
 
-  private renew(sid: string, ip: string | undefined): Promise<{ lease: Lease; cookie: CookieSpec } | 'revoked'> {
+  private renew(token: string, sid: string, ip: string | undefined): Promise<{ lease: Lease; cookie: CookieSpec } | 'revoked'> {
     const current = this.renewed.get(sid)
     if (current && current.lease.claims.exp > nowSeconds()) return Promise.resolve(current)
     let pending = this.refreshing.get(sid)
     if (!pending) {
-      pending = this.connection.request({ type: 'refresh', sid, ...(ip ? { ip } : {}) }).then(async reply => {
+      pending = this.connection.request({ type: 'refresh', token, ...(ip ? { ip } : {}) }).then(async reply => {
         if (reply.type === 'lease') {
           const lease = await this.verify(reply.token)
           if (typeof lease === 'string') throw new Error('the login server issued a lease this app cannot verify')

@@ -289,8 +289,11 @@ export class Channel {
   }
 
   private refresh(id: RequestId, message: Json): Promise<void> {
-    const sid = text(message.sid, 'sid', 128)
+    const token = text(message.token, 'token', 8192)
     return this.guarded(id, async () => {
+      const lease = await this.ctx.leases.check(token)
+      if (lease.status === 'invalid') throw new errors.BadMessage('token is not a lease signed by this server')
+      const { sid } = lease.claims
       const renewed = await this.ctx.sessions.refresh(sid)
       if (!renewed) return { type: 'revoked', id, sid }
       this.log.debug({ sid, ip: typeof message.ip === 'string' ? message.ip.slice(0, 64) : undefined }, 'lease refreshed for an app')

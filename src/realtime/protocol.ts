@@ -63,7 +63,8 @@ export interface HelloMessage {
   /** The last cursor the app received; null/absent on first start (the server then replays one lease lifetime). */
   cursor?: number | null
 }
-export interface RefreshRequest { type: 'refresh'; id: RequestId; sid: string; ip?: string }
+/** `token` is the expired lease itself: an app can only refresh sessions whose lease it was shown. */
+export interface RefreshRequest { type: 'refresh'; id: RequestId; token: string; ip?: string }
 export interface QueryRequest { type: 'query'; id: RequestId; user: string; group: GroupExpression }
 export interface EnsureRequest {
   type: 'ensure'; id: RequestId; path: string

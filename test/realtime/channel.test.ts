@@ -57,7 +57,7 @@ t.test('malformed and oversized messages get an error; the connection and the se
     ['an array', '[1,2]', 'LOGIN_ERR_BAD_MESSAGE'],
     ['no type', { id: 1 }, 'LOGIN_ERR_BAD_MESSAGE'],
     ['unknown type', { type: 'frobnicate', id: 1 }, 'LOGIN_ERR_BAD_MESSAGE'],
-    ['no id', { type: 'refresh', sid: 'x' }, 'LOGIN_ERR_BAD_MESSAGE'],
+    ['no id', { type: 'refresh', token: 'x' }, 'LOGIN_ERR_BAD_MESSAGE'],
     ['hello twice', { type: 'hello', id: 2 }, 'LOGIN_ERR_BAD_MESSAGE'],
     ['bad field', { type: 'query', id: 3, user: 42, group: 'a' }, 'LOGIN_ERR_BAD_MESSAGE'],
     ['deeply nested', '['.repeat(30_000) + ']'.repeat(30_000), 'LOGIN_ERR_BAD_MESSAGE'],
@@ -88,7 +88,8 @@ t.test('refresh answers a new lease, or revoked once the session ended', async t
   const cookie = await server.signIn('alice')
   const sid = sidOf(cookie)
   const { client } = await RawClient.hello(server.url, server.addApp())
-  const lease = await client.request({ type: 'refresh', sid, ip: '203.0.113.9' })
+  const token = cookie.slice(cookie.indexOf('=') + 1)
+  const lease = await client.request({ type: 'refresh', token, ip: '203.0.113.9' })
   t.equal(lease.type, 'lease')
   t.equal(lease.sid, sid)
   t.match(lease.user, { name: 'alice' })
@@ -101,10 +102,13 @@ t.test('refresh answers a new lease, or revoked once the session ended', async t
   t.equal(pushed.sid, sid)
   t.type(pushed.cursor, 'number')
   t.ok((pushed.until as number) >= server.clock.now() + 3600, 'deny until its leases would have expired')
-  const revoked = await client.request({ type: 'refresh', sid })
+  const revoked = await client.request({ type: 'refresh', token })
   t.match(revoked, { type: 'revoked', sid })
   t.notOk('cursor' in revoked, 'a reply, not a log entry')
-  t.match(await client.request({ type: 'refresh', sid: 'never-existed' }), { type: 'revoked', sid: 'never-existed' })
+  const [header, , signature] = token.split('.')
+  const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'x', sid: 'someone-else', name: 'x', picture: '', iat: 1, exp: 2 })).toString('base64url')}.${signature}`
+  t.match(await client.request({ type: 'refresh', token: forged }), { type: 'error', code: 'LOGIN_ERR_BAD_MESSAGE' }, 'only leases this server signed refresh anything')
+  t.match(await client.request({ type: 'refresh', sid }), { type: 'error', code: 'LOGIN_ERR_BAD_MESSAGE' }, 'a bare sid is not enough')
   client.close()
 })
 
