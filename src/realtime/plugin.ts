@@ -21,7 +21,7 @@ export interface RealtimeOptions {
 
 /**
  * `GET /login/ws`: the realtime channel for client applications (protocol
- * in docs/realtime.md). Runs on the Fastify server's own HTTP server; every
+ * in the README, "Client applications and the realtime channel"). Runs on the Fastify server's own HTTP server; every
  * process relays to its apps what its revocation feed announces, which
  * includes revocations written by other processes sharing the database.
  */
@@ -92,7 +92,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
   app.get('/ws', { config: { html: false } }, async (_request, reply) =>
     reply.code(426).header('upgrade', 'websocket').send({
       statusCode: 426, error: 'Upgrade Required', code: 'LOGIN_ERR_BAD_REQUEST',
-      message: 'This is the realtime channel for applications: connect with a websocket (see docs/realtime.md)',
+      message: 'This is the realtime channel for applications: connect with a websocket (see the README, "Client applications and the realtime channel")',
     }))
 
   app.addHook('preClose', async () => {

@@ -1,5 +1,5 @@
 /**
- * The realtime protocol spoken on `GET /login/ws` (docs/realtime.md): JSON
+ * The realtime protocol spoken on `GET /login/ws` (specified in the README, "The wire protocol"): JSON
  * text messages with a `type`. Shared by the server and the client library,
  * so this module imports nothing.
  */
