@@ -10,7 +10,7 @@
  *
  * Target: guarded ≥ 0.8 of unguarded. Exits 1 when missed (or a request failed).
  *
- * Options: --duration <s> per target and round (3), --rounds <n> (3),
+ * Options: --duration <s> per target and round (3), --rounds <n> (5),
  * --warmup <s> (2), --connections <n> (32), --log-level <level> (warn).
  */
 import autocannon from 'autocannon'
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     'log-level': { type: 'string', default: 'warn' },
   },
