@@ -22,7 +22,7 @@ usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # Installs dependencies and builds when the checkout is new or changed.
 setup() {
-  mkdir -p "$RUN"
+  mkdir -p -m 700 "$RUN"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing dependencies (npm ci)"
     npm ci --no-audit --no-fund

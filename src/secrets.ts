@@ -10,7 +10,7 @@ import { join } from 'node:path'
 export function loadOrCreateFile(runDir: string, name: string, create: () => string): string {
   const path = join(runDir, name)
   if (!existsSync(path)) {
-    mkdirSync(runDir, { recursive: true })
+    mkdirSync(runDir, { recursive: true, mode: 0o700 })
     const temporary = `${path}.${process.pid}.tmp`
     writeFileSync(temporary, create(), { mode: 0o600 })
     chmodSync(temporary, 0o600)

@@ -15,7 +15,8 @@ const MIGRATION_FILE = /^(\d{4})-[a-z0-9-]+\.sql$/
  * makes writers queue instead of failing.
  */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  // run/ holds sessions, keys and secrets: nobody else on the machine reads it.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
