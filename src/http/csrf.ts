@@ -26,10 +26,10 @@ function sameToken(a: string, b: string): boolean {
  */
 export function assertSameSite(request: FastifyRequest): void {
   const fetchSite = request.headers['sec-fetch-site']
-  if (typeof fetchSite === 'string') {
-    if (fetchSite === 'cross-site') throw new errors.Csrf('the request came from another site')
-    return
-  }
+  if (fetchSite === 'cross-site') throw new errors.Csrf('the request came from another site')
+  if (fetchSite === 'same-origin' || fetchSite === 'none') return
+  // `same-site` is the browser's registrable domain, which can be wider than
+  // LOGIN_SITE (a sibling subdomain someone else runs): the Origin decides.
   const origin = request.headers.origin
   if (typeof origin !== 'string') return
   const { site, allowedRedirectHosts } = request.server.ctx.config

@@ -28,6 +28,8 @@ t.test('a cross-site Origin or Sec-Fetch-Site is refused; same-site and non-brow
     { name: 'no Origin, no Sec-Fetch-Site (API client)', headers: {}, allowed: true },
     { name: 'Sec-Fetch-Site: same-origin', headers: { 'sec-fetch-site': 'same-origin' }, allowed: true },
     { name: 'Sec-Fetch-Site: same-site', headers: { 'sec-fetch-site': 'same-site' }, allowed: true },
+    { name: 'Sec-Fetch-Site: same-site from a subdomain of the site', headers: { 'sec-fetch-site': 'same-site', origin: 'https://app.localhost' }, allowed: true },
+    { name: 'Sec-Fetch-Site: same-site, but an Origin off the configured site', headers: { 'sec-fetch-site': 'same-site', origin: 'https://evil.com' }, allowed: false },
     { name: 'Sec-Fetch-Site: none (typed by the user)', headers: { 'sec-fetch-site': 'none' }, allowed: true },
     { name: 'Sec-Fetch-Site: cross-site', headers: { 'sec-fetch-site': 'cross-site' }, allowed: false },
     { name: 'Sec-Fetch-Site: cross-site wins over a same-site Origin', headers: { 'sec-fetch-site': 'cross-site', origin: 'http://localhost' }, allowed: false },
