@@ -9,6 +9,7 @@
  */
 import Fastify from 'fastify'
 import { createLoginClient } from '../src/client/index.js'
+import { exitWithParent } from './support.js'
 
 export interface AppTargetOptions {
   kind: 'plain' | 'login'
@@ -32,9 +33,4 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 process.send!({ port: typeof address === 'object' && address ? address.port : 0 })
 
-const stop = async () => {
-  await app.close()
-  process.exit(0)
-}
-process.once('SIGTERM', stop)
-process.once('disconnect', stop)
+exitWithParent(() => app.close())

@@ -14,50 +14,21 @@
  * --warmup <s> (2), --connections <n> (32), --log-level <level> (warn).
  */
 import autocannon from 'autocannon'
-import { fork, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import type { AppTargetOptions } from './app-target.js'
 import type { LeaseServerOptions, LeaseServerReady } from './lease-server.js'
+import { forkReady, loadOptions, median, type Forked } from './support.js'
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '32' },
-    'log-level': { type: 'string', default: 'warn' },
-  },
-})
-const duration = Number(values.duration)
-const warmup = Number(values.warmup)
-const rounds = Number(values.rounds)
-const connections = Number(values.connections)
-const logLevel = values['log-level']!
-
-const children: ChildProcess[] = []
+const { duration, warmup, rounds, connections, logLevel } = loadOptions({ warmup: 2 })
+const children: Forked<unknown>[] = []
 
 /** Forks a bench script and waits for its first IPC message. */
 async function start<T>(script: string, options: unknown): Promise<T> {
-  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(options)], {
-    execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  })
-  children.push(child)
-  const [ready] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(([code]) => { throw new Error(`${script} exited with ${code} before it was ready`) }),
-  ])) as [T]
-  return ready
+  const forked = await forkReady<T>(script, options)
+  children.push(forked)
+  return forked.ready
 }
 
 interface Target { name: string; url: string; rps: number[]; p50: number[]; p99: number[] }
-
-const median = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 
 let cookie = ''
 async function load(target: Target, seconds: number): Promise<autocannon.Result> {
@@ -90,7 +61,7 @@ try {
     process.stdout.write(`  round ${round}: ${line.join(' / ')} req/s\n`)
   }
 } finally {
-  for (const child of children) child.kill('SIGTERM')
+  await Promise.all(children.map(child => child.stop()))
 }
 
 const [baseline, guarded] = targets

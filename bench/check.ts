@@ -18,27 +18,11 @@
  * --log-level <level> (warn: per-request logs off, as for any hot endpoint).
  */
 import autocannon from 'autocannon'
-import { fork } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { startMemcached } from '../test/helpers/memcached.js'
 import type { TargetOptions, TargetReady } from './target-server.js'
+import { forkReady, loadOptions, median } from './support.js'
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '32' },
-    'log-level': { type: 'string', default: 'warn' },
-  },
-})
-const duration = Number(values.duration)
-const warmup = Number(values.warmup)
-const rounds = Number(values.rounds)
-const connections = Number(values.connections)
-const logLevel = values['log-level']!
+const { duration, warmup, rounds, connections, logLevel } = loadOptions({ warmup: 3 })
 
 interface Target {
   name: string
@@ -52,21 +36,10 @@ interface Target {
   p99: number[]
 }
 
-const server = fileURLToPath(new URL('./target-server.ts', import.meta.url))
 
 /** Starts a target in its own process and waits until it listens. */
 async function start(name: string, options: TargetOptions, path: string, goal?: number): Promise<Target> {
-  const child = fork(server, [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = once(child, 'exit')
-    child.kill('SIGTERM')
-    await exited
-  }
-  const [ready] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(([code]) => { throw new Error(`${name}: the server exited with ${code} before listening`) }),
-  ])) as [TargetReady]
+  const { ready, stop } = await forkReady<TargetReady>('./target-server.ts', options)
   return {
     name, goal, stop, rps: [], p50: [], p99: [],
     url: `http://127.0.0.1:${ready.port}${path}`,
@@ -79,12 +52,6 @@ async function load(target: Target, seconds: number): Promise<autocannon.Result>
   const failed = result.non2xx + result.errors + result.timeouts
   if (failed > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
   return result
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 const memcached = await startMemcached()

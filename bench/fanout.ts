@@ -13,9 +13,6 @@
  *
  * Options: --connections <n> (1000), --revocations <n> (200), --gap <ms> between them (20).
  */
-import { fork } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -26,6 +23,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { AppService } from '../src/realtime/apps.js'
 import type { FanoutAppsOptions, FanoutAppsReady, FanoutArrival } from './fanout-apps.js'
+import { forkReady } from './support.js'
 
 const { values } = parseArgs({
   options: {
@@ -55,14 +53,8 @@ for (let i = 0; i < revocations + 10; i++) sids.push((await ctx.sessions.start({
 gc()
 const before = process.memoryUsage()
 const options: FanoutAppsOptions = { server, app: new AppService(ctx).add('fanout'), connections }
-const child = fork(fileURLToPath(new URL('./fanout-apps.ts', import.meta.url)), [JSON.stringify(options)], {
-  execArgv: [...process.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-})
 const started = now()
-const [childReady] = (await Promise.race([
-  once(child, 'message'),
-  once(child, 'exit').then(([code]) => { throw new Error(`the app process exited with ${code}`) }),
-])) as [FanoutAppsReady]
+const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.ts', options, { execArgv: [...process.execArgv, '--expose-gc'], stdout: 'inherit' })
 const connectMs = now() - started
 await new Promise(resolve => setTimeout(resolve, 500))
 gc()

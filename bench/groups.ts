@@ -26,6 +26,7 @@ import { GroupStore, type Group } from '../src/storage/groups.js'
 import { MembershipStore } from '../src/storage/memberships.js'
 import { RevocationStore } from '../src/storage/revocations.js'
 import { UserStore } from '../src/storage/users.js'
+import { median } from './support.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, ops: { type: 'string', default: '50000' } } })
 const rounds = Number(values.rounds)
@@ -124,7 +125,6 @@ for (let r = 0; r < rounds; r++) {
 // Latency percentiles are taken in a separate pass: timing each call costs time of its own.
 measure('check', ops, latencies)
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const sorted = latencies.sort((a, b) => a - b)
 const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! / 1000
 const checkNs = median(checkMeans)

@@ -5,12 +5,13 @@
  * `{ port, app, cookie, tokens }` once it listens, then stays until told to
  * stop (SIGTERM or the parent going away).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { AppService } from '../src/realtime/apps.js'
+import { exitWithParent } from './support.js'
 
 export interface LeaseServerOptions {
   /** How many extra leases to sign (distinct sessions of distinct users), for first-sight measurements. */
@@ -46,10 +47,4 @@ const ready: LeaseServerReady = {
 }
 process.send!(ready)
 
-const stop = async () => {
-  await app.close()
-  rmSync(runDir, { recursive: true, force: true })
-  process.exit(0)
-}
-process.once('SIGTERM', stop)
-process.once('disconnect', stop)
+exitWithParent(() => app.close(), runDir)

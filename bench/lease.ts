@@ -19,13 +19,11 @@
  * Options: --rounds <n> (5), --tokens <n> per round for first sight and bare (2000),
  * --memo-ops <n> per round (200000).
  */
-import { fork } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { importJWK, jwtVerify, type JWK } from 'jose'
 import { createLoginClient } from '../src/client/index.js'
 import type { LeaseServerOptions, LeaseServerReady } from './lease-server.js'
+import { forkReady, median } from './support.js'
 
 const { values } = parseArgs({
   options: {
@@ -40,13 +38,7 @@ const memoOps = Number(values['memo-ops'])
 
 // Round 0 is the warm-up; each round needs fresh tokens for the library (never seen) and as many for bare verify.
 const options: LeaseServerOptions = { tokens: perRound * (rounds + 1) * 2 }
-const child = fork(fileURLToPath(new URL('./lease-server.ts', import.meta.url)), [JSON.stringify(options)], {
-  execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-})
-const [ready] = (await Promise.race([
-  once(child, 'message'),
-  once(child, 'exit').then(([code]) => { throw new Error(`the login server exited with ${code}`) }),
-])) as [LeaseServerReady]
+const { ready, child } = await forkReady<LeaseServerReady>('./lease-server.ts', options)
 const server = `http://127.0.0.1:${ready.port}`
 
 const login = createLoginClient({ server, app: ready.app, logger: false })
@@ -90,12 +82,6 @@ async function memoised(ops: number): Promise<number> {
     if (result.status !== 'ok') throw new Error(`memoised: ${result.status}`)
   }
   return Number(process.hrtime.bigint() - start) / ops
-}
-
-const median = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 process.stdout.write(`bench:lease: ${rounds} rounds; ${perRound} fresh tokens per round for first sight and bare, ${memoOps} memoised calls per round\n`)

@@ -10,11 +10,12 @@
  * Tells the parent `{ port, cookie? }` over IPC once it listens.
  */
 import Fastify from 'fastify'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { exitWithParent } from './support.js'
 
 export interface TargetOptions {
   kind: 'hello' | 'login'
@@ -51,10 +52,4 @@ if (options.kind === 'login') {
 }
 process.send!(ready)
 
-const stop = async () => {
-  await app.close()
-  rmSync(runDir, { recursive: true, force: true })
-  process.exit(0)
-}
-process.once('SIGTERM', stop)
-process.once('disconnect', stop)
+exitWithParent(() => app.close(), runDir)

@@ -9,7 +9,7 @@ import { errors } from './errors.js'
 import { authRoutes } from './auth/routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
-import { csrfGuard } from './http/csrf.js'
+import { guardUnsafeRoutes } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
@@ -74,7 +74,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   })
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
-  app.addHook('preHandler', csrfGuard)
+  app.addHook('onRoute', guardUnsafeRoutes)
 
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteOptions, preHandlerHookHandler } from 'fastify'
 import { errors } from '../errors.js'
 import { currentUser } from '../auth/current.js'
 import { isOnSite } from '../auth/redirects.js'
@@ -46,13 +46,24 @@ export function assertSameSite(request: FastifyRequest): void {
 }
 
 /**
- * onRequest/preHandler guard for state-changing requests: same-site origin
+ * `onRoute` hook: puts {@link csrfGuard} first in the preHandlers of every
+ * route that accepts a state-changing method, so that GET routes (the hot
+ * `/login/check` among them) pay nothing for it.
+ */
+export function guardUnsafeRoutes(route: RouteOptions): void {
+  const methods = ([] as string[]).concat(route.method)
+  if (methods.every(method => SAFE_METHODS.has(method))) return
+  route.preHandler = [csrfGuard, ...([] as preHandlerHookHandler[]).concat(route.preHandler ?? [])]
+}
+
+/**
+ * preHandler guard for state-changing requests: same-site origin
  * always, and for browser form posts of a signed-in user, the form token.
  * JSON bodies cannot be sent cross-site without a CORS preflight, which
  * this server never grants.
  */
 export async function csrfGuard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (SAFE_METHODS.has(request.method) || request.routeOptions.config?.csrfExempt) return
+  if (request.routeOptions.config?.csrfExempt) return
   assertSameSite(request)
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
   if (!FORM_TYPES.includes(type)) return
