@@ -13,12 +13,12 @@
  * Options: --duration <s> per target and round (3), --rounds <n> (5),
  * --warmup <s> (2), --connections <n> (32), --log-level <level> (warn).
  */
-import autocannon from 'autocannon'
 import type { AppTargetOptions } from './app-target.js'
 import type { LeaseServerOptions, LeaseServerReady } from './lease-server.js'
-import { forkReady, loadOptions, median, type Forked } from './support.js'
+import { forkReady, loadOptions, measureRounds, median, type Forked, type LoadTarget } from './support.js'
 
-const { duration, warmup, rounds, connections, logLevel } = loadOptions({ warmup: 2 })
+const options = loadOptions({ warmup: 2 })
+const { duration, warmup, rounds, connections, logLevel } = options
 const children: Forked<unknown>[] = []
 
 /** Forks a bench script and waits for its first IPC message. */
@@ -28,38 +28,18 @@ async function start<T>(script: string, options: unknown): Promise<T> {
   return forked.ready
 }
 
-interface Target { name: string; url: string; rps: number[]; p50: number[]; p99: number[] }
 
-let cookie = ''
-async function load(target: Target, seconds: number): Promise<autocannon.Result> {
-  const result = await autocannon({ url: target.url, headers: { cookie }, connections, duration: seconds })
-  const failed = result.non2xx + result.errors + result.timeouts
-  if (failed > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
-  return result
-}
 
 process.stdout.write(`bench:app: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ${connections} connections, log level ${logLevel}\n`)
-const targets: Target[] = []
+const targets: LoadTarget[] = []
 try {
   const server = await start<LeaseServerReady>('./lease-server.ts', { tokens: 0 } satisfies LeaseServerOptions)
-  cookie = server.cookie
   const url = `http://127.0.0.1:${server.port}`
   for (const [kind, name] of [['plain', 'Fastify app, no guard'], ['login', 'same app, login.required()']] as const) {
     const { port } = await start<{ port: number }>('./app-target.ts', { kind, server: url, app: server.app, logLevel } satisfies AppTargetOptions)
-    targets.push({ name, url: `http://127.0.0.1:${port}/me`, rps: [], p50: [], p99: [] })
+    targets.push({ name, url: `http://127.0.0.1:${port}/me`, headers: { cookie: server.cookie }, rps: [], p50: [], p99: [] })
   }
-  for (const target of targets) await load(target, warmup)
-  for (let round = 1; round <= rounds; round++) {
-    const line: string[] = []
-    for (const target of targets) {
-      const result = await load(target, duration)
-      target.rps.push(result.requests.average)
-      target.p50.push(result.latency.p50)
-      target.p99.push(result.latency.p99)
-      line.push(`${Math.round(result.requests.average)}`)
-    }
-    process.stdout.write(`  round ${round}: ${line.join(' / ')} req/s\n`)
-  }
+  await measureRounds(targets, options)
 } finally {
   await Promise.all(children.map(child => child.stop()))
 }

@@ -17,25 +17,18 @@
  * --warmup <s> (3), --connections <n> (32),
  * --log-level <level> (warn: per-request logs off, as for any hot endpoint).
  */
-import autocannon from 'autocannon'
 import { startMemcached } from '../test/helpers/memcached.js'
 import type { TargetOptions, TargetReady } from './target-server.js'
-import { forkReady, loadOptions, median } from './support.js'
+import { forkReady, loadOptions, measureRounds, median, type LoadTarget } from './support.js'
 
-const { duration, warmup, rounds, connections, logLevel } = loadOptions({ warmup: 3 })
+const options = loadOptions({ warmup: 3 })
+const { duration, warmup, rounds, connections, logLevel } = options
 
-interface Target {
-  name: string
+interface Target extends LoadTarget {
   /** The goal for its ratio to hello-world; none for the baseline itself. */
   goal?: number
-  url: string
-  headers: Record<string, string>
   stop(): Promise<void>
-  rps: number[]
-  p50: number[]
-  p99: number[]
 }
-
 
 /** Starts a target in its own process and waits until it listens. */
 async function start(name: string, options: TargetOptions, path: string, goal?: number): Promise<Target> {
@@ -47,12 +40,6 @@ async function start(name: string, options: TargetOptions, path: string, goal?: 
   }
 }
 
-async function load(target: Target, seconds: number): Promise<autocannon.Result> {
-  const result = await autocannon({ url: target.url, headers: target.headers, connections, duration: seconds })
-  const failed = result.non2xx + result.errors + result.timeouts
-  if (failed > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
-  return result
-}
 
 const memcached = await startMemcached()
 process.stdout.write(`bench:check: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ${connections} connections, log level ${logLevel}\n`)
@@ -63,20 +50,7 @@ try {
   targets.push(await start('hello-world (bare Fastify)', { kind: 'hello', memcached: [], logLevel }, '/'))
   targets.push(await start('/login/check, in-process cache', { kind: 'login', memcached: [], logLevel }, '/login/check', 0.6))
   if (memcached) targets.push(await start('/login/check, memcached', { kind: 'login', memcached: memcached.servers, logLevel }, '/login/check', 0.4))
-  for (const target of targets) await load(target, warmup)
-  // Rounds alternate the targets, so that a busy neighbour slows all of them
-  // alike; each ratio compares figures of the same round.
-  for (let round = 1; round <= rounds; round++) {
-    const line: string[] = []
-    for (const target of targets) {
-      const result = await load(target, duration)
-      target.rps.push(result.requests.average)
-      target.p50.push(result.latency.p50)
-      target.p99.push(result.latency.p99)
-      line.push(`${Math.round(result.requests.average)}`)
-    }
-    process.stdout.write(`  round ${round}: ${line.join(' / ')} req/s\n`)
-  }
+  await measureRounds(targets, options)
 } finally {
   await Promise.all(targets.map(target => target.stop()))
   await memcached?.kill()

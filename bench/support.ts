@@ -2,6 +2,7 @@
  * What the bench scripts share: their load options, forking a helper
  * process and waiting for its "ready" message, and the median of rounds.
  */
+import autocannon from 'autocannon'
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { rmSync } from 'node:fs'
@@ -91,4 +92,43 @@ export function median(list: readonly number[]): number {
   const sorted = [...list].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** One HTTP target of a throughput bench, with what each round measured. */
+export interface LoadTarget {
+  name: string
+  url: string
+  headers: Record<string, string>
+  rps: number[]
+  p50: number[]
+  p99: number[]
+}
+
+/**
+ * Warms every target up, then measures them in alternating rounds, so that
+ * a busy neighbour slows all of them alike and each ratio can compare
+ * figures of the same round. Prints one line per round.
+ */
+export async function measureRounds(targets: readonly LoadTarget[], options: LoadOptions): Promise<void> {
+  const load = (target: LoadTarget, seconds: number) => loadTarget(target, seconds, options.connections)
+  for (const target of targets) await load(target, options.warmup)
+  for (let round = 1; round <= options.rounds; round++) {
+    const line: string[] = []
+    for (const target of targets) {
+      const result = await load(target, options.duration)
+      target.rps.push(result.requests.average)
+      target.p50.push(result.latency.p50)
+      target.p99.push(result.latency.p99)
+      line.push(`${Math.round(result.requests.average)}`)
+    }
+    process.stdout.write(`  round ${round}: ${line.join(' / ')} req/s\n`)
+  }
+}
+
+/** Drives one target with autocannon for `seconds`; any failed request fails the bench. */
+export async function loadTarget(target: LoadTarget, seconds: number, connections: number): Promise<autocannon.Result> {
+  const result = await autocannon({ url: target.url, headers: target.headers, connections, duration: seconds })
+  const failed = result.non2xx + result.errors + result.timeouts
+  if (failed > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
+  return result
 }
