@@ -1,19 +1,14 @@
+import type { Invitation } from '../storage/invitations.js'
 import { errors } from '../errors.js'
 import { flag, MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
 
 /** One group of a requested invitation link. */
-export interface InvitationItem {
+export interface InvitationItem extends Pick<Invitation,
+  'acceptanceExpiration' | 'accessExpiration' | 'accessDuration' | 'plus' | 'depletes' | 'dos' | 'deauthorizes'> {
   /** A group id or path; a subgroup path that does not exist yet is created once the rules pass. */
   accessing: string
   /** The inviting membership; null = the caller's membership granting the group with the largest bound. */
   inviter: string | null
-  acceptanceExpiration: number | null
-  accessExpiration: number | null
-  accessDuration: number | null
-  plus: number | null
-  depletes: boolean
-  dos: number | null
-  deauthorizes: number
 }
 
 /** A request to create an invitation link (one group, or a chain of several). */
