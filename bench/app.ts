@@ -28,16 +28,32 @@ async function start<T>(script: string, options: unknown): Promise<T> {
   return forked.ready
 }
 
-
-
-process.stdout.write(`bench:app: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ${connections} connections, log level ${logLevel}\n`)
+process.stdout.write(
+  `bench:app: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ` +
+    `${connections} connections, log level ${logLevel}\n`,
+)
 const targets: LoadTarget[] = []
 try {
   const server = await start<LeaseServerReady>('./lease-server.ts', { tokens: 0 } satisfies LeaseServerOptions)
   const url = `http://127.0.0.1:${server.port}`
-  for (const [kind, name] of [['plain', 'Fastify app, no guard'], ['login', 'same app, login.required()']] as const) {
-    const { port } = await start<{ port: number }>('./app-target.ts', { kind, server: url, app: server.app, logLevel } satisfies AppTargetOptions)
-    targets.push({ name, url: `http://127.0.0.1:${port}/me`, headers: { cookie: server.cookie }, rps: [], p50: [], p99: [] })
+  for (const [kind, name] of [
+    ['plain', 'Fastify app, no guard'],
+    ['login', 'same app, login.required()'],
+  ] as const) {
+    const { port } = await start<{ port: number }>('./app-target.ts', {
+      kind,
+      server: url,
+      app: server.app,
+      logLevel,
+    } satisfies AppTargetOptions)
+    targets.push({
+      name,
+      url: `http://127.0.0.1:${port}/me`,
+      headers: { cookie: server.cookie },
+      rps: [],
+      p50: [],
+      p99: [],
+    })
   }
   await measureRounds(targets, options)
 } finally {
@@ -46,12 +62,18 @@ try {
 
 const [baseline, guarded] = targets
 const ratio = median(guarded!.rps.map((rps, round) => rps / baseline!.rps[round]!))
-process.stdout.write(`\n${'target'.padEnd(30)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'ratio'.padStart(7)}  goal\n`)
+process.stdout.write(
+  `\n${'target'.padEnd(30)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'ratio'.padStart(7)}  goal\n`,
+)
 for (const target of targets) {
   const own = target === baseline ? 1 : ratio
   const goal = target === baseline ? '' : `>= 0.80 ${ratio >= 0.8 ? 'ok' : 'MISSED'}`
-  process.stdout.write(`${target.name.padEnd(30)}${Math.round(median(target.rps)).toString().padStart(8)}` +
-    `${median(target.p50).toFixed(0).padStart(8)}${median(target.p99).toFixed(0).padStart(8)}${own.toFixed(2).padStart(7)}  ${goal}\n`)
+  process.stdout.write(
+    `${target.name.padEnd(30)}${Math.round(median(target.rps)).toString().padStart(8)}` +
+      `${median(target.p50).toFixed(0).padStart(8)}${median(target.p99).toFixed(0).padStart(8)}${own.toFixed(2).padStart(7)}  ${goal}\n`,
+  )
 }
-process.stdout.write('req/s and latencies are medians over the rounds; the ratio is the median of the per-round ratios\n')
+process.stdout.write(
+  'req/s and latencies are medians over the rounds; the ratio is the median of the per-round ratios\n',
+)
 process.exitCode = ratio >= 0.8 ? 0 : 1

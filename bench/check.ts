@@ -34,22 +34,39 @@ interface Target extends LoadTarget {
 async function start(name: string, options: TargetOptions, path: string, goal?: number): Promise<Target> {
   const { ready, stop } = await forkReady<TargetReady>('./target-server.ts', options)
   return {
-    name, goal, stop, rps: [], p50: [], p99: [],
+    name,
+    goal,
+    stop,
+    rps: [],
+    p50: [],
+    p99: [],
     url: `http://127.0.0.1:${ready.port}${path}`,
     headers: ready.cookie ? { cookie: ready.cookie } : {},
   }
 }
 
-
 const memcached = await startMemcached()
-process.stdout.write(`bench:check: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ${connections} connections, log level ${logLevel}\n`)
+process.stdout.write(
+  `bench:check: ${rounds} rounds of ${duration} s per target after a ${warmup} s warm-up each, ` +
+    `${connections} connections, log level ${logLevel}\n`,
+)
 if (!memcached) process.stdout.write('memcached is not installed (/usr/bin/memcached): its run is skipped\n')
 
 const targets: Target[] = []
 try {
   targets.push(await start('hello-world (bare Fastify)', { kind: 'hello', memcached: [], logLevel }, '/'))
-  targets.push(await start('/login/check, in-process cache', { kind: 'login', memcached: [], logLevel }, '/login/check', 0.6))
-  if (memcached) targets.push(await start('/login/check, memcached', { kind: 'login', memcached: memcached.servers, logLevel }, '/login/check', 0.4))
+  targets.push(
+    await start('/login/check, in-process cache', { kind: 'login', memcached: [], logLevel }, '/login/check', 0.6),
+  )
+  if (memcached)
+    targets.push(
+      await start(
+        '/login/check, memcached',
+        { kind: 'login', memcached: memcached.servers, logLevel },
+        '/login/check',
+        0.4,
+      ),
+    )
   await measureRounds(targets, options)
 } finally {
   await Promise.all(targets.map(target => target.stop()))
@@ -58,7 +75,9 @@ try {
 
 const [baseline] = targets
 let missed = 0
-process.stdout.write(`\n${'target'.padEnd(32)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'ratio'.padStart(7)}  goal\n`)
+process.stdout.write(
+  `\n${'target'.padEnd(32)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'ratio'.padStart(7)}  goal\n`,
+)
 for (const target of targets) {
   const ratio = median(target.rps.map((rps, round) => rps / baseline!.rps[round]!))
   let goal = ''
@@ -67,8 +86,10 @@ for (const target of targets) {
     if (!ok) missed++
     goal = `>= ${target.goal.toFixed(2)} ${ok ? 'ok' : 'MISSED'}`
   }
-  process.stdout.write(`${target.name.padEnd(32)}${Math.round(median(target.rps)).toString().padStart(8)}` +
-    `${median(target.p50).toFixed(0).padStart(8)}${median(target.p99).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(7)}  ${goal}\n`)
+  process.stdout.write(
+    `${target.name.padEnd(32)}${Math.round(median(target.rps)).toString().padStart(8)}` +
+      `${median(target.p50).toFixed(0).padStart(8)}${median(target.p99).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(7)}  ${goal}\n`,
+  )
 }
 process.stdout.write('req/s and latencies are medians over the rounds; a ratio is the median of the per-round ratios\n')
 process.exitCode = missed > 0 ? 1 : 0

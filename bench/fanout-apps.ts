@@ -15,9 +15,19 @@ export interface FanoutAppsOptions {
 }
 
 /** Sent once every connection is open and synced. */
-export interface FanoutAppsReady { type: 'ready'; heapUsed: number; rss: number }
+export interface FanoutAppsReady {
+  type: 'ready'
+  heapUsed: number
+  rss: number
+}
 /** Sent when every connection holds the revocation of `sid`. */
-export interface FanoutArrival { type: 'arrival'; sid: string; first: number; last: number; median: number }
+export interface FanoutArrival {
+  type: 'arrival'
+  sid: string
+  first: number
+  last: number
+  median: number
+}
 
 const options = JSON.parse(process.argv[2] ?? '{}') as FanoutAppsOptions
 const now = () => performance.timeOrigin + performance.now()
@@ -25,31 +35,45 @@ const arrivals = new Map<string, number[]>()
 let synced = 0
 
 const connections = Array.from({ length: options.connections }, () => {
-  const connection: Connection = new Connection({
-    server: options.server, app: options.app, requestTimeoutMs: 30_000, reconnectMinMs: 100, reconnectMaxMs: 1000, log: silentLogger,
-  }, {
-    welcome() {},
-    synced() {
-      if (++synced === options.connections) {
-        global.gc?.()
-        const memory = process.memoryUsage()
-        process.send!({ type: 'ready', heapUsed: memory.heapUsed, rss: memory.rss } satisfies FanoutAppsReady)
-      }
+  const connection: Connection = new Connection(
+    {
+      server: options.server,
+      app: options.app,
+      requestTimeoutMs: 30_000,
+      reconnectMinMs: 100,
+      reconnectMaxMs: 1000,
+      log: silentLogger,
     },
-    push(message) {
-      if (message.type !== 'revoked') return
-      const at = now()
-      let times = arrivals.get(message.sid)
-      if (!times) arrivals.set(message.sid, times = [])
-      times.push(at)
-      if (times.length === options.connections) {
-        arrivals.delete(message.sid)
-        times.sort((a, b) => a - b)
-        process.send!({ type: 'arrival', sid: message.sid, first: times[0]!, last: times.at(-1)!, median: times[times.length >> 1]! } satisfies FanoutArrival)
-      }
+    {
+      welcome() {},
+      synced() {
+        if (++synced === options.connections) {
+          global.gc?.()
+          const memory = process.memoryUsage()
+          process.send!({ type: 'ready', heapUsed: memory.heapUsed, rss: memory.rss } satisfies FanoutAppsReady)
+        }
+      },
+      push(message) {
+        if (message.type !== 'revoked') return
+        const at = now()
+        let times = arrivals.get(message.sid)
+        if (!times) arrivals.set(message.sid, (times = []))
+        times.push(at)
+        if (times.length === options.connections) {
+          arrivals.delete(message.sid)
+          times.sort((a, b) => a - b)
+          process.send!({
+            type: 'arrival',
+            sid: message.sid,
+            first: times[0]!,
+            last: times.at(-1)!,
+            median: times[times.length >> 1]!,
+          } satisfies FanoutArrival)
+        }
+      },
+      down() {},
     },
-    down() {},
-  })
+  )
   return connection
 })
 // Open them in waves, as a fleet of apps restarting would, rather than 1000 handshakes in one tick.

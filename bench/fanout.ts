@@ -41,20 +41,29 @@ const gc = runInNewContext('gc') as () => void
 const now = () => performance.timeOrigin + performance.now()
 
 const runDir = mkdtempSync(join(tmpdir(), 'login-bench-'))
-const app = await buildApp(loadConfig({}, { runDir, debug: true, logLevel: 'silent', rateLimit: 1_000_000 }), { logger: false })
+const app = await buildApp(loadConfig({}, { runDir, debug: true, logLevel: 'silent', rateLimit: 1_000_000 }), {
+  logger: false,
+})
 await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const server = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 const { ctx } = app
-const user = ctx.users.upsertFromProfile({ provider: 'test', providerUserId: 'fanout', name: 'fanout', picture: '' }, ctx.clock.now())
+const user = ctx.users.upsertFromProfile(
+  { provider: 'test', providerUserId: 'fanout', name: 'fanout', picture: '' },
+  ctx.clock.now(),
+)
 const sids: string[] = []
-for (let i = 0; i < revocations + 10; i++) sids.push((await ctx.sessions.start({ user, provider: 'test', ip: '127.0.0.1', userAgent: 'bench' })).sid)
+for (let i = 0; i < revocations + 10; i++)
+  sids.push((await ctx.sessions.start({ user, provider: 'test', ip: '127.0.0.1', userAgent: 'bench' })).sid)
 
 gc()
 const before = process.memoryUsage()
 const options: FanoutAppsOptions = { server, app: new AppService(ctx).add('fanout'), connections }
 const started = now()
-const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.ts', options, { execArgv: [...process.execArgv, '--expose-gc'], stdout: 'inherit' })
+const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.ts', options, {
+  execArgv: [...process.execArgv, '--expose-gc'],
+  stdout: 'inherit',
+})
 const connectMs = now() - started
 await new Promise(resolve => setTimeout(resolve, 500))
 gc()
@@ -80,8 +89,11 @@ const percentile = (list: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
-process.stdout.write(`bench:fanout: ${connections} app connections in a separate process (opened and synced in ${connectMs.toFixed(0)} ms), ${revocations} revocations ${gap} ms apart\n`)
-let missed = false
+process.stdout.write(
+  `bench:fanout: ${connections} app connections in a separate process ` +
+    `(opened and synced in ${connectMs.toFixed(0)} ms), ${revocations} revocations ${gap} ms apart\n`,
+)
+let missed: boolean
 try {
   for (const sid of sids.slice(0, 10)) await revokeOne(sid)
   const all: number[] = []
@@ -96,9 +108,12 @@ try {
     sent.push(figures.sent)
     await new Promise(resolve => setTimeout(resolve, gap))
   }
+  const cell = (ms: number) => ms.toFixed(2).padStart(9)
   const row = (name: string, list: number[]) =>
-    `${name.padEnd(40)}${percentile(list, 50).toFixed(2).padStart(9)}${percentile(list, 99).toFixed(2).padStart(9)}${Math.max(...list).toFixed(2).padStart(9)}\n`
-  process.stdout.write(`\n${'revoke() call → …  (ms)'.padEnd(40)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}\n`)
+    `${name.padEnd(40)}${cell(percentile(list, 50))}${cell(percentile(list, 99))}${cell(Math.max(...list))}\n`
+  process.stdout.write(
+    `\n${'revoke() call → …  (ms)'.padEnd(40)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}\n`,
+  )
   process.stdout.write(row(`revoke() returns (all ${connections} written)`, sent))
   process.stdout.write(row('first app holds it', first))
   process.stdout.write(row('half of the apps hold it', median))
@@ -108,8 +123,10 @@ try {
   process.stdout.write(`target: p99 ≤ 50 ms for every app: ${missed ? 'MISSED' : 'ok'} (${p99.toFixed(2)} ms)\n`)
   const perHeap = (after.heapUsed - before.heapUsed) / connections
   const perRss = (after.rss - before.rss) / connections
-  process.stdout.write(`login server memory per idle connection: heap ${(perHeap / 1024).toFixed(1)} KiB, RSS ${(perRss / 1024).toFixed(1)} KiB ` +
-    `(app process: ${(childReady.heapUsed / connections / 1024).toFixed(1)} KiB heap per connection, client side)\n`)
+  process.stdout.write(
+    `login server memory per idle connection: heap ${(perHeap / 1024).toFixed(1)} KiB, RSS ${(perRss / 1024).toFixed(1)} KiB ` +
+      `(app process: ${(childReady.heapUsed / connections / 1024).toFixed(1)} KiB heap per connection, client side)\n`,
+  )
 } finally {
   child.disconnect()
   await app.close()

@@ -28,7 +28,9 @@ import { RevocationStore } from '../src/storage/revocations.js'
 import { UserStore } from '../src/storage/users.js'
 import { median } from './support.js'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, ops: { type: 'string', default: '50000' } } })
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '5' }, ops: { type: 'string', default: '50000' } },
+})
 const rounds = Number(values.rounds)
 const ops = Number(values.ops)
 
@@ -43,7 +45,10 @@ const db = openDatabase(join(dir, 'login.sqlite'))
 const now = systemClock.now()
 const users = new UserStore(db)
 const groups = createGroupServices({
-  db, clock: systemClock, users, revocations: new RevocationStore(db),
+  db,
+  clock: systemClock,
+  users,
+  revocations: new RevocationStore(db),
   checkRedirect: raw => validateNext(raw, { site: 'localhost', allowedHosts: [] }),
 })
 
@@ -55,7 +60,13 @@ const all: Group[] = []
 const userIds: string[] = []
 db.transaction(() => {
   const add = (parent: Group | null, name: string) => {
-    const group = { id: randomUUID(), parentId: parent?.id ?? null, name, path: parent ? `${parent.path}/${name}` : name, created: now }
+    const group = {
+      id: randomUUID(),
+      parentId: parent?.id ?? null,
+      name,
+      path: parent ? `${parent.path}/${name}` : name,
+      created: now,
+    }
     groupStore.insert(group)
     all.push(group)
     return group
@@ -76,9 +87,16 @@ db.transaction(() => {
     for (let m = 0; m < PER_USER; m++) {
       const group = all[Math.floor(random() * all.length)]!
       memberships.insert({
-        id: randomUUID(), userId: user, groupId: group.id, invitationId: null,
+        id: randomUUID(),
+        userId: user,
+        groupId: group.id,
+        invitationId: null,
         // Some expired, most not: the check must skip the expired ones.
-        until: random() < 0.1 ? now - 10 : null, spots: 0, deauthorizes: 0, dos: null, created: now,
+        until: random() < 0.1 ? now - 10 : null,
+        spots: 0,
+        deauthorizes: 0,
+        dos: null,
+        created: now,
       })
     }
   }
@@ -92,7 +110,10 @@ const held = groups.membership.current(subject).map(m => m.path)
 const leaves = all.filter(g => g.path.split('/').length === 3).map(g => g.path)
 const probes = [
   ...held.slice(0, 20),
-  ...held.filter(p => p.split('/').length < 3).flatMap(p => leaves.filter(l => l.startsWith(p + '/')).slice(0, 2)).slice(0, 10),
+  ...held
+    .filter(p => p.split('/').length < 3)
+    .flatMap(p => leaves.filter(l => l.startsWith(p + '/')).slice(0, 2))
+    .slice(0, 10),
   ...leaves.filter((_, i) => i % 997 === 0).slice(0, 15),
   ...Array.from({ length: 5 }, (_, i) => `app${i}/room1/missing${i}`),
 ]
@@ -131,9 +152,15 @@ const checkNs = median(checkMeans)
 const pkNs = median(pkMeans)
 const ratio = pkNs / checkNs
 
-console.log(`data set: ${USERS * PER_USER} memberships, ${all.length} groups, built in ${setupSeconds.toFixed(1)} s; checked user holds ${held.length} current memberships; ${probes.length} probe paths`)
+console.log(
+  `data set: ${USERS * PER_USER} memberships, ${all.length} groups, built in ${setupSeconds.toFixed(1)} s; ` +
+    `checked user holds ${held.length} current memberships; ${probes.length} probe paths`,
+)
 console.log(`primary-key SELECT: ${(1e9 / pkNs).toFixed(0)} ops/s (${(pkNs / 1000).toFixed(2)} µs/op)`)
-console.log(`membership check:   ${(1e9 / checkNs).toFixed(0)} ops/s (${(checkNs / 1000).toFixed(2)} µs/op); p50 ${pct(0.5).toFixed(2)} µs, p99 ${pct(0.99).toFixed(2)} µs, max ${pct(1).toFixed(0)} µs`)
+console.log(
+  `membership check:   ${(1e9 / checkNs).toFixed(0)} ops/s (${(checkNs / 1000).toFixed(2)} µs/op); ` +
+    `p50 ${pct(0.5).toFixed(2)} µs, p99 ${pct(0.99).toFixed(2)} µs, max ${pct(1).toFixed(0)} µs`,
+)
 console.log(`ratio check/primary-key: ${ratio.toFixed(2)} (target ≥ 0.30); p99 target < 1000 µs`)
 
 db.close()

@@ -28,16 +28,28 @@ export interface LeaseServerReady {
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LeaseServerOptions
 const runDir = mkdtempSync(join(tmpdir(), 'login-bench-'))
-const app = await buildApp(loadConfig({}, { runDir, debug: true, logLevel: 'silent', rateLimit: 1_000_000 }), { logger: false })
+const app = await buildApp(loadConfig({}, { runDir, debug: true, logLevel: 'silent', rateLimit: 1_000_000 }), {
+  logger: false,
+})
 await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const signIn = await app.inject({ url: '/login/test/as?who=bench' })
-const cookie = ([] as string[]).concat(signIn.headers['set-cookie'] ?? []).find(c => c.startsWith('login=') && !c.startsWith('login=;'))?.split(';')[0]
+const cookie = ([] as string[])
+  .concat(signIn.headers['set-cookie'] ?? [])
+  .find(c => c.startsWith('login=') && !c.startsWith('login=;'))
+  ?.split(';')[0]
 if (!cookie) throw new Error(`sign-in failed: ${signIn.statusCode}`)
 const tokens: string[] = []
 for (let i = 0; i < options.tokens; i++) {
   // The library verifies leases without asking the server, so these need no session rows.
-  tokens.push((await app.ctx.leases.issue({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `user ${i}`, picture: '' }, `bench-${i}`)).token)
+  tokens.push(
+    (
+      await app.ctx.leases.issue(
+        { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `user ${i}`, picture: '' },
+        `bench-${i}`,
+      )
+    ).token,
+  )
 }
 const ready: LeaseServerReady = {
   port: typeof address === 'object' && address ? address.port : 0,

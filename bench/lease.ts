@@ -43,7 +43,7 @@ const server = `http://127.0.0.1:${ready.port}`
 
 const login = createLoginClient({ server, app: ready.app, logger: false })
 await login.ready()
-const jwks = await (await fetch(`${server}/login/.well-known/jwks.json`)).json() as { keys: JWK[] }
+const jwks = (await (await fetch(`${server}/login/.well-known/jwks.json`)).json()) as { keys: JWK[] }
 const publicKey = await importJWK(jwks.keys[0]!, 'EdDSA')
 
 const cookieOf = (token: string) => `theme=dark; login=${token}; lang=en`
@@ -57,13 +57,17 @@ const BLOCK = 50
  * each on its own fresh tokens: a load spike from a neighbour then lands on
  * both alike. Answers the mean nanoseconds per call of each.
  */
-async function bareAndFirstSight(bareTokens: string[], firstTokens: string[]): Promise<{ bare: number; first: number }> {
+async function bareAndFirstSight(
+  bareTokens: string[],
+  firstTokens: string[],
+): Promise<{ bare: number; first: number }> {
   const cookies = firstTokens.map(cookieOf)
   let bare = 0n
   let first = 0n
   for (let at = 0; at < bareTokens.length; at += BLOCK) {
     let start = process.hrtime.bigint()
-    for (let i = at; i < at + BLOCK && i < bareTokens.length; i++) await jwtVerify(bareTokens[i]!, publicKey, { algorithms: ['EdDSA'] })
+    for (let i = at; i < at + BLOCK && i < bareTokens.length; i++)
+      await jwtVerify(bareTokens[i]!, publicKey, { algorithms: ['EdDSA'] })
     bare += process.hrtime.bigint() - start
     start = process.hrtime.bigint()
     for (let i = at; i < at + BLOCK && i < cookies.length; i++) {
@@ -84,7 +88,9 @@ async function memoised(ops: number): Promise<number> {
   return Number(process.hrtime.bigint() - start) / ops
 }
 
-process.stdout.write(`bench:lease: ${rounds} rounds; ${perRound} fresh tokens per round for first sight and bare, ${memoOps} memoised calls per round\n`)
+process.stdout.write(
+  `bench:lease: ${rounds} rounds; ${perRound} fresh tokens per round for first sight and bare, ${memoOps} memoised calls per round\n`,
+)
 try {
   // Warm-up: JIT, the key import, the memo of the `seen` tokens.
   await bareAndFirstSight(batches[1]!, batches[0]!)
@@ -95,7 +101,10 @@ try {
     figures.bare.push(measured.bare)
     figures.first.push(measured.first)
     figures.memo.push(await memoised(memoOps))
-    process.stdout.write(`  round ${round}: bare ${(figures.bare.at(-1)! / 1000).toFixed(1)} µs, first sight ${(figures.first.at(-1)! / 1000).toFixed(1)} µs, memoised ${figures.memo.at(-1)!.toFixed(0)} ns\n`)
+    process.stdout.write(
+      `  round ${round}: bare ${(figures.bare.at(-1)! / 1000).toFixed(1)} µs, ` +
+        `first sight ${(figures.first.at(-1)! / 1000).toFixed(1)} µs, memoised ${figures.memo.at(-1)!.toFixed(0)} ns\n`,
+    )
   }
   const speedup = (path: number[]) => median(path.map((ns, i) => figures.bare[i]! / ns))
   const rows: [string, number[], number | null][] = [
@@ -104,7 +113,9 @@ try {
     ['library, memoised', figures.memo, 20],
   ]
   let missed = 0
-  process.stdout.write(`\n${'path'.padEnd(24)}${'per call'.padStart(12)}${'calls/s'.padStart(12)}${'× bare'.padStart(9)}  goal\n`)
+  process.stdout.write(
+    `\n${'path'.padEnd(24)}${'per call'.padStart(12)}${'calls/s'.padStart(12)}${'× bare'.padStart(9)}  goal\n`,
+  )
   for (const [name, ns, goal] of rows) {
     const ratio = speedup(ns)
     let verdict = ''
@@ -115,9 +126,15 @@ try {
     }
     const per = median(ns)
     const shown = per >= 1000 ? `${(per / 1000).toFixed(1)} µs` : `${per.toFixed(0)} ns`
-    process.stdout.write(`${name.padEnd(24)}${shown.padStart(12)}${Math.round(1e9 / per).toString().padStart(12)}${ratio.toFixed(2).padStart(9)}  ${verdict}\n`)
+    process.stdout.write(
+      `${name.padEnd(24)}${shown.padStart(12)}${Math.round(1e9 / per)
+        .toString()
+        .padStart(12)}${ratio.toFixed(2).padStart(9)}  ${verdict}\n`,
+    )
   }
-  process.stdout.write('per-call figures are medians over the rounds; "× bare" is the median of per-round speed-ups over bare verify (higher is faster)\n')
+  process.stdout.write(
+    'per-call figures are medians over the rounds; "× bare" is the median of per-round speed-ups over bare verify (higher is faster)\n',
+  )
   process.exitCode = missed > 0 ? 1 : 0
 } finally {
   login.close()

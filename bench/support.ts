@@ -53,17 +53,24 @@ export interface Forked<T> {
  * this process and `options` as its JSON argument, and waits for its first
  * IPC message; fails if it exits first.
  */
-export async function forkReady<T>(script: string, options: unknown, settings: { execArgv?: string[]; stdout?: 'inherit' | 'ignore' } = {}): Promise<Forked<T>> {
+export async function forkReady<T>(
+  script: string,
+  options: unknown,
+  settings: { execArgv?: string[]; stdout?: 'inherit' | 'ignore' } = {},
+): Promise<Forked<T>> {
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(options)], {
     execArgv: settings.execArgv ?? process.execArgv,
     stdio: ['ignore', settings.stdout ?? 'ignore', 'inherit', 'ipc'],
   })
   const [ready] = (await Promise.race([
     once(child, 'message'),
-    once(child, 'exit').then(([code]) => { throw new Error(`${script} exited with ${code} before it was ready`) }),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`${script} exited with ${code} before it was ready`)
+    }),
   ])) as [T]
   return {
-    child, ready,
+    child,
+    ready,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = once(child, 'exit')
@@ -129,6 +136,9 @@ export async function measureRounds(targets: readonly LoadTarget[], options: Loa
 export async function loadTarget(target: LoadTarget, seconds: number, connections: number): Promise<autocannon.Result> {
   const result = await autocannon({ url: target.url, headers: target.headers, connections, duration: seconds })
   const failed = result.non2xx + result.errors + result.timeouts
-  if (failed > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
+  if (failed > 0)
+    throw new Error(
+      `${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
   return result
 }

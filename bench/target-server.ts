@@ -35,11 +35,21 @@ const options = JSON.parse(process.argv[2] ?? '{}') as TargetOptions
 const runDir = mkdtempSync(join(tmpdir(), 'login-bench-'))
 const logger = { level: options.logLevel }
 
-const app = options.kind === 'hello'
-  ? Fastify({ logger }).get('/', async (_request, reply) => reply.send('hello world'))
-  : await buildApp(loadConfig({}, {
-    runDir, debug: true, logLevel: options.logLevel, memcached: options.memcached, rateLimit: 1_000_000,
-  }))
+const app =
+  options.kind === 'hello'
+    ? Fastify({ logger }).get('/', async (_request, reply) => reply.send('hello world'))
+    : await buildApp(
+        loadConfig(
+          {},
+          {
+            runDir,
+            debug: true,
+            logLevel: options.logLevel,
+            memcached: options.memcached,
+            rateLimit: 1_000_000,
+          },
+        ),
+      )
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()

@@ -28,16 +28,24 @@ app.get('/access_profile', { preHandler: login.required({ group: 'test_group' })
 
 // Groups computed from the request: blocked users never see images, others need read access.
 await login.ensure('chat', 'test:127.0.0.1')
-app.get('/chats/:dm/images/:img', {
-  preHandler: login.required({
-    group: req => `!chat/${req.params.dm}/blocked & chat/${req.params.dm}/${req.user.id}/${req.params.img}/read_access`,
-  }),
-}, async request => ({ image: request.params.img, viewer: request.user.name }))
+app.get(
+  '/chats/:dm/images/:img',
+  {
+    preHandler: login.required({
+      group: req =>
+        `!chat/${req.params.dm}/blocked & chat/${req.params.dm}/${req.user.id}/${req.params.img}/read_access`,
+    }),
+  },
+  async request => ({ image: request.params.img, viewer: request.user.name }),
+)
 
 // Everything under /private requires sign-in.
-await app.register(async scope => {
-  scope.addHook('preHandler', login.required())
-  scope.get('/hello', async request => `hello ${request.user.name}`)
-}, { prefix: '/private' })
+await app.register(
+  async scope => {
+    scope.addHook('preHandler', login.required())
+    scope.get('/hello', async request => `hello ${request.user.name}`)
+  },
+  { prefix: '/private' },
+)
 
 await app.listen({ host: process.env.HOST ?? 'localhost', port: Number(process.env.PORT ?? 8080) })

@@ -12,9 +12,9 @@ import { createLoginClient } from 'modular-login/client'
 const credentials = JSON.parse(readFileSync(process.argv[2] ?? 'run/example-app.json', 'utf8'))
 const login = createLoginClient({ server: process.env.LOGIN_SERVER ?? 'http://localhost:8000', app: credentials })
 
-const signedIn = login.middleware()                        // redirect / 401 when signed out
-const maybe = login.middleware({ required: false })         // req.user = null when signed out
-const owners = login.middleware({ group: 'test_group' })    // 403 for non-members
+const signedIn = login.middleware() // redirect / 401 when signed out
+const maybe = login.middleware({ required: false }) // req.user = null when signed out
+const owners = login.middleware({ group: 'test_group' }) // 403 for non-members
 
 const routes = {
   '/me': [signedIn, req => req.user],

@@ -11,7 +11,13 @@ export const systemClock: Clock = {
 /** A clock that only moves when told to; for tests. */
 export class ManualClock implements Clock {
   constructor(private seconds = Math.floor(Date.now() / 1000)) {}
-  now(): number { return this.seconds }
-  advance(seconds: number): void { this.seconds += seconds }
-  set(seconds: number): void { this.seconds = seconds }
+  now(): number {
+    return this.seconds
+  }
+  advance(seconds: number): void {
+    this.seconds += seconds
+  }
+  set(seconds: number): void {
+    this.seconds = seconds
+  }
 }

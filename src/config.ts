@@ -61,7 +61,12 @@ function fail(name: string, why: string): never {
 function integer(min: number) {
   return (value: Raw, name: string): number => {
     // Digits only: Number() would read '' and '  ' as 0, and accept '0x1f' or '8e3'.
-    const n = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(String(value).trim()) : Number.NaN
+    const n =
+      typeof value === 'number'
+        ? value
+        : /^\s*-?\d+\s*$/.test(String(value))
+          ? Number(String(value).trim())
+          : Number.NaN
     if (!Number.isInteger(n) || n < min) fail(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`)
     return n
   }
@@ -75,21 +80,33 @@ function optionalInteger(min: number) {
 
 function boolean(value: Raw, name: string): boolean {
   if (typeof value === 'boolean') return value
-  const text = String(value ?? '').trim().toLowerCase()
+  const text = String(value ?? '')
+    .trim()
+    .toLowerCase()
   if (['1', 'true', 'yes', 'on'].includes(text)) return true
   if (['', '0', 'false', 'no', 'off'].includes(text)) return false
   fail(name, `must be true or false, got ${JSON.stringify(value)}`)
 }
 
 function list(value: Raw): string[] {
-  if (Array.isArray(value)) return value.map(String).map(s => s.trim()).filter(Boolean)
-  return String(value ?? '').split(',').map(s => s.trim()).filter(Boolean)
+  if (Array.isArray(value))
+    return value
+      .map(String)
+      .map(s => s.trim())
+      .filter(Boolean)
+  return String(value ?? '')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)
 }
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/
 
 function hostName(value: Raw, name: string): string {
-  const host = String(value ?? '').trim().toLowerCase().replace(/^\./, '')
+  const host = String(value ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/^\./, '')
   if (!HOST_NAME.test(host)) fail(name, `must be a host name such as example.com, got ${JSON.stringify(value)}`)
   return host
 }
@@ -101,13 +118,26 @@ function text(value: Raw, name: string): string {
 }
 
 const settings: { [K in keyof Config]: Setting<K> } = {
-  port: { key: 'port', env: 'LOGIN_PORT', parse: (v, n) => { const p = integer(0)(v, n); if (p > 65535) fail(n, 'must be at most 65535'); return p } },
+  port: {
+    key: 'port',
+    env: 'LOGIN_PORT',
+    parse: (v, n) => {
+      const p = integer(0)(v, n)
+      if (p > 65535) fail(n, 'must be at most 65535')
+      return p
+    },
+  },
   host: { key: 'host', env: 'LOGIN_HOST', parse: text },
   publicUrl: {
-    key: 'publicUrl', env: 'LOGIN_PUBLIC_URL',
+    key: 'publicUrl',
+    env: 'LOGIN_PUBLIC_URL',
     parse: (v, n) => {
       let url: URL
-      try { url = new URL(text(v, n)) } catch { fail(n, `must be an absolute http(s) URL, got ${JSON.stringify(v)}`) }
+      try {
+        url = new URL(text(v, n))
+      } catch {
+        fail(n, `must be an absolute http(s) URL, got ${JSON.stringify(v)}`)
+      }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(n, 'must use http or https')
       if (url.search || url.hash || url.username) fail(n, 'must not carry a query, fragment or credentials')
       return url.href.replace(/\/$/, '')
@@ -116,16 +146,24 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   runDir: { key: 'runDir', env: 'LOGIN_RUN_DIR', parse: (v, n) => resolve(text(v, n)) },
   debug: { key: 'debug', env: 'LOGIN_DEBUG', parse: boolean },
   site: { key: 'site', env: 'LOGIN_SITE', parse: hostName },
-  allowedRedirectHosts: { key: 'allowedRedirectHosts', env: 'LOGIN_ALLOWED_REDIRECT_HOSTS', parse: (v, n) => list(v).map(h => hostName(h, n)) },
+  allowedRedirectHosts: {
+    key: 'allowedRedirectHosts',
+    env: 'LOGIN_ALLOWED_REDIRECT_HOSTS',
+    parse: (v, n) => list(v).map(h => hostName(h, n)),
+  },
   memcached: {
-    key: 'memcached', env: 'LOGIN_MEMCACHED',
-    parse: (v, n) => list(v).map(server => {
-      if (!/^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$/.test(server)) fail(n, `entries must be host:port, got ${JSON.stringify(server)}`)
-      return server
-    }),
+    key: 'memcached',
+    env: 'LOGIN_MEMCACHED',
+    parse: (v, n) =>
+      list(v).map(server => {
+        if (!/^[A-Za-z0-9_.[\]:-]+:\d{1,5}$/.test(server))
+          fail(n, `entries must be host:port, got ${JSON.stringify(server)}`)
+        return server
+      }),
   },
   credentialsPath: {
-    key: 'credentialsPath', env: 'LOGIN_CREDENTIALS',
+    key: 'credentialsPath',
+    env: 'LOGIN_CREDENTIALS',
     parse: (v, n) => {
       const path = resolve(text(v, n))
       if (!existsSync(path)) fail(n, `names ${path}, which does not exist`)
@@ -136,16 +174,35 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   idleSeconds: { key: 'idleSeconds', env: 'LOGIN_IDLE_SECONDS', parse: optionalInteger(1) },
   maxAgeSeconds: { key: 'maxAgeSeconds', env: 'LOGIN_MAX_AGE_SECONDS', parse: optionalInteger(1) },
   cookieName: {
-    key: 'cookieName', env: 'LOGIN_COOKIE_NAME',
-    parse: (v, n) => { const s = text(v, n); if (!/^[A-Za-z0-9_-]+$/.test(s)) fail(n, 'may only hold letters, digits, _ and -'); return s },
+    key: 'cookieName',
+    env: 'LOGIN_COOKIE_NAME',
+    parse: (v, n) => {
+      const s = text(v, n)
+      if (!/^[A-Za-z0-9_-]+$/.test(s)) fail(n, 'may only hold letters, digits, _ and -')
+      return s
+    },
   },
   trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
   providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
-  workers: { key: 'workers', env: 'LOGIN_WORKERS', parse: (v, n) => { const w = integer(1)(v, n); if (w > 64) fail(n, 'must be at most 64'); return w } },
+  workers: {
+    key: 'workers',
+    env: 'LOGIN_WORKERS',
+    parse: (v, n) => {
+      const w = integer(1)(v, n)
+      if (w > 64) fail(n, 'must be at most 64')
+      return w
+    },
+  },
   logLevel: {
-    key: 'logLevel', env: 'LOGIN_LOG_LEVEL',
-    parse: (v, n) => { const s = text(v, n); if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s)) fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent'); return s },
+    key: 'logLevel',
+    env: 'LOGIN_LOG_LEVEL',
+    parse: (v, n) => {
+      const s = text(v, n)
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s))
+        fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent')
+      return s
+    },
   },
 }
 
@@ -179,7 +236,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     } catch (error) {
       fail('LOGIN_CONFIG', `could not be read as JSON: ${(error as Error).message}`)
     }
-    if (typeof file !== 'object' || file === null || Array.isArray(file)) fail('LOGIN_CONFIG', 'must hold a JSON object')
+    if (typeof file !== 'object' || file === null || Array.isArray(file))
+      fail('LOGIN_CONFIG', 'must hold a JSON object')
     for (const [name, value] of Object.entries(file)) {
       const setting = Object.values(settings).find(s => fileKey(s.key) === name)
       if (!setting) fail(`${env.LOGIN_CONFIG}: "${name}"`, 'is not a known setting')
@@ -197,7 +255,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
   const parsed: { -readonly [K in keyof Config]?: Config[K] } = {}
   for (const setting of Object.values(settings) as Setting<keyof Config>[]) {
-    if (raw.has(setting.key)) (parsed as Record<string, unknown>)[setting.key] = setting.parse(raw.get(setting.key), names.get(setting.key) ?? setting.env)
+    if (raw.has(setting.key))
+      (parsed as Record<string, unknown>)[setting.key] = setting.parse(
+        raw.get(setting.key),
+        names.get(setting.key) ?? setting.env,
+      )
   }
 
   const port = parsed.port ?? 8000

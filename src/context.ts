@@ -65,19 +65,37 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
   // Replaying the revocations of the last lease lifetime fills this process's
   // deny-list, so a cache entry left stale by a lost tombstone is never served
   // after a restart either.
-  const feed = new RevocationFeed(revocations, revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN))
+  const feed = new RevocationFeed(
+    revocations,
+    revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN),
+  )
   const sessions = new SessionService(db, config, clock, cache, new SessionStore(db), users, revocations, feed, leases)
   feed.poll()
   const accounts = new AccountService(db, clock, users, sessions)
   feed.start(FEED_INTERVAL_MS)
   // Access groups (issue #4)
   const groups = createGroupServices({
-    db, clock, users, revocations, revoked: () => feed.poll(),
+    db,
+    clock,
+    users,
+    revocations,
+    revoked: () => feed.poll(),
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
   return {
-    config, clock, log, db, cache, keys, leases, users, sessions, accounts, revocations, feed,
+    config,
+    clock,
+    log,
+    db,
+    cache,
+    keys,
+    leases,
+    users,
+    sessions,
+    accounts,
+    revocations,
+    feed,
     providers: new ProviderRegistry(),
     access: groups.membership,
     groups,

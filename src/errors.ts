@@ -58,7 +58,10 @@ export type LoginError = InstanceType<(typeof errors)[keyof typeof errors]>
 
 /** True for errors raised from this table (as opposed to unexpected ones). */
 export function isLoginError(error: unknown): error is LoginError {
-  return typeof error === 'object' && error !== null &&
+  return (
+    typeof error === 'object' &&
+    error !== null &&
     typeof (error as { code?: unknown }).code === 'string' &&
     (error as { code: string }).code.startsWith('LOGIN_ERR_')
+  )
 }

@@ -29,7 +29,10 @@ export async function serve(): Promise<void> {
   process.once('SIGINT', close)
   process.once('SIGTERM', close)
   await app.listen({ port: config.port, host: config.host })
-  app.log.info({ url: config.publicUrl, debug: config.debug, providers: app.ctx.providers.list().map(p => p.id) }, 'modular-login ready')
+  app.log.info(
+    { url: config.publicUrl, debug: config.debug, providers: app.ctx.providers.list().map(p => p.id) },
+    'modular-login ready',
+  )
 }
 
 /**

@@ -12,7 +12,10 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
   private timer: NodeJS.Timeout | null = null
 
   /** `from`: the cursor after which entries are announced (the log's head unless a replay is wanted). */
-  constructor(private readonly store: RevocationStore, from = store.head()) {
+  constructor(
+    private readonly store: RevocationStore,
+    from = store.head(),
+  ) {
     super()
     this.setMaxListeners(0)
     this.cursor = from

@@ -14,9 +14,21 @@ function configFile(tt: Parameters<typeof tempDir>[0], content: unknown): { LOGI
 t.test('defaults: every setting has a sane value without any configuration', async t => {
   const config = loadConfig({})
   t.match(config, {
-    port: 8000, host: 'localhost', publicUrl: 'http://localhost:8000', runDir: resolve('run'), debug: false,
-    site: 'localhost', allowedRedirectHosts: [], memcached: [], leaseSeconds: 3600, idleSeconds: null,
-    maxAgeSeconds: null, cookieName: 'login', trustProxy: false, rateLimit: 60, logLevel: 'info',
+    port: 8000,
+    host: 'localhost',
+    publicUrl: 'http://localhost:8000',
+    runDir: resolve('run'),
+    debug: false,
+    site: 'localhost',
+    allowedRedirectHosts: [],
+    memcached: [],
+    leaseSeconds: 3600,
+    idleSeconds: null,
+    maxAgeSeconds: null,
+    cookieName: 'login',
+    trustProxy: false,
+    rateLimit: 60,
+    logLevel: 'info',
   })
   t.ok(Object.isFrozen(config), 'frozen')
   t.equal(servesHttps(config), false)
@@ -28,12 +40,24 @@ t.test('valid settings from the environment are parsed', async t => {
     { env: { LOGIN_PORT: ' 0 ' }, expect: { port: 0 } },
     { env: { LOGIN_PUBLIC_URL: 'https://login.example.com/' }, expect: { publicUrl: 'https://login.example.com' } },
     { env: { LOGIN_SITE: '.Example.COM' }, expect: { site: 'example.com' } },
-    { env: { LOGIN_ALLOWED_REDIRECT_HOSTS: 'partner.org, Other.NET ,' }, expect: { allowedRedirectHosts: ['partner.org', 'other.net'] } },
-    { env: { LOGIN_MEMCACHED: '127.0.0.1:11211,cache.internal:11212' }, expect: { memcached: ['127.0.0.1:11211', 'cache.internal:11212'] } },
+    {
+      env: { LOGIN_ALLOWED_REDIRECT_HOSTS: 'partner.org, Other.NET ,' },
+      expect: { allowedRedirectHosts: ['partner.org', 'other.net'] },
+    },
+    {
+      env: { LOGIN_MEMCACHED: '127.0.0.1:11211,cache.internal:11212' },
+      expect: { memcached: ['127.0.0.1:11211', 'cache.internal:11212'] },
+    },
     { env: { LOGIN_MEMCACHED: '' }, expect: { memcached: [] } },
     { env: { LOGIN_LEASE_SECONDS: '60' }, expect: { leaseSeconds: 60 } },
-    { env: { LOGIN_IDLE_SECONDS: '7200', LOGIN_MAX_AGE_SECONDS: '86400' }, expect: { idleSeconds: 7200, maxAgeSeconds: 86400 } },
-    { env: { LOGIN_IDLE_SECONDS: 'off', LOGIN_MAX_AGE_SECONDS: '' }, expect: { idleSeconds: null, maxAgeSeconds: null } },
+    {
+      env: { LOGIN_IDLE_SECONDS: '7200', LOGIN_MAX_AGE_SECONDS: '86400' },
+      expect: { idleSeconds: 7200, maxAgeSeconds: 86400 },
+    },
+    {
+      env: { LOGIN_IDLE_SECONDS: 'off', LOGIN_MAX_AGE_SECONDS: '' },
+      expect: { idleSeconds: null, maxAgeSeconds: null },
+    },
     { env: { LOGIN_DEBUG: 'yes', LOGIN_TRUST_PROXY: '1' }, expect: { debug: true, trustProxy: true } },
     { env: { LOGIN_DEBUG: 'off', LOGIN_TRUST_PROXY: '' }, expect: { debug: false, trustProxy: false } },
     { env: { LOGIN_COOKIE_NAME: 'my_login-2' }, expect: { cookieName: 'my_login-2' } },
@@ -83,17 +107,39 @@ t.test('a bad environment setting stops the start with LOGIN_ERR_CONFIG naming i
     ['LOGIN_CREDENTIALS', '/nonexistent/credentials.json'],
   ]
   for (const [name, value] of cases) {
-    t.throws(() => loadConfig({ [name]: value }), {
-      code: 'LOGIN_ERR_CONFIG', statusCode: 500, message: new RegExp(`^Invalid configuration: ${name} `),
-    }, `${name}=${JSON.stringify(value)}`)
+    t.throws(
+      () => loadConfig({ [name]: value }),
+      {
+        code: 'LOGIN_ERR_CONFIG',
+        statusCode: 500,
+        message: new RegExp(`^Invalid configuration: ${name} `),
+      },
+      `${name}=${JSON.stringify(value)}`,
+    )
   }
 })
 
 t.test('the config file: snake_case keys, lower priority than the environment', async t => {
-  const env = configFile(t, { lease_seconds: 60, site: 'example.com', allowed_redirect_hosts: ['partner.org'], debug: true, idle_seconds: null })
-  t.match(loadConfig(env), { leaseSeconds: 60, site: 'example.com', allowedRedirectHosts: ['partner.org'], debug: true, idleSeconds: null })
+  const env = configFile(t, {
+    lease_seconds: 60,
+    site: 'example.com',
+    allowed_redirect_hosts: ['partner.org'],
+    debug: true,
+    idle_seconds: null,
+  })
+  t.match(loadConfig(env), {
+    leaseSeconds: 60,
+    site: 'example.com',
+    allowedRedirectHosts: ['partner.org'],
+    debug: true,
+    idleSeconds: null,
+  })
   t.equal(loadConfig({ ...env, LOGIN_LEASE_SECONDS: '120' }).leaseSeconds, 120, 'the environment wins over the file')
-  t.equal(loadConfig({ ...env, LOGIN_LEASE_SECONDS: '120' }, { leaseSeconds: 5 }).leaseSeconds, 5, 'overrides win over both')
+  t.equal(
+    loadConfig({ ...env, LOGIN_LEASE_SECONDS: '120' }, { leaseSeconds: 5 }).leaseSeconds,
+    5,
+    'overrides win over both',
+  )
 })
 
 t.test('a bad config file stops the start with LOGIN_ERR_CONFIG naming the file and the setting', async t => {
@@ -112,8 +158,11 @@ t.test('a bad config file stops the start with LOGIN_ERR_CONFIG naming the file 
   for (const { content, message } of cases) {
     t.throws(() => loadConfig(configFile(t, content)), { code: 'LOGIN_ERR_CONFIG', message }, JSON.stringify(content))
   }
-  t.throws(() => loadConfig({ LOGIN_CONFIG: '/nonexistent/login.json' }), { code: 'LOGIN_ERR_CONFIG', message: /LOGIN_CONFIG could not be read/ },
-    'a config file that does not exist')
+  t.throws(
+    () => loadConfig({ LOGIN_CONFIG: '/nonexistent/login.json' }),
+    { code: 'LOGIN_ERR_CONFIG', message: /LOGIN_CONFIG could not be read/ },
+    'a config file that does not exist',
+  )
 })
 
 t.test('https public URLs make cookies Secure', async t => {

@@ -25,7 +25,13 @@ export function bindBrowser(request: FastifyRequest, reply: FastifyReply, config
   const existing = request.cookies[name]
   const value = existing && VALUE.test(existing) ? existing : randomBytes(32).toString('base64url')
   // SameSite=Lax still sends it on the provider's top-level redirect back to the callback.
-  reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: servesHttps(config), maxAge: seconds })
+  reply.setCookie(name, value, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: servesHttps(config),
+    maxAge: seconds,
+  })
   return digest(value)
 }
 

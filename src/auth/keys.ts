@@ -26,9 +26,11 @@ async function newKey(now: number): Promise<StoredKey> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
   const kid = randomUUID()
   return {
-    kid, created: now, retired: null,
-    privateJwk: { ...await exportJWK(privateKey), kid, alg: 'EdDSA', use: 'sig' },
-    publicJwk: { ...await exportJWK(publicKey), kid, alg: 'EdDSA', use: 'sig' },
+    kid,
+    created: now,
+    retired: null,
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
   }
 }
 

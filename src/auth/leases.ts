@@ -23,8 +23,15 @@ const MEMO_LIMIT = 50_000
 
 function asClaims(payload: JWTPayload): LeaseClaims | null {
   const { sub, sid, name, picture, iat, exp } = payload as Record<string, unknown>
-  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof name !== 'string' ||
-      typeof picture !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return null
+  if (
+    typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
+    typeof name !== 'string' ||
+    typeof picture !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
+  )
+    return null
   return { sub, sid, name, picture, iat, exp }
 }
 
@@ -103,7 +110,10 @@ export class LeaseService {
       // Still full of live leases: drop the oldest-seen half rather than grow without bound.
       if (this.memo.size >= MEMO_LIMIT) {
         let drop = this.memo.size / 2
-        for (const t of this.memo.keys()) { if (drop-- <= 0) break; this.memo.delete(t) }
+        for (const t of this.memo.keys()) {
+          if (drop-- <= 0) break
+          this.memo.delete(t)
+        }
       }
     }
     this.memo.set(token, claims)

@@ -10,14 +10,22 @@ import type { Profile, UserStore } from '../storage/users.js'
  * and its write share one transaction.
  */
 export class IdentityLinks {
-  constructor(private readonly db: Db, private readonly users: UserStore, private readonly clock: Clock) {}
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserStore,
+    private readonly clock: Clock,
+  ) {}
 
   /** Attaches the identity to the user; a no-op when it already is theirs, LOGIN_ERR_CONFLICT when it is someone else's. */
   link(userId: string, profile: Profile): void {
     immediate(this.db, () => {
       const owner = this.users.findByIdentity(profile.provider, profile.providerUserId)
       if (owner?.id === userId) return
-      if (owner) throw new errors.Conflict(`This ${profile.provider} account already signs in to another account; sign in with it and delete that account first, or unlink it there`)
+      if (owner)
+        throw new errors.Conflict(
+          `This ${profile.provider} account already signs in to another account; ` +
+            'sign in with it and delete that account first, or unlink it there',
+        )
       this.users.link(userId, profile.provider, profile.providerUserId, this.clock.now())
     })
   }
@@ -29,7 +37,8 @@ export class IdentityLinks {
       if (!identities.some(i => i.provider === provider && i.providerUserId === providerUserId)) {
         throw new errors.NotFound('No such sign-in method on your account')
       }
-      if (identities.length === 1) throw new errors.Conflict('This is your only way to sign in; link another provider before removing it')
+      if (identities.length === 1)
+        throw new errors.Conflict('This is your only way to sign in; link another provider before removing it')
       this.users.unlink(userId, provider, providerUserId)
     })
   }

@@ -54,7 +54,11 @@ function shown(text: string | undefined): string {
  * Nothing here touches sessions: a failure leaves the browser as it was.
  */
 export class OAuthFlows {
-  constructor(private readonly store: OAuthFlowStore, private readonly clock: Clock, private readonly config: Config) {}
+  constructor(
+    private readonly store: OAuthFlowStore,
+    private readonly clock: Clock,
+    private readonly config: Config,
+  ) {}
 
   begin(request: FastifyRequest, reply: FastifyReply, provider: OAuthProvider, intent: FlowIntent): string {
     const now = this.clock.now()
@@ -63,14 +67,23 @@ export class OAuthFlows {
     const verifier = random(32)
     const nonce = random(16)
     this.store.create({
-      state, browser: bindBrowser(request, reply, this.config, FLOW_SECONDS), provider: provider.id,
-      verifier, nonce, next: intent.next, linkUser: intent.linkUser, expires: now + FLOW_SECONDS,
+      state,
+      browser: bindBrowser(request, reply, this.config, FLOW_SECONDS),
+      provider: provider.id,
+      verifier,
+      nonce,
+      next: intent.next,
+      linkUser: intent.linkUser,
+      expires: now + FLOW_SECONDS,
     })
     const challenge = createHash('sha256').update(verifier).digest('base64url')
     return provider.authorizationUrl({ state, challenge, nonce })
   }
 
-  async finish(request: FastifyRequest<{ Querystring: CallbackQuery }>, provider: OAuthProvider): Promise<FinishedFlow> {
+  async finish(
+    request: FastifyRequest<{ Querystring: CallbackQuery }>,
+    provider: OAuthProvider,
+  ): Promise<FinishedFlow> {
     const { query } = request
     const state = single(query, 'state')
     if (state === undefined) throw new errors.OAuthState('the provider sent no state')
@@ -78,13 +91,15 @@ export class OAuthFlows {
     if (browser === null) throw new errors.OAuthState('this browser has no sign-in under way (were cookies blocked?)')
     const flow = this.store.take(state, browser, provider.id)
     if (!flow) throw new errors.OAuthState('it is unknown, was already used, or was started in another browser')
-    if (flow.expires <= this.clock.now()) throw new errors.OAuthState(`it took more than ${FLOW_SECONDS / 60} minutes; please sign in again`)
+    if (flow.expires <= this.clock.now())
+      throw new errors.OAuthState(`it took more than ${FLOW_SECONDS / 60} minutes; please sign in again`)
     const next = validateNext(flow.next, { site: this.config.site, allowedHosts: this.config.allowedRedirectHosts })
 
     const error = single(query, 'error')
     if (error !== undefined) {
       const description = shown(single(query, 'error_description'))
-      if (error === 'access_denied') throw new errors.AccessDenied(description || `you did not allow ${provider.label} to share your profile`)
+      if (error === 'access_denied')
+        throw new errors.AccessDenied(description || `you did not allow ${provider.label} to share your profile`)
       throw new errors.Provider(`${provider.label} answered ${shown(error)}${description ? `: ${description}` : ''}`)
     }
     const code = single(query, 'code')

@@ -32,7 +32,12 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
   const providers = await configureProviders(app)
   for (const provider of providers.values()) {
-    ctx.providers.add({ id: provider.id, label: provider.label, path: `/login/${provider.path}`, linkPath: `/login/link/${provider.path}` })
+    ctx.providers.add({
+      id: provider.id,
+      label: provider.label,
+      path: `/login/${provider.path}`,
+      linkPath: `/login/link/${provider.path}`,
+    })
   }
   const flows = new OAuthFlows(new OAuthFlowStore(ctx.db), ctx.clock, ctx.config)
   const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock)
@@ -65,7 +70,8 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     const identity = { provider: provider.id, ...profile }
     if (linkUser === null) return completeSignIn(request, reply, identity, next)
     const signedIn = await currentUser(request, reply)
-    if (signedIn?.user.id !== linkUser) throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
+    if (signedIn?.user.id !== linkUser)
+      throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
     links.link(linkUser, identity)
     request.log.info({ user: linkUser, provider: provider.id }, 'identity linked')
     return reply.redirect(next, 303)
@@ -76,15 +82,26 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     app.get<Callback>(`/${id}/continue`, limited, (request, reply) => callback(id, request, reply))
     app.get<Start>(`/link/${id}`, limited, (request, reply) => link(id, request, reply))
   }
-  app.get<Start & Named>('/oidc/:name', limited, (request, reply) => signIn(`oidc/${request.params.name}`, request, reply))
-  app.get<Callback & Named>('/oidc/:name/continue', limited, (request, reply) => callback(`oidc/${request.params.name}`, request, reply))
-  app.get<Start & Named>('/link/oidc/:name', limited, (request, reply) => link(`oidc/${request.params.name}`, request, reply))
+  app.get<Start & Named>('/oidc/:name', limited, (request, reply) =>
+    signIn(`oidc/${request.params.name}`, request, reply),
+  )
+  app.get<Callback & Named>('/oidc/:name/continue', limited, (request, reply) =>
+    callback(`oidc/${request.params.name}`, request, reply),
+  )
+  app.get<Start & Named>('/link/oidc/:name', limited, (request, reply) =>
+    link(`oidc/${request.params.name}`, request, reply),
+  )
 
   app.get('/identities', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     return {
-      identities: ctx.users.identities(user.id).map(i => ({ provider: i.provider, provider_user_id: i.providerUserId, created: i.created })),
-      linkable: ctx.providers.list().filter(p => p.linkPath).map(p => ({ id: p.id, label: p.label, url: p.linkPath })),
+      identities: ctx.users
+        .identities(user.id)
+        .map(i => ({ provider: i.provider, provider_user_id: i.providerUserId, created: i.created })),
+      linkable: ctx.providers
+        .list()
+        .filter(p => p.linkPath)
+        .map(p => ({ id: p.id, label: p.label, url: p.linkPath })),
     }
   })
 

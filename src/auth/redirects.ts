@@ -47,7 +47,8 @@ function parse(raw: string, base?: string): URL {
 /** One round of percent-decoding; bad UTF-8 becomes U+FFFD rather than throwing. */
 function percentDecode(text: string): string {
   return text.replace(/(?:%[0-9a-f]{2})+/gi, run =>
-    utf8.decode(Uint8Array.from(run.slice(1).split('%'), hex => parseInt(hex, 16))))
+    utf8.decode(Uint8Array.from(run.slice(1).split('%'), hex => parseInt(hex, 16))),
+  )
 }
 
 /**

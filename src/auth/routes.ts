@@ -23,10 +23,17 @@ export function isFormPost(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
 }
 
-function sessionView(session: { sid: string; ip: string; userAgent: string; created: number; refreshed: number }, currentSid: string) {
+function sessionView(
+  session: { sid: string; ip: string; userAgent: string; created: number; refreshed: number },
+  currentSid: string,
+) {
   return {
-    sid: session.sid, ip: session.ip, user_agent: session.userAgent,
-    created: session.created, refreshed: session.refreshed, current: session.sid === currentSid,
+    sid: session.sid,
+    ip: session.ip,
+    user_agent: session.userAgent,
+    created: session.created,
+    refreshed: session.refreshed,
+    current: session.sid === currentSid,
   }
 }
 
@@ -38,7 +45,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const next = nextOf(request)
     if (await currentUser(request, reply)) return reply.redirect(next)
     const providers = ctx.providers.list().map(p => ({
-      id: p.id, label: p.label, url: `${p.path}?next=${encodeURIComponent(next)}`,
+      id: p.id,
+      label: p.label,
+      url: `${p.path}?next=${encodeURIComponent(next)}`,
     }))
     if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
     return renderPage(request, reply, 'login', { title: 'Sign in', providers, next })
@@ -54,7 +63,12 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get('/view/sessions', async (request, reply) => {
     const { user, sid } = await requireUser(request, reply)
     const sessions = ctx.sessions.list(user.id).map(s => sessionView(s, sid))
-    return renderPage(request, reply, 'sessions', { title: 'Your sessions', sessions, identities: ctx.users.identities(user.id), providers: ctx.providers.list() })
+    return renderPage(request, reply, 'sessions', {
+      title: 'Your sessions',
+      sessions,
+      identities: ctx.users.identities(user.id),
+      providers: ctx.providers.list(),
+    })
   })
 
   app.post<{ Params: { sid: string } }>('/deauthorize/:sid', async (request, reply) => {

@@ -70,8 +70,13 @@ export class SessionService {
     const now = this.clock.now()
     const sid = randomBytes(16).toString('base64url')
     this.store.create({
-      sid, userId: start.user.id, provider: start.provider,
-      ip: start.ip, userAgent: start.userAgent.slice(0, 512), created: now, refreshed: now,
+      sid,
+      userId: start.user.id,
+      provider: start.provider,
+      ip: start.ip,
+      userAgent: start.userAgent.slice(0, 512),
+      created: now,
+      refreshed: now,
     })
     const { token } = await this.leases.issue(start.user, sid, this.deadline(now))
     return { sid, token }
@@ -96,11 +101,17 @@ export class SessionService {
         await this.revoke(claims.sid)
         return { status: 'signed-out', clearCookie: true }
       }
-      return { status: 'signed-in', signedIn: { user: { id: claims.sub, name: claims.name, picture: claims.picture }, sid: claims.sid, claims } }
+      return {
+        status: 'signed-in',
+        signedIn: { user: { id: claims.sub, name: claims.name, picture: claims.picture }, sid: claims.sid, claims },
+      }
     }
     const renewed = await this.refresh(claims.sid)
     if (!renewed) return { status: 'signed-out', clearCookie: true }
-    return { status: 'signed-in', signedIn: { user: renewed.user, sid: claims.sid, claims: renewed.claims, renewed: renewed.token } }
+    return {
+      status: 'signed-in',
+      signedIn: { user: renewed.user, sid: claims.sid, claims: renewed.claims, renewed: renewed.token },
+    }
   }
 
   /**

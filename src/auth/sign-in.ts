@@ -15,13 +15,21 @@ export function signInRateLimit(config: Config) {
  * browser had (never upgrading it), and the browser goes to `next`, which
  * the caller has already validated.
  */
-export async function completeSignIn(request: FastifyRequest, reply: FastifyReply, profile: Profile, next: string): Promise<FastifyReply> {
+export async function completeSignIn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  profile: Profile,
+  next: string,
+): Promise<FastifyReply> {
   const { users, sessions, clock, config } = request.server.ctx
   const previous = await currentUser(request, reply)
   const user: User = users.upsertFromProfile(profile, clock.now())
   if (previous) await sessions.revoke(previous.sid)
   const { token, sid } = await sessions.start({
-    user, provider: profile.provider, ip: request.ip, userAgent: request.headers['user-agent'] ?? '',
+    user,
+    provider: profile.provider,
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? '',
   })
   setLeaseCookie(reply, config, token)
   request.log.info({ user: user.id, provider: profile.provider, sid }, 'signed in')

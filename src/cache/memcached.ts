@@ -75,7 +75,8 @@ export class MemcachedCache implements Cache {
     // Hashed keys are the prefix plus 44 characters; keep that under 250 bytes.
     if (Buffer.byteLength(prefix) > 100) throw new RangeError('cache key prefix must be at most 100 bytes')
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`)
-    if (!(backoffMs > 0) || !(maxBackoffMs >= backoffMs)) throw new RangeError(`need 0 < backoffMs <= maxBackoffMs, got ${backoffMs} and ${maxBackoffMs}`)
+    if (!(backoffMs > 0) || !(maxBackoffMs >= backoffMs))
+      throw new RangeError(`need 0 < backoffMs <= maxBackoffMs, got ${backoffMs} and ${maxBackoffMs}`)
     this.#log = log
     this.#prefix = prefix
     this.#timeoutMs = timeoutMs
@@ -95,7 +96,12 @@ export class MemcachedCache implements Cache {
       logger: { log: () => {} },
     })
     this.#health = this.#client.servers.map(s => ({
-      name: `${s.host}:${s.port}`, down: false, downSince: 0, backoffMs: 0, retryAt: 0, probing: false,
+      name: `${s.host}:${s.port}`,
+      down: false,
+      downSince: 0,
+      backoffMs: 0,
+      retryAt: 0,
+      probing: false,
     }))
   }
 
@@ -110,9 +116,14 @@ export class MemcachedCache implements Cache {
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     const k = this.#key(key)
     // memcached reads 0 as "never expires"; a non-positive TTL means "already gone".
-    if (!(ttlSeconds > 0)) return this.#run(k, 'delete', undefined, async c => { await c.delete(k) })
+    if (!(ttlSeconds > 0))
+      return this.#run(k, 'delete', undefined, async c => {
+        await c.delete(k)
+      })
     const expires = expiration(ttlSeconds)
-    return this.#run(k, 'set', undefined, async c => { await c.set(k, value, { expires }) })
+    return this.#run(k, 'set', undefined, async c => {
+      await c.set(k, value, { expires })
+    })
   }
 
   async add(key: string, value: string, ttlSeconds: number): Promise<boolean> {
@@ -124,7 +135,9 @@ export class MemcachedCache implements Cache {
 
   async delete(key: string): Promise<void> {
     const k = this.#key(key)
-    return this.#run(k, 'delete', undefined, async c => { await c.delete(k) })
+    return this.#run(k, 'delete', undefined, async c => {
+      await c.delete(k)
+    })
   }
 
   async close(): Promise<void> {
@@ -139,7 +152,12 @@ export class MemcachedCache implements Cache {
     return `${this.#prefix}#${createHash('sha256').update(key).digest('base64url')}`
   }
 
-  async #run<T>(key: string, op: string, fallback: T, call: (client: memjs.Client<string, Buffer | null>) => Promise<T>): Promise<T> {
+  async #run<T>(
+    key: string,
+    op: string,
+    fallback: T,
+    call: (client: memjs.Client<string, Buffer | null>) => Promise<T>,
+  ): Promise<T> {
     if (this.#closed) return fallback
     // Mirrors memjs's own choice of server for the key (Client#server).
     const health = this.#health.length > 1 ? this.#health[Number(this.#client.getServer(key))] : this.#health[0]
@@ -192,7 +210,10 @@ export class MemcachedCache implements Cache {
       health.downSince = now
       health.backoffMs = this.#backoffMs
       health.retryAt = now + health.backoffMs
-      this.#log.warn({ err, server: health.name, retryInMs: health.backoffMs }, 'memcached unreachable; serving without the cache')
+      this.#log.warn(
+        { err, server: health.name, retryInMs: health.backoffMs },
+        'memcached unreachable; serving without the cache',
+      )
     } else if (probe) {
       health.backoffMs = Math.min(2 * health.backoffMs, this.#maxBackoffMs)
       health.retryAt = now + health.backoffMs

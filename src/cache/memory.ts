@@ -33,7 +33,8 @@ export class MemoryCache implements Cache {
 
   constructor(options: MemoryCacheOptions = {}) {
     const { maxEntries = 100_000, sweepIntervalMs = 60_000, now = Date.now } = options
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`)
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`)
     if (!(sweepIntervalMs > 0)) throw new RangeError(`sweepIntervalMs must be positive, got ${sweepIntervalMs}`)
     this.#maxEntries = maxEntries
     this.#now = now

@@ -12,15 +12,25 @@ type Command = (args: string[], ctx: AppContext, print: (line: string) => void) 
 
 const commands: Record<string, { usage: string; summary: string; run: Command }> = {
   user: { usage: 'user delete <provider>:<id>', summary: 'delete an account', run: userCommand },
-  group: { usage: 'group create <path> --owner <provider>:<id>', summary: 'create a namespace with its owner', run: groupCommand },
-  app: { usage: 'app add <name> | app list | app remove <name>', summary: 'register, list or remove client applications', run: appCommand },
+  group: {
+    usage: 'group create <path> --owner <provider>:<id>',
+    summary: 'create a namespace with its owner',
+    run: groupCommand,
+  },
+  app: {
+    usage: 'app add <name> | app list | app remove <name>',
+    summary: 'register, list or remove client applications',
+    run: appCommand,
+  },
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
 }
 
 const USAGE = `usage: modular-login <command>
 
   ${'serve'.padEnd(46)}run the server (configuration from LOGIN_* variables)
-${Object.values(commands).map(c => `  ${c.usage.padEnd(46)}${c.summary}`).join('\n')}
+${Object.values(commands)
+  .map(c => `  ${c.usage.padEnd(46)}${c.summary}`)
+  .join('\n')}
 
 The CLI reads the same configuration as the server (LOGIN_RUN_DIR, LOGIN_CONFIG, ...).`
 

@@ -1,7 +1,11 @@
 import WebSocket from 'ws'
 import {
-  CHANNEL_PATH, FATAL_CLOSE_CODES, PROTOCOL_VERSION,
-  type AppRequest, type ServerMessage, type WelcomeMessage,
+  CHANNEL_PATH,
+  FATAL_CLOSE_CODES,
+  PROTOCOL_VERSION,
+  type AppRequest,
+  type ServerMessage,
+  type WelcomeMessage,
 } from '../realtime/protocol.js'
 import type { LoginLogger } from './log.js'
 
@@ -40,7 +44,10 @@ export class UnavailableError extends Error {
 
 /** Raised when the server answers a request with `{type: 'error'}`. */
 export class ServerError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -67,7 +74,10 @@ export class Connection {
   private waiters: { resolve: () => void; reject: (error: Error) => void; attempt?: boolean }[] = []
   private refusal: Error | null = null
 
-  constructor(private readonly options: ConnectionOptions, private readonly events: ConnectionEvents) {}
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly events: ConnectionEvents,
+  ) {}
 
   /** Whether `welcome` has been received on the current connection. */
   get isOpen(): boolean {
@@ -98,7 +108,9 @@ export class Connection {
         throw new UnavailableError(this.refusal?.message ?? 'the login server is not connected')
       }
       this.start()
-      await this.withTimeout(new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject, attempt: true })))
+      await this.withTimeout(
+        new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject, attempt: true })),
+      )
     }
     const id = this.nextId++
     return new Promise<Reply>((resolve, reject) => {
@@ -123,8 +135,20 @@ export class Connection {
 
   private withTimeout(promise: Promise<void>): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new UnavailableError('the login server did not answer in time')), this.options.requestTimeoutMs)
-      promise.then(() => { clearTimeout(timer); resolve() }, error => { clearTimeout(timer); reject(error) })
+      const timer = setTimeout(
+        () => reject(new UnavailableError('the login server did not answer in time')),
+        this.options.requestTimeoutMs,
+      )
+      promise.then(
+        () => {
+          clearTimeout(timer)
+          resolve()
+        },
+        error => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
     })
   }
 
@@ -139,7 +163,15 @@ export class Connection {
     const ws = new WebSocket(this.url(), { perMessageDeflate: false, handshakeTimeout: this.options.requestTimeoutMs })
     this.ws = ws
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, app: this.options.app.id, secret: this.options.app.secret, cursor: this.cursor }))
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          app: this.options.app.id,
+          secret: this.options.app.secret,
+          cursor: this.cursor,
+        }),
+      )
       this.heard()
     })
     ws.on('message', data => {
@@ -184,7 +216,10 @@ export class Connection {
       case 'synced':
         this.cursor = Math.max(this.cursor ?? 0, message.cursor)
         if (this.outageSince !== null) {
-          this.options.log.info({ replayed: this.replayed, cursor: this.cursor, downMs: Date.now() - this.outageSince }, 'login server reconnected; missed revocations applied')
+          this.options.log.info(
+            { replayed: this.replayed, cursor: this.cursor, downMs: Date.now() - this.outageSince },
+            'login server reconnected; missed revocations applied',
+          )
           this.outageSince = null
         }
         this.events.synced(this.cursor, this.replayed)
@@ -223,7 +258,10 @@ export class Connection {
     if (FATAL_CLOSE_CODES.has(code)) {
       this.state = 'refused'
       this.refusal = new UnavailableError(`the login server refused this app: ${code} ${reason}`)
-      this.options.log.error({ code, reason }, 'login server refused this app; not reconnecting (check the app id and secret, or `modular-login app list`)')
+      this.options.log.error(
+        { code, reason },
+        'login server refused this app; not reconnecting (check the app id and secret, or `modular-login app list`)',
+      )
       for (const waiter of this.waiters.splice(0)) waiter.reject(this.refusal)
       this.events.down()
       return
@@ -234,8 +272,10 @@ export class Connection {
     const delay = this.backoff()
     if (wasOpen || this.outageSince === null) {
       this.outageSince ??= Date.now()
-      this.options.log.warn({ code, reason, retryMs: delay },
-        'login server unreachable: serving unexpired, unrevoked leases from memory until it is back')
+      this.options.log.warn(
+        { code, reason, retryMs: delay },
+        'login server unreachable: serving unexpired, unrevoked leases from memory until it is back',
+      )
       this.events.down()
     } else {
       this.options.log.debug?.({ code, retryMs: delay }, 'login server still unreachable')

@@ -26,9 +26,14 @@ export function readCookie(header: string | undefined, name: string): string | u
     const stop = end === -1 ? length : end
     if (header.startsWith(name, at) && header.charCodeAt(at + name.length) === 61 /* = */) {
       let value = header.slice(at + name.length + 1, stop).trim()
-      if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1)
+      if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34)
+        value = value.slice(1, -1)
       if (value.includes('%')) {
-        try { value = decodeURIComponent(value) } catch { /* kept as sent */ }
+        try {
+          value = decodeURIComponent(value)
+        } catch {
+          /* kept as sent */
+        }
       }
       return value
     }

@@ -1,5 +1,12 @@
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose'
-import type { CookieSettings, EnsuredReply, GrantedReply, GroupExpression, ServerMessage, WelcomeMessage } from '../realtime/protocol.js'
+import type {
+  CookieSettings,
+  EnsuredReply,
+  GrantedReply,
+  GroupExpression,
+  ServerMessage,
+  WelcomeMessage,
+} from '../realtime/protocol.js'
 import { Connection, ServerError, UnavailableError } from './connection.js'
 import { readCookie, serializeCookie, type CookieSpec } from './cookies.js'
 import { KeySet } from './keys.js'
@@ -113,8 +120,14 @@ function nowSeconds(): number {
 function asClaims(payload: JWTPayload | undefined): LeaseClaims | null {
   if (!payload) return null
   const { sub, sid, name, picture, exp } = payload as Record<string, unknown>
-  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof name !== 'string' ||
-      typeof picture !== 'string' || typeof exp !== 'number') return null
+  if (
+    typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
+    typeof name !== 'string' ||
+    typeof picture !== 'string' ||
+    typeof exp !== 'number'
+  )
+    return null
   return { sub, sid, name, picture, exp }
 }
 
@@ -123,7 +136,13 @@ function leaseOf(claims: LeaseClaims): Lease {
   return { claims, user, ok: Object.freeze({ status: 'ok', user, cookies: NONE }) as AuthResult }
 }
 
-function json(statusCode: number, error: string, code: string, message: string, extra: Record<string, string> = {}): Denial {
+function json(
+  statusCode: number,
+  error: string,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): Denial {
   return {
     statusCode,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra },
@@ -172,36 +191,59 @@ export class LoginCore {
   }
 
   constructor(private readonly options: LoginClientOptions) {
-    if (!options || typeof options.server !== 'string') throw new TypeError('createLoginClient: `server` (the login server URL) is required')
+    if (!options || typeof options.server !== 'string')
+      throw new TypeError('createLoginClient: `server` (the login server URL) is required')
     if (!options.app || typeof options.app.id !== 'string' || typeof options.app.secret !== 'string') {
-      throw new TypeError('createLoginClient: `app: {id, secret}` (from `npx modular-login app add <name>`) is required')
+      throw new TypeError(
+        'createLoginClient: `app: {id, secret}` (from `npx modular-login app add <name>`) is required',
+      )
     }
     const server = new URL(options.server).href.replace(/\/$/, '')
     this.publicUrl = (options.publicUrl ?? server).replace(/\/$/, '')
-    this.log = options.logger === false ? silentLogger : options.logger ?? consoleLogger
+    this.log = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
     this.membershipTtlMs = options.membershipTtlMs ?? 10_000
     this.cookieName = options.cookieName ?? 'login'
-    this.cookie = { name: this.cookieName, path: '/', secure: server.startsWith('https:'), httpOnly: true, sameSite: 'lax', maxAge: 180 * 86400 }
+    this.cookie = {
+      name: this.cookieName,
+      path: '/',
+      secure: server.startsWith('https:'),
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 180 * 86400,
+    }
     const timeout = options.requestTimeoutMs ?? 5_000
     this.keys = new KeySet(`${server}/login/.well-known/jwks.json`, timeout)
-    this.connection = new Connection({
-      server, app: options.app, requestTimeoutMs: timeout,
-      reconnectMinMs: options.reconnect?.minMs ?? 100, reconnectMaxMs: options.reconnect?.maxMs ?? 5_000,
-      log: {
-        debug: (data, message) => this.log.debug?.(data, message),
-        info: (data, message) => this.log.info(data, message),
-        warn: (data, message) => this.log.warn(data, message),
-        error: (data, message) => this.log.error(data, message),
+    this.connection = new Connection(
+      {
+        server,
+        app: options.app,
+        requestTimeoutMs: timeout,
+        reconnectMinMs: options.reconnect?.minMs ?? 100,
+        reconnectMaxMs: options.reconnect?.maxMs ?? 5_000,
+        log: {
+          debug: (data, message) => this.log.debug?.(data, message),
+          info: (data, message) => this.log.info(data, message),
+          warn: (data, message) => this.log.warn(data, message),
+          error: (data, message) => this.log.error(data, message),
+        },
       },
-    }, {
-      welcome: (message, gap) => this.welcomed(message, gap),
-      synced: () => {},
-      push: message => this.pushed(message),
-      down: () => {},
-    })
+      {
+        welcome: (message, gap) => this.welcomed(message, gap),
+        synced: () => {},
+        push: message => this.pushed(message),
+        down: () => {},
+      },
+    )
     this.sweeper = setInterval(() => this.sweep(), 60_000).unref()
     this.connection.start()
-    this.keys.ensure().catch(error => this.log.warn({ err: (error as Error).message }, 'could not fetch the lease keys yet; will retry on the first request'))
+    this.keys
+      .ensure()
+      .catch(error =>
+        this.log.warn(
+          { err: (error as Error).message },
+          'could not fetch the lease keys yet; will retry on the first request',
+        ),
+      )
   }
 
   /** Resolves once the channel is authenticated and the keys are loaded; rejects when the server refuses the app's credentials. */
@@ -257,7 +299,8 @@ export class LoginCore {
     }
     const now = nowSeconds()
     const deniedUntil = this.denied.get(lease.claims.sid)
-    if (deniedUntil !== undefined && deniedUntil > now) return { status: 'unauthenticated', reason: 'the session was revoked', cookies: NONE }
+    if (deniedUntil !== undefined && deniedUntil > now)
+      return { status: 'unauthenticated', reason: 'the session was revoked', cookies: NONE }
 
     let cookies = NONE
     if (lease.claims.exp <= now) {
@@ -265,7 +308,11 @@ export class LoginCore {
       try {
         renewed = await this.renew(token, lease.claims.sid, input.ip)
       } catch (error) {
-        return { status: 'unavailable', reason: `the lease expired and could not be refreshed: ${(error as Error).message}`, cookies: NONE }
+        return {
+          status: 'unavailable',
+          reason: `the lease expired and could not be refreshed: ${(error as Error).message}`,
+          cookies: NONE,
+        }
       }
       if (renewed === 'revoked') return { status: 'unauthenticated', reason: 'the session has ended', cookies: NONE }
       lease = renewed.lease
@@ -273,9 +320,11 @@ export class LoginCore {
     }
 
     const group = input.group
-    if (group === undefined || group === null) return cookies === NONE ? lease.ok : { status: 'ok', user: lease.user, cookies }
+    if (group === undefined || group === null)
+      return cookies === NONE ? lease.ok : { status: 'ok', user: lease.user, cookies }
     const expression = typeof group === 'function' ? group(lease.user) : group
-    if (expression === undefined || expression === null) return cookies === NONE ? lease.ok : { status: 'ok', user: lease.user, cookies }
+    if (expression === undefined || expression === null)
+      return cookies === NONE ? lease.ok : { status: 'ok', user: lease.user, cookies }
     let member: boolean
     try {
       member = await this.isMember(lease.user.id, expression)
@@ -302,11 +351,14 @@ export class LoginCore {
     let pending = this.querying.get(flight)
     if (!pending) {
       const epoch = this.membershipEpoch
-      pending = this.connection.request({ type: 'query', user: userId, group: expression }).then(reply => {
-        const member = reply.type === 'member' && reply.member
-        if (epoch === this.membershipEpoch) this.storeAnswer(userId, key, member)
-        return member
-      }).finally(() => this.querying.delete(flight))
+      pending = this.connection
+        .request({ type: 'query', user: userId, group: expression })
+        .then(reply => {
+          const member = reply.type === 'member' && reply.member
+          if (epoch === this.membershipEpoch) this.storeAnswer(userId, key, member)
+          return member
+        })
+        .finally(() => this.querying.delete(flight))
       this.querying.set(flight, pending)
     }
     try {
@@ -341,7 +393,11 @@ export class LoginCore {
 
   /** Ends a membership (with `cascade`, those admitted below it too); answers the ids ended (the predecessor's `remove_access`). */
   async remove(membership: string, options: { cascade?: boolean } = {}): Promise<string[]> {
-    const reply = await this.connection.request({ type: 'remove', membership, ...(options.cascade ? { cascade: true } : {}) })
+    const reply = await this.connection.request({
+      type: 'remove',
+      membership,
+      ...(options.cascade ? { cascade: true } : {}),
+    })
     if (reply.type !== 'removed') throw new ServerError('LOGIN_ERR_INTERNAL', `unexpected reply ${reply.type}`)
     return reply.memberships
   }
@@ -357,7 +413,11 @@ export class LoginCore {
         return null
       case 'unauthenticated':
         if (request.method === 'GET' || request.method === 'HEAD') {
-          return { statusCode: 302, headers: { location: this.loginUrl(request.url), 'cache-control': 'no-store' }, body: '' }
+          return {
+            statusCode: 302,
+            headers: { location: this.loginUrl(request.url), 'cache-control': 'no-store' },
+            body: '',
+          }
         }
         return json(401, 'Unauthorized', 'LOGIN_ERR_UNAUTHENTICATED', 'Sign in required')
       case 'forbidden':
@@ -365,7 +425,13 @@ export class LoginCore {
       case 'bad-request':
         return json(400, 'Bad Request', 'LOGIN_ERR_BAD_EXPRESSION', result.reason)
       case 'unavailable':
-        return json(503, 'Service Unavailable', 'LOGIN_ERR_UNAVAILABLE', 'The login server cannot be reached; try again shortly', { 'retry-after': '5' })
+        return json(
+          503,
+          'Service Unavailable',
+          'LOGIN_ERR_UNAVAILABLE',
+          'The login server cannot be reached; try again shortly',
+          { 'retry-after': '5' },
+        )
     }
   }
 
@@ -409,22 +475,29 @@ export class LoginCore {
     }
   }
 
-  private renew(token: string, sid: string, ip: string | undefined): Promise<{ lease: Lease; cookie: CookieSpec } | 'revoked'> {
+  private renew(
+    token: string,
+    sid: string,
+    ip: string | undefined,
+  ): Promise<{ lease: Lease; cookie: CookieSpec } | 'revoked'> {
     const current = this.renewed.get(sid)
     if (current && current.lease.claims.exp > nowSeconds()) return Promise.resolve(current)
     let pending = this.refreshing.get(sid)
     if (!pending) {
-      pending = this.connection.request({ type: 'refresh', token, ...(ip ? { ip } : {}) }).then(async reply => {
-        if (reply.type === 'lease') {
-          const lease = await this.verify(reply.token)
-          if (typeof lease === 'string') throw new Error('the login server issued a lease this app cannot verify')
-          const renewed = { lease, cookie: { ...this.cookie, value: reply.token } }
-          this.renewed.set(sid, renewed)
-          return renewed
-        }
-        this.deny(sid, nowSeconds() + this.leaseSeconds + SKEW_SECONDS)
-        return 'revoked' as const
-      }).finally(() => this.refreshing.delete(sid))
+      pending = this.connection
+        .request({ type: 'refresh', token, ...(ip ? { ip } : {}) })
+        .then(async reply => {
+          if (reply.type === 'lease') {
+            const lease = await this.verify(reply.token)
+            if (typeof lease === 'string') throw new Error('the login server issued a lease this app cannot verify')
+            const renewed = { lease, cookie: { ...this.cookie, value: reply.token } }
+            this.renewed.set(sid, renewed)
+            return renewed
+          }
+          this.deny(sid, nowSeconds() + this.leaseSeconds + SKEW_SECONDS)
+          return 'revoked' as const
+        })
+        .finally(() => this.refreshing.delete(sid))
       this.refreshing.set(sid, pending)
     }
     return pending
@@ -453,12 +526,15 @@ export class LoginCore {
         this.forgetMemberships(message.user)
         return
       case 'keys':
-        this.keys.replace(message.jwks).then(() => {
-          // A key may have been withdrawn: every lease is verified again.
-          this.memo.clear()
-          this.renewed.clear()
-          this.log.info({ keys: this.keys.size }, 'lease keys replaced by the login server')
-        }, error => this.log.error({ err: (error as Error).message }, 'could not read the pushed lease keys'))
+        this.keys.replace(message.jwks).then(
+          () => {
+            // A key may have been withdrawn: every lease is verified again.
+            this.memo.clear()
+            this.renewed.clear()
+            this.log.info({ keys: this.keys.size }, 'lease keys replaced by the login server')
+          },
+          error => this.log.error({ err: (error as Error).message }, 'could not read the pushed lease keys'),
+        )
         return
       default:
         return
@@ -474,7 +550,7 @@ export class LoginCore {
         if (this.memberAnswers >= MEMBER_LIMIT) this.forgetMemberships()
         answers = this.members.get(userId)
       }
-      if (!answers) this.members.set(userId, answers = new Map())
+      if (!answers) this.members.set(userId, (answers = new Map()))
       this.memberAnswers++
     }
     answers.set(key, { member, at: Date.now() })
@@ -497,7 +573,10 @@ export class LoginCore {
       // Still full of live leases: drop the oldest-seen half rather than grow without bound.
       if (this.memo.size >= MEMO_LIMIT) {
         let drop = this.memo.size / 2
-        for (const t of this.memo.keys()) { if (drop-- <= 0) break; this.memo.delete(t) }
+        for (const t of this.memo.keys()) {
+          if (drop-- <= 0) break
+          this.memo.delete(t)
+        }
       }
     }
     this.memo.set(token, lease)

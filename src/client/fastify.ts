@@ -11,7 +11,10 @@ declare module 'fastify' {
 }
 
 /** The request a group function sees: signed in, with string route params and query. */
-export type FastifyGroupRequest = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }> & { user: LoginUser }
+export type FastifyGroupRequest = FastifyRequest<{
+  Params: Record<string, string>
+  Querystring: Record<string, string | undefined>
+}> & { user: LoginUser }
 
 /** Options of `login.required()` / `login.optional()`. */
 export interface FastifyGuardOptions {
@@ -40,7 +43,10 @@ export function fastifyPlugin(core: LoginCore): (app: FastifyInstance) => Promis
     app.addHook('onClose', async () => core.close())
   }
   // What fastify-plugin does: no encapsulation, and a name in Fastify's errors.
-  return Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'modular-login' })
+  return Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'modular-login',
+  })
 }
 
 /**
@@ -56,12 +62,13 @@ export function fastifyGuard(core: LoginCore, required: boolean, options: Fastif
     const result = await core.authenticate({
       cookie: request.headers.cookie,
       ip: request.ip,
-      group: typeof group === 'function'
-        ? user => {
-          request.user = user
-          return group(request as FastifyGroupRequest)
-        }
-        : group,
+      group:
+        typeof group === 'function'
+          ? user => {
+              request.user = user
+              return group(request as FastifyGroupRequest)
+            }
+          : group,
     })
     for (const cookie of result.cookies) reply.header('set-cookie', serializeCookie(cookie))
     if (result.status === 'ok') {
@@ -69,8 +76,12 @@ export function fastifyGuard(core: LoginCore, required: boolean, options: Fastif
       return undefined
     }
     request.user = null
-    if (!required && (result.status === 'unauthenticated' || (result.status === 'unavailable' && group === undefined))) return undefined
-    const denial = core.denial(result, { method: request.method, url: `${request.protocol}://${request.host}${request.url}` })!
+    if (!required && (result.status === 'unauthenticated' || (result.status === 'unavailable' && group === undefined)))
+      return undefined
+    const denial = core.denial(result, {
+      method: request.method,
+      url: `${request.protocol}://${request.host}${request.url}`,
+    })!
     return reply.code(denial.statusCode).headers(denial.headers).send(denial.body)
   }
 }

@@ -18,7 +18,10 @@ export class KeySet {
   private lastFetch = 0
   private refetching: Promise<void> | null = null
 
-  constructor(private readonly url: string, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
 
   get size(): number {
     return this.keys.size
@@ -49,7 +52,9 @@ export class KeySet {
       if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
       this.loaded = this.fetch()
       await this.loaded
-    })().finally(() => { this.refetching = null })
+    })().finally(() => {
+      this.refetching = null
+    })
     return this.refetching
   }
 
@@ -58,16 +63,19 @@ export class KeySet {
     const next = new Map<string, VerificationKey>()
     for (const jwk of jwks.keys as JWK[]) {
       if (typeof jwk.kid !== 'string' || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') continue
-      next.set(jwk.kid, await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA') as VerificationKey)
+      next.set(jwk.kid, (await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA')) as VerificationKey)
     }
     this.keys = next
   }
 
   private async fetch(): Promise<void> {
     this.lastFetch = Date.now()
-    const response = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } })
+    const response = await fetch(this.url, {
+      signal: AbortSignal.timeout(this.timeoutMs),
+      headers: { accept: 'application/json' },
+    })
     if (!response.ok) throw new Error(`${this.url} answered ${response.status}`)
-    const body = await response.json() as { keys?: unknown }
+    const body = (await response.json()) as { keys?: unknown }
     if (!Array.isArray(body.keys)) throw new Error(`${this.url} did not answer a JWKS document`)
     await this.replace({ keys: body.keys })
   }

@@ -1,6 +1,12 @@
 import type { GroupExpression } from '../realtime/protocol.js'
 import {
-  LoginCore, type AuthenticateInput, type AuthResult, type EnsuredNamespace, type GrantedMembership, type GrantLimits, type LoginClientOptions,
+  LoginCore,
+  type AuthenticateInput,
+  type AuthResult,
+  type EnsuredNamespace,
+  type GrantedMembership,
+  type GrantLimits,
+  type LoginClientOptions,
 } from './core.js'
 import { fastifyGuard, fastifyPlugin, type FastifyGuardOptions, type FastifyLoginHook } from './fastify.js'
 import { nodeMiddleware, type LoginMiddleware, type MiddlewareOptions } from './node.js'

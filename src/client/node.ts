@@ -14,7 +14,10 @@ export interface LoginRequest extends IncomingMessage {
 
 /** Options of `login.middleware()`. */
 export interface MiddlewareOptions {
-  /** Sign-in required (default true): signed-out GET/HEAD are redirected, other methods get 401. False lets them through with `req.user = null`. */
+  /**
+   * Sign-in required (default true): signed-out GET/HEAD are redirected, other
+   * methods get 401. False lets them through with `req.user = null`.
+   */
   required?: boolean
   /** A group the user must be a member of, or a function of the request (with `req.user` set) that builds one. */
   group?: GroupExpression | ((request: LoginRequest & { user: LoginUser }) => GroupExpression | null | undefined)
@@ -28,7 +31,11 @@ export interface MiddlewareOptions {
  * also resolves to whether the request may proceed, so that a plain
  * `node:http` handler can `if (!(await guard(req, res))) return`.
  */
-export type LoginMiddleware = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => Promise<boolean>
+export type LoginMiddleware = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next?: (error?: unknown) => void,
+) => Promise<boolean>
 
 function first(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header
@@ -55,16 +62,18 @@ export function nodeMiddleware(core: LoginCore, options: MiddlewareOptions = {})
       const result = await core.authenticate({
         cookie: request.headers.cookie,
         ip: (trustProxy && first(request.headers['x-forwarded-for'])) || request.socket.remoteAddress,
-        group: typeof group === 'function'
-          ? user => {
-            request.user = user
-            return group(request as LoginRequest & { user: LoginUser })
-          }
-          : group,
+        group:
+          typeof group === 'function'
+            ? user => {
+                request.user = user
+                return group(request as LoginRequest & { user: LoginUser })
+              }
+            : group,
       })
       for (const cookie of result.cookies) res.appendHeader('set-cookie', serializeCookie(cookie))
       request.user = result.status === 'ok' ? result.user : null
-      const proceed = result.status === 'ok' ||
+      const proceed =
+        result.status === 'ok' ||
         (!required && (result.status === 'unauthenticated' || (result.status === 'unavailable' && group === undefined)))
       if (proceed) {
         next?.()
@@ -75,7 +84,15 @@ export function nodeMiddleware(core: LoginCore, options: MiddlewareOptions = {})
       return false
     } catch (error) {
       if (next) next(error)
-      else if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal error', code: 'LOGIN_ERR_INTERNAL' }))
+      else if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
+          JSON.stringify({
+            statusCode: 500,
+            error: 'Internal Server Error',
+            message: 'Internal error',
+            code: 'LOGIN_ERR_INTERNAL',
+          }),
+        )
       return false
     }
   }

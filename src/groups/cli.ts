@@ -9,7 +9,11 @@ const USAGE = 'usage: modular-login group create <path> --owner <provider>:<prov
  * any missing groups of the path) with its owner, who need not have signed
  * in yet. Idempotent: running it again reports that nothing changed.
  */
-export async function groupCommand(args: string[], ctx: Pick<AppContext, 'groups'>, print: (line: string) => void): Promise<void> {
+export async function groupCommand(
+  args: string[],
+  ctx: Pick<AppContext, 'groups'>,
+  print: (line: string) => void,
+): Promise<void> {
   const [action, path, ...rest] = args
   if (action !== 'create' || path === undefined || path.startsWith('-')) throw new errors.BadRequest(USAGE)
   let owner: string | undefined
@@ -23,7 +27,10 @@ export async function groupCommand(args: string[], ctx: Pick<AppContext, 'groups
   const { provider, providerUserId } = parseIdentity(owner)
   const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId)
   for (const created of result.createdGroups) print(`created group ${created}`)
-  print(result.createdMembership
-    ? `${provider}:${providerUserId} (user ${result.owner.id}) now owns ${result.group.path} (group ${result.group.id}, membership ${result.membership.id})`
-    : `${provider}:${providerUserId} (user ${result.owner.id}) already owns ${result.group.path} (group ${result.group.id}); nothing changed`)
+  const who = `${provider}:${providerUserId} (user ${result.owner.id})`
+  print(
+    result.createdMembership
+      ? `${who} now owns ${result.group.path} (group ${result.group.id}, membership ${result.membership.id})`
+      : `${who} already owns ${result.group.path} (group ${result.group.id}); nothing changed`,
+  )
 }

@@ -22,13 +22,23 @@ export function endMembership(env: GroupEnv, membership: Membership, ending: End
   for (const invitation of env.invitations.activeCreatedBy(membership.id)) {
     env.invitations.deactivate(invitation.id)
     env.events.append({
-      groupId: invitation.groupId, kind: 'invitation_cancelled', actorId: ending.actorId, invitationId: invitation.id,
-      membershipId: membership.id, created: now, detail: { reason: 'inviter removed' },
+      groupId: invitation.groupId,
+      kind: 'invitation_cancelled',
+      actorId: ending.actorId,
+      invitationId: invitation.id,
+      membershipId: membership.id,
+      created: now,
+      detail: { reason: 'inviter removed' },
     })
   }
   env.events.append({
-    groupId: membership.groupId, kind: ending.kind, actorId: ending.actorId, subjectId: membership.userId,
-    membershipId: membership.id, created: now, detail: { reason: ending.reason },
+    groupId: membership.groupId,
+    kind: ending.kind,
+    actorId: ending.actorId,
+    subjectId: membership.userId,
+    membershipId: membership.id,
+    created: now,
+    detail: { reason: ending.reason },
   })
   return true
 }

@@ -10,7 +10,11 @@ export const MAX_PAGE = 500
 
 /** Reading the audit log: the events of a group and its subgroups, for users with power 2 over it. */
 export class GroupEventLog {
-  constructor(private readonly env: GroupEnv, private readonly tree: GroupTree, private readonly membership: MembershipService) {}
+  constructor(
+    private readonly env: GroupEnv,
+    private readonly tree: GroupTree,
+    private readonly membership: MembershipService,
+  ) {}
 
   /** Newest first; `before` (an event id) pages back. */
   read(userId: string, ref: string, page: { before?: number; limit?: number } = {}): GroupEvent[] {

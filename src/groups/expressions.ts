@@ -128,7 +128,8 @@ class TextParser {
     if (!PATH_CHARACTER.test(c)) this.fail(`unexpected character ${JSON.stringify(c)}`)
     while (this.position < text.length && PATH_CHARACTER.test(text[this.position]!)) this.position++
     const next = text[this.position]
-    if (next !== undefined && !/[\s!&|()]/.test(next)) this.fail(`unexpected character ${JSON.stringify(next)}`, this.position)
+    if (next !== undefined && !/[\s!&|()]/.test(next))
+      this.fail(`unexpected character ${JSON.stringify(next)}`, this.position)
     const path = text.slice(this.tokenStart, this.position)
     const problem = findPathProblem(path)
     if (problem) this.fail(problem.reason, this.tokenStart + problem.offset)

@@ -16,14 +16,17 @@ export function optionalInteger(value: unknown, field: string, min: number, max:
   if (value === undefined || value === null || value === '') return null
   const n = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new errors.BadRequest(`${field} must be a whole number from ${min} to ${max}${max === MAX_TIME ? ' (Unix seconds)' : ''}, or null`)
+    throw new errors.BadRequest(
+      `${field} must be a whole number from ${min} to ${max}${max === MAX_TIME ? ' (Unix seconds)' : ''}, or null`,
+    )
   }
   return n
 }
 
 /** A boolean; form checkboxes send `on`, absent means false. */
 export function flag(value: unknown, field: string): boolean {
-  if (value === undefined || value === null || value === false || value === '' || value === 'false' || value === '0') return false
+  if (value === undefined || value === null || value === false || value === '' || value === 'false' || value === '0')
+    return false
   if (value === true || value === 'on' || value === 'true' || value === '1') return true
   throw new errors.BadRequest(`${field} must be true or false`)
 }
@@ -35,10 +38,12 @@ export function power(value: unknown, field: string): number {
 
 /** A list of ids: at least one, at most `max`, each a non-empty string. */
 export function idList(value: unknown, field: string, max = 1000): string[] {
-  if (!Array.isArray(value) || value.length === 0) throw new errors.BadRequest(`${field} must be a non-empty array of ids`)
+  if (!Array.isArray(value) || value.length === 0)
+    throw new errors.BadRequest(`${field} must be a non-empty array of ids`)
   if (value.length > max) throw new errors.BadRequest(`${field} may hold at most ${max} ids`)
   for (const id of value) {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 100) throw new errors.BadRequest(`${field} must hold id strings`)
+    if (typeof id !== 'string' || id.length === 0 || id.length > 100)
+      throw new errors.BadRequest(`${field} must hold id strings`)
   }
   return [...new Set(value as string[])]
 }

@@ -7,7 +7,8 @@ const MAX_HOURS = 1_000_000
 function hours(value: unknown, field: string): number | null {
   if (value === undefined || value === null || value === '') return null
   const n = typeof value === 'string' ? Number(value.trim()) : NaN
-  if (!Number.isFinite(n) || n <= 0 || n > MAX_HOURS) throw new errors.BadRequest(`${field} must be a positive number of hours`)
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_HOURS)
+    throw new errors.BadRequest(`${field} must be a positive number of hours`)
   return Math.max(1, Math.round(n * 3600))
 }
 
@@ -41,6 +42,9 @@ export function invitationRequestFromForm(form: Record<string, unknown>, now: nu
     }
   })
   return parseInvitationRequest({
-    invitees: single(form.invitees), redirect: single(form.redirect), confirm: single(form.confirm), invitations,
+    invitees: single(form.invitees),
+    redirect: single(form.redirect),
+    confirm: single(form.confirm),
+    invitations,
   })
 }

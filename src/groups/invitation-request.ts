@@ -3,8 +3,10 @@ import { errors } from '../errors.js'
 import { flag, MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
 
 /** One group of a requested invitation link. */
-export interface InvitationItem extends Pick<Invitation,
-  'acceptanceExpiration' | 'accessExpiration' | 'accessDuration' | 'plus' | 'depletes' | 'dos' | 'deauthorizes'> {
+export interface InvitationItem extends Pick<
+  Invitation,
+  'acceptanceExpiration' | 'accessExpiration' | 'accessDuration' | 'plus' | 'depletes' | 'dos' | 'deauthorizes'
+> {
   /** A group id or path; a subgroup path that does not exist yet is created once the rules pass. */
   accessing: string
   /** The inviting membership; null = the caller's membership granting the group with the largest bound. */
@@ -23,13 +25,21 @@ export interface InvitationRequest {
 export const MAX_CHAIN_LENGTH = 32
 
 const ITEM_FIELDS = new Set([
-  'accessing', 'inviter', 'acceptance_expiration', 'access_expiration', 'access_duration',
-  'plus', 'depletes', 'dos', 'deauthorizes',
+  'accessing',
+  'inviter',
+  'acceptance_expiration',
+  'access_expiration',
+  'access_duration',
+  'plus',
+  'depletes',
+  'dos',
+  'deauthorizes',
 ])
 const TOP_FIELDS = new Set(['invitees', 'redirect', 'confirm', 'invitations'])
 
 function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new errors.BadRequest(`${field} must be a JSON object`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new errors.BadRequest(`${field} must be a JSON object`)
   return value as Record<string, unknown>
 }
 
@@ -78,7 +88,8 @@ export function parseInvitationRequest(body: unknown): InvitationRequest {
   if (!Array.isArray(raw.invitations) || raw.invitations.length === 0) {
     throw new errors.BadRequest('invitations must be a non-empty array of {accessing, ...}')
   }
-  if (raw.invitations.length > MAX_CHAIN_LENGTH) throw new errors.BadRequest(`invitations may name at most ${MAX_CHAIN_LENGTH} groups`)
+  if (raw.invitations.length > MAX_CHAIN_LENGTH)
+    throw new errors.BadRequest(`invitations may name at most ${MAX_CHAIN_LENGTH} groups`)
   return {
     invitees: optionalInteger(raw.invitees, 'invitees', 1, MAX_COUNT),
     redirect: optionalString(raw.redirect, 'redirect'),

@@ -27,7 +27,9 @@ export function admissionWalk(lineage: readonly LineageLevel[]): LineageLevel[] 
 /** The admission bound over walked levels: the least of their spots and their depleting invitations' invitees; null = unlimited. */
 export function boundOf(levels: readonly LineageLevel[]): number | null {
   let bound: number | null = null
-  const take = (n: number | null) => { if (n !== null && (bound === null || n < bound)) bound = n }
+  const take = (n: number | null) => {
+    if (n !== null && (bound === null || n < bound)) bound = n
+  }
   for (const level of levels) {
     take(level.membership.spots)
     if (level.invitation?.depletes) take(level.invitation.invitees)
@@ -144,17 +146,40 @@ export class InvitationService {
         const group = this.tree.ensurePath(path, userId, now).group
         const id = position === 0 ? chainId : randomUUID()
         this.env.invitations.insert({
-          id, chainId, position, inviterId: inviter.id, groupId: group.id, invitees: request.invitees,
-          acceptanceExpiration: item.acceptanceExpiration, accessExpiration: item.accessExpiration,
-          accessDuration: item.accessDuration, plus: item.plus, depletes: item.depletes, dos: item.dos,
-          deauthorizes: item.deauthorizes, redirect, confirm: request.confirm, created: now,
+          id,
+          chainId,
+          position,
+          inviterId: inviter.id,
+          groupId: group.id,
+          invitees: request.invitees,
+          acceptanceExpiration: item.acceptanceExpiration,
+          accessExpiration: item.accessExpiration,
+          accessDuration: item.accessDuration,
+          plus: item.plus,
+          depletes: item.depletes,
+          dos: item.dos,
+          deauthorizes: item.deauthorizes,
+          redirect,
+          confirm: request.confirm,
+          created: now,
         })
         this.env.events.append({
-          groupId: group.id, kind: 'invitation_created', actorId: userId, membershipId: inviter.id, invitationId: id, created: now,
+          groupId: group.id,
+          kind: 'invitation_created',
+          actorId: userId,
+          membershipId: inviter.id,
+          invitationId: id,
+          created: now,
           detail: {
-            link: chainId, invitees: request.invitees, acceptance_expiration: item.acceptanceExpiration,
-            access_expiration: item.accessExpiration, access_duration: item.accessDuration, plus: item.plus,
-            depletes: item.depletes, dos: item.dos, deauthorizes: item.deauthorizes,
+            link: chainId,
+            invitees: request.invitees,
+            acceptance_expiration: item.acceptanceExpiration,
+            access_expiration: item.accessExpiration,
+            access_duration: item.accessDuration,
+            plus: item.plus,
+            depletes: item.depletes,
+            dos: item.dos,
+            deauthorizes: item.deauthorizes,
           },
         })
         return this.env.invitations.get(id)!
@@ -178,9 +203,10 @@ export class InvitationService {
       long: head.chainId,
       short: toShort(head.chainId),
       invitations: chain,
-      inviter: inviterMembership && inviterUser
-        ? { membership: inviterMembership.id, userId: inviterUser.id, name: inviterUser.name }
-        : null,
+      inviter:
+        inviterMembership && inviterUser
+          ? { membership: inviterMembership.id, userId: inviterUser.id, name: inviterUser.name }
+          : null,
       placesLeft,
       closed: this.closedReason(chain, this.env.clock.now()) ?? (placesLeft === 0 ? 'it has no places left' : null),
       viewerIsInviter: viewerId !== null && inviterMembership?.userId === viewerId,
@@ -208,12 +234,14 @@ export class InvitationService {
       if (chain.some(invitation => this.env.memberships.get(invitation.inviterId!)?.userId === userId)) {
         throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
       }
-      if (this.env.invitations.hasAccepted(chainId, userId)) throw new errors.Conflict('You have already accepted this invitation')
+      if (this.env.invitations.hasAccepted(chainId, userId))
+        throw new errors.Conflict('You have already accepted this invitation')
       const memberships = chain.map(invitation => this.admit(userId, invitation, now))
       this.env.invitations.recordAcceptance(chainId, userId, now)
       return { accepted: { link: chainId, memberships, redirect: chain[0]!.redirect } }
     })
-    if ('closed' in outcome) throw new errors.InvitationGone(`This invitation can no longer be accepted: ${outcome.closed}`)
+    if ('closed' in outcome)
+      throw new errors.InvitationGone(`This invitation can no longer be accepted: ${outcome.closed}`)
     return outcome.accepted
   }
 
@@ -226,16 +254,27 @@ export class InvitationService {
 
   // ---- creation rules
 
-  private checkItem(userId: string, item: InvitationItem, invitees: number | null, now: number, at: string): { inviter: Membership; path: string } {
+  private checkItem(
+    userId: string,
+    item: InvitationItem,
+    invitees: number | null,
+    now: number,
+    at: string,
+  ): { inviter: Membership; path: string } {
     let path: string
     const existing = this.tree.find(item.accessing)
     if (existing) path = existing.path
     else if (isUuid(item.accessing)) throw new errors.NotFound(`${at}no group with id ${item.accessing}`)
     else path = checkPath(item.accessing, `${at}accessing`)
 
-    const inviter = item.inviter === null ? this.pickInviter(userId, path, now, at) : this.ownInviter(userId, item.inviter, path, now, at)
+    const inviter =
+      item.inviter === null
+        ? this.pickInviter(userId, path, now, at)
+        : this.ownInviter(userId, item.inviter, path, now, at)
     const limits = this.limitsOf(inviter, this.env.memberships.lineage(inviter.id))
-    const limit = (message: string): never => { throw new errors.InvitationLimit(`${at}${message}`) }
+    const limit = (message: string): never => {
+      throw new errors.InvitationLimit(`${at}${message}`)
+    }
 
     if (inviter.dos === 1) limit('your membership cannot invite anyone (its degrees of separation are used up)')
     if (item.acceptanceExpiration !== null && item.acceptanceExpiration <= now) {
@@ -244,7 +283,11 @@ export class InvitationService {
     if (item.accessExpiration !== null && item.accessExpiration <= now) {
       throw new errors.BadRequest(`${at}access_expiration must be in the future`)
     }
-    if (item.acceptanceExpiration !== null && item.accessExpiration !== null && item.accessExpiration < item.acceptanceExpiration) {
+    if (
+      item.acceptanceExpiration !== null &&
+      item.accessExpiration !== null &&
+      item.accessExpiration < item.acceptanceExpiration
+    ) {
       throw new errors.BadRequest(`${at}access_expiration must not be before acceptance_expiration`)
     }
     if (limits.expiration !== null) {
@@ -256,14 +299,17 @@ export class InvitationService {
       }
     }
     if (limits.invitees !== null && (invitees === null || invitees > limits.invitees)) {
-      limit(limits.invitees === 0
-        ? 'you cannot admit anyone more (your admission bound is 0)'
-        : `invitees must be set, at most your admission bound of ${limits.invitees}`)
+      limit(
+        limits.invitees === 0
+          ? 'you cannot admit anyone more (your admission bound is 0)'
+          : `invitees must be set, at most your admission bound of ${limits.invitees}`,
+      )
     }
     if (limits.plus !== null && (item.plus === null || item.plus > limits.plus)) {
       limit(`plus must be set, at most your own spots (${limits.plus})`)
     }
-    if (item.deauthorizes > limits.deauthorizes) limit(`deauthorizes may be at most your own power (${limits.deauthorizes})`)
+    if (item.deauthorizes > limits.deauthorizes)
+      limit(`deauthorizes may be at most your own power (${limits.deauthorizes})`)
     if (limits.depletes && !item.depletes) limit('depletes must be true: your own invitation depletes')
     if (limits.dos !== null && (item.dos === null || item.dos > limits.dos)) {
       limit(`dos must be set, at most ${limits.dos} (one less than your own)`)
@@ -284,9 +330,12 @@ export class InvitationService {
 
   private ownInviter(userId: string, membershipId: string, path: string, now: number, at: string): Membership {
     const membership = this.env.memberships.get(membershipId)
-    if (!membership || membership.userId !== userId) throw new errors.Forbidden(`${at}inviter ${membershipId} is not one of your memberships`)
-    if (!membership.active) throw new errors.InvitationLimit(`${at}the inviting membership ${membershipId} is no longer active`)
-    if (membership.until !== null && membership.until <= now) throw new errors.InvitationLimit(`${at}the inviting membership ${membershipId} has expired`)
+    if (!membership || membership.userId !== userId)
+      throw new errors.Forbidden(`${at}inviter ${membershipId} is not one of your memberships`)
+    if (!membership.active)
+      throw new errors.InvitationLimit(`${at}the inviting membership ${membershipId} is no longer active`)
+    if (membership.until !== null && membership.until <= now)
+      throw new errors.InvitationLimit(`${at}the inviting membership ${membershipId} has expired`)
     if (!isWithin(path, membership.path)) {
       throw new errors.Forbidden(`${at}membership ${membershipId} (in ${membership.path}) does not grant ${path}`)
     }
@@ -320,10 +369,13 @@ export class InvitationService {
   private closedReason(chain: readonly Invitation[], now: number): string | null {
     for (const invitation of chain) {
       if (!invitation.active) return 'it was cancelled or has expired'
-      if (invitation.acceptanceExpiration !== null && now > invitation.acceptanceExpiration) return 'its acceptance deadline has passed'
-      if (invitation.accessExpiration !== null && now >= invitation.accessExpiration) return 'the access it grants has already ended'
+      if (invitation.acceptanceExpiration !== null && now > invitation.acceptanceExpiration)
+        return 'its acceptance deadline has passed'
+      if (invitation.accessExpiration !== null && now >= invitation.accessExpiration)
+        return 'the access it grants has already ended'
       const inviter = invitation.inviterId === null ? undefined : this.env.memberships.get(invitation.inviterId)
-      if (!inviter || !inviter.active || (inviter.until !== null && inviter.until <= now)) return "the inviter's own access has ended"
+      if (!inviter || !inviter.active || (inviter.until !== null && inviter.until <= now))
+        return "the inviter's own access has ended"
     }
     return null
   }
@@ -336,11 +388,15 @@ export class InvitationService {
   private admit(userId: string, invitation: Invitation, now: number): Membership {
     const lineage = this.env.memberships.lineage(invitation.inviterId!)
     if (lineage.some(level => level.membership.userId === userId)) {
-      throw new errors.Conflict(`You are already in the inviter chain of ${invitation.path}: accepting would make a loop`)
+      throw new errors.Conflict(
+        `You are already in the inviter chain of ${invitation.path}: accepting would make a loop`,
+      )
     }
-    if (invitation.invitees === 0) throw new errors.InvitationGone(`This invitation to ${invitation.path} has been used up`)
+    if (invitation.invitees === 0)
+      throw new errors.InvitationGone(`This invitation to ${invitation.path} has been used up`)
     const levels = admissionWalk(lineage)
-    if (boundOf(levels) === 0) throw new errors.InvitationGone(`This invitation to ${invitation.path} has no places left`)
+    if (boundOf(levels) === 0)
+      throw new errors.InvitationGone(`This invitation to ${invitation.path} has no places left`)
 
     this.env.invitations.consume(invitation.id)
     for (const level of levels) {
@@ -349,16 +405,29 @@ export class InvitationService {
     }
 
     const inviter = lineage[0]!.membership
-    const granted = invitation.accessExpiration ?? (invitation.accessDuration === null ? null : now + invitation.accessDuration)
+    const granted =
+      invitation.accessExpiration ?? (invitation.accessDuration === null ? null : now + invitation.accessDuration)
     const id = randomUUID()
     this.env.memberships.insert({
-      id, userId, groupId: invitation.groupId, invitationId: invitation.id,
-      until: least(granted, inviter.until), spots: invitation.plus,
-      deauthorizes: invitation.deauthorizes, dos: invitation.dos, created: now,
+      id,
+      userId,
+      groupId: invitation.groupId,
+      invitationId: invitation.id,
+      until: least(granted, inviter.until),
+      spots: invitation.plus,
+      deauthorizes: invitation.deauthorizes,
+      dos: invitation.dos,
+      created: now,
     })
     this.env.events.append({
-      groupId: invitation.groupId, kind: 'invitation_accepted', actorId: userId, subjectId: userId,
-      membershipId: id, invitationId: invitation.id, created: now, detail: { link: invitation.chainId },
+      groupId: invitation.groupId,
+      kind: 'invitation_accepted',
+      actorId: userId,
+      subjectId: userId,
+      membershipId: id,
+      invitationId: invitation.id,
+      created: now,
+      detail: { link: invitation.chainId },
     })
     return this.env.memberships.get(id)!
   }

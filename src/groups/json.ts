@@ -10,7 +10,16 @@ import { toShort } from './shortcode.js'
  */
 
 export function membershipJson(m: Membership) {
-  return { membership: m.id, group: m.groupId, path: m.path, until: m.until, spots: m.spots, deauthorizes: m.deauthorizes, dos: m.dos, via: m.invitationId }
+  return {
+    membership: m.id,
+    group: m.groupId,
+    path: m.path,
+    until: m.until,
+    spots: m.spots,
+    deauthorizes: m.deauthorizes,
+    dos: m.dos,
+    via: m.invitationId,
+  }
 }
 
 export function invitableJson({ membership, limits, subgroups }: InvitableGroup) {
@@ -18,31 +27,67 @@ export function invitableJson({ membership, limits, subgroups }: InvitableGroup)
     ...membershipJson(membership),
     bound: limits.invitees,
     limits: {
-      invitees: limits.invitees, plus: limits.plus, deauthorizes: limits.deauthorizes, dos: limits.dos,
-      depletes: limits.depletes, acceptance_expiration: limits.expiration, access_expiration: limits.expiration,
+      invitees: limits.invitees,
+      plus: limits.plus,
+      deauthorizes: limits.deauthorizes,
+      dos: limits.dos,
+      depletes: limits.depletes,
+      acceptance_expiration: limits.expiration,
+      access_expiration: limits.expiration,
     },
     subgroups: subgroups.map(g => ({ group: g.id, path: g.path })),
   }
 }
 
 export function removableJson(m: MemberView) {
-  return { membership: m.id, user: m.userId, name: m.userName, group: m.groupId, path: m.path, until: m.until, via: m.invitationId }
+  return {
+    membership: m.id,
+    user: m.userId,
+    name: m.userName,
+    group: m.groupId,
+    path: m.path,
+    until: m.until,
+    via: m.invitationId,
+  }
 }
 
 export function cancellableJson(i: InvitationView) {
   return {
-    invitation: i.id, link: i.chainId, short: toShort(i.chainId), group: i.groupId, path: i.path,
-    inviter: i.inviterId, inviter_user: i.inviterUserId, inviter_name: i.inviterName,
-    invitees: i.invitees, acceptance_expiration: i.acceptanceExpiration, access_expiration: i.accessExpiration,
-    access_duration: i.accessDuration, plus: i.plus, depletes: i.depletes, dos: i.dos, deauthorizes: i.deauthorizes,
-    redirect: i.redirect, confirm: i.confirm, created: i.created,
+    invitation: i.id,
+    link: i.chainId,
+    short: toShort(i.chainId),
+    group: i.groupId,
+    path: i.path,
+    inviter: i.inviterId,
+    inviter_user: i.inviterUserId,
+    inviter_name: i.inviterName,
+    invitees: i.invitees,
+    acceptance_expiration: i.acceptanceExpiration,
+    access_expiration: i.accessExpiration,
+    access_duration: i.accessDuration,
+    plus: i.plus,
+    depletes: i.depletes,
+    dos: i.dos,
+    deauthorizes: i.deauthorizes,
+    redirect: i.redirect,
+    confirm: i.confirm,
+    created: i.created,
   }
 }
 
 export function eventJson(e: GroupEvent) {
   return {
-    id: e.id, kind: e.kind, group: e.groupId, path: e.path, actor: e.actorId, actor_name: e.actorName,
-    subject: e.subjectId, subject_name: e.subjectName, membership: e.membershipId, invitation: e.invitationId,
-    detail: e.detail, created: e.created,
+    id: e.id,
+    kind: e.kind,
+    group: e.groupId,
+    path: e.path,
+    actor: e.actorId,
+    actor_name: e.actorName,
+    subject: e.subjectId,
+    subject_name: e.subjectName,
+    membership: e.membershipId,
+    invitation: e.invitationId,
+    detail: e.detail,
+    created: e.created,
   }
 }

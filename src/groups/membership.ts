@@ -22,7 +22,10 @@ export interface GrantOptions {
  * removals that apps make (the seed's `add_access` / `remove_access`).
  */
 export class MembershipService {
-  constructor(private readonly env: GroupEnv, private readonly tree: GroupTree) {}
+  constructor(
+    private readonly env: GroupEnv,
+    private readonly tree: GroupTree,
+  ) {}
 
   /**
    * Whether the user is a member of the group at `path`: an active,
@@ -88,9 +91,24 @@ export class MembershipService {
       if (!this.env.users.get(userId)) throw new errors.NotFound(`No user ${userId}`)
       const { group } = this.tree.ensurePath(path, actorId, now)
       const id = randomUUID()
-      this.env.memberships.insert({ id, userId, groupId: group.id, invitationId: null, until, spots, deauthorizes, dos, created: now })
+      this.env.memberships.insert({
+        id,
+        userId,
+        groupId: group.id,
+        invitationId: null,
+        until,
+        spots,
+        deauthorizes,
+        dos,
+        created: now,
+      })
       this.env.events.append({
-        groupId: group.id, kind: 'member_granted', actorId, subjectId: userId, membershipId: id, created: now,
+        groupId: group.id,
+        kind: 'member_granted',
+        actorId,
+        subjectId: userId,
+        membershipId: id,
+        created: now,
         detail: { until, spots, deauthorizes, dos },
       })
       return this.env.memberships.get(id)!

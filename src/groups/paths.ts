@@ -23,16 +23,22 @@ export interface PathProblem {
 
 export function findPathProblem(path: string): PathProblem | undefined {
   if (path.length === 0) return { offset: 0, reason: 'a group path must not be empty' }
-  if (path.length > MAX_PATH_LENGTH) return { offset: MAX_PATH_LENGTH, reason: `a group path may be at most ${MAX_PATH_LENGTH} characters long` }
+  if (path.length > MAX_PATH_LENGTH)
+    return { offset: MAX_PATH_LENGTH, reason: `a group path may be at most ${MAX_PATH_LENGTH} characters long` }
   const names = path.split('/')
   if (names.length > MAX_DEPTH) return { offset: 0, reason: `a group path may be at most ${MAX_DEPTH} names deep` }
   let offset = 0
   for (const name of names) {
-    if (name.length === 0) return { offset, reason: 'a group name must not be empty (no leading, trailing or double /)' }
-    if (name.length > MAX_NAME_LENGTH) return { offset, reason: `a group name may be at most ${MAX_NAME_LENGTH} characters long` }
+    if (name.length === 0)
+      return { offset, reason: 'a group name must not be empty (no leading, trailing or double /)' }
+    if (name.length > MAX_NAME_LENGTH)
+      return { offset, reason: `a group name may be at most ${MAX_NAME_LENGTH} characters long` }
     if (!NAME.test(name)) {
       const bad = [...name].findIndex(c => !NAME_CHARACTER.test(c))
-      return { offset: offset + bad, reason: `a group name may only hold letters, digits and . _ ~ @ : + - (found ${JSON.stringify(name[bad])})` }
+      return {
+        offset: offset + bad,
+        reason: `a group name may only hold letters, digits and . _ ~ @ : + - (found ${JSON.stringify(name[bad])})`,
+      }
     }
     // `.` and `..` would be rewritten by URL normalisation before reaching a route.
     if (name === '.' || name === '..') return { offset, reason: 'a group name must not be . or ..' }

@@ -36,10 +36,12 @@ export class RemovalService {
       })
       const ended: string[] = []
       for (const target of targets) {
-        if (endMembership(this.env, target, { kind: 'member_removed', actorId: userId, reason: 'revoked' }, now)) ended.push(target.id)
+        if (endMembership(this.env, target, { kind: 'member_removed', actorId: userId, reason: 'revoked' }, now))
+          ended.push(target.id)
         if (!cascade) continue
         for (const below of this.env.memberships.currentDescendants(target.id, now)) {
-          if (endMembership(this.env, below, { kind: 'member_removed', actorId: userId, reason: 'cascade' }, now)) ended.push(below.id)
+          if (endMembership(this.env, below, { kind: 'member_removed', actorId: userId, reason: 'cascade' }, now))
+            ended.push(below.id)
         }
       }
       return ended
@@ -64,8 +66,13 @@ export class RemovalService {
       for (const invitation of targets) {
         this.env.invitations.deactivate(invitation.id)
         this.env.events.append({
-          groupId: invitation.groupId, kind: 'invitation_cancelled', actorId: userId, invitationId: invitation.id,
-          membershipId: invitation.inviterId, created: now, detail: { reason: 'cancelled', link: invitation.chainId },
+          groupId: invitation.groupId,
+          kind: 'invitation_cancelled',
+          actorId: userId,
+          invitationId: invitation.id,
+          membershipId: invitation.inviterId,
+          created: now,
+          detail: { reason: 'cancelled', link: invitation.chainId },
         })
       }
       return targets.map(invitation => invitation.id)
@@ -77,7 +84,8 @@ export class RemovalService {
     const now = this.env.clock.now()
     immediate(this.env.db, () => {
       const membership = this.env.memberships.get(membershipId)
-      if (!membership || membership.userId !== userId) throw new errors.NotFound(`No membership ${membershipId} of yours`)
+      if (!membership || membership.userId !== userId)
+        throw new errors.NotFound(`No membership ${membershipId} of yours`)
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} has already ended`)
       endMembership(this.env, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
     })
@@ -92,9 +100,12 @@ export class RemovalService {
     const now = this.env.clock.now()
     const found = new Map<string, MemberView>()
     for (const mine of this.env.memberships.currentOf(userId, now)) {
-      const reach = mine.deauthorizes >= 2
-        ? this.env.memberships.currentWithin(mine.path, descendantRange(mine.path), now)
-        : mine.deauthorizes === 1 ? this.env.memberships.currentDescendants(mine.id, now) : []
+      const reach =
+        mine.deauthorizes >= 2
+          ? this.env.memberships.currentWithin(mine.path, descendantRange(mine.path), now)
+          : mine.deauthorizes === 1
+            ? this.env.memberships.currentDescendants(mine.id, now)
+            : []
       for (const member of reach) if (member.userId !== userId) found.set(member.id, member)
     }
     return [...found.values()].sort((a, b) => a.path.localeCompare(b.path) || a.userName.localeCompare(b.userName))
@@ -104,7 +115,9 @@ export class RemovalService {
   cancellable(userId: string): InvitationView[] {
     const now = this.env.clock.now()
     const found = new Map<string, InvitationView>()
-    const add = (invitations: InvitationView[]) => { for (const invitation of invitations) found.set(invitation.id, invitation) }
+    const add = (invitations: InvitationView[]) => {
+      for (const invitation of invitations) found.set(invitation.id, invitation)
+    }
     add(this.env.invitations.activeCreatedByAny(this.env.memberships.activeOf(userId).map(m => m.id)))
     for (const mine of this.env.memberships.currentOf(userId, now)) {
       if (mine.deauthorizes >= 2) add(this.env.invitations.activeWithin(mine.path, descendantRange(mine.path)))
@@ -147,7 +160,9 @@ export class RemovalService {
 
   /** Whether one of these levels is a current membership of the user with power 1 or more. */
   private carriesPower(userId: string, levels: readonly LineageLevel[], now: number): boolean {
-    return levels.some(({ membership: m }) =>
-      m.userId === userId && m.deauthorizes >= 1 && m.active && (m.until === null || m.until > now))
+    return levels.some(
+      ({ membership: m }) =>
+        m.userId === userId && m.deauthorizes >= 1 && m.active && (m.until === null || m.until > now),
+    )
   }
 }

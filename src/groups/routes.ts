@@ -21,7 +21,7 @@ function isFormPost(request: FastifyRequest): boolean {
 
 function body(request: FastifyRequest): Record<string, unknown> {
   const value = request.body
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {}
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 }
 
 /**
@@ -53,7 +53,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/groups', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-groups', { title: 'Your groups', memberships: groups.membership.current(user.id).map(membershipJson) })
+    return renderPage(request, reply, 'access-groups', {
+      title: 'Your groups',
+      memberships: groups.membership.current(user.id).map(membershipJson),
+    })
   })
 
   app.post<{ Params: { membership: string } }>('/leave/:membership', async (request, reply) => {
@@ -78,14 +81,18 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: { group?: string } }>('/view/invite', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const { group } = request.query
-    const invitable = (group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id)).map(invitableJson)
+    const invitable = (
+      group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id)
+    ).map(invitableJson)
     return renderPage(request, reply, 'access-invite', { title: 'Invite people', invitable, group: group ?? '' })
   })
 
   app.post('/allow', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const form = isFormPost(request)
-    const invitation = form ? invitationRequestFromForm(body(request), ctx.clock.now()) : parseInvitationRequest(request.body)
+    const invitation = form
+      ? invitationRequestFromForm(body(request), ctx.clock.now())
+      : parseInvitationRequest(request.body)
     const link = groups.invitations.create(user.id, invitation)
     // The form lands on the preview, which is what the inviter sees at the accept link.
     if (form) return reply.redirect(`/login/access/accept/${link.short}`, 303)
@@ -101,19 +108,30 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const link = groups.invitations.describe(request.params.invite, signedIn.user.id)
     if (link.viewerIsInviter) {
       return renderPage(request, reply, 'access-preview', {
-        title: 'Your invitation', link, url: acceptUrl(link.short), qrUrl: qrAcceptUrl(link.short),
+        title: 'Your invitation',
+        link,
+        url: acceptUrl(link.short),
+        qrUrl: qrAcceptUrl(link.short),
         qrImage: `/login/access/qr/img/${link.short}`,
       })
     }
-    if (link.closed !== null) throw new errors.InvitationGone(`This invitation can no longer be accepted: ${link.closed}`)
+    if (link.closed !== null)
+      throw new errors.InvitationGone(`This invitation can no longer be accepted: ${link.closed}`)
     return renderPage(request, reply, 'access-accept', {
-      title: 'Join a group', link, qr, auto: !link.invitations[0]!.confirm && !link.viewerAccepted,
+      title: 'Join a group',
+      link,
+      qr,
+      auto: !link.invitations[0]!.confirm && !link.viewerAccepted,
       redirect: link.invitations[0]!.redirect ?? DEFAULT_LANDING,
     })
   }
 
-  app.get<InviteParams>('/accept/:invite', { config: { html: true } }, (request, reply) => acceptPage(request, reply, false))
-  app.get<InviteParams>('/qr/accept/:invite', { config: { html: true } }, (request, reply) => acceptPage(request, reply, true))
+  app.get<InviteParams>('/accept/:invite', { config: { html: true } }, (request, reply) =>
+    acceptPage(request, reply, false),
+  )
+  app.get<InviteParams>('/qr/accept/:invite', { config: { html: true } }, (request, reply) =>
+    acceptPage(request, reply, true),
+  )
 
   app.post<InviteParams>('/add/:invite', async (request, reply) => {
     const { user } = await requireUser(request, reply)
@@ -121,7 +139,11 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const redirect = accepted.redirect ?? DEFAULT_LANDING
     if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
     if (flag(body(request).handoff, 'handoff')) {
-      return renderPage(request, reply, 'access-handoff', { title: 'You are in', redirect, handoff: `${config.publicUrl}/login/access/qr` })
+      return renderPage(request, reply, 'access-handoff', {
+        title: 'You are in',
+        redirect,
+        handoff: `${config.publicUrl}/login/access/qr`,
+      })
     }
     return reply.redirect(redirect, 303)
   })
@@ -148,7 +170,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/remove', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-remove', { title: 'Remove members', removable: groups.removal.removable(user.id).map(removableJson) })
+    return renderPage(request, reply, 'access-remove', {
+      title: 'Remove members',
+      removable: groups.removal.removable(user.id).map(removableJson),
+    })
   })
 
   app.post('/revoke', async (request, reply) => {
@@ -168,7 +193,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/renege', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-renege', { title: 'Cancel invitations', cancellable: groups.removal.cancellable(user.id).map(cancellableJson) })
+    return renderPage(request, reply, 'access-renege', {
+      title: 'Cancel invitations',
+      cancellable: groups.removal.cancellable(user.id).map(cancellableJson),
+    })
   })
 
   app.post('/cancel', async (request, reply) => {

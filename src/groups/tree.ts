@@ -74,9 +74,20 @@ export class GroupTree {
       for (const ancestor of ancestorPaths(path)) {
         let group = this.env.groups.findByPath(ancestor)
         if (!group) {
-          group = { id: randomUUID(), parentId: parent?.id ?? null, name: ancestor.slice(ancestor.lastIndexOf('/') + 1), path: ancestor, created: now }
+          group = {
+            id: randomUUID(),
+            parentId: parent?.id ?? null,
+            name: ancestor.slice(ancestor.lastIndexOf('/') + 1),
+            path: ancestor,
+            created: now,
+          }
           this.env.groups.insert(group)
-          this.env.events.append({ groupId: group.id, kind: parent ? 'group_created' : 'namespace_created', actorId, created: now })
+          this.env.events.append({
+            groupId: group.id,
+            kind: parent ? 'group_created' : 'namespace_created',
+            actorId,
+            created: now,
+          })
           created.push(group)
         }
         parent = group
@@ -94,12 +105,22 @@ export class GroupTree {
    * second call with the same owner changes nothing; another owner is
    * added as a co-owner.
    */
-  ensureNamespace(path: string, ownerProvider: string, ownerProviderUserId: string, actorId: string | null = null): NamespaceResult {
+  ensureNamespace(
+    path: string,
+    ownerProvider: string,
+    ownerProviderUserId: string,
+    actorId: string | null = null,
+  ): NamespaceResult {
     checkPath(path, 'namespace path')
     if (typeof ownerProvider !== 'string' || !/^[a-z0-9]+(?::[A-Za-z0-9._-]+)?$/.test(ownerProvider)) {
       throw new errors.BadRequest('owner provider must be a provider id such as test, google or oidc:<name>')
     }
-    if (typeof ownerProviderUserId !== 'string' || ownerProviderUserId.length === 0 || ownerProviderUserId.length > 256 || /\p{C}/u.test(ownerProviderUserId)) {
+    if (
+      typeof ownerProviderUserId !== 'string' ||
+      ownerProviderUserId.length === 0 ||
+      ownerProviderUserId.length > 256 ||
+      /\p{C}/u.test(ownerProviderUserId)
+    ) {
       throw new errors.BadRequest('owner provider user id must be 1 to 256 printable characters')
     }
     const now = this.env.clock.now()
@@ -111,11 +132,23 @@ export class GroupTree {
       if (!membership) {
         const id = randomUUID()
         this.env.memberships.insert({
-          id, userId: owner.id, groupId: group.id, invitationId: null,
-          until: null, spots: null, deauthorizes: 2, dos: null, created: now,
+          id,
+          userId: owner.id,
+          groupId: group.id,
+          invitationId: null,
+          until: null,
+          spots: null,
+          deauthorizes: 2,
+          dos: null,
+          created: now,
         })
         this.env.events.append({
-          groupId: group.id, kind: 'owner_added', actorId, subjectId: owner.id, membershipId: id, created: now,
+          groupId: group.id,
+          kind: 'owner_added',
+          actorId,
+          subjectId: owner.id,
+          membershipId: id,
+          created: now,
           detail: { owner: `${ownerProvider}:${ownerProviderUserId}` },
         })
         membership = this.env.memberships.get(id)!

@@ -16,7 +16,8 @@ function classify(error: FastifyError): Answer {
   if (error.validation) return { statusCode: 400, code: 'LOGIN_ERR_BAD_REQUEST', message: error.message }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    const code = status === 429 ? 'LOGIN_ERR_RATE_LIMITED' : status === 404 ? 'LOGIN_ERR_NOT_FOUND' : 'LOGIN_ERR_BAD_REQUEST'
+    const code =
+      status === 429 ? 'LOGIN_ERR_RATE_LIMITED' : status === 404 ? 'LOGIN_ERR_NOT_FOUND' : 'LOGIN_ERR_BAD_REQUEST'
     return { statusCode: status, code, message: error.message }
   }
   const internal = new errors.Internal()
@@ -29,12 +30,15 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, answer: 
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
   if (wantsHtml(request)) return renderErrorPage(reply, answer.statusCode, answer)
-  return reply.code(answer.statusCode).type('application/json; charset=utf-8').send({
-    statusCode: answer.statusCode,
-    error: STATUS_CODES[answer.statusCode] ?? 'Error',
-    message: answer.message,
-    code: answer.code,
-  })
+  return reply
+    .code(answer.statusCode)
+    .type('application/json; charset=utf-8')
+    .send({
+      statusCode: answer.statusCode,
+      error: STATUS_CODES[answer.statusCode] ?? 'Error',
+      message: answer.message,
+      code: answer.code,
+    })
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -45,5 +49,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendError(request, reply, { statusCode: 404, code: 'LOGIN_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` })
+  return sendError(request, reply, {
+    statusCode: 404,
+    code: 'LOGIN_ERR_NOT_FOUND',
+    message: `No route ${request.method} ${request.url.split('?')[0]}`,
+  })
 }

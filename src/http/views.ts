@@ -13,7 +13,11 @@ const eta = new Eta({ views: templatesDir, defaultExtension: '.html', autoEscape
  * must post back.
  */
 export async function renderPage(
-  request: FastifyRequest, reply: FastifyReply, name: string, data: Record<string, unknown> = {}, status = 200,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  data: Record<string, unknown> = {},
+  status = 200,
 ): Promise<FastifyReply> {
   const signedIn = await currentUser(request, reply)
   const it = { ...data, user: signedIn?.user ?? null, csrf: signedIn ? csrfToken(request, signedIn.sid) : '' }
@@ -23,7 +27,11 @@ export async function renderPage(
 }
 
 /** Renders an error page without touching the session (the error may come from it). */
-export function renderErrorPage(reply: FastifyReply, status: number, error: { code: string; message: string }): FastifyReply {
+export function renderErrorPage(
+  reply: FastifyReply,
+  status: number,
+  error: { code: string; message: string },
+): FastifyReply {
   const body = eta.render('error', { status, error })
   const html = eta.render('layout', { body, title: 'Error', user: null, csrf: '' })
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)

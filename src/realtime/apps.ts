@@ -37,7 +37,9 @@ export class AppService {
   /** Registers an app and answers its credentials (the secret is not kept). */
   add(name: string): IssuedCredentials {
     if (typeof name !== 'string' || !NAME.test(name)) {
-      throw new errors.BadRequest('an app name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit')
+      throw new errors.BadRequest(
+        'an app name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+      )
     }
     const id = randomUUID()
     const secret = randomBytes(32).toString('base64url')

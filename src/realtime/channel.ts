@@ -9,8 +9,13 @@ import type { App } from '../storage/apps.js'
 import type { Revocation } from '../storage/revocations.js'
 import type { AppService } from './apps.js'
 import {
-  CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
-  type CookieSettings, type RequestId, type ServerMessage, type WelcomeMessage,
+  CloseCode,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type CookieSettings,
+  type RequestId,
+  type ServerMessage,
+  type WelcomeMessage,
 } from './protocol.js'
 
 /** Requests answered asynchronously that one connection may have outstanding. */
@@ -30,7 +35,13 @@ type Json = Record<string, unknown>
 export function pushFor(entry: Revocation, leaseSeconds: number): string | null {
   switch (entry.kind) {
     case 'session':
-      return JSON.stringify({ type: 'revoked', sid: entry.subject, user: entry.userId, cursor: entry.cursor, until: entry.created + leaseSeconds + CLOCK_SKEW_SECONDS })
+      return JSON.stringify({
+        type: 'revoked',
+        sid: entry.subject,
+        user: entry.userId,
+        cursor: entry.cursor,
+        until: entry.created + leaseSeconds + CLOCK_SKEW_SECONDS,
+      })
     case 'membership':
       return JSON.stringify({ type: 'membership', user: entry.userId, membership: entry.subject, cursor: entry.cursor })
     case 'user':
@@ -62,7 +73,11 @@ function text(value: unknown, field: string, max = 256): string {
 
 function requestId(message: Json): RequestId {
   const id = message.id
-  if ((typeof id === 'string' && id.length > 0 && id.length <= 128) || (typeof id === 'number' && Number.isSafeInteger(id))) return id
+  if (
+    (typeof id === 'string' && id.length > 0 && id.length <= 128) ||
+    (typeof id === 'number' && Number.isSafeInteger(id))
+  )
+    return id
   throw new errors.BadMessage('a request needs an id: a string of 1 to 128 characters or an integer')
 }
 
@@ -93,7 +108,9 @@ export class Channel {
     this.log = ctx.log.child({ channel: remote })
     this.helloTimer = setTimeout(() => this.close(CloseCode.HelloTimeout, 'no hello in time'), helloTimeoutMs)
     ws.on('message', (data, isBinary) => this.receive(data, isBinary))
-    ws.on('pong', () => { this.alive = true })
+    ws.on('pong', () => {
+      this.alive = true
+    })
     ws.on('close', () => this.dispose())
     ws.on('error', error => this.log.info({ err: error.message }, 'app connection error'))
   }
@@ -144,7 +161,10 @@ export class Channel {
   private sendText(message: string | Buffer): void {
     if (this.closed) return
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.log.warn({ app: this.app?.name }, 'app does not read its messages: disconnected (it resumes from its cursor)')
+      this.log.warn(
+        { app: this.app?.name },
+        'app does not read its messages: disconnected (it resumes from its cursor)',
+      )
       this.close(CloseCode.TooSlow, 'too slow: reconnect and resume from your cursor')
       return
     }
@@ -178,11 +198,16 @@ export class Channel {
       } catch {
         throw new errors.BadMessage('not JSON')
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new errors.BadMessage('a message is a JSON object')
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new errors.BadMessage('a message is a JSON object')
       message = parsed as Json
       if (typeof message.type !== 'string') throw new errors.BadMessage('a message needs a string type')
     } catch (error) {
-      if (!this.app) return this.close(CloseCode.BadHello, `${(error as { code?: string }).code ?? 'LOGIN_ERR_BAD_MESSAGE'}: the first message must be hello`)
+      if (!this.app)
+        return this.close(
+          CloseCode.BadHello,
+          `${(error as { code?: string }).code ?? 'LOGIN_ERR_BAD_MESSAGE'}: the first message must be hello`,
+        )
       return this.fail(error)
     }
     if (!this.app) return this.hello(message)
@@ -194,13 +219,20 @@ export class Channel {
       }
       id = requestId(message)
       switch (message.type) {
-        case 'refresh': return void this.refresh(id, message)
-        case 'query': return this.query(id, message)
-        case 'ensure': return this.ensure(id, message)
-        case 'grant': return this.grant(id, message)
-        case 'remove': return this.remove(id, message)
-        case 'hello': throw new errors.BadMessage('already authenticated')
-        default: throw new errors.BadMessage(`unknown type ${JSON.stringify(String(message.type).slice(0, 40))}`)
+        case 'refresh':
+          return void this.refresh(id, message)
+        case 'query':
+          return this.query(id, message)
+        case 'ensure':
+          return this.ensure(id, message)
+        case 'grant':
+          return this.grant(id, message)
+        case 'remove':
+          return this.remove(id, message)
+        case 'hello':
+          throw new errors.BadMessage('already authenticated')
+        default:
+          throw new errors.BadMessage(`unknown type ${JSON.stringify(String(message.type).slice(0, 40))}`)
       }
     } catch (error) {
       this.fail(error, id)
@@ -209,13 +241,20 @@ export class Channel {
 
   private hello(message: Json): void {
     clearTimeout(this.helloTimer)
-    if (message.type !== 'hello') return this.close(CloseCode.BadHello, 'LOGIN_ERR_BAD_MESSAGE: the first message must be hello')
+    if (message.type !== 'hello')
+      return this.close(CloseCode.BadHello, 'LOGIN_ERR_BAD_MESSAGE: the first message must be hello')
     if (message.version !== PROTOCOL_VERSION) {
-      return this.close(CloseCode.UnsupportedVersion, `LOGIN_ERR_PROTOCOL_VERSION: this server speaks version ${PROTOCOL_VERSION}`)
+      return this.close(
+        CloseCode.UnsupportedVersion,
+        `LOGIN_ERR_PROTOCOL_VERSION: this server speaks version ${PROTOCOL_VERSION}`,
+      )
     }
     const app = this.apps.authenticate(message.app, message.secret)
     if (!app) {
-      this.log.warn({ app: typeof message.app === 'string' ? message.app.slice(0, 100) : null }, 'app authentication failed')
+      this.log.warn(
+        { app: typeof message.app === 'string' ? message.app.slice(0, 100) : null },
+        'app authentication failed',
+      )
       return this.close(CloseCode.Unauthorized, 'LOGIN_ERR_APP_AUTH: wrong app id or secret')
     }
     const cursor = message.cursor
@@ -233,8 +272,13 @@ export class Channel {
     const asked = typeof cursor === 'number' && cursor <= head ? cursor : null
     this.sent = Math.max(asked ?? 0, window)
     const welcome: WelcomeMessage = {
-      type: 'welcome', version: PROTOCOL_VERSION, app: { id: app.id, name: app.name },
-      cursor: this.sent, head, leaseSeconds: ctx.config.leaseSeconds, cookie: cookieSettings(ctx),
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      app: { id: app.id, name: app.name },
+      cursor: this.sent,
+      head,
+      leaseSeconds: ctx.config.leaseSeconds,
+      cookie: cookieSettings(ctx),
     }
     this.send(welcome)
     this.log.info({ cursor: asked, from: this.sent, head }, 'app connected')
@@ -272,12 +316,14 @@ export class Channel {
       }
       await new Promise(resolve => setImmediate(resolve))
       // A long backlog goes out at the pace the app reads it, instead of piling up until it is cut off as too slow.
-      while (this.ws.bufferedAmount > REPLAY_BUFFER_BYTES && !this.closed) await new Promise(resolve => setTimeout(resolve, 5))
+      while (this.ws.bufferedAmount > REPLAY_BUFFER_BYTES && !this.closed)
+        await new Promise(resolve => setTimeout(resolve, 5))
     }
   }
 
   private async guarded(id: RequestId, work: () => Promise<ServerMessage>): Promise<void> {
-    if (this.inFlight >= MAX_IN_FLIGHT) return this.fail(new errors.RateLimited(`${MAX_IN_FLIGHT} requests outstanding`), id)
+    if (this.inFlight >= MAX_IN_FLIGHT)
+      return this.fail(new errors.RateLimited(`${MAX_IN_FLIGHT} requests outstanding`), id)
     this.inFlight++
     try {
       this.send(await work())
@@ -296,7 +342,10 @@ export class Channel {
       const { sid } = lease.claims
       const renewed = await this.ctx.sessions.refresh(sid)
       if (!renewed) return { type: 'revoked', id, sid }
-      this.log.debug({ sid, ip: typeof message.ip === 'string' ? message.ip.slice(0, 64) : undefined }, 'lease refreshed for an app')
+      this.log.debug(
+        { sid, ip: typeof message.ip === 'string' ? message.ip.slice(0, 64) : undefined },
+        'lease refreshed for an app',
+      )
       return { type: 'lease', id, sid, token: renewed.token, exp: renewed.claims.exp, user: renewed.user }
     })
   }
@@ -312,10 +361,16 @@ export class Channel {
     const path = text(message.path, 'path', 512)
     const { provider, providerUserId } = parseIdentity(text(message.owner, 'owner', 300))
     const result = this.ctx.groups.tree.ensureNamespace(path, provider, providerUserId, null)
-    if (result.createdGroups.length || result.createdMembership) this.log.info({ path, owner: message.owner }, 'namespace ensured by an app')
+    if (result.createdGroups.length || result.createdMembership)
+      this.log.info({ path, owner: message.owner }, 'namespace ensured by an app')
     this.send({
-      type: 'ensured', id, path: result.group.path, group: result.group.id, owner: result.owner.id,
-      membership: result.membership.id, created: result.createdGroups,
+      type: 'ensured',
+      id,
+      path: result.group.path,
+      group: result.group.id,
+      owner: result.owner.id,
+      membership: result.membership.id,
+      created: result.createdGroups,
     })
   }
 
@@ -324,18 +379,29 @@ export class Channel {
     const path = text(message.path, 'path', 512)
     // The values are checked by the membership service, with the same messages as its HTTP routes.
     const options: Json = {}
-    for (const field of ['until', 'spots', 'deauthorizes', 'dos']) if (message[field] !== undefined) options[field] = message[field]
+    for (const field of ['until', 'spots', 'deauthorizes', 'dos'])
+      if (message[field] !== undefined) options[field] = message[field]
     const m = this.ctx.groups.membership.grant(user, path, options as GrantOptions, null)
     this.log.info({ user, path, membership: m.id }, 'membership granted by an app')
     this.send({
-      type: 'granted', id,
-      membership: { id: m.id, user: m.userId, path: m.path, until: m.until, spots: m.spots, deauthorizes: m.deauthorizes, dos: m.dos },
+      type: 'granted',
+      id,
+      membership: {
+        id: m.id,
+        user: m.userId,
+        path: m.path,
+        until: m.until,
+        spots: m.spots,
+        deauthorizes: m.deauthorizes,
+        dos: m.dos,
+      },
     })
   }
 
   private remove(id: RequestId, message: Json): void {
     const membership = text(message.membership, 'membership', 128)
-    if (message.cascade !== undefined && typeof message.cascade !== 'boolean') throw new errors.BadMessage('cascade must be true or false')
+    if (message.cascade !== undefined && typeof message.cascade !== 'boolean')
+      throw new errors.BadMessage('cascade must be true or false')
     const memberships = this.ctx.groups.membership.remove(membership, { cascade: message.cascade === true }, null)
     this.log.info({ memberships }, 'memberships removed by an app')
     this.send({ type: 'removed', id, memberships })

@@ -29,7 +29,8 @@ export async function appCommand(
       return
     case 'list':
       if (name !== undefined) throw new errors.BadRequest(USAGE)
-      for (const app of apps.list()) print(`${app.name}\t${app.id}\tcreated ${when(app.created)}\tlast seen ${when(app.lastSeen)}`)
+      for (const app of apps.list())
+        print(`${app.name}\t${app.id}\tcreated ${when(app.created)}\tlast seen ${when(app.lastSeen)}`)
       return
     case 'remove': {
       if (name === undefined) throw new errors.BadRequest(USAGE)

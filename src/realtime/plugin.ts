@@ -31,12 +31,21 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
   const channels = new Set<Channel>()
   const helloTimeoutMs = options.helloTimeoutMs ?? 10_000
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false })
-  wss.on('headers', headers => { headers.push(`X-Login-Protocol: ${PROTOCOL_VERSION}`) })
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  })
+  wss.on('headers', headers => {
+    headers.push(`X-Login-Protocol: ${PROTOCOL_VERSION}`)
+  })
 
   const onRevocation = (entry: Revocation) => {
     if (entry.kind === 'app') {
-      for (const channel of channels) if (channel.app?.id === entry.subject) channel.close(CloseCode.AppRemoved, 'LOGIN_ERR_APP_AUTH: this app was removed')
+      for (const channel of channels)
+        if (channel.app?.id === entry.subject)
+          channel.close(CloseCode.AppRemoved, 'LOGIN_ERR_APP_AUTH: this app was removed')
       return
     }
     const text = pushFor(entry, ctx.config.leaseSeconds)
@@ -76,24 +85,34 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
   let announced = kids(published())
   let keyCheck = Promise.resolve()
   const onKeyFile = () => {
-    keyCheck = keyCheck.then(async () => {
-      await ctx.keys.reload()
-      const jwks = published()
-      if (kids(jwks) === announced) return
-      announced = kids(jwks)
-      ctx.leases.forget()
-      const message = JSON.stringify({ type: 'keys', jwks })
-      for (const channel of channels) channel.broadcast(message)
-      ctx.log.info('lease keys changed: apps told')
-    }).catch(error => ctx.log.error({ err: error }, 'could not reload the lease keys'))
+    keyCheck = keyCheck
+      .then(async () => {
+        await ctx.keys.reload()
+        const jwks = published()
+        if (kids(jwks) === announced) return
+        announced = kids(jwks)
+        ctx.leases.forget()
+        const message = JSON.stringify({ type: 'keys', jwks })
+        for (const channel of channels) channel.broadcast(message)
+        ctx.log.info('lease keys changed: apps told')
+      })
+      .catch(error => ctx.log.error({ err: error }, 'could not reload the lease keys'))
   }
   watchFile(keyFile, { interval: options.keyCheckMs ?? 1000, persistent: false }, onKeyFile)
 
   app.get('/ws', { config: { html: false } }, async (_request, reply) =>
-    reply.code(426).header('upgrade', 'websocket').send({
-      statusCode: 426, error: 'Upgrade Required', code: 'LOGIN_ERR_BAD_REQUEST',
-      message: 'This is the realtime channel for applications: connect with a websocket (see the README, "Client applications and the realtime channel")',
-    }))
+    reply
+      .code(426)
+      .header('upgrade', 'websocket')
+      .send({
+        statusCode: 426,
+        error: 'Upgrade Required',
+        code: 'LOGIN_ERR_BAD_REQUEST',
+        message:
+          'This is the realtime channel for applications: connect with a websocket ' +
+          '(see the README, "Client applications and the realtime channel")',
+      }),
+  )
 
   app.addHook('preClose', async () => {
     app.server.off('upgrade', onUpgrade)

@@ -4,7 +4,10 @@
  * so this module imports nothing.
  */
 
-/** The protocol version this package speaks; `hello.version` and `welcome.version` carry it, the upgrade response says it in `X-Login-Protocol`. */
+/**
+ * The protocol version this package speaks; `hello.version` and
+ * `welcome.version` carry it, the upgrade response says it in `X-Login-Protocol`.
+ */
 export const PROTOCOL_VERSION = 1
 
 /** Path of the channel on the login server. */
@@ -37,7 +40,11 @@ export const CloseCode = {
 } as const
 
 /** Close codes after which reconnecting with the same credentials cannot help. */
-export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.Unauthorized, CloseCode.AppRemoved, CloseCode.UnsupportedVersion])
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.Unauthorized,
+  CloseCode.AppRemoved,
+  CloseCode.UnsupportedVersion,
+])
 
 /** A request id chosen by the app; the reply carries it back. */
 export type RequestId = string | number
@@ -64,19 +71,45 @@ export interface HelloMessage {
   cursor?: number | null
 }
 /** `token` is the expired lease itself: an app can only refresh sessions whose lease it was shown. */
-export interface RefreshRequest { type: 'refresh'; id: RequestId; token: string; ip?: string }
-export interface QueryRequest { type: 'query'; id: RequestId; user: string; group: GroupExpression }
+export interface RefreshRequest {
+  type: 'refresh'
+  id: RequestId
+  token: string
+  ip?: string
+}
+export interface QueryRequest {
+  type: 'query'
+  id: RequestId
+  user: string
+  group: GroupExpression
+}
 export interface EnsureRequest {
-  type: 'ensure'; id: RequestId; path: string
+  type: 'ensure'
+  id: RequestId
+  path: string
   /** `<provider>:<provider user id>`, e.g. `test:127.0.0.1`. */
   owner: string
 }
 export interface GrantRequest {
-  type: 'grant'; id: RequestId; user: string; path: string
-  until?: number | null; spots?: number | null; deauthorizes?: number; dos?: number | null
+  type: 'grant'
+  id: RequestId
+  user: string
+  path: string
+  until?: number | null
+  spots?: number | null
+  deauthorizes?: number
+  dos?: number | null
 }
-export interface RemoveRequest { type: 'remove'; id: RequestId; membership: string; cascade?: boolean }
-export interface PingRequest { type: 'ping'; id?: RequestId }
+export interface RemoveRequest {
+  type: 'remove'
+  id: RequestId
+  membership: string
+  cascade?: boolean
+}
+export interface PingRequest {
+  type: 'ping'
+  id?: RequestId
+}
 
 export type AppRequest = RefreshRequest | QueryRequest | EnsureRequest | GrantRequest | RemoveRequest | PingRequest
 export type AppMessage = HelloMessage | AppRequest
@@ -106,30 +139,96 @@ export interface WelcomeMessage {
   leaseSeconds: number
   cookie: CookieSettings
 }
-export interface SyncedMessage { type: 'synced'; cursor: number }
+export interface SyncedMessage {
+  type: 'synced'
+  cursor: number
+}
 
 /** A session was revoked: deny its leases until `until` (Unix seconds). As a reply to `refresh` it has `id` and no cursor. */
-export interface RevokedMessage { type: 'revoked'; sid: string; user?: string; cursor?: number; until?: number; id?: RequestId }
+export interface RevokedMessage {
+  type: 'revoked'
+  sid: string
+  user?: string
+  cursor?: number
+  until?: number
+  id?: RequestId
+}
 /** Memberships of `user` changed (removed, or the account deleted): drop cached answers for them. */
-export interface MembershipPush { type: 'membership'; user: string; cursor: number; membership?: string }
+export interface MembershipPush {
+  type: 'membership'
+  user: string
+  cursor: number
+  membership?: string
+}
 /** The signing keys changed: replace the key set with `jwks`. */
-export interface KeysPush { type: 'keys'; jwks: { keys: Record<string, unknown>[] } }
+export interface KeysPush {
+  type: 'keys'
+  jwks: { keys: Record<string, unknown>[] }
+}
 
-export interface LeaseReply { type: 'lease'; id: RequestId; sid: string; token: string; exp: number; user: WireUser }
-export interface MemberReply { type: 'member'; id: RequestId; user: string; member: boolean }
+export interface LeaseReply {
+  type: 'lease'
+  id: RequestId
+  sid: string
+  token: string
+  exp: number
+  user: WireUser
+}
+export interface MemberReply {
+  type: 'member'
+  id: RequestId
+  user: string
+  member: boolean
+}
 export interface EnsuredReply {
-  type: 'ensured'; id: RequestId; path: string; group: string; owner: string; membership: string
+  type: 'ensured'
+  id: RequestId
+  path: string
+  group: string
+  owner: string
+  membership: string
   /** Paths this call created (empty when all existed). */
   created: string[]
 }
 export interface GrantedReply {
-  type: 'granted'; id: RequestId
-  membership: { id: string; user: string; path: string; until: number | null; spots: number | null; deauthorizes: number; dos: number | null }
+  type: 'granted'
+  id: RequestId
+  membership: {
+    id: string
+    user: string
+    path: string
+    until: number | null
+    spots: number | null
+    deauthorizes: number
+    dos: number | null
+  }
 }
-export interface RemovedReply { type: 'removed'; id: RequestId; memberships: string[] }
-export interface PongReply { type: 'pong'; id?: RequestId }
-export interface ErrorMessage { type: 'error'; id?: RequestId; code: string; message: string }
+export interface RemovedReply {
+  type: 'removed'
+  id: RequestId
+  memberships: string[]
+}
+export interface PongReply {
+  type: 'pong'
+  id?: RequestId
+}
+export interface ErrorMessage {
+  type: 'error'
+  id?: RequestId
+  code: string
+  message: string
+}
 
 export type ServerMessage =
-  | WelcomeMessage | SyncedMessage | RevokedMessage | MembershipPush | KeysPush
-  | LeaseReply | MemberReply | EnsuredReply | GrantedReply | RemovedReply | PongReply | ErrorMessage
+  | WelcomeMessage
+  | SyncedMessage
+  | RevokedMessage
+  | MembershipPush
+  | KeysPush
+  | LeaseReply
+  | MemberReply
+  | EnsuredReply
+  | GrantedReply
+  | RemovedReply
+  | PongReply
+  | ErrorMessage

@@ -27,7 +27,9 @@ export class AppStore {
 
   constructor(db: Db) {
     this.insertApp = db.prepare('INSERT INTO apps (id, name, secret_hash, created) VALUES (?, ?, ?, ?)')
-    this.byId = db.prepare<[string], AppCredentials>(`SELECT ${COLUMNS}, secret_hash AS secretHash FROM apps WHERE id = ?`)
+    this.byId = db.prepare<[string], AppCredentials>(
+      `SELECT ${COLUMNS}, secret_hash AS secretHash FROM apps WHERE id = ?`,
+    )
     this.byName = db.prepare<[string], App>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`)
     this.all = db.prepare<[], App>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)
     this.deleteApp = db.prepare('DELETE FROM apps WHERE id = ?')

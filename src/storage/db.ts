@@ -27,7 +27,9 @@ export function openDatabase(path: string): Db {
 }
 
 function migrate(db: Db): void {
-  const files = readdirSync(migrationsDir).filter(f => MIGRATION_FILE.test(f)).sort()
+  const files = readdirSync(migrationsDir)
+    .filter(f => MIGRATION_FILE.test(f))
+    .sort()
   // BEGIN IMMEDIATE: two processes starting together must not both apply a migration.
   immediate(db, () => {
     const current = db.pragma('user_version', { simple: true }) as number

@@ -42,7 +42,8 @@ export class GroupEventStore {
   constructor(db: Db) {
     this.insert = db.prepare(
       `INSERT INTO group_events (group_id, kind, actor_id, subject_id, membership_id, invitation_id, detail, created)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
     // Names are looked up at read time (LEFT JOIN): the log keeps ids of deleted accounts.
     this.page = db.prepare<[{ path: string; from: string; to: string; before: number; limit: number }], Row>(
       `SELECT e.id, e.group_id AS groupId, g.path, e.kind, e.actor_id AS actorId, a.name AS actorName,
@@ -51,18 +52,27 @@ export class GroupEventStore {
        FROM group_events e JOIN groups g ON g.id = e.group_id
        LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users s ON s.id = e.subject_id
        WHERE (g.path = @path OR (g.path >= @from AND g.path < @to)) AND e.id < @before
-       ORDER BY e.id DESC LIMIT @limit`)
+       ORDER BY e.id DESC LIMIT @limit`,
+    )
   }
 
   append(event: NewGroupEvent): void {
-    this.insert.run(event.groupId, event.kind, event.actorId ?? null, event.subjectId ?? null,
-      event.membershipId ?? null, event.invitationId ?? null,
-      event.detail ? JSON.stringify(event.detail) : null, event.created)
+    this.insert.run(
+      event.groupId,
+      event.kind,
+      event.actorId ?? null,
+      event.subjectId ?? null,
+      event.membershipId ?? null,
+      event.invitationId ?? null,
+      event.detail ? JSON.stringify(event.detail) : null,
+      event.created,
+    )
   }
 
   /** Events of the group at `path` and its subgroups (`below` from `descendantRange`), newest first, ids below `before`. */
   list(path: string, below: [string, string], before: number, limit: number): GroupEvent[] {
-    return this.page.all({ path, from: below[0], to: below[1], before, limit })
-      .map(row => ({ ...row, detail: row.detail ? JSON.parse(row.detail) as Record<string, unknown> : {} }))
+    return this.page
+      .all({ path, from: below[0], to: below[1], before, limit })
+      .map(row => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : {} }))
   }
 }

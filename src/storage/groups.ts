@@ -23,7 +23,8 @@ export class GroupStore {
     this.byPath = db.prepare<[string], Group>(`SELECT ${COLUMNS} FROM groups WHERE path = ?`)
     this.insertGroup = db.prepare('INSERT INTO groups (id, parent_id, name, path, created) VALUES (?, ?, ?, ?, ?)')
     this.inRange = db.prepare<[string, string], Group>(
-      `SELECT ${COLUMNS} FROM groups WHERE path >= ? AND path < ? ORDER BY path`)
+      `SELECT ${COLUMNS} FROM groups WHERE path >= ? AND path < ? ORDER BY path`,
+    )
   }
 
   get(id: string): Group | undefined {

@@ -36,18 +36,33 @@ export interface InvitationView extends Invitation {
 export type NewInvitation = Omit<Invitation, 'path' | 'active'>
 
 /** As SQLite returns it: booleans are 0/1. */
-export type InvitationRow = Omit<Invitation, 'depletes' | 'confirm' | 'active'> & { depletes: number; confirm: number; active: number }
+export type InvitationRow = Omit<Invitation, 'depletes' | 'confirm' | 'active'> & {
+  depletes: number
+  confirm: number
+  active: number
+}
 
 /** Selects an invitation aliased `i` joined to its group `ig`, under the given column prefix. */
 export function invitationColumns(prefix = ''): string {
   return [
-    `i.id AS ${prefix}id`, `i.chain_id AS ${prefix}chainId`, `i.position AS ${prefix}position`,
-    `i.inviter_id AS ${prefix}inviterId`, `i.group_id AS ${prefix}groupId`, `ig.path AS ${prefix}path`,
-    `i.invitees AS ${prefix}invitees`, `i.acceptance_expiration AS ${prefix}acceptanceExpiration`,
-    `i.access_expiration AS ${prefix}accessExpiration`, `i.access_duration AS ${prefix}accessDuration`,
-    `i.plus AS ${prefix}plus`, `i.depletes AS ${prefix}depletes`, `i.dos AS ${prefix}dos`,
-    `i.deauthorizes AS ${prefix}deauthorizes`, `i.redirect AS ${prefix}redirect`, `i.confirm AS ${prefix}confirm`,
-    `i.active AS ${prefix}active`, `i.created AS ${prefix}created`,
+    `i.id AS ${prefix}id`,
+    `i.chain_id AS ${prefix}chainId`,
+    `i.position AS ${prefix}position`,
+    `i.inviter_id AS ${prefix}inviterId`,
+    `i.group_id AS ${prefix}groupId`,
+    `ig.path AS ${prefix}path`,
+    `i.invitees AS ${prefix}invitees`,
+    `i.acceptance_expiration AS ${prefix}acceptanceExpiration`,
+    `i.access_expiration AS ${prefix}accessExpiration`,
+    `i.access_duration AS ${prefix}accessDuration`,
+    `i.plus AS ${prefix}plus`,
+    `i.depletes AS ${prefix}depletes`,
+    `i.dos AS ${prefix}dos`,
+    `i.deauthorizes AS ${prefix}deauthorizes`,
+    `i.redirect AS ${prefix}redirect`,
+    `i.confirm AS ${prefix}confirm`,
+    `i.active AS ${prefix}active`,
+    `i.created AS ${prefix}created`,
   ].join(', ')
 }
 
@@ -88,21 +103,28 @@ export class InvitationStore {
       `INSERT INTO invitations (id, chain_id, position, inviter_id, group_id, invitees, acceptance_expiration,
          access_expiration, access_duration, plus, depletes, dos, deauthorizes, redirect, confirm, created)
        VALUES (@id, @chainId, @position, @inviterId, @groupId, @invitees, @acceptanceExpiration,
-         @accessExpiration, @accessDuration, @plus, @depletes, @dos, @deauthorizes, @redirect, @confirm, @created)`)
+         @accessExpiration, @accessDuration, @plus, @depletes, @dos, @deauthorizes, @redirect, @confirm, @created)`,
+    )
     this.deactivateOne = db.prepare('UPDATE invitations SET active = 0 WHERE id = ? AND active = 1')
     this.deactivateChain = db.prepare('UPDATE invitations SET active = 0 WHERE chain_id = ? AND active = 1')
     this.decrement = db.prepare('UPDATE invitations SET invitees = invitees - 1 WHERE id = ? AND invitees > 0')
     this.activeOfInviter = db.prepare<[string], InvitationRow>(`${SELECT} WHERE i.inviter_id = ? AND i.active = 1`)
     this.activeInRange = db.prepare<[string, string, string], ViewRow>(
-      `${SELECT_VIEW} WHERE (ig.path = ? OR (ig.path >= ? AND ig.path < ?)) AND i.active = 1`)
+      `${SELECT_VIEW} WHERE (ig.path = ? OR (ig.path >= ? AND ig.path < ?)) AND i.active = 1`,
+    )
     this.activeOfInviters = db.prepare<[string], ViewRow>(
-      `${SELECT_VIEW} WHERE i.inviter_id IN (SELECT value FROM json_each(?)) AND i.active = 1`)
-    this.insertAcceptance = db.prepare('INSERT INTO invitation_acceptances (chain_id, user_id, created) VALUES (?, ?, ?)')
+      `${SELECT_VIEW} WHERE i.inviter_id IN (SELECT value FROM json_each(?)) AND i.active = 1`,
+    )
+    this.insertAcceptance = db.prepare(
+      'INSERT INTO invitation_acceptances (chain_id, user_id, created) VALUES (?, ?, ?)',
+    )
     this.acceptance = db.prepare<[string, string], { created: number }>(
-      'SELECT created FROM invitation_acceptances WHERE chain_id = ? AND user_id = ?')
+      'SELECT created FROM invitation_acceptances WHERE chain_id = ? AND user_id = ?',
+    )
     this.latestRedirectOf = db.prepare<[string], { redirect: string | null }>(
       `SELECT i.redirect FROM invitation_acceptances a JOIN invitations i ON i.id = a.chain_id
-       WHERE a.user_id = ? ORDER BY a.created DESC, a.rowid DESC LIMIT 1`)
+       WHERE a.user_id = ? ORDER BY a.created DESC, a.rowid DESC LIMIT 1`,
+    )
   }
 
   get(id: string): Invitation | undefined {
@@ -116,7 +138,11 @@ export class InvitationStore {
   }
 
   insert(invitation: NewInvitation): void {
-    this.insertInvitation.run({ ...invitation, depletes: invitation.depletes ? 1 : 0, confirm: invitation.confirm ? 1 : 0 })
+    this.insertInvitation.run({
+      ...invitation,
+      depletes: invitation.depletes ? 1 : 0,
+      confirm: invitation.confirm ? 1 : 0,
+    })
   }
 
   /** Answers whether it was active. */

@@ -39,7 +39,8 @@ type MembershipRow = Omit<Membership, 'active'> & { active: number }
 const COLUMNS = `m.id AS id, m.user_id AS userId, m.group_id AS groupId, g.path AS path, m.invitation_id AS invitationId,
   m.until AS until, m.spots AS spots, m.deauthorizes AS deauthorizes, m.dos AS dos, m.active AS active, m.created AS created`
 const SELECT = `SELECT ${COLUMNS} FROM memberships m JOIN groups g ON g.id = m.group_id`
-const SELECT_VIEW = `SELECT ${COLUMNS}, u.name AS userName FROM memberships m JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id`
+const SELECT_VIEW = `SELECT ${COLUMNS}, u.name AS userName
+  FROM memberships m JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id`
 const CURRENT = 'm.active = 1 AND (m.until IS NULL OR m.until > @now)'
 // Inviter chains are short; the bound only stops a corrupted (cyclic) table from looping forever.
 const MAX_CHAIN = 10_000
@@ -49,7 +50,7 @@ function toMembership(row: MembershipRow): Membership {
 }
 
 function placeholders(n: number, style: '@' | '?'): string {
-  return Array.from({ length: n }, (_, i) => style === '?' ? '?' : `@p${i}`).join(', ')
+  return Array.from({ length: n }, (_, i) => (style === '?' ? '?' : `@p${i}`)).join(', ')
 }
 
 function listParameters(values: readonly string[]): Record<string, string> {
@@ -97,15 +98,18 @@ export class MembershipStore {
     this.byId = db.prepare<[string], MembershipRow>(`${SELECT} WHERE m.id = ?`)
     this.insertMembership = db.prepare(
       `INSERT INTO memberships (id, user_id, group_id, invitation_id, until, spots, deauthorizes, dos, created)
-       VALUES (@id, @userId, @groupId, @invitationId, @until, @spots, @deauthorizes, @dos, @created)`)
+       VALUES (@id, @userId, @groupId, @invitationId, @until, @spots, @deauthorizes, @dos, @created)`,
+    )
     this.deactivateOne = db.prepare('UPDATE memberships SET active = 0, ended = ? WHERE id = ? AND active = 1')
     this.decrement = db.prepare('UPDATE memberships SET spots = spots - 1 WHERE id = ? AND spots > 0')
     this.currentOfUser = db.prepare<[{ userId: string; now: number }], MembershipRow>(
-      `${SELECT} WHERE m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`)
+      `${SELECT} WHERE m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`,
+    )
     this.activeOfUser = db.prepare<[string], MembershipRow>(`${SELECT} WHERE m.user_id = ? AND m.active = 1`)
     this.ownerOf = db.prepare<[string, string], MembershipRow>(
       `${SELECT} WHERE m.user_id = ? AND m.group_id = ? AND m.active = 1 AND m.invitation_id IS NULL
-       AND m.until IS NULL AND m.spots IS NULL AND m.dos IS NULL AND m.deauthorizes = 2`)
+       AND m.until IS NULL AND m.spots IS NULL AND m.dos IS NULL AND m.deauthorizes = 2`,
+    )
     this.lineageOf = db.prepare<[string, number], MembershipRow & Record<string, unknown>>(
       `WITH RECURSIVE up(id, depth) AS (
          SELECT ?, 0
@@ -118,7 +122,8 @@ export class MembershipStore {
        SELECT ${COLUMNS}, ${invitationColumns('i_')}
        FROM up JOIN memberships m ON m.id = up.id JOIN groups g ON g.id = m.group_id
        LEFT JOIN invitations i ON i.id = m.invitation_id LEFT JOIN groups ig ON ig.id = i.group_id
-       ORDER BY up.depth`)
+       ORDER BY up.depth`,
+    )
     this.descendantsOf = db.prepare<[{ id: string; now: number; max: number }], MembershipRow & { userName: string }>(
       `WITH RECURSIVE down(id, depth) AS (
          SELECT @id, 0
@@ -130,18 +135,33 @@ export class MembershipStore {
        )
        SELECT ${COLUMNS}, u.name AS userName
        FROM down JOIN memberships m ON m.id = down.id JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id
-       WHERE down.depth > 0 AND ${CURRENT}`)
-    this.currentInRange = db.prepare<[{ path: string; from: string; to: string; now: number }], MembershipRow & { userName: string }>(
-      `${SELECT_VIEW} WHERE (g.path = @path OR (g.path >= @from AND g.path < @to)) AND ${CURRENT}`)
+       WHERE down.depth > 0 AND ${CURRENT}`,
+    )
+    this.currentInRange = db.prepare<
+      [{ path: string; from: string; to: string; now: number }],
+      MembershipRow & { userName: string }
+    >(`${SELECT_VIEW} WHERE (g.path = @path OR (g.path >= @from AND g.path < @to)) AND ${CURRENT}`)
     // Positional parameters: this is the hot path, and building a named-parameter object costs more than the seek.
-    this.held = new PerDepth<number>(db, inList =>
-      `SELECT EXISTS (SELECT 1 FROM memberships m
-         WHERE m.user_id = ? AND m.group_id IN (${inList}) AND m.active = 1 AND (m.until IS NULL OR m.until > ?))`, true, '?')
-    this.power = new PerDepth<number | null>(db, inList =>
-      `SELECT MAX(m.deauthorizes) FROM groups g JOIN memberships m ON m.group_id = g.id
-       WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT}`, true)
-    this.grantingIn = new PerDepth<MembershipRow>(db, inList =>
-      `${SELECT} WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`)
+    this.held = new PerDepth<number>(
+      db,
+      inList =>
+        `SELECT EXISTS (SELECT 1 FROM memberships m
+         WHERE m.user_id = ? AND m.group_id IN (${inList}) AND m.active = 1 AND (m.until IS NULL OR m.until > ?))`,
+      true,
+      '?',
+    )
+    this.power = new PerDepth<number | null>(
+      db,
+      inList =>
+        `SELECT MAX(m.deauthorizes) FROM groups g JOIN memberships m ON m.group_id = g.id
+       WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT}`,
+      true,
+    )
+    this.grantingIn = new PerDepth<MembershipRow>(
+      db,
+      inList =>
+        `${SELECT} WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`,
+    )
   }
 
   get(id: string): Membership | undefined {
@@ -195,7 +215,10 @@ export class MembershipStore {
 
   /** The user's current memberships in any of `ancestors`, i.e. those that grant the group. */
   granting(userId: string, ancestors: readonly string[], now: number): Membership[] {
-    return this.grantingIn.for(ancestors.length).all({ ...listParameters(ancestors), userId, now }).map(toMembership)
+    return this.grantingIn
+      .for(ancestors.length)
+      .all({ ...listParameters(ancestors), userId, now })
+      .map(toMembership)
   }
 
   /**
@@ -220,11 +243,15 @@ export class MembershipStore {
 
   /** Current memberships admitted below this one, through its invitations and theirs, transitively. */
   currentDescendants(id: string, now: number): MemberView[] {
-    return this.descendantsOf.all({ id, now, max: MAX_CHAIN }).map(row => ({ ...toMembership(row), userName: row.userName }))
+    return this.descendantsOf
+      .all({ id, now, max: MAX_CHAIN })
+      .map(row => ({ ...toMembership(row), userName: row.userName }))
   }
 
   /** Current memberships of the group at `path` and of its subgroups (`below` from `descendantRange`). */
   currentWithin(path: string, below: [string, string], now: number): MemberView[] {
-    return this.currentInRange.all({ path, from: below[0], to: below[1], now }).map(row => ({ ...toMembership(row), userName: row.userName }))
+    return this.currentInRange
+      .all({ path, from: below[0], to: below[1], now })
+      .map(row => ({ ...toMembership(row), userName: row.userName }))
   }
 }

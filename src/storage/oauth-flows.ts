@@ -25,11 +25,13 @@ export class OAuthFlowStore {
   constructor(db: Db) {
     this.insert = db.prepare(
       `INSERT INTO oauth_flows (state, browser, provider, verifier, nonce, next, link_user, expires)
-       VALUES (@state, @browser, @provider, @verifier, @nonce, @next, @linkUser, @expires)`)
+       VALUES (@state, @browser, @provider, @verifier, @nonce, @next, @linkUser, @expires)`,
+    )
     // One statement that reads and deletes: two callbacks racing with the same
     // state cannot both get the row.
     this.takeOne = db.prepare<[string, string, string], PendingFlow>(
-      `DELETE FROM oauth_flows WHERE state = ? AND browser = ? AND provider = ? RETURNING ${COLUMNS}`)
+      `DELETE FROM oauth_flows WHERE state = ? AND browser = ? AND provider = ? RETURNING ${COLUMNS}`,
+    )
     this.purge = db.prepare('DELETE FROM oauth_flows WHERE expires <= ?')
   }
 

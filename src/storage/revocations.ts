@@ -26,9 +26,12 @@ export class RevocationStore {
     this.insert = db.prepare('INSERT INTO revocations (kind, subject, user_id, created) VALUES (?, ?, ?, ?)')
     this.after = db.prepare<[number, number], Revocation>(
       `SELECT cursor, kind, subject, user_id AS userId, created FROM revocations
-       WHERE cursor > ? ORDER BY cursor LIMIT ?`)
+       WHERE cursor > ? ORDER BY cursor LIMIT ?`,
+    )
     this.last = db.prepare<[], { cursor: number | null }>('SELECT MAX(cursor) AS cursor FROM revocations')
-    this.createdAt = db.prepare<[number], number>('SELECT created FROM revocations WHERE cursor >= ? ORDER BY cursor LIMIT 1').pluck()
+    this.createdAt = db
+      .prepare<[number], number>('SELECT created FROM revocations WHERE cursor >= ? ORDER BY cursor LIMIT 1')
+      .pluck()
   }
 
   /** Appends an entry and answers its cursor. Call inside the transaction that made the change. */

@@ -24,18 +24,29 @@ export class SessionStore {
 
   constructor(db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
     this.bySid = db.prepare<[string], SessionRecord>(`SELECT ${COLUMNS} FROM sessions WHERE sid = ?`)
     this.activeOf = db.prepare<[string], SessionRecord>(
-      `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND revoked IS NULL ORDER BY created DESC`)
+      `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND revoked IS NULL ORDER BY created DESC`,
+    )
     this.touch = db.prepare('UPDATE sessions SET refreshed = ? WHERE sid = ? AND revoked IS NULL')
     this.markRevoked = db.prepare('UPDATE sessions SET revoked = ? WHERE sid = ? AND revoked IS NULL')
     this.markAllRevoked = db.prepare<[number, string], { sid: string }>(
-      'UPDATE sessions SET revoked = ? WHERE user_id = ? AND revoked IS NULL RETURNING sid')
+      'UPDATE sessions SET revoked = ? WHERE user_id = ? AND revoked IS NULL RETURNING sid',
+    )
   }
 
   create(session: Omit<SessionRecord, 'revoked'>): void {
-    this.insert.run(session.sid, session.userId, session.provider, session.ip, session.userAgent, session.created, session.refreshed)
+    this.insert.run(
+      session.sid,
+      session.userId,
+      session.provider,
+      session.ip,
+      session.userAgent,
+      session.created,
+      session.refreshed,
+    )
   }
 
   get(sid: string): SessionRecord | undefined {

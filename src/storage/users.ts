@@ -38,14 +38,20 @@ export class UserStore {
     this.byId = db.prepare<[string], User>('SELECT id, name, picture FROM users WHERE id = ?')
     this.byIdentity = db.prepare<[string, string], User>(
       `SELECT u.id, u.name, u.picture FROM identities i JOIN users u ON u.id = i.user_id
-       WHERE i.provider = ? AND i.provider_user_id = ?`)
+       WHERE i.provider = ? AND i.provider_user_id = ?`,
+    )
     this.insertUser = db.prepare('INSERT INTO users (id, name, picture, created) VALUES (?, ?, ?, ?)')
-    this.insertIdentity = db.prepare('INSERT INTO identities (provider, provider_user_id, user_id, created) VALUES (?, ?, ?, ?)')
+    this.insertIdentity = db.prepare(
+      'INSERT INTO identities (provider, provider_user_id, user_id, created) VALUES (?, ?, ?, ?)',
+    )
     this.updateProfile = db.prepare('UPDATE users SET name = ?, picture = ? WHERE id = ?')
     this.identitiesOf = db.prepare<[string], Identity>(
       `SELECT provider, provider_user_id AS providerUserId, user_id AS userId, created
-       FROM identities WHERE user_id = ? ORDER BY created, provider`)
-    this.removeIdentity = db.prepare('DELETE FROM identities WHERE user_id = ? AND provider = ? AND provider_user_id = ?')
+       FROM identities WHERE user_id = ? ORDER BY created, provider`,
+    )
+    this.removeIdentity = db.prepare(
+      'DELETE FROM identities WHERE user_id = ? AND provider = ? AND provider_user_id = ?',
+    )
     this.removeUser = db.prepare('DELETE FROM users WHERE id = ?')
   }
 
@@ -80,9 +86,12 @@ export class UserStore {
    * land on the same account.
    */
   ensureForIdentity(provider: string, providerUserId: string, now: number): User {
-    return immediate(this.db, () =>
-      this.byIdentity.get(provider, providerUserId) ??
-      this.create({ provider, providerUserId, name: providerUserId, picture: '' }, now))
+    return immediate(
+      this.db,
+      () =>
+        this.byIdentity.get(provider, providerUserId) ??
+        this.create({ provider, providerUserId, name: providerUserId, picture: '' }, now),
+    )
   }
 
   /** Attaches another provider identity to an existing user (account linking). */

@@ -10,7 +10,9 @@ t.test('delete: every session revoked (and logged for apps), registered steps ru
   const bob = await signIn('bob')
   const user = (await app.inject({ url: '/login/me', headers: { cookie: cookies[0]! } })).json()
   const steps: [string, number][] = []
-  app.ctx.accounts.onDelete((userId, now) => { steps.push([userId, now]) })
+  app.ctx.accounts.onDelete((userId, now) => {
+    steps.push([userId, now])
+  })
   const head = app.ctx.revocations.head()
 
   t.equal(await app.ctx.accounts.delete(user.id), true)
@@ -18,9 +20,13 @@ t.test('delete: every session revoked (and logged for apps), registered steps ru
   t.equal(app.ctx.users.get(user.id), undefined)
   t.equal(app.ctx.users.findByIdentity('test', 'alice'), undefined)
   const logged = app.ctx.revocations.since(head)
-  t.same(logged.map(r => [r.kind, r.subject, r.userId]).sort(), cookies.map(c => ['session', sidOf(c), user.id]).sort(),
-    'one revocation per session, for apps to hear about')
-  for (const cookie of cookies) t.equal((await app.inject({ url: '/login/check', headers: { cookie } })).statusCode, 401)
+  t.same(
+    logged.map(r => [r.kind, r.subject, r.userId]).sort(),
+    cookies.map(c => ['session', sidOf(c), user.id]).sort(),
+    'one revocation per session, for apps to hear about',
+  )
+  for (const cookie of cookies)
+    t.equal((await app.inject({ url: '/login/check', headers: { cookie } })).statusCode, 401)
   t.equal((await app.inject({ url: '/login/check', headers: { cookie: bob } })).statusCode, 200)
   t.equal(await app.ctx.accounts.delete(user.id), false, 'deleting again answers false')
   t.equal(await app.ctx.accounts.delete('00000000-0000-4000-8000-000000000000'), false, 'so does an unknown id')
@@ -30,7 +36,9 @@ t.test('delete: a failing step leaves the account in place', async t => {
   const { app, signIn } = await startApp(t)
   const cookie = await signIn('alice')
   const user = (await app.inject({ url: '/login/me', headers: { cookie } })).json()
-  app.ctx.accounts.onDelete(() => { throw new Error('cleanup failed') })
+  app.ctx.accounts.onDelete(() => {
+    throw new Error('cleanup failed')
+  })
   await t.rejects(app.ctx.accounts.delete(user.id), /cleanup failed/)
   t.same(app.ctx.users.get(user.id), user, 'the user row is kept (one transaction)')
   t.equal(app.ctx.users.identities(user.id).length, 1)

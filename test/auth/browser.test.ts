@@ -1,10 +1,8 @@
 import t from 'tap'
 import { decodeJwt } from 'jose'
 import type { BrowserContext } from 'playwright-core'
-import { buildApp } from '../../src/app.js'
 import { serveApp } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
-
 
 async function leaseOf(context: BrowserContext, base: string) {
   return (await context.cookies(base)).find(c => c.name === 'login')
@@ -12,13 +10,18 @@ async function leaseOf(context: BrowserContext, base: string) {
 
 const browser = await launchBrowser(t)
 
-t.test('sign in with the test form, land on next, revoke another browser\'s session from the sessions view',
-  { skip: typeof browser === 'string' ? browser : false }, async t => {
+t.test(
+  "sign in with the test form, land on next, revoke another browser's session from the sessions view",
+  { skip: typeof browser === 'string' ? browser : false },
+  async t => {
     if (typeof browser === 'string') return
     const { base } = await serveApp(t)
     const first = await browser.newContext({ userAgent: 'First Browser/1.0' })
     const second = await browser.newContext({ userAgent: 'Second Browser/2.0' })
-    t.teardown(async () => { await first.close(); await second.close() })
+    t.teardown(async () => {
+      await first.close()
+      await second.close()
+    })
     const page = await first.newPage()
     const other = await second.newPage()
     for (const p of [page, other]) p.setDefaultTimeout(10_000)
@@ -33,7 +36,11 @@ t.test('sign in with the test form, land on next, revoke another browser\'s sess
     t.match(JSON.parse(await page.innerText('body')), { name: 'Zoë Browser', id: String }, 'landed on next, signed in')
 
     const lease = await leaseOf(first, base)
-    t.match(lease, { httpOnly: true, sameSite: 'Lax', secure: false, path: '/' }, 'the lease cookie: HttpOnly, SameSite=Lax')
+    t.match(
+      lease,
+      { httpOnly: true, sameSite: 'Lax', secure: false, path: '/' },
+      'the lease cookie: HttpOnly, SameSite=Lax',
+    )
     t.equal(await page.evaluate(() => document.cookie), '', 'and out of reach of page scripts')
 
     // Second browser: the same person signs in elsewhere.
@@ -46,8 +53,11 @@ t.test('sign in with the test form, land on next, revoke another browser\'s sess
     // First browser: the sessions view lists both; revoke the other one.
     await page.goto(`${base}/login/view/sessions`)
     t.equal(await page.title(), 'Your sessions')
-    t.same((await page.locator('#sessions tbody tr').evaluateAll(rows => rows.map(r => r.getAttribute('data-sid')))).sort(),
-      [ownSid, otherSid].sort(), 'both sessions are listed')
+    t.same(
+      (await page.locator('#sessions tbody tr').evaluateAll(rows => rows.map(r => r.getAttribute('data-sid')))).sort(),
+      [ownSid, otherSid].sort(),
+      'both sessions are listed',
+    )
     t.match(await page.innerText(`tr[data-sid="${ownSid}"]`), /this device/)
     t.match(await page.innerText(`tr[data-sid="${otherSid}"]`), /Second Browser\/2\.0/)
     await Promise.all([
@@ -70,4 +80,5 @@ t.test('sign in with the test form, land on next, revoke another browser\'s sess
     await Promise.all([page.waitForURL(`${base}/login`), page.click('header button[type="submit"]')])
     t.equal(await leaseOf(first, base), undefined, 'signing out clears the cookie')
     t.equal((await first.request.get(`${base}/login/check`)).status(), 401)
-  })
+  },
+)

@@ -16,14 +16,24 @@ function parseSetCookie(header: string) {
 }
 
 function cookiesOf(setCookie: string | string[] | number | undefined, name: string) {
-  return ([] as string[]).concat((setCookie ?? []) as string[]).map(parseSetCookie).filter(c => c.name === name)
+  return ([] as string[])
+    .concat((setCookie ?? []) as string[])
+    .map(parseSetCookie)
+    .filter(c => c.name === name)
 }
 
 const cases: { name: string; config: Partial<Config>; expect: Record<string, string | true | undefined> }[] = [
   {
     name: 'plain http on localhost: host-only, not Secure',
     config: {},
-    expect: { path: '/', httponly: true, samesite: 'Lax', secure: undefined, domain: undefined, 'max-age': String(180 * 86400) },
+    expect: {
+      path: '/',
+      httponly: true,
+      samesite: 'Lax',
+      secure: undefined,
+      domain: undefined,
+      'max-age': String(180 * 86400),
+    },
   },
   {
     name: 'https on a site: Secure, shared with the whole site',
@@ -60,7 +70,12 @@ t.test('the lease cookie: HttpOnly, SameSite=Lax, Secure under https, the site d
     t.not(renewed?.value, set!.value, `${name}: renewed`)
     t.same(renewed?.attributes, set!.attributes, `${name}: a renewed lease has the same attributes`)
 
-    const logout = await app.inject({ method: 'POST', url: '/login/logout', headers: { cookie, 'content-type': 'application/json' }, payload: '{}' })
+    const logout = await app.inject({
+      method: 'POST',
+      url: '/login/logout',
+      headers: { cookie, 'content-type': 'application/json' },
+      payload: '{}',
+    })
     const [cleared] = cookiesOf(logout.headers['set-cookie'], config.cookieName)
     t.equal(cleared?.value, '', `${name}: cleared at logout`)
     t.equal(cleared?.attributes['max-age'], '0')
@@ -76,7 +91,10 @@ t.test('a cookie the server cannot use is cleared with the same attributes', asy
   const response = await app.inject({ url: '/login/me', headers: { cookie: `${config.cookieName}=not-a-lease` } })
   t.equal(response.statusCode, 401)
   const [cleared] = cookiesOf(response.headers['set-cookie'], config.cookieName)
-  t.match(cleared, { value: '', attributes: { 'max-age': '0', domain: 'example.com', path: '/', secure: true, httponly: true, samesite: 'Lax' } })
+  t.match(cleared, {
+    value: '',
+    attributes: { 'max-age': '0', domain: 'example.com', path: '/', secure: true, httponly: true, samesite: 'Lax' },
+  })
   const none = await app.inject({ url: '/login/me' })
   t.equal(none.headers['set-cookie'], undefined, 'no cookie, nothing to clear')
 })

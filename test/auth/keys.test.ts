@@ -64,11 +64,21 @@ t.test('rotation: the new key signs, the old one stays published for one lease l
   t.not(newKid, oldKid)
   t.equal(keys.signing.kid, newKid)
   t.equal(mode(join(runDir, 'lease-keys.json')).toString(8), '600', 'the rewritten key file keeps mode 0600')
-  t.same(keys.jwks(clock.now(), LEASE).keys.map(k => k.kid).sort(), [oldKid, newKid].sort(), 'both keys are published')
+  t.same(
+    keys
+      .jwks(clock.now(), LEASE)
+      .keys.map(k => k.kid)
+      .sort(),
+    [oldKid, newKid].sort(),
+    'both keys are published',
+  )
 
   const { token: newToken } = await leases.issue(user, 'sid-new')
   const jwks = createLocalJWKSet(keys.jwks(clock.now(), LEASE))
-  for (const [token, kid] of [[oldToken, oldKid], [newToken, newKid]] as const) {
+  for (const [token, kid] of [
+    [oldToken, oldKid],
+    [newToken, newKid],
+  ] as const) {
     const { protectedHeader } = await jwtVerify(token, jwks, { currentDate: new Date(clock.now() * 1000) })
     t.equal(protectedHeader.kid, kid, 'an app verifies leases of either key')
   }
@@ -79,8 +89,14 @@ t.test('rotation: the new key signs, the old one stays published for one lease l
   t.equal(JSON.parse(readFileSync(join(runDir, 'lease-keys.json'), 'utf8')).length, 2)
 
   clock.advance(LEASE)
-  t.same(keys.jwks(clock.now(), LEASE).keys.map(k => k.kid), [newKid], 'the old key goes once its leases have expired')
+  t.same(
+    keys.jwks(clock.now(), LEASE).keys.map(k => k.kid),
+    [newKid],
+    'the old key goes once its leases have expired',
+  )
   await keys.rotate(clock.now(), LEASE)
-  t.notOk(JSON.parse(readFileSync(join(runDir, 'lease-keys.json'), 'utf8')).some((k: { kid: string }) => k.kid === oldKid),
-    'and is dropped from the file at the next rotation')
+  t.notOk(
+    JSON.parse(readFileSync(join(runDir, 'lease-keys.json'), 'utf8')).some((k: { kid: string }) => k.kid === oldKid),
+    'and is dropped from the file at the next rotation',
+  )
 })

@@ -6,7 +6,11 @@ import { ManualClock } from '../../src/clock.js'
 import { startApp, tempDir } from '../helpers/app.js'
 
 const LEASE = 600
-const alice = { id: '6f1c0c1e-7d55-4c47-9a39-2a4c3e3f6a10', name: 'Alice Ünïcode', picture: 'https://example.com/a.png' }
+const alice = {
+  id: '6f1c0c1e-7d55-4c47-9a39-2a4c3e3f6a10',
+  name: 'Alice Ünïcode',
+  picture: 'https://example.com/a.png',
+}
 
 async function subject(tt: Parameters<typeof tempDir>[0]) {
   const clock = new ManualClock()
@@ -29,7 +33,9 @@ t.test('issue: an EdDSA JWT with sub, sid, name, picture, iat and exp', async t 
   const now = clock.now()
   t.same(claims, { sub: alice.id, sid: 'sid-1', name: alice.name, picture: alice.picture, iat: now, exp: now + LEASE })
   t.same(decodeProtectedHeader(token), { alg: 'EdDSA', kid: keys.signing.kid, typ: 'JWT' })
-  const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks(now, LEASE)), { currentDate: new Date(now * 1000) })
+  const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks(now, LEASE)), {
+    currentDate: new Date(now * 1000),
+  })
   t.same(payload, claims, 'nothing else travels in the lease')
 })
 
@@ -61,14 +67,26 @@ t.test('check: anything not signed by this server is invalid', async t => {
   const { privateKey: stranger } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
   const now = clock.now()
   const claimsOf = { sid: 'sid-1', name: alice.name, picture: '' }
-  const forged = await new SignJWT(claimsOf).setProtectedHeader({ alg: 'EdDSA', kid: decodeProtectedHeader(token).kid! })
-    .setSubject(alice.id).setIssuedAt(now).setExpirationTime(now + 60).sign(stranger)
-  const hmac = await new SignJWT(claimsOf).setProtectedHeader({ alg: 'HS256', kid: decodeProtectedHeader(token).kid! })
-    .setSubject(alice.id).setIssuedAt(now).setExpirationTime(now + 60).sign(new TextEncoder().encode('x'.repeat(32)))
-  const unsecured = new UnsecuredJWT(claimsOf).setSubject(alice.id).setIssuedAt(now).setExpirationTime(now + 60).encode()
+  const forged = await new SignJWT(claimsOf)
+    .setProtectedHeader({ alg: 'EdDSA', kid: decodeProtectedHeader(token).kid! })
+    .setSubject(alice.id)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(stranger)
+  const hmac = await new SignJWT(claimsOf)
+    .setProtectedHeader({ alg: 'HS256', kid: decodeProtectedHeader(token).kid! })
+    .setSubject(alice.id)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(new TextEncoder().encode('x'.repeat(32)))
+  const unsecured = new UnsecuredJWT(claimsOf)
+    .setSubject(alice.id)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .encode()
 
   const cases: Record<string, string> = {
-    'empty': '',
+    empty: '',
     'one word': 'garbage',
     'three dots': 'a.b.c',
     'only dots': '..',
@@ -81,7 +99,7 @@ t.test('check: anything not signed by this server is invalid', async t => {
     'signed by a stranger with our kid': forged,
     'HS256 with a guessed secret': hmac,
     'alg none': unsecured,
-    'huge': 'A'.repeat(100_000),
+    huge: 'A'.repeat(100_000),
   }
   for (const [name, candidate] of Object.entries(cases)) {
     t.same(await leases.check(candidate), { status: 'invalid' }, name)
@@ -92,7 +110,10 @@ t.test('check: an authentic token without the lease claims is invalid', async t 
   const { clock, keys, leases } = await subject(t)
   const now = clock.now()
   const sign = (claims: Record<string, unknown>, sub?: string) => {
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: keys.signing.kid }).setIssuedAt(now).setExpirationTime(now + 60)
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid: keys.signing.kid })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
     return (sub ? jwt.setSubject(sub) : jwt).sign(keys.signing.privateKey)
   }
   const cases: Record<string, Promise<string>> = {
@@ -102,7 +123,8 @@ t.test('check: an authentic token without the lease claims is invalid', async t 
     'no name': sign({ sid: 's', picture: '' }, alice.id),
     'no picture': sign({ sid: 's', name: 'a' }, alice.id),
   }
-  for (const [name, token] of Object.entries(cases)) t.same(await leases.check(await token), { status: 'invalid' }, name)
+  for (const [name, token] of Object.entries(cases))
+    t.same(await leases.check(await token), { status: 'invalid' }, name)
 })
 
 t.test('the JWKS endpoint lets an app verify a lease on its own', async t => {
@@ -114,7 +136,10 @@ t.test('the JWKS endpoint lets an app verify a lease on its own', async t => {
   t.match(response.headers['content-type'], /^application\/json/)
   t.match(response.headers['cache-control'], /max-age=\d+/)
   const jwks = response.json()
-  t.notOk(jwks.keys.some((k: Record<string, unknown>) => 'd' in k), 'no private key material')
+  t.notOk(
+    jwks.keys.some((k: Record<string, unknown>) => 'd' in k),
+    'no private key material',
+  )
 
   const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), { algorithms: ['EdDSA'] })
   const me = (await app.inject({ url: '/login/me', headers: { cookie } })).json()

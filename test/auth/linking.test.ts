@@ -5,7 +5,10 @@ import { begin, consent, locationOf, startOAuthApp, type Browser } from '../help
 const GITHUB_ID = 'MDQ6VXNlcjE='
 const LEASE = 'login'
 
-type Identities = { identities: { provider: string; provider_user_id: string }[]; linkable: { id: string; url: string }[] }
+type Identities = {
+  identities: { provider: string; provider_user_id: string }[]
+  linkable: { id: string; url: string }[]
+}
 
 async function json<T>(response: Response): Promise<T> {
   return response.json() as Promise<T>
@@ -43,7 +46,13 @@ t.test('a signed-in user links GitHub, and either provider then reaches the same
   t.equal(b.cookie(LEASE), lease, 'linking keeps the session')
 
   const listed = await json<Identities>(await b.get('/login/identities'))
-  t.same(listed.identities.map(i => [i.provider, i.provider_user_id]), [['test', 'alice'], ['github', GITHUB_ID]])
+  t.same(
+    listed.identities.map(i => [i.provider, i.provider_user_id]),
+    [
+      ['test', 'alice'],
+      ['github', GITHUB_ID],
+    ],
+  )
   t.same(listed.linkable, [{ id: 'github', label: 'GitHub', url: '/login/link/github' }])
 
   const page = await (await b.get('/login/view/sessions')).text()
@@ -63,7 +72,11 @@ t.test('linking needs a signed-in user, from this site', async t => {
   t.equal(api.status, 401)
   t.equal((await json<{ code: string }>(api)).code, 'LOGIN_ERR_UNAUTHENTICATED')
   const page = await b.get('/login/link/github', { accept: 'text/html' })
-  t.equal(locationOf(page).pathname + locationOf(page).search, '/login?next=%2Flogin%2Flink%2Fgithub', 'a browser is sent to sign in first')
+  t.equal(
+    locationOf(page).pathname + locationOf(page).search,
+    '/login?next=%2Flogin%2Flink%2Fgithub',
+    'a browser is sent to sign in first',
+  )
 
   await signInAsTest(b, 'alice')
   const crossSite = await b.get('/login/link/github', { 'sec-fetch-site': 'cross-site' })
@@ -83,7 +96,10 @@ t.test('an identity that signs in to another account is not moved', async t => {
   t.equal(refused.status, 409)
   t.equal((await json<{ code: string }>(refused)).code, 'LOGIN_ERR_CONFLICT')
   t.equal(app.ctx.users.findByIdentity('github', GITHUB_ID)?.id, bobId)
-  t.same(app.ctx.users.identities(aliceId).map(i => i.provider), ['test'])
+  t.same(
+    app.ctx.users.identities(aliceId).map(i => i.provider),
+    ['test'],
+  )
 })
 
 t.test('a link that returns to a browser now signed in as someone else does nothing', async t => {
@@ -109,7 +125,11 @@ t.test('unlinking: a CSRF-protected POST, never the last identity', async t => {
   const noToken = await b.postForm('/login/unlink', { provider: 'test', id: 'alice' })
   t.equal(noToken.status, 403)
   t.equal((await json<{ code: string }>(noToken)).code, 'LOGIN_ERR_CSRF')
-  const crossSite = await b.postJson('/login/unlink', { provider: 'test', id: 'alice' }, { origin: 'https://evil.example' })
+  const crossSite = await b.postJson(
+    '/login/unlink',
+    { provider: 'test', id: 'alice' },
+    { origin: 'https://evil.example' },
+  )
   t.equal((await json<{ code: string }>(crossSite)).code, 'LOGIN_ERR_CSRF')
   t.equal(app.ctx.users.identities(alice).length, 2, 'nothing was removed')
 
@@ -122,8 +142,15 @@ t.test('unlinking: a CSRF-protected POST, never the last identity', async t => {
   const removed = await b.postForm('/login/unlink', { provider: 'test', id: 'alice', _csrf: await formToken(b) })
   t.equal(removed.status, 303)
   t.equal(removed.headers.get('location'), '/login/view/sessions')
-  t.same(app.ctx.users.identities(alice).map(i => i.provider), ['github'])
-  t.notMatch(await (await b.get('/login/view/sessions')).text(), /action="\/login\/unlink"/, 'the last one offers no unlink')
+  t.same(
+    app.ctx.users.identities(alice).map(i => i.provider),
+    ['github'],
+  )
+  t.notMatch(
+    await (await b.get('/login/view/sessions')).text(),
+    /action="\/login\/unlink"/,
+    'the last one offers no unlink',
+  )
 
   const last = await b.postJson('/login/unlink', { provider: 'github', id: GITHUB_ID })
   t.equal(last.status, 409)

@@ -5,7 +5,10 @@ const policy: RedirectPolicy = { site: 'example.com', allowedHosts: ['partner.or
 
 /** Short printable test name: escapes control characters, trims long values. */
 const label = (value: string): string => {
-  const shown = JSON.stringify(value).replace(/[\u0080-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const shown = JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
   return shown.length > 70 ? `${shown.slice(0, 60)}… (${value.length} chars)` : shown
 }
 
@@ -142,7 +145,7 @@ const legit: Array<[string | undefined | null, string]> = [
   ['', '/'],
   ['/', '/'],
   ['/a//b', '/a//b'],
-  ['/search?q=a%20b#x%20y', '/search?q=a%20b#x%20y'],  // encoded spaces in query and fragment never decide the host
+  ['/search?q=a%20b#x%20y', '/search?q=a%20b#x%20y'], // encoded spaces in query and fragment never decide the host
   ['/path?next=//evil.com', '/path?next=//evil.com'],
   ['/path?next=https://evil.com', '/path?next=https://evil.com'],
   ['/x#@evil.com', '/x#@evil.com'],
@@ -244,8 +247,16 @@ t.test('isOnSite (also used for Origin checks)', async t => {
   for (const host of ['example.com', 'app.example.com', 'a.b.example.com', 'partner.org']) {
     t.ok(isOnSite(host, policy), host)
   }
-  for (const host of ['evilexample.com', 'example.com.evil.com', 'sub.partner.org', 'evil.com;.example.com',
-    'example.com.', '127.0.0.1', '[::1]', '']) {
+  for (const host of [
+    'evilexample.com',
+    'example.com.evil.com',
+    'sub.partner.org',
+    'evil.com;.example.com',
+    'example.com.',
+    '127.0.0.1',
+    '[::1]',
+    '',
+  ]) {
     t.notOk(isOnSite(host, policy), JSON.stringify(host))
   }
 })

@@ -54,13 +54,66 @@ const cacheKinds: { name: string; shared: boolean; overrides: () => Partial<Conf
 t.test('lease lifecycle: re-issued while the session lives, ended by idle and absolute timeouts', async t => {
   type Expect = 'valid' | 'renewed' | 'ended'
   const cases: { name: string; config: Partial<Config>; steps: [advance: number, expect: Expect][] }[] = [
-    { name: 'a fresh lease signs in as it is', config: {}, steps: [[0, 'valid'], [3599, 'valid']] },
-    { name: 'an expired lease of an active session is re-issued', config: { leaseSeconds: 60 }, steps: [[60, 'renewed'], [59, 'valid'], [1000, 'renewed'], [1, 'valid']] },
-    { name: 'idle timeout: a session unrefreshed that long ends', config: { leaseSeconds: 60, idleSeconds: 300 }, steps: [[300, 'ended']] },
-    { name: 'idle timeout: each refresh starts the count again', config: { leaseSeconds: 60, idleSeconds: 300 }, steps: [[299, 'renewed'], [299, 'renewed'], [299, 'renewed'], [300, 'ended']] },
-    { name: 'max age: ends a session in use', config: { leaseSeconds: 60, maxAgeSeconds: 150 }, steps: [[61, 'renewed'], [61, 'renewed'], [27, 'valid'], [1, 'ended']] },
-    { name: 'max age: the lease never outlives it', config: { leaseSeconds: 3600, maxAgeSeconds: 100 }, steps: [[99, 'valid'], [1, 'ended']] },
-    { name: 'max age and idle timeout together', config: { leaseSeconds: 60, idleSeconds: 120, maxAgeSeconds: 1000 }, steps: [[100, 'renewed'], [119, 'renewed'], [120, 'ended']] },
+    {
+      name: 'a fresh lease signs in as it is',
+      config: {},
+      steps: [
+        [0, 'valid'],
+        [3599, 'valid'],
+      ],
+    },
+    {
+      name: 'an expired lease of an active session is re-issued',
+      config: { leaseSeconds: 60 },
+      steps: [
+        [60, 'renewed'],
+        [59, 'valid'],
+        [1000, 'renewed'],
+        [1, 'valid'],
+      ],
+    },
+    {
+      name: 'idle timeout: a session unrefreshed that long ends',
+      config: { leaseSeconds: 60, idleSeconds: 300 },
+      steps: [[300, 'ended']],
+    },
+    {
+      name: 'idle timeout: each refresh starts the count again',
+      config: { leaseSeconds: 60, idleSeconds: 300 },
+      steps: [
+        [299, 'renewed'],
+        [299, 'renewed'],
+        [299, 'renewed'],
+        [300, 'ended'],
+      ],
+    },
+    {
+      name: 'max age: ends a session in use',
+      config: { leaseSeconds: 60, maxAgeSeconds: 150 },
+      steps: [
+        [61, 'renewed'],
+        [61, 'renewed'],
+        [27, 'valid'],
+        [1, 'ended'],
+      ],
+    },
+    {
+      name: 'max age: the lease never outlives it',
+      config: { leaseSeconds: 3600, maxAgeSeconds: 100 },
+      steps: [
+        [99, 'valid'],
+        [1, 'ended'],
+      ],
+    },
+    {
+      name: 'max age and idle timeout together',
+      config: { leaseSeconds: 60, idleSeconds: 120, maxAgeSeconds: 1000 },
+      steps: [
+        [100, 'renewed'],
+        [119, 'renewed'],
+        [120, 'ended'],
+      ],
+    },
   ]
   for (const { name, config: overrides, steps } of cases) {
     await t.test(name, async t => {
@@ -92,8 +145,11 @@ t.test('lease lifecycle: re-issued while the session lives, ended by idle and ab
         const claims = decodeJwt(tokenOf(cookie))
         t.equal(claims.sid, sid, 'for the same session')
         t.equal(claims.iat, clock.now())
-        t.equal(claims.exp, Math.min(clock.now() + config.leaseSeconds, created + (config.maxAgeSeconds ?? Infinity)),
-          'lasting one lease lifetime, cut at max age')
+        t.equal(
+          claims.exp,
+          Math.min(clock.now() + config.leaseSeconds, created + (config.maxAgeSeconds ?? Infinity)),
+          'lasting one lease lifetime, cut at max age',
+        )
         t.equal(app.ctx.sessions.owned(userId, sid)?.refreshed, clock.now(), 'the refresh is recorded')
         t.equal((await probe(app, config, cookie)).renewed, undefined, 'the new lease is valid as it is')
       }
@@ -111,7 +167,10 @@ t.test('sessions past a timeout drop out of the listing even when nobody used th
     const old = await signIn('alice')
     clock.advance(advance)
     const fresh = await signIn('alice')
-    const listed = () => app.inject({ url: '/login/sessions', headers: { cookie: fresh } }).then(r => r.json().map((s: { sid: string }) => s.sid))
+    const listed = () =>
+      app
+        .inject({ url: '/login/sessions', headers: { cookie: fresh } })
+        .then(r => r.json().map((s: { sid: string }) => s.sid))
     t.same(await listed(), [sidOf(fresh), sidOf(old)], `${name}: both listed at first`)
     clock.advance(advance)
     t.same(await listed(), [sidOf(fresh)], `${name}: the ended one is gone`)
@@ -124,11 +183,17 @@ for (const kind of cacheKinds) {
     const overrides = kind.overrides()!
     const ways: Record<string, (app: FastifyInstance, victim: string, other: string) => Promise<unknown>> = {
       'POST /login/logout (JSON)': (app, victim) =>
-        app.inject({ method: 'POST', url: '/login/logout', headers: { cookie: victim, 'content-type': 'application/json' }, payload: '{}' }),
+        app.inject({
+          method: 'POST',
+          url: '/login/logout',
+          headers: { cookie: victim, 'content-type': 'application/json' },
+          payload: '{}',
+        }),
       'GET /login/logout': (app, victim) => app.inject({ url: '/login/logout', headers: { cookie: victim } }),
       'POST /login/deauthorize/:sid from another session': (app, victim, other) =>
         app.inject({ method: 'POST', url: `/login/deauthorize/${sidOf(victim)}`, headers: { cookie: other } }),
-      'account deletion': (app, victim) => app.inject({ method: 'POST', url: '/login/delete', headers: { cookie: victim } }),
+      'account deletion': (app, victim) =>
+        app.inject({ method: 'POST', url: '/login/delete', headers: { cookie: victim } }),
       'revokeAll (sign out everywhere)': async (app, victim) => {
         const me = (await app.inject({ url: '/login/me', headers: { cookie: victim } })).json()
         return app.ctx.sessions.revokeAll(me.id)
@@ -156,13 +221,22 @@ for (const kind of cacheKinds) {
     // Two server processes on one database and (for memcached) one shared cache.
     const a = await buildApp(config, { clock, logger: false })
     const b = await buildApp(config, { clock, logger: false })
-    t.teardown(async () => { await a.close(); await b.close() })
+    t.teardown(async () => {
+      await a.close()
+      await b.close()
+    })
     const cookie = await signIn(a, config, 'alice')
     const sid = sidOf(cookie)
     const userId = (await a.inject({ url: '/login/me', headers: { cookie } })).json().id
-    for (const app of [a, b]) t.equal((await probe(app, config, cookie, '/login/check')).status, 200, 'cached as active in both')
+    for (const app of [a, b])
+      t.equal((await probe(app, config, cookie, '/login/check')).status, 200, 'cached as active in both')
 
-    const revoked = await a.inject({ method: 'POST', url: '/login/logout', headers: { cookie, 'content-type': 'application/json' }, payload: '{}' })
+    const revoked = await a.inject({
+      method: 'POST',
+      url: '/login/logout',
+      headers: { cookie, 'content-type': 'application/json' },
+      payload: '{}',
+    })
     t.same(revoked.json(), { signedOut: true })
     assertSignedOut(t, await probe(a, config, cookie, '/login/check'), 'the revoking process refuses at once')
 
@@ -186,57 +260,84 @@ for (const kind of cacheKinds) {
     while (b.ctx.feed.position < a.ctx.feed.position && performance.now() < deadline) await sleep(10)
     t.equal(b.ctx.feed.position, a.ctx.feed.position, 'the other process has read the revocation log')
     const stale = JSON.stringify({ userId, created: clock.now() })
-    for (const [name, app] of [['revoking', a], ['other', b]] as const) {
+    for (const [name, app] of [
+      ['revoking', a],
+      ['other', b],
+    ] as const) {
       await app.ctx.cache.set(`session:${sid}`, stale, 30)
-      assertSignedOut(t, await probe(app, config, cookie, '/login/check'), `the ${name} process refuses despite a stale "active" cache entry`)
+      assertSignedOut(
+        t,
+        await probe(app, config, cookie, '/login/check'),
+        `the ${name} process refuses despite a stale "active" cache entry`,
+      )
     }
   })
 }
 
-t.test('memcached dies mid-run: no request fails or waits more than a fraction of a second', { skip: skipMemcached }, async t => {
-  const own = (await startMemcached())!
-  t.teardown(() => own.kill())
-  const { app, config, signIn } = await startApp(t, { memcached: own.servers })
-  const cookies = await Promise.all(['alice', 'bob', 'carol', 'dave'].map(who => signIn(who)))
-  const latencies: number[] = []
-  const failures: string[] = []
+t.test(
+  'memcached dies mid-run: no request fails or waits more than a fraction of a second',
+  { skip: skipMemcached },
+  async t => {
+    const own = (await startMemcached())!
+    t.teardown(() => own.kill())
+    const { app, config, signIn } = await startApp(t, { memcached: own.servers })
+    const cookies = await Promise.all(['alice', 'bob', 'carol', 'dave'].map(who => signIn(who)))
+    const latencies: number[] = []
+    const failures: string[] = []
 
-  /** Concurrent rounds of forward-auth checks, each timed. */
-  async function traffic(ms: number) {
-    const until = performance.now() + ms
-    while (performance.now() < until) {
-      await Promise.all(cookies.map(async cookie => {
-        const before = performance.now()
-        const response = await app.inject({ url: '/login/check', headers: { cookie } })
-        latencies.push(performance.now() - before)
-        if (response.statusCode !== 200) failures.push(`${response.statusCode} ${response.body}`)
-      }))
+    /** Concurrent rounds of forward-auth checks, each timed. */
+    async function traffic(ms: number) {
+      const until = performance.now() + ms
+      while (performance.now() < until) {
+        await Promise.all(
+          cookies.map(async cookie => {
+            const before = performance.now()
+            const response = await app.inject({ url: '/login/check', headers: { cookie } })
+            latencies.push(performance.now() - before)
+            if (response.statusCode !== 200) failures.push(`${response.statusCode} ${response.body}`)
+          }),
+        )
+      }
     }
-  }
 
-  await traffic(200)
-  const killing = own.kill()
-  await Promise.all([traffic(1200), killing])
-  t.same(failures, [], 'every request during the outage succeeded')
+    await traffic(200)
+    const killing = own.kill()
+    await Promise.all([traffic(1200), killing])
+    t.same(failures, [], 'every request during the outage succeeded')
 
-  // While it is down: sign-in, revocation and the next request still behave.
-  const newcomer = await signIn('erin')
-  t.equal((await probe(app, config, newcomer, '/login/check')).status, 200, 'signing in works without the cache')
-  const victim = cookies.pop()!
-  t.equal((await app.inject({ method: 'POST', url: '/login/logout', headers: { cookie: victim, 'content-type': 'application/json' }, payload: '{}' })).statusCode, 200)
-  assertSignedOut(t, await probe(app, config, victim, '/login/check'), 'a revocation during the outage holds')
+    // While it is down: sign-in, revocation and the next request still behave.
+    const newcomer = await signIn('erin')
+    t.equal((await probe(app, config, newcomer, '/login/check')).status, 200, 'signing in works without the cache')
+    const victim = cookies.pop()!
+    t.equal(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/login/logout',
+          headers: { cookie: victim, 'content-type': 'application/json' },
+          payload: '{}',
+        })
+      ).statusCode,
+      200,
+    )
+    assertSignedOut(t, await probe(app, config, victim, '/login/check'), 'a revocation during the outage holds')
 
-  await own.restart()
-  await traffic(1000)
-  t.same(failures, [], 'and after it comes back')
-  assertSignedOut(t, await probe(app, config, victim, '/login/check'), 'the revocation made during the outage still holds')
+    await own.restart()
+    await traffic(1000)
+    t.same(failures, [], 'and after it comes back')
+    assertSignedOut(
+      t,
+      await probe(app, config, victim, '/login/check'),
+      'the revocation made during the outage still holds',
+    )
 
-  latencies.sort((x, y) => x - y)
-  const worst = latencies[latencies.length - 1]!
-  const p99 = latencies[Math.floor(latencies.length * 0.99)]!
-  t.comment(`${latencies.length} requests, p99 ${p99.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`)
-  t.ok(worst < 500, `slowest request took ${worst.toFixed(1)} ms (< 500 ms)`)
-})
+    latencies.sort((x, y) => x - y)
+    const worst = latencies[latencies.length - 1]!
+    const p99 = latencies[Math.floor(latencies.length * 0.99)]!
+    t.comment(`${latencies.length} requests, p99 ${p99.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`)
+    t.ok(worst < 500, `slowest request took ${worst.toFixed(1)} ms (< 500 ms)`)
+  },
+)
 
 t.test('memcached unreachable from the start: the server works on SQLite alone', { skip: skipMemcached }, async t => {
   const own = (await startMemcached())!
@@ -246,7 +347,17 @@ t.test('memcached unreachable from the start: the server works on SQLite alone',
   const cookie = await signIn('alice')
   const before = performance.now()
   t.equal((await probe(app, config, cookie, '/login/check')).status, 200)
-  t.equal((await app.inject({ method: 'POST', url: '/login/logout', headers: { cookie, 'content-type': 'application/json' }, payload: '{}' })).statusCode, 200)
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/login/logout',
+        headers: { cookie, 'content-type': 'application/json' },
+        payload: '{}',
+      })
+    ).statusCode,
+    200,
+  )
   assertSignedOut(t, await probe(app, config, cookie, '/login/check'), 'revocation holds')
   t.ok(performance.now() - before < 1000, 'without waiting on the dead cache')
 })

@@ -33,7 +33,7 @@ t.test('failed attempts count towards the limit', async t => {
   t.equal((await app.inject({ url: '/login/test/as?who=alice' })).statusCode, 429)
 })
 
-t.test('a sign-in replaces the browser\'s previous session, never upgrades it', async t => {
+t.test("a sign-in replaces the browser's previous session, never upgrades it", async t => {
   const cases = [
     { name: 'same user again', first: 'alice', second: 'alice' },
     { name: 'another user', first: 'alice', second: 'bob' },
@@ -45,7 +45,11 @@ t.test('a sign-in replaces the browser\'s previous session, never upgrades it', 
     t.equal(response.statusCode, 303, name)
     const after = leaseCookie(config, response.headers['set-cookie'])
     t.not(sidOf(after), sidOf(before), `${name}: a new session id`)
-    t.equal((await app.inject({ url: '/login/me', headers: { cookie: before } })).statusCode, 401, `${name}: the old session is revoked`)
+    t.equal(
+      (await app.inject({ url: '/login/me', headers: { cookie: before } })).statusCode,
+      401,
+      `${name}: the old session is revoked`,
+    )
     t.equal((await app.inject({ url: '/login/me', headers: { cookie: after } })).json().name, second)
   }
 })
@@ -55,7 +59,18 @@ t.test('the session records IP, user agent, provider and times', async t => {
   const cookie = await signIn('alice', { 'user-agent': `Agent/${'x'.repeat(600)}` })
   const user = (await app.inject({ url: '/login/me', headers: { cookie } })).json()
   const session = app.ctx.sessions.owned(user.id, sidOf(cookie))
-  t.match(session, { userId: user.id, provider: 'test', ip: '127.0.0.1', created: clock.now(), refreshed: clock.now(), revoked: null })
+  t.match(session, {
+    userId: user.id,
+    provider: 'test',
+    ip: '127.0.0.1',
+    created: clock.now(),
+    refreshed: clock.now(),
+    revoked: null,
+  })
   t.equal(session?.userAgent.length, 512, 'user agents are cut at 512 characters')
-  t.match(String(app.ctx.sessions.owned(user.id, sidOf(cookie))?.sid), /^[A-Za-z0-9_-]{22}$/, 'sids are 128 random bits')
+  t.match(
+    String(app.ctx.sessions.owned(user.id, sidOf(cookie))?.sid),
+    /^[A-Za-z0-9_-]{22}$/,
+    'sids are 128 random bits',
+  )
 })

@@ -12,10 +12,13 @@ import { startMemcached } from '../helpers/memcached.js'
 function recordingLog() {
   const lines: { level: 'warn' | 'info'; msg: string; obj: object }[] = []
   const record = (level: 'warn' | 'info') => (objOrMsg: object | string, msg?: string) => {
-    lines.push(typeof objOrMsg === 'string' ? { level, msg: objOrMsg, obj: {} } : { level, msg: msg ?? '', obj: objOrMsg })
+    lines.push(
+      typeof objOrMsg === 'string' ? { level, msg: objOrMsg, obj: {} } : { level, msg: msg ?? '', obj: objOrMsg },
+    )
   }
   const log: CacheLogger = { warn: record('warn'), info: record('info') }
-  const count = (level: 'warn' | 'info', pattern: RegExp) => lines.filter(l => l.level === level && pattern.test(l.msg)).length
+  const count = (level: 'warn' | 'info', pattern: RegExp) =>
+    lines.filter(l => l.level === level && pattern.test(l.msg)).length
   return { log, lines, count }
 }
 
@@ -35,7 +38,7 @@ async function timeCalls(n: number, call: (i: number) => Promise<unknown>, pause
 }
 
 /** Alternating get and set, as request handlers would do. */
-const getOrSet = (cache: Cache) => (i: number) => i % 2 === 0 ? cache.get(`k${i}`) : cache.set(`k${i}`, 'v', 60)
+const getOrSet = (cache: Cache) => (i: number) => (i % 2 === 0 ? cache.get(`k${i}`) : cache.set(`k${i}`, 'v', 60))
 
 const ms = (n: number) => `${n.toFixed(1)} ms`
 
@@ -57,7 +60,10 @@ if (memcached === null) {
   t.test('keys are stored under the prefix, login: by default', async t => {
     const cache = new MemcachedCache(memcached.servers, silent)
     const raw = memjs.Client.create(memcached.servers.join(','), { logger: { log() {} } })
-    t.teardown(async () => { await cache.close(); raw.close() })
+    t.teardown(async () => {
+      await cache.close()
+      raw.close()
+    })
     const key = `prefix-${randomUUID()}`
     await cache.set(key, 'v', 60)
     t.equal((await raw.get(`login:${key}`)).value?.toString(), 'v')
@@ -128,14 +134,20 @@ if (memcached === null) {
 
   t.test('a memcached that accepts but never answers costs one deadline, not one per request', async t => {
     const sockets = new Set<Socket>()
-    const silentServer = createServer(s => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
+    const silentServer = createServer(s => {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+    })
     await new Promise<void>(resolve => silentServer.listen(0, '127.0.0.1', resolve))
     const address = silentServer.address()
     if (address === null || typeof address === 'string') throw new Error('no address')
-    t.teardown(() => new Promise<void>(resolve => {
-      for (const s of sockets) s.destroy()
-      silentServer.close(() => resolve())
-    }))
+    t.teardown(
+      () =>
+        new Promise<void>(resolve => {
+          for (const s of sockets) s.destroy()
+          silentServer.close(() => resolve())
+        }),
+    )
     const { log, count } = recordingLog()
     // Default deadline and back-off: without the back-off 200 calls would take 30 s.
     const cache = new MemcachedCache([`127.0.0.1:${address.port}`], log)

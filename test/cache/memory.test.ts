@@ -6,7 +6,12 @@ import { cacheBehaviour } from '../helpers/cache-behaviour.js'
 /** A clock that moves only when told, so TTL tests do not sleep. */
 function manualClock(start = 1_700_000_000_000) {
   let ms = start
-  return { now: () => ms, advance: (by: number) => { ms += by } }
+  return {
+    now: () => ms,
+    advance: (by: number) => {
+      ms += by
+    },
+  }
 }
 
 const silent = { warn() {}, info() {} }

@@ -11,8 +11,14 @@ async function cli(runDir: string, ...argv: string[]) {
   const write = { out: process.stdout.write, err: process.stderr.write }
   process.env.LOGIN_RUN_DIR = runDir
   process.env.LOGIN_LOG_LEVEL = 'silent'
-  process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true }) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string) => { err.push(String(chunk)); return true }) as typeof process.stderr.write
+  process.stdout.write = ((chunk: string) => {
+    out.push(String(chunk))
+    return true
+  }) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string) => {
+    err.push(String(chunk))
+    return true
+  }) as typeof process.stderr.write
   try {
     const code = await main(argv)
     return { code, out: out.join(''), err: err.join('') }
@@ -44,7 +50,11 @@ t.test('user delete removes the account and revokes its sessions', async t => {
 
   const again = await buildApp(config, { logger: false })
   t.teardown(() => again.close())
-  t.equal((await again.inject({ url: '/login/me', headers: { cookie } })).statusCode, 401, 'the old lease no longer signs in')
+  t.equal(
+    (await again.inject({ url: '/login/me', headers: { cookie } })).statusCode,
+    401,
+    'the old lease no longer signs in',
+  )
   t.equal(again.ctx.users.findByIdentity('test', 'alice'), undefined)
 
   const missing = await cli(config.runDir, 'user', 'delete', 'test:alice')
@@ -72,8 +82,17 @@ t.test('keys rotate keeps the old key published', async t => {
 
   const after = await buildApp(config, { logger: false })
   t.teardown(() => after.close())
-  const published = (await after.inject({ url: '/login/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid)
+  const published = (await after.inject({ url: '/login/.well-known/jwks.json' }))
+    .json()
+    .keys.map((k: { kid: string }) => k.kid)
   t.equal(published.length, 2)
-  t.ok(oldKeys.every((kid: string | undefined) => published.includes(kid)), 'the old key is still published')
-  t.equal((await after.inject({ url: '/login/me', headers: { cookie } })).statusCode, 200, 'leases of the old key still verify')
+  t.ok(
+    oldKeys.every((kid: string | undefined) => published.includes(kid)),
+    'the old key is still published',
+  )
+  t.equal(
+    (await after.inject({ url: '/login/me', headers: { cookie } })).statusCode,
+    200,
+    'leases of the old key still verify',
+  )
 })

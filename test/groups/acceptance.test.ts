@@ -12,15 +12,19 @@ t.test('accepting spends one place at every level walked', async t => {
 
   const link = fx.invite(alice.userId, { invitees: 3, invitations: [{ accessing: 'chat', depletes: true, plus: 0 }] })
   const bob = fx.join('bob', link)
-  t.equal(fx.invitation(link.long).invitees, 2, 'bob used a place of alice\'s invitation')
-  t.equal(fx.membership(alice.membership.id).spots, 3, 'and one of alice\'s spots')
-  t.equal(fx.invitation(alice.membership.invitationId!).invitees, 4, 'and, depleting, one of carol\'s invitation to alice')
-  t.equal(fx.membership(carolGrant.id).spots, 8, 'and one of carol\'s spots')
+  t.equal(fx.invitation(link.long).invitees, 2, "bob used a place of alice's invitation")
+  t.equal(fx.membership(alice.membership.id).spots, 3, "and one of alice's spots")
+  t.equal(
+    fx.invitation(alice.membership.invitationId!).invitees,
+    4,
+    "and, depleting, one of carol's invitation to alice",
+  )
+  t.equal(fx.membership(carolGrant.id).spots, 8, "and one of carol's spots")
   t.match(bob.membership, { invitationId: link.long, spots: 0, deauthorizes: 0, dos: null, until: null, path: 'chat' })
   t.ok(ownerId)
 })
 
-t.test('non-depleting invitations spend only the inviter\'s spots', async t => {
+t.test("non-depleting invitations spend only the inviter's spots", async t => {
   const fx = groupFixture(t)
   const { ownerId } = fx.namespace('chat')
   const alice = fx.admit(ownerId, 'alice', 'chat', { plus: 4 }, { invitees: 6 })
@@ -30,31 +34,62 @@ t.test('non-depleting invitations spend only the inviter\'s spots', async t => {
 })
 
 t.test('acceptance rules', async t => {
-  interface Case { name: string; run: (fx: ReturnType<typeof groupFixture>, ownerId: string) => unknown; code: string }
+  interface Case {
+    name: string
+    run: (fx: ReturnType<typeof groupFixture>, ownerId: string) => unknown
+    code: string
+  }
   const cases: Case[] = [
-    { name: 'a fresh invitation', run: (fx, o) => fx.join('x', fx.invite(o, { invitations: [{ accessing: 'chat' }] })), code: 'ok' },
-    { name: 'by short code', run: (fx, o) => fx.join('x', fx.invite(o, { invitations: [{ accessing: 'chat' }] }).short), code: 'ok' },
-    { name: 'unknown link', run: fx => fx.join('x', '00000000-0000-4000-8000-000000000000'), code: 'LOGIN_ERR_NOT_FOUND' },
-    { name: 'not an id at all', run: fx => fx.join('x', 'hello'), code: 'LOGIN_ERR_NOT_FOUND' },
     {
-      name: 'accepting twice', code: 'LOGIN_ERR_CONFLICT',
-      run: (fx, o) => { const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] }); fx.join('x', link); return fx.join('x', link) },
+      name: 'a fresh invitation',
+      run: (fx, o) => fx.join('x', fx.invite(o, { invitations: [{ accessing: 'chat' }] })),
+      code: 'ok',
     },
     {
-      name: 'accepting twice after being removed', code: 'LOGIN_ERR_CONFLICT',
+      name: 'by short code',
+      run: (fx, o) => fx.join('x', fx.invite(o, { invitations: [{ accessing: 'chat' }] }).short),
+      code: 'ok',
+    },
+    {
+      name: 'unknown link',
+      run: fx => fx.join('x', '00000000-0000-4000-8000-000000000000'),
+      code: 'LOGIN_ERR_NOT_FOUND',
+    },
+    { name: 'not an id at all', run: fx => fx.join('x', 'hello'), code: 'LOGIN_ERR_NOT_FOUND' },
+    {
+      name: 'accepting twice',
+      code: 'LOGIN_ERR_CONFLICT',
+      run: (fx, o) => {
+        const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] })
+        fx.join('x', link)
+        return fx.join('x', link)
+      },
+    },
+    {
+      name: 'accepting twice after being removed',
+      code: 'LOGIN_ERR_CONFLICT',
       run: (fx, o) => {
         const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] })
         fx.groups.removal.revoke(o, [fx.join('x', link).membership.id])
         return fx.join('x', link)
       },
     },
-    { name: 'the inviter\'s own link', run: (fx, o) => fx.groups.invitations.accept(o, fx.invite(o, { invitations: [{ accessing: 'chat' }] }).long), code: 'LOGIN_ERR_CONFLICT' },
     {
-      name: 'a loop: the owner accepting an invitation from someone they admitted', code: 'LOGIN_ERR_CONFLICT',
-      run: (fx, o) => { const a = fx.admit(o, 'alice', 'chat'); return fx.groups.invitations.accept(o, fx.invite(a.userId, { invitations: [{ accessing: 'chat/x' }] }).long) },
+      name: "the inviter's own link",
+      run: (fx, o) => fx.groups.invitations.accept(o, fx.invite(o, { invitations: [{ accessing: 'chat' }] }).long),
+      code: 'LOGIN_ERR_CONFLICT',
     },
     {
-      name: 'a loop two levels down', code: 'LOGIN_ERR_CONFLICT',
+      name: 'a loop: the owner accepting an invitation from someone they admitted',
+      code: 'LOGIN_ERR_CONFLICT',
+      run: (fx, o) => {
+        const a = fx.admit(o, 'alice', 'chat')
+        return fx.groups.invitations.accept(o, fx.invite(a.userId, { invitations: [{ accessing: 'chat/x' }] }).long)
+      },
+    },
+    {
+      name: 'a loop two levels down',
+      code: 'LOGIN_ERR_CONFLICT',
       run: (fx, o) => {
         const a = fx.admit(o, 'alice', 'chat')
         const b = fx.admit(a.userId, 'bob', 'chat')
@@ -62,11 +97,17 @@ t.test('acceptance rules', async t => {
       },
     },
     {
-      name: 'used up', code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => { const link = fx.invite(o, { invitees: 1, invitations: [{ accessing: 'chat' }] }); fx.join('x', link); return fx.join('y', link) },
+      name: 'used up',
+      code: 'LOGIN_ERR_INVITATION_GONE',
+      run: (fx, o) => {
+        const link = fx.invite(o, { invitees: 1, invitations: [{ accessing: 'chat' }] })
+        fx.join('x', link)
+        return fx.join('y', link)
+      },
     },
     {
-      name: 'the inviter has no spots left', code: 'LOGIN_ERR_INVITATION_GONE',
+      name: 'the inviter has no spots left',
+      code: 'LOGIN_ERR_INVITATION_GONE',
       run: (fx, o) => {
         const a = fx.admit(o, 'alice', 'chat', { plus: 1 })
         const first = fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] })
@@ -76,7 +117,8 @@ t.test('acceptance rules', async t => {
       },
     },
     {
-      name: 'a depleting ancestor has no places left', code: 'LOGIN_ERR_INVITATION_GONE',
+      name: 'a depleting ancestor has no places left',
+      code: 'LOGIN_ERR_INVITATION_GONE',
       run: (fx, o) => {
         // alice's depleting invitation has 2 places; she took one, so each of her links may admit 1...
         const a = fx.admit(o, 'alice', 'chat', { depletes: true }, { invitees: 2 })
@@ -88,11 +130,17 @@ t.test('acceptance rules', async t => {
       },
     },
     {
-      name: 'cancelled', code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => { const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] }); fx.groups.removal.cancel(o, [link.long]); return fx.join('x', link) },
+      name: 'cancelled',
+      code: 'LOGIN_ERR_INVITATION_GONE',
+      run: (fx, o) => {
+        const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] })
+        fx.groups.removal.cancel(o, [link.long])
+        return fx.join('x', link)
+      },
     },
     {
-      name: 'the inviter was removed', code: 'LOGIN_ERR_INVITATION_GONE',
+      name: 'the inviter was removed',
+      code: 'LOGIN_ERR_INVITATION_GONE',
       run: (fx, o) => {
         const a = fx.admit(o, 'alice', 'chat')
         const link = fx.invite(a.userId, { invitations: [{ accessing: 'chat' }] })
@@ -104,7 +152,11 @@ t.test('acceptance rules', async t => {
   for (const c of cases) {
     const fx = groupFixture(t)
     const { ownerId } = fx.namespace('chat')
-    t.equal(outcome(() => c.run(fx, ownerId)), c.code, c.name)
+    t.equal(
+      outcome(() => c.run(fx, ownerId)),
+      c.code,
+      c.name,
+    )
   }
 })
 
@@ -113,7 +165,16 @@ t.test('sequential acceptances stop exactly at the limit', async t => {
   const { ownerId } = fx.namespace('chat')
   const link = fx.invite(ownerId, { invitees: 5, invitations: [{ accessing: 'chat' }] })
   const results = Array.from({ length: 8 }, (_, i) => outcome(() => fx.join(`u${i}`, link)))
-  t.same(results, ['ok', 'ok', 'ok', 'ok', 'ok', 'LOGIN_ERR_INVITATION_GONE', 'LOGIN_ERR_INVITATION_GONE', 'LOGIN_ERR_INVITATION_GONE'])
+  t.same(results, [
+    'ok',
+    'ok',
+    'ok',
+    'ok',
+    'ok',
+    'LOGIN_ERR_INVITATION_GONE',
+    'LOGIN_ERR_INVITATION_GONE',
+    'LOGIN_ERR_INVITATION_GONE',
+  ])
   t.equal(fx.invitation(link.long).invitees, 0)
 })
 
@@ -123,30 +184,68 @@ t.test('a chain is accepted all or nothing', async t => {
   const alice = fx.user('alice')
   fx.groups.membership.grant(alice, 'chat/a', { spots: 5 })
   const tight = fx.groups.membership.grant(alice, 'chat/b', { spots: 1 })
-  const chain = fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat/a', plus: 0 }, { accessing: 'chat/b', plus: 0 }] })
+  const chain = fx.invite(alice, {
+    invitees: 1,
+    invitations: [
+      { accessing: 'chat/a', plus: 0 },
+      { accessing: 'chat/b', plus: 0 },
+    ],
+  })
   // Another link spends chat/b's only spot first.
   fx.join('first', fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat/b', plus: 0 }] }))
   t.equal(fx.membership(tight.id).spots, 0)
-  t.equal(outcome(() => fx.join('bob', chain)), 'LOGIN_ERR_INVITATION_GONE')
+  t.equal(
+    outcome(() => fx.join('bob', chain)),
+    'LOGIN_ERR_INVITATION_GONE',
+  )
   const bob = fx.user('bob')
   t.notOk(fx.groups.membership.isMember(bob, 'chat/a'), 'the first group was rolled back')
   t.equal(fx.invitation(chain.long).invitees, 1, 'and so was its counter')
 
   fx.groups.membership.grant(alice, 'chat/c', { spots: 1 })
-  const ok = fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat/a', plus: 0 }, { accessing: 'chat/c', plus: 0 }] })
+  const ok = fx.invite(alice, {
+    invitees: 1,
+    invitations: [
+      { accessing: 'chat/a', plus: 0 },
+      { accessing: 'chat/c', plus: 0 },
+    ],
+  })
   const accepted = fx.groups.invitations.accept(bob, ok.short)
-  t.same(accepted.memberships.map(m => m.path), ['chat/a', 'chat/c'])
+  t.same(
+    accepted.memberships.map(m => m.path),
+    ['chat/a', 'chat/c'],
+  )
   t.equal(accepted.link, ok.long)
 })
 
 t.test('the access granted: until and spots', async t => {
-  const cases: { name: string; inviter?: Record<string, unknown>; limits: Record<string, unknown>; until: number | null }[] = [
+  const cases: {
+    name: string
+    inviter?: Record<string, unknown>
+    limits: Record<string, unknown>
+    until: number | null
+  }[] = [
     { name: 'no expiry', limits: {}, until: null },
     { name: 'absolute access_expiration', limits: { access_expiration: T0 + 500 }, until: T0 + 500 },
     { name: 'access_duration from acceptance', limits: { access_duration: 300 }, until: T0 + 10 + 300 },
-    { name: 'never later than the inviter\'s own until', inviter: { until: T0 + 200 }, limits: { acceptance_expiration: T0 + 100, access_duration: 1000 }, until: T0 + 200 },
-    { name: 'the inviter\'s until when the invitation has none', inviter: { until: T0 + 200 }, limits: { acceptance_expiration: T0 + 100 }, until: T0 + 200 },
-    { name: 'an earlier access_expiration wins', inviter: { until: T0 + 200 }, limits: { acceptance_expiration: T0 + 100, access_expiration: T0 + 150 }, until: T0 + 150 },
+    {
+      name: "never later than the inviter's own until",
+      inviter: { until: T0 + 200 },
+      limits: { acceptance_expiration: T0 + 100, access_duration: 1000 },
+      until: T0 + 200,
+    },
+    {
+      name: "the inviter's until when the invitation has none",
+      inviter: { until: T0 + 200 },
+      limits: { acceptance_expiration: T0 + 100 },
+      until: T0 + 200,
+    },
+    {
+      name: 'an earlier access_expiration wins',
+      inviter: { until: T0 + 200 },
+      limits: { acceptance_expiration: T0 + 100, access_expiration: T0 + 150 },
+      until: T0 + 150,
+    },
   ]
   for (const c of cases) {
     const fx = groupFixture(t)
@@ -164,11 +263,21 @@ t.test('describe: what a visitor and the inviter see', async t => {
   const fx = groupFixture(t)
   const { ownerId } = fx.namespace('chat')
   const alice = fx.admit(ownerId, 'alice', 'chat', { plus: 2 })
-  const link = fx.invite(alice.userId, { invitees: 2, redirect: '/chat', confirm: true, invitations: [{ accessing: 'chat/room', plus: 0, acceptance_expiration: T0 + 60 }] })
+  const link = fx.invite(alice.userId, {
+    invitees: 2,
+    redirect: '/chat',
+    confirm: true,
+    invitations: [{ accessing: 'chat/room', plus: 0, acceptance_expiration: T0 + 60 }],
+  })
   const visitor = fx.groups.invitations.describe(link.short, fx.user('bob'))
   t.match(visitor, {
-    long: link.long, short: link.short, inviter: { name: 'alice', userId: alice.userId }, placesLeft: 2,
-    closed: null, viewerIsInviter: false, viewerAccepted: false,
+    long: link.long,
+    short: link.short,
+    inviter: { name: 'alice', userId: alice.userId },
+    placesLeft: 2,
+    closed: null,
+    viewerIsInviter: false,
+    viewerAccepted: false,
   })
   t.match(visitor.invitations, [{ path: 'chat/room', confirm: true, redirect: '/chat', acceptanceExpiration: T0 + 60 }])
   t.equal(fx.groups.invitations.describe(link.long, alice.userId).viewerIsInviter, true)
@@ -176,14 +285,20 @@ t.test('describe: what a visitor and the inviter see', async t => {
   t.match(fx.groups.invitations.describe(link.long, fx.user('bob')), { viewerAccepted: true, placesLeft: 1 })
   fx.clock.advance(61)
   t.match(fx.groups.invitations.describe(link.long, null), { closed: 'its acceptance deadline has passed' })
-  t.equal(outcome(() => fx.groups.invitations.describe('nope', null)), 'LOGIN_ERR_NOT_FOUND')
+  t.equal(
+    outcome(() => fx.groups.invitations.describe('nope', null)),
+    'LOGIN_ERR_NOT_FOUND',
+  )
 })
 
 t.test('the latest accepted redirect, for a second device', async t => {
   const fx = groupFixture(t)
   const { ownerId } = fx.namespace('chat')
   const bob = fx.user('bob')
-  t.equal(outcome(() => fx.groups.invitations.latestRedirect(bob)), 'LOGIN_ERR_NOT_FOUND')
+  t.equal(
+    outcome(() => fx.groups.invitations.latestRedirect(bob)),
+    'LOGIN_ERR_NOT_FOUND',
+  )
   fx.join('bob', fx.invite(ownerId, { redirect: '/first', invitations: [{ accessing: 'chat/a' }] }))
   fx.clock.advance(1)
   fx.join('bob', fx.invite(ownerId, { redirect: '/second', invitations: [{ accessing: 'chat/b' }] }))

@@ -1,19 +1,22 @@
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { serveApp } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
 
-
 const browser = await launchBrowser(t)
 
-t.test('invite in the view, accept in another browser, then remove the new member',
-  { skip: typeof browser === 'string' ? browser : false }, async t => {
+t.test(
+  'invite in the view, accept in another browser, then remove the new member',
+  { skip: typeof browser === 'string' ? browser : false },
+  async t => {
     if (typeof browser === 'string') return
     const { app, base } = await serveApp(t)
     app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
     const ownerContext = await browser.newContext()
     const guestContext = await browser.newContext()
-    t.teardown(async () => { await ownerContext.close(); await guestContext.close() })
+    t.teardown(async () => {
+      await ownerContext.close()
+      await guestContext.close()
+    })
     const owner = await ownerContext.newPage()
     const guest = await guestContext.newPage()
     for (const p of [owner, guest]) p.setDefaultTimeout(10_000)
@@ -27,7 +30,10 @@ t.test('invite in the view, accept in another browser, then remove the new membe
     await owner.fill('input[name="g0.accept_hours"]', '24')
     await owner.fill('input[name="redirect"]', '/login/me?joined=chat')
     await owner.check('input[name="confirm"]')
-    await Promise.all([owner.waitForURL(/\/login\/access\/accept\/[2-9A-Za-z]{22}$/), owner.click('#invite-form button[type="submit"]')])
+    await Promise.all([
+      owner.waitForURL(/\/login\/access\/accept\/[2-9A-Za-z]{22}$/),
+      owner.click('#invite-form button[type="submit"]'),
+    ])
 
     // The preview: link, short code, QR image, places left.
     t.equal(await owner.title(), 'Your invitation')
@@ -48,7 +54,10 @@ t.test('invite in the view, accept in another browser, then remove the new membe
     t.match(await guest.innerText('#invitation'), /owner invites you to join chat\/room/)
     await Promise.all([guest.waitForURL(`${base}/login/me?joined=chat`), guest.click('#accept')])
     t.match(JSON.parse(await guest.innerText('body')), { name: 'Guest' }, 'accepted and sent to the redirect')
-    t.equal((await guestContext.request.get(`${base}/login/check?group=${encodeURIComponent('chat/room')}`)).status(), 200)
+    t.equal(
+      (await guestContext.request.get(`${base}/login/check?group=${encodeURIComponent('chat/room')}`)).status(),
+      200,
+    )
 
     // The owner's removal view lists the new member; removing them ends their access.
     await owner.goto(`${base}/login/access/view/remove`)
@@ -62,4 +71,5 @@ t.test('invite in the view, accept in another browser, then remove the new membe
     t.equal(await owner.locator('#removable tbody tr', { hasText: 'Guest' }).count(), 0, 'gone from the list')
     const check = await guestContext.request.get(`${base}/login/check?group=${encodeURIComponent('chat/room')}`)
     t.equal(check.status(), 403, 'the removed member is refused')
-  })
+  },
+)

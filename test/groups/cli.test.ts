@@ -7,7 +7,10 @@ t.test('group create <path> --owner provider:id', async t => {
   const lines: string[] = []
   const print = (line: string) => lines.push(line)
   await groupCommand(['create', 'chat', '--owner', 'test:127.0.0.1'], fx, print)
-  t.match(lines, ['created group chat', /^test:127\.0\.0\.1 \(user [0-9a-f-]{36}\) now owns chat \(group [0-9a-f-]{36}, membership [0-9a-f-]{36}\)$/])
+  t.match(lines, [
+    'created group chat',
+    /^test:127\.0\.0\.1 \(user [0-9a-f-]{36}\) now owns chat \(group [0-9a-f-]{36}, membership [0-9a-f-]{36}\)$/,
+  ])
   lines.length = 0
   await groupCommand(['create', 'chat', '--owner=test:127.0.0.1'], fx, print)
   t.match(lines, [/already owns chat .*nothing changed$/], 'idempotent')
@@ -31,7 +34,15 @@ t.test('usage errors are bad requests', async t => {
     [['create', 'bad path', '--owner', 'test:x'], /namespace path/],
   ]
   for (const [args, message] of cases) {
-    await t.rejects(groupCommand(args, fx, () => {}), { code: 'LOGIN_ERR_BAD_REQUEST', message }, args.join(' '))
+    await t.rejects(
+      groupCommand(args, fx, () => {}),
+      { code: 'LOGIN_ERR_BAD_REQUEST', message },
+      args.join(' '),
+    )
   }
-  t.equal(outcome(() => fx.groups.tree.require('chat')), 'LOGIN_ERR_NOT_FOUND', 'nothing was created')
+  t.equal(
+    outcome(() => fx.groups.tree.require('chat')),
+    'LOGIN_ERR_NOT_FOUND',
+    'nothing was created',
+  )
 })

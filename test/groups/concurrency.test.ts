@@ -14,8 +14,13 @@ t.test('50 simultaneous acceptances over HTTP admit exactly what the limits allo
   groups.tree.ensureNamespace('chat', 'test', 'owner')
 
   // Signed in once: each round races over new links, which the same people may accept again.
-  const cookies = await Promise.all(Array.from({ length: RACERS }, (_, i) => signInOverHttp(base, config.cookieName, `racer${i}`)))
-  for (const [name, scenario] of [['invitees: 5', fivePlaces], ['depleting chain, 3-spot ancestor', depletingChain]] as const) {
+  const cookies = await Promise.all(
+    Array.from({ length: RACERS }, (_, i) => signInOverHttp(base, config.cookieName, `racer${i}`)),
+  )
+  for (const [name, scenario] of [
+    ['invitees: 5', fivePlaces],
+    ['depleting chain, 3-spot ancestor', depletingChain],
+  ] as const) {
     for (let round = 0; round < ROUNDS; round++) {
       const race = scenario(groups, users, round, clock.now())
       const counts = await raceAcceptances([base], cookies, race.links)

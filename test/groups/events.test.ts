@@ -14,25 +14,45 @@ t.test('every group change is logged with who and when', async t => {
   fx.groups.removal.leave(carol.userId, carol.membership.id)
 
   const log = fx.groups.events.read(ownerId, 'chat').reverse()
-  t.match(log.map(e => [e.kind, e.path]), [
-    ['namespace_created', 'chat'],
-    ['owner_added', 'chat'],
-    ['group_created', 'chat/room'],
-    ['invitation_created', 'chat/room'],
-    ['invitation_accepted', 'chat/room'],
-    ['invitation_created', 'chat'],
-    ['invitation_accepted', 'chat'],
-    ['member_granted', 'chat/room'],
-    ['invitation_cancelled', 'chat/room'],
-    ['member_removed', 'chat/room'],
-    ['member_left', 'chat'],
-  ])
-  t.match(log[1], { actorId: null, subjectId: ownerId, subjectName: 'owner', membershipId: membership.id, detail: { owner: 'test:owner' }, created: fx.clock.now() - 5 })
-  t.match(log[4], { actorId: bob.userId, actorName: 'bob', subjectId: bob.userId, invitationId: link.long, membershipId: bob.membership.id })
+  t.match(
+    log.map(e => [e.kind, e.path]),
+    [
+      ['namespace_created', 'chat'],
+      ['owner_added', 'chat'],
+      ['group_created', 'chat/room'],
+      ['invitation_created', 'chat/room'],
+      ['invitation_accepted', 'chat/room'],
+      ['invitation_created', 'chat'],
+      ['invitation_accepted', 'chat'],
+      ['member_granted', 'chat/room'],
+      ['invitation_cancelled', 'chat/room'],
+      ['member_removed', 'chat/room'],
+      ['member_left', 'chat'],
+    ],
+  )
+  t.match(log[1], {
+    actorId: null,
+    subjectId: ownerId,
+    subjectName: 'owner',
+    membershipId: membership.id,
+    detail: { owner: 'test:owner' },
+    created: fx.clock.now() - 5,
+  })
+  t.match(log[4], {
+    actorId: bob.userId,
+    actorName: 'bob',
+    subjectId: bob.userId,
+    invitationId: link.long,
+    membershipId: bob.membership.id,
+  })
   t.match(log[7], { actorId: ownerId, actorName: 'owner', membershipId: granted.id })
   t.match(log[9], { actorId: ownerId, subjectName: 'bob', detail: { reason: 'revoked' } })
   t.match(log[10], { actorId: carol.userId, subjectId: carol.userId, detail: { reason: 'left' } })
-  t.same(fx.groups.events.read(ownerId, 'chat/room').map(e => e.path), Array(6).fill('chat/room'), 'a subgroup\'s log holds only its own events')
+  t.same(
+    fx.groups.events.read(ownerId, 'chat/room').map(e => e.path),
+    Array(6).fill('chat/room'),
+    "a subgroup's log holds only its own events",
+  )
 })
 
 t.test('reading the log needs power 2; pages go back by id', async t => {
@@ -51,10 +71,19 @@ t.test('reading the log needs power 2; pages go back by id', async t => {
     [fx.user('stranger'), 'chat', 'LOGIN_ERR_FORBIDDEN'],
     [ownerId, 'missing', 'LOGIN_ERR_NOT_FOUND'],
   ]
-  for (const [user, path, code] of cases) t.equal(outcome(() => fx.groups.events.read(user, path)), code, `${user === ownerId ? 'owner' : fx.users.get(user)!.name} reads ${path}`)
+  for (const [user, path, code] of cases)
+    t.equal(
+      outcome(() => fx.groups.events.read(user, path)),
+      code,
+      `${user === ownerId ? 'owner' : fx.users.get(user)!.name} reads ${path}`,
+    )
   const all = fx.groups.events.read(ownerId, 'chat')
   const first = fx.groups.events.read(ownerId, 'chat', { limit: 3 })
   t.same(first, all.slice(0, 3))
   t.same(fx.groups.events.read(ownerId, 'chat', { before: first[2]!.id, limit: 3 }), all.slice(3, 6))
-  t.equal(fx.groups.events.read(ownerId, 'chat', { limit: 10_000 }).length, all.length, 'limits are capped, not refused')
+  t.equal(
+    fx.groups.events.read(ownerId, 'chat', { limit: 10_000 }).length,
+    all.length,
+    'limits are capped, not refused',
+  )
 })

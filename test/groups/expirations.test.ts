@@ -2,14 +2,36 @@ import t from 'tap'
 import { groupFixture, outcome, T0 } from './fixture.js'
 
 t.test('acceptance deadlines', async t => {
-  const cases: { name: string; limits: Record<string, unknown>; inviter?: Record<string, unknown>; at: number; code: string }[] = [
+  const cases: {
+    name: string
+    limits: Record<string, unknown>
+    inviter?: Record<string, unknown>
+    at: number
+    code: string
+  }[] = [
     { name: 'before acceptance_expiration', limits: { acceptance_expiration: T0 + 100 }, at: T0 + 99, code: 'ok' },
     { name: 'at acceptance_expiration', limits: { acceptance_expiration: T0 + 100 }, at: T0 + 100, code: 'ok' },
-    { name: 'after acceptance_expiration', limits: { acceptance_expiration: T0 + 100 }, at: T0 + 101, code: 'LOGIN_ERR_INVITATION_GONE' },
+    {
+      name: 'after acceptance_expiration',
+      limits: { acceptance_expiration: T0 + 100 },
+      at: T0 + 101,
+      code: 'LOGIN_ERR_INVITATION_GONE',
+    },
     { name: 'before access_expiration', limits: { access_expiration: T0 + 100 }, at: T0 + 99, code: 'ok' },
-    { name: 'at access_expiration: the access has ended', limits: { access_expiration: T0 + 100 }, at: T0 + 100, code: 'LOGIN_ERR_INVITATION_GONE' },
+    {
+      name: 'at access_expiration: the access has ended',
+      limits: { access_expiration: T0 + 100 },
+      at: T0 + 100,
+      code: 'LOGIN_ERR_INVITATION_GONE',
+    },
     { name: 'access_duration alone never closes it', limits: { access_duration: 10 }, at: T0 + 1_000_000, code: 'ok' },
-    { name: 'the inviter\'s access has ended', inviter: { until: T0 + 50 }, limits: { acceptance_expiration: T0 + 50 }, at: T0 + 50, code: 'LOGIN_ERR_INVITATION_GONE' },
+    {
+      name: "the inviter's access has ended",
+      inviter: { until: T0 + 50 },
+      limits: { acceptance_expiration: T0 + 50 },
+      at: T0 + 50,
+      code: 'LOGIN_ERR_INVITATION_GONE',
+    },
   ]
   for (const c of cases) {
     const fx = groupFixture(t)
@@ -18,11 +40,19 @@ t.test('acceptance deadlines', async t => {
     fx.groups.membership.grant(inviter, 'chat', { spots: null, ...c.inviter })
     const link = fx.invite(inviter, { invitations: [{ accessing: 'chat', ...c.limits }] })
     fx.clock.set(c.at)
-    t.equal(outcome(() => fx.join('bob', link)), c.code, c.name)
+    t.equal(
+      outcome(() => fx.join('bob', link)),
+      c.code,
+      c.name,
+    )
     if (c.code !== 'ok') {
       t.equal(fx.invitation(link.long).active, false, `${c.name}: the expired invitation was deactivated`)
       fx.clock.set(T0)
-      t.equal(outcome(() => fx.join('carol', link)), 'LOGIN_ERR_INVITATION_GONE', `${c.name}: and stays closed`)
+      t.equal(
+        outcome(() => fx.join('carol', link)),
+        'LOGIN_ERR_INVITATION_GONE',
+        `${c.name}: and stays closed`,
+      )
     }
   }
 })
@@ -30,13 +60,21 @@ t.test('acceptance deadlines', async t => {
 t.test('an expired link is closed for every group of its chain', async t => {
   const fx = groupFixture(t)
   const { ownerId } = fx.namespace('chat')
-  const link = fx.invite(ownerId, { invitations: [{ accessing: 'chat/a' }, { accessing: 'chat/b', acceptance_expiration: T0 + 10 }] })
+  const link = fx.invite(ownerId, {
+    invitations: [{ accessing: 'chat/a' }, { accessing: 'chat/b', acceptance_expiration: T0 + 10 }],
+  })
   fx.clock.set(T0 + 11)
-  t.equal(outcome(() => fx.join('bob', link)), 'LOGIN_ERR_INVITATION_GONE')
-  t.same(link.invitations.map(i => fx.invitation(i.id).active), [false, false])
+  t.equal(
+    outcome(() => fx.join('bob', link)),
+    'LOGIN_ERR_INVITATION_GONE',
+  )
+  t.same(
+    link.invitations.map(i => fx.invitation(i.id).active),
+    [false, false],
+  )
 })
 
-t.test('memberships end at their until, and with their inviter\'s', async t => {
+t.test("memberships end at their until, and with their inviter's", async t => {
   const fx = groupFixture(t)
   fx.namespace('chat')
   const alice = fx.user('alice')
@@ -53,7 +91,11 @@ t.test('memberships end at their until, and with their inviter\'s', async t => {
   ]
   for (const [at, a, b, c] of cases) {
     fx.clock.set(at)
-    t.same([alice, bob.userId, carol.userId].map(u => fx.groups.membership.isMember(u, 'chat')), [a, b, c], `at T0+${at - T0}`)
+    t.same(
+      [alice, bob.userId, carol.userId].map(u => fx.groups.membership.isMember(u, 'chat')),
+      [a, b, c],
+      `at T0+${at - T0}`,
+    )
   }
 })
 
@@ -63,11 +105,22 @@ t.test('expired memberships give no power and are not listed', async t => {
   const admin = fx.admit(ownerId, 'admin', 'chat', { deauthorizes: 2, access_duration: 100 })
   const member = fx.admit(ownerId, 'member', 'chat', { access_duration: 50 })
   const other = fx.admit(ownerId, 'other', 'chat')
-  t.same(fx.groups.removal.removable(admin.userId).map(m => m.userName), ['member', 'other', 'owner'])
+  t.same(
+    fx.groups.removal.removable(admin.userId).map(m => m.userName),
+    ['member', 'other', 'owner'],
+  )
   fx.clock.set(T0 + 50)
-  t.same(fx.groups.removal.removable(admin.userId).map(m => m.userName), ['other', 'owner'], 'the expired member is not listed')
+  t.same(
+    fx.groups.removal.removable(admin.userId).map(m => m.userName),
+    ['other', 'owner'],
+    'the expired member is not listed',
+  )
   fx.clock.set(T0 + 100)
   t.same(fx.groups.removal.removable(admin.userId), [], 'an expired admin lists nothing')
-  t.equal(outcome(() => fx.groups.removal.revoke(admin.userId, [other.membership.id])), 'LOGIN_ERR_FORBIDDEN', 'and may remove nobody')
+  t.equal(
+    outcome(() => fx.groups.removal.revoke(admin.userId, [other.membership.id])),
+    'LOGIN_ERR_FORBIDDEN',
+    'and may remove nobody',
+  )
   t.ok(member)
 })

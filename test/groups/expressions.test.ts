@@ -18,7 +18,10 @@ t.test('text form: precedence, parentheses, not', async t => {
     ['!a | !b & c', { or: [{ not: 'a' }, { and: [{ not: 'b' }, 'c'] }] }],
     ['((a))', 'a'],
     ['!chat/dm/blocked & (chat/dm | admin)', { and: [{ not: 'chat/dm/blocked' }, { or: ['chat/dm', 'admin'] }] }],
-    ['chat/3f1c2a9e-7d4b-4c1e-9a2b-1234567890ab/img.png/read_access', 'chat/3f1c2a9e-7d4b-4c1e-9a2b-1234567890ab/img.png/read_access'],
+    [
+      'chat/3f1c2a9e-7d4b-4c1e-9a2b-1234567890ab/img.png/read_access',
+      'chat/3f1c2a9e-7d4b-4c1e-9a2b-1234567890ab/img.png/read_access',
+    ],
   ]
   for (const [text, expected] of cases) t.same(parseExpression(text), expected, text)
 })
@@ -43,11 +46,27 @@ t.test('text form: bad syntax names the position', async t => {
     ['!', 1, 'expected a group path'],
   ]
   for (const [text, position, message] of cases) {
-    t.throws(() => parseExpression(text), { code: 'LOGIN_ERR_BAD_EXPRESSION', message: new RegExp(`at position ${position}: .*${message.replace(/[()|]/g, '\\$&')}`) }, JSON.stringify(text))
+    t.throws(
+      () => parseExpression(text),
+      {
+        code: 'LOGIN_ERR_BAD_EXPRESSION',
+        message: new RegExp(`at position ${position}: .*${message.replace(/[()|]/g, '\\$&')}`),
+      },
+      JSON.stringify(text),
+    )
   }
-  t.throws(() => parseExpression('!'.repeat(100) + 'a'), { code: 'LOGIN_ERR_BAD_EXPRESSION', message: /nested more than 64/ })
-  t.throws(() => parseExpression('('.repeat(100) + 'a' + ')'.repeat(100)), { code: 'LOGIN_ERR_BAD_EXPRESSION', message: /nested more than 64/ })
-  t.throws(() => parseExpression('a|'.repeat(3000) + 'a'), { code: 'LOGIN_ERR_BAD_EXPRESSION', message: /longer than 4096/ })
+  t.throws(() => parseExpression('!'.repeat(100) + 'a'), {
+    code: 'LOGIN_ERR_BAD_EXPRESSION',
+    message: /nested more than 64/,
+  })
+  t.throws(() => parseExpression('('.repeat(100) + 'a' + ')'.repeat(100)), {
+    code: 'LOGIN_ERR_BAD_EXPRESSION',
+    message: /nested more than 64/,
+  })
+  t.throws(() => parseExpression('a|'.repeat(3000) + 'a'), {
+    code: 'LOGIN_ERR_BAD_EXPRESSION',
+    message: /longer than 4096/,
+  })
 })
 
 t.test('JSON form', async t => {
@@ -77,10 +96,21 @@ t.test('JSON form', async t => {
 t.test('evaluation short-circuits and follows the operators', async t => {
   const held = new Set(['a', 'c'])
   const asked: string[] = []
-  const holds = (path: string) => { asked.push(path); return held.has(path) }
+  const holds = (path: string) => {
+    asked.push(path)
+    return held.has(path)
+  }
   const cases: [string, boolean][] = [
-    ['a', true], ['b', false], ['!b', true], ['a & b', false], ['a & c', true],
-    ['a | b', true], ['b | c', true], ['b | d', false], ['!(a & b)', true], ['!a | b & c', false],
+    ['a', true],
+    ['b', false],
+    ['!b', true],
+    ['a & b', false],
+    ['a & c', true],
+    ['a | b', true],
+    ['b | c', true],
+    ['b | d', false],
+    ['!(a & b)', true],
+    ['!a | b & c', false],
   ]
   for (const [text, expected] of cases) t.equal(evaluate(parseExpression(text), holds), expected, text)
   asked.length = 0

@@ -35,7 +35,13 @@ export interface GroupFixture {
   /** Has the (new or existing) test user `name` accept `link`; answers their id and the membership of the first group. */
   join(name: string, link: CreatedLink | string): { userId: string; membership: Membership }
   /** Shortcut: `inviterId` invites to `path` with `limits`, then `name` accepts. */
-  admit(inviterId: string, name: string, path: string, limits?: Record<string, unknown>, top?: Record<string, unknown>): { userId: string; membership: Membership }
+  admit(
+    inviterId: string,
+    name: string,
+    path: string,
+    limits?: Record<string, unknown>,
+    top?: Record<string, unknown>,
+  ): { userId: string; membership: Membership }
   membership(id: string): Membership
   invitation(id: string): Invitation
 }
@@ -49,17 +55,27 @@ export function groupFixture(t: TestLike): GroupFixture {
   const revocations = new RevocationStore(db)
   let announced = 0
   const groups = createGroupServices({
-    db, clock, users, revocations,
+    db,
+    clock,
+    users,
+    revocations,
     checkRedirect: raw => validateNext(raw, { site: 'example.com', allowedHosts: [] }),
-    revoked: () => { announced++ },
+    revoked: () => {
+      announced++
+    },
   })
   // A second view of the same file, for asserting stored state.
   const memberships = new MembershipStore(db)
   const invitations = new InvitationStore(db)
   const user = (name: string) => users.ensureForIdentity('test', name, clock.now()).id
-  const invite = (inviterId: string, body: Record<string, unknown>) => groups.invitations.create(inviterId, parseInvitationRequest(body))
+  const invite = (inviterId: string, body: Record<string, unknown>) =>
+    groups.invitations.create(inviterId, parseInvitationRequest(body))
   const fixture: GroupFixture = {
-    db, clock, users, revocations, groups,
+    db,
+    clock,
+    users,
+    revocations,
+    groups,
     announced: () => announced,
     user,
     namespace(path = 'chat', owner = 'owner') {

@@ -4,19 +4,64 @@ import { invitationRequestFromForm } from '../../src/groups/invitation-form.js'
 const NOW = 1_700_000_000
 
 t.test('the invite form becomes the same request as the JSON body', async t => {
-  const request = invitationRequestFromForm({
-    _csrf: 'x', invitees: '4', redirect: '/here', confirm: 'on',
-    g2: 'on', 'g2.accessing': 'chat/b', 'g2.inviter': 'm2', 'g2.accept_hours': '0.5', 'g2.plus': '1', 'g2.dos': '', 'g2.deauthorizes': '1', 'g2.depletes': 'on',
-    g0: 'on', 'g0.accessing': 'chat/a', 'g0.inviter': 'm0', 'g0.access_hours': '48', 'g0.plus': '', 'g0.deauthorizes': '0',
-    'g1.accessing': 'chat/unticked', 'g1.inviter': 'm1',
-  }, NOW)
-  t.same(request, {
-    invitees: 4, redirect: '/here', confirm: true,
-    invitations: [
-      { accessing: 'chat/a', inviter: 'm0', acceptanceExpiration: null, accessExpiration: null, accessDuration: 48 * 3600, plus: null, depletes: false, dos: null, deauthorizes: 0 },
-      { accessing: 'chat/b', inviter: 'm2', acceptanceExpiration: NOW + 1800, accessExpiration: null, accessDuration: null, plus: 1, depletes: true, dos: null, deauthorizes: 1 },
-    ],
-  }, 'ticked rows only, in row order, hours turned into seconds')
+  const request = invitationRequestFromForm(
+    {
+      _csrf: 'x',
+      invitees: '4',
+      redirect: '/here',
+      confirm: 'on',
+      g2: 'on',
+      'g2.accessing': 'chat/b',
+      'g2.inviter': 'm2',
+      'g2.accept_hours': '0.5',
+      'g2.plus': '1',
+      'g2.dos': '',
+      'g2.deauthorizes': '1',
+      'g2.depletes': 'on',
+      g0: 'on',
+      'g0.accessing': 'chat/a',
+      'g0.inviter': 'm0',
+      'g0.access_hours': '48',
+      'g0.plus': '',
+      'g0.deauthorizes': '0',
+      'g1.accessing': 'chat/unticked',
+      'g1.inviter': 'm1',
+    },
+    NOW,
+  )
+  t.same(
+    request,
+    {
+      invitees: 4,
+      redirect: '/here',
+      confirm: true,
+      invitations: [
+        {
+          accessing: 'chat/a',
+          inviter: 'm0',
+          acceptanceExpiration: null,
+          accessExpiration: null,
+          accessDuration: 48 * 3600,
+          plus: null,
+          depletes: false,
+          dos: null,
+          deauthorizes: 0,
+        },
+        {
+          accessing: 'chat/b',
+          inviter: 'm2',
+          acceptanceExpiration: NOW + 1800,
+          accessExpiration: null,
+          accessDuration: null,
+          plus: 1,
+          depletes: true,
+          dos: null,
+          deauthorizes: 1,
+        },
+      ],
+    },
+    'ticked rows only, in row order, hours turned into seconds',
+  )
 })
 
 t.test('form mistakes are bad requests naming the field', async t => {
@@ -33,6 +78,10 @@ t.test('form mistakes are bad requests naming the field', async t => {
     [{ g0: 'on' }, /accessing must name a group/],
   ]
   for (const [form, message] of cases) {
-    t.throws(() => invitationRequestFromForm(form, NOW), { code: 'LOGIN_ERR_BAD_REQUEST', message }, JSON.stringify(form))
+    t.throws(
+      () => invitationRequestFromForm(form, NOW),
+      { code: 'LOGIN_ERR_BAD_REQUEST', message },
+      JSON.stringify(form),
+    )
   }
 })

@@ -15,7 +15,9 @@ const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url))
 /** Starts a server process on `runDir` with this test's TypeScript loader; answers its base URL. */
 async function startServer(t: { teardown(fn: () => unknown): void }, runDir: string): Promise<string> {
   const loader = process.execArgv.filter(arg => arg.includes('@tapjs/typescript'))
-  const child: ChildProcess = spawn(process.execPath, [...loader, SERVER, runDir], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child: ChildProcess = spawn(process.execPath, [...loader, SERVER, runDir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   t.teardown(async () => {
     if (child.exitCode !== null) return
     child.stdin!.end()
@@ -24,7 +26,9 @@ async function startServer(t: { teardown(fn: () => unknown): void }, runDir: str
   const lines = createInterface({ input: child.stdout! })
   const [line] = await Promise.race([
     once(lines, 'line') as Promise<[string]>,
-    once(child, 'exit').then(([code]) => { throw new Error(`server process exited with ${code}`) }),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`server process exited with ${code}`)
+    }),
   ])
   return `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`
 }
@@ -39,15 +43,28 @@ t.test('several server processes sharing one SQLite file never over-admit', asyn
   groups.tree.ensureNamespace('chat', 'test', 'owner')
   const bases = await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, config.runDir)))
   // Signed in once: each round races over new links, which the same people may accept again.
-  const cookies = await Promise.all(Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, config.cookieName, `racer${i}`)))
+  const cookies = await Promise.all(
+    Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, config.cookieName, `racer${i}`)),
+  )
 
-  for (const [name, scenario] of [['invitees: 5', fivePlaces], ['depleting chain, 3-spot ancestor', depletingChain]] as const) {
+  for (const [name, scenario] of [
+    ['invitees: 5', fivePlaces],
+    ['depleting chain, 3-spot ancestor', depletingChain],
+  ] as const) {
     for (let round = 0; round < ROUNDS; round++) {
       const race = scenario(groups, users, round, clock.now())
       const counts = await raceAcceptances(bases, cookies, race.links)
-      t.same(counts, { 200: race.admits, 410: RACERS - race.admits }, `${name}, round ${round + 1}, ${PROCESSES} processes`)
+      t.same(
+        counts,
+        { 200: race.admits, 410: RACERS - race.admits },
+        `${name}, round ${round + 1}, ${PROCESSES} processes`,
+      )
       const owner = users.findByIdentity('test', 'owner')!.id
-      t.equal(groups.removal.removable(owner).filter(m => race.links.includes(m.invitationId ?? '')).length, race.admits, 'memberships in the shared file')
+      t.equal(
+        groups.removal.removable(owner).filter(m => race.links.includes(m.invitationId ?? '')).length,
+        race.admits,
+        'memberships in the shared file',
+      )
     }
   }
 })

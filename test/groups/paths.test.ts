@@ -46,9 +46,18 @@ t.test('ancestry by path prefix', async t => {
     ['chat', 'chat/alice', false],
     ['chat.x/alice', 'chat', false],
   ]
-  for (const [path, ancestor, expected] of within) t.equal(isWithin(path, ancestor), expected, `${path} within ${ancestor}`)
+  for (const [path, ancestor, expected] of within)
+    t.equal(isWithin(path, ancestor), expected, `${path} within ${ancestor}`)
   const [from, to] = descendantRange('chat')
-  for (const [path, inside] of [['chat/a', true], ['chat/~~~', true], ['chat', false], ['chat0', false], ['chat.b', false], ['chatter', false], ['chat-x/y', false]] as const) {
+  for (const [path, inside] of [
+    ['chat/a', true],
+    ['chat/~~~', true],
+    ['chat', false],
+    ['chat0', false],
+    ['chat.b', false],
+    ['chatter', false],
+    ['chat-x/y', false],
+  ] as const) {
     t.equal(path >= from && path < to, inside, `${path} ${inside ? 'is' : 'is not'} below chat`)
   }
 })

@@ -35,7 +35,9 @@ function world(t: Parameters<typeof groupFixture>[0]): World {
   add('roomie', 'owner', 'chat/room')
   const pending: Record<string, string> = {}
   for (const name of Object.keys(memberships)) {
-    pending[name] = fx.invite(users[name]!, { invitations: [{ accessing: name === 'sub' || name === 'roomie' ? 'chat/room' : 'chat' }] }).long
+    pending[name] = fx.invite(users[name]!, {
+      invitations: [{ accessing: name === 'sub' || name === 'roomie' ? 'chat/room' : 'chat' }],
+    }).long
   }
   return { fx, users, memberships, pending }
 }
@@ -46,23 +48,27 @@ t.test('who may remove whom', async t => {
     ['owner', 'admin', 'ok'],
     ['owner', 'm2', 'ok'],
     ['admin', 'mod', 'ok'],
-    ['admin', 'owner', 'ok'],            // power 2 reaches every membership of the group
-    ['admin', 'roomie', 'ok'],           // ...and of its subgroups
-    ['mod', 'm1', 'ok'],                 // power 1: admitted below through mod's chain
-    ['mod', 'm2', 'ok'],                 // transitively
+    ['admin', 'owner', 'ok'], // power 2 reaches every membership of the group
+    ['admin', 'roomie', 'ok'], // ...and of its subgroups
+    ['mod', 'm1', 'ok'], // power 1: admitted below through mod's chain
+    ['mod', 'm2', 'ok'], // transitively
     ['m1', 'm2', 'ok'],
-    ['mod', 'plain', 'LOGIN_ERR_FORBIDDEN'],  // not below mod
+    ['mod', 'plain', 'LOGIN_ERR_FORBIDDEN'], // not below mod
     ['mod', 'p1', 'LOGIN_ERR_FORBIDDEN'],
-    ['m1', 'mod', 'LOGIN_ERR_FORBIDDEN'],     // above, not below
-    ['m2', 'm1', 'LOGIN_ERR_FORBIDDEN'],      // power 0
-    ['plain', 'p1', 'LOGIN_ERR_FORBIDDEN'],   // power 0 removes nobody, not even their own invitees
+    ['m1', 'mod', 'LOGIN_ERR_FORBIDDEN'], // above, not below
+    ['m2', 'm1', 'LOGIN_ERR_FORBIDDEN'], // power 0
+    ['plain', 'p1', 'LOGIN_ERR_FORBIDDEN'], // power 0 removes nobody, not even their own invitees
     ['sub', 'roomie', 'ok'],
-    ['sub', 'plain', 'LOGIN_ERR_FORBIDDEN'],  // power 2 on chat/room does not reach chat
+    ['sub', 'plain', 'LOGIN_ERR_FORBIDDEN'], // power 2 on chat/room does not reach chat
     ['roomie', 'sub', 'LOGIN_ERR_FORBIDDEN'],
   ]
   for (const [caller, target, expected] of cases) {
     const w = world(t)
-    t.equal(outcome(() => w.fx.groups.removal.revoke(w.users[caller]!, [w.memberships[target]!])), expected, `${caller} removes ${target}`)
+    t.equal(
+      outcome(() => w.fx.groups.removal.revoke(w.users[caller]!, [w.memberships[target]!])),
+      expected,
+      `${caller} removes ${target}`,
+    )
   }
 })
 
@@ -71,12 +77,12 @@ t.test('who may cancel which invitation', async t => {
     ['owner', 'p1', 'ok'],
     ['admin', 'owner', 'ok'],
     ['admin', 'roomie', 'ok'],
-    ['mod', 'mod', 'ok'],                 // own
-    ['mod', 'm1', 'ok'],                  // created by a membership below mod's
+    ['mod', 'mod', 'ok'], // own
+    ['mod', 'm1', 'ok'], // created by a membership below mod's
     ['mod', 'm2', 'ok'],
     ['mod', 'plain', 'LOGIN_ERR_FORBIDDEN'],
     ['m1', 'mod', 'LOGIN_ERR_FORBIDDEN'],
-    ['plain', 'plain', 'ok'],             // power 0: own invitations only
+    ['plain', 'plain', 'ok'], // power 0: own invitations only
     ['plain', 'p1', 'LOGIN_ERR_FORBIDDEN'],
     ['p1', 'p1', 'ok'],
     ['sub', 'roomie', 'ok'],
@@ -84,7 +90,11 @@ t.test('who may cancel which invitation', async t => {
   ]
   for (const [caller, creator, expected] of cases) {
     const w = world(t)
-    t.equal(outcome(() => w.fx.groups.removal.cancel(w.users[caller]!, [w.pending[creator]!])), expected, `${caller} cancels ${creator}'s invitation`)
+    t.equal(
+      outcome(() => w.fx.groups.removal.cancel(w.users[caller]!, [w.pending[creator]!])),
+      expected,
+      `${caller} cancels ${creator}'s invitation`,
+    )
   }
 })
 
@@ -92,14 +102,24 @@ t.test('listings match the powers', async t => {
   const w = world(t)
   const names = (members: { userName: string; path: string }[]) => members.map(m => `${m.userName}@${m.path}`).sort()
   // Invitations used to build the world are still open too: compare by who created them.
-  const creators = (userId: string) => [...new Set(w.fx.groups.removal.cancellable(userId).map(i => i.inviterName))].sort()
-  t.same(names(w.fx.groups.removal.removable(w.users.admin!)), ['m1@chat', 'm2@chat', 'mod@chat', 'owner@chat', 'p1@chat', 'plain@chat', 'roomie@chat/room', 'sub@chat/room'])
+  const creators = (userId: string) =>
+    [...new Set(w.fx.groups.removal.cancellable(userId).map(i => i.inviterName))].sort()
+  t.same(names(w.fx.groups.removal.removable(w.users.admin!)), [
+    'm1@chat',
+    'm2@chat',
+    'mod@chat',
+    'owner@chat',
+    'p1@chat',
+    'plain@chat',
+    'roomie@chat/room',
+    'sub@chat/room',
+  ])
   t.same(names(w.fx.groups.removal.removable(w.users.mod!)), ['m1@chat', 'm2@chat'])
   t.same(names(w.fx.groups.removal.removable(w.users.sub!)), ['roomie@chat/room'])
   t.same(names(w.fx.groups.removal.removable(w.users.plain!)), [])
   t.same(creators(w.users.mod!), ['m1', 'm2', 'mod'])
   t.same(creators(w.users.plain!), ['plain'])
-  t.same(creators(w.users.sub!), ['owner', 'roomie', 'sub'], 'including the owner\'s invitations to chat/room')
+  t.same(creators(w.users.sub!), ['owner', 'roomie', 'sub'], "including the owner's invitations to chat/room")
   t.same(creators(w.users.owner!), Object.keys(w.pending).sort())
   const [listed] = w.fx.groups.removal.cancellable(w.users.plain!).filter(i => i.id === w.pending.plain)
   t.match(listed, { inviterUserId: w.users.plain, inviterName: 'plain', path: 'chat' })
@@ -112,38 +132,71 @@ t.test('removal ends access, revokes, cancels pending invitations, and cascades 
   t.same(fx.groups.removal.revoke(users.owner!, [memberships.mod!]), [memberships.mod])
   t.notOk(fx.groups.membership.isMember(users.mod!, 'chat'))
   t.ok(fx.groups.membership.isMember(users.m1!, 'chat'), 'without cascade, those below stay')
-  t.equal(fx.invitation(pending.mod!).active, false, 'mod\'s pending invitation was cancelled')
+  t.equal(fx.invitation(pending.mod!).active, false, "mod's pending invitation was cancelled")
   t.match(fx.revocations.since(head), [{ kind: 'membership', subject: memberships.mod, userId: users.mod }])
 
   const removed = fx.groups.removal.revoke(users.owner!, [memberships.m1!], true)
   t.same(removed.sort(), [memberships.m1, memberships.m2].sort(), 'cascade removes m2, admitted below m1')
-  t.same(fx.revocations.since(head).map(r => r.subject).sort(), [memberships.mod, memberships.m1, memberships.m2].sort())
+  t.same(
+    fx.revocations
+      .since(head)
+      .map(r => r.subject)
+      .sort(),
+    [memberships.mod, memberships.m1, memberships.m2].sort(),
+  )
   t.equal(fx.invitation(pending.m2!).active, false)
-  t.equal(outcome(() => fx.groups.removal.revoke(users.owner!, [memberships.m2!])), 'LOGIN_ERR_CONFLICT', 'already removed')
-  t.equal(outcome(() => fx.groups.removal.revoke(users.owner!, ['nope'])), 'LOGIN_ERR_NOT_FOUND')
+  t.equal(
+    outcome(() => fx.groups.removal.revoke(users.owner!, [memberships.m2!])),
+    'LOGIN_ERR_CONFLICT',
+    'already removed',
+  )
+  t.equal(
+    outcome(() => fx.groups.removal.revoke(users.owner!, ['nope'])),
+    'LOGIN_ERR_NOT_FOUND',
+  )
 })
 
 t.test('a batch is all or nothing', async t => {
   const w = world(t)
-  t.equal(outcome(() => w.fx.groups.removal.revoke(w.users.mod!, [w.memberships.m1!, w.memberships.plain!])), 'LOGIN_ERR_FORBIDDEN')
+  t.equal(
+    outcome(() => w.fx.groups.removal.revoke(w.users.mod!, [w.memberships.m1!, w.memberships.plain!])),
+    'LOGIN_ERR_FORBIDDEN',
+  )
   t.ok(w.fx.groups.membership.isMember(w.users.m1!, 'chat'), 'm1 was not removed')
-  t.equal(outcome(() => w.fx.groups.removal.cancel(w.users.plain!, [w.pending.plain!, w.pending.p1!])), 'LOGIN_ERR_FORBIDDEN')
+  t.equal(
+    outcome(() => w.fx.groups.removal.cancel(w.users.plain!, [w.pending.plain!, w.pending.p1!])),
+    'LOGIN_ERR_FORBIDDEN',
+  )
   t.equal(w.fx.invitation(w.pending.plain!).active, true)
-  t.equal(outcome(() => w.fx.groups.removal.cancel(w.users.plain!, ['nope'])), 'LOGIN_ERR_NOT_FOUND')
+  t.equal(
+    outcome(() => w.fx.groups.removal.cancel(w.users.plain!, ['nope'])),
+    'LOGIN_ERR_NOT_FOUND',
+  )
   w.fx.groups.removal.cancel(w.users.plain!, [w.pending.plain!])
-  t.equal(outcome(() => w.fx.groups.removal.cancel(w.users.plain!, [w.pending.plain!])), 'LOGIN_ERR_CONFLICT')
+  t.equal(
+    outcome(() => w.fx.groups.removal.cancel(w.users.plain!, [w.pending.plain!])),
+    'LOGIN_ERR_CONFLICT',
+  )
 })
 
 t.test('anyone may leave; only their own membership', async t => {
   const w = world(t)
   const { fx, users, memberships, pending } = w
   const head = fx.revocations.head()
-  t.equal(outcome(() => fx.groups.removal.leave(users.p1!, memberships.plain!)), 'LOGIN_ERR_NOT_FOUND', 'not theirs')
+  t.equal(
+    outcome(() => fx.groups.removal.leave(users.p1!, memberships.plain!)),
+    'LOGIN_ERR_NOT_FOUND',
+    'not theirs',
+  )
   fx.groups.removal.leave(users.p1!, memberships.p1!)
   t.notOk(fx.groups.membership.isMember(users.p1!, 'chat'))
   t.equal(fx.invitation(pending.p1!).active, false)
   t.match(fx.revocations.since(head), [{ kind: 'membership', subject: memberships.p1 }])
-  t.equal(outcome(() => fx.groups.removal.leave(users.p1!, memberships.p1!)), 'LOGIN_ERR_CONFLICT', 'leaving twice')
+  t.equal(
+    outcome(() => fx.groups.removal.leave(users.p1!, memberships.p1!)),
+    'LOGIN_ERR_CONFLICT',
+    'leaving twice',
+  )
   fx.groups.removal.leave(users.owner!, memberships.owner!)
   t.notOk(fx.groups.membership.isMember(users.owner!, 'chat'), 'even an owner may leave')
 })
@@ -152,10 +205,12 @@ t.test('deleting an account ends its memberships through the revocation log', as
   const w = world(t)
   const { fx, users, memberships, pending } = w
   const head = fx.revocations.head()
-  fx.db.transaction(() => {
-    fx.groups.removal.forgetUser(users.mod!, fx.clock.now())
-    fx.users.delete(users.mod!)
-  }).immediate()
+  fx.db
+    .transaction(() => {
+      fx.groups.removal.forgetUser(users.mod!, fx.clock.now())
+      fx.users.delete(users.mod!)
+    })
+    .immediate()
   t.match(fx.revocations.since(head), [{ kind: 'membership', subject: memberships.mod, userId: users.mod }])
   t.equal(fx.invitation(pending.mod!).active, false)
   t.ok(fx.groups.membership.isMember(users.m1!, 'chat'), 'those mod admitted keep their access')
@@ -164,5 +219,9 @@ t.test('deleting an account ends its memberships through the revocation log', as
   await new Promise(resolve => setImmediate(resolve))
   t.equal(fx.announced(), announced + 1, 'announced once the transaction is over')
   const log = fx.groups.events.read(users.owner!, 'chat')
-  t.match(log.find(e => e.kind === 'member_removed'), { subjectId: users.mod, subjectName: null, detail: { reason: 'account deleted' } }, 'the log keeps the id of the deleted account')
+  t.match(
+    log.find(e => e.kind === 'member_removed'),
+    { subjectId: users.mod, subjectName: null, detail: { reason: 'account deleted' } },
+    'the log keeps the id of the deleted account',
+  )
 })

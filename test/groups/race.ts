@@ -16,7 +16,10 @@ export interface Race {
 /** `owner` invites with `invitees: 5`. */
 export function fivePlaces(groups: GroupServices, users: UserStore, round: number, now: number): Race {
   const owner = users.ensureForIdentity('test', 'owner', now).id
-  const link = groups.invitations.create(owner, parseInvitationRequest({ invitees: 5, invitations: [{ accessing: `chat/five${round}` }] }))
+  const link = groups.invitations.create(
+    owner,
+    parseInvitationRequest({ invitees: 5, invitations: [{ accessing: `chat/five${round}` }] }),
+  )
   return { links: [link.long], admits: 5 }
 }
 
@@ -30,22 +33,39 @@ export function depletingChain(groups: GroupServices, users: UserStore, round: n
   const bob = users.ensureForIdentity('test', `bob${round}`, now).id
   const path = `chat/chain${round}`
   groups.membership.grant(alice, path, { spots: 4 })
-  const toBob = groups.invitations.create(alice, parseInvitationRequest({ invitees: 4, invitations: [{ accessing: path, depletes: true, plus: 4 }] }))
+  const toBob = groups.invitations.create(
+    alice,
+    parseInvitationRequest({ invitees: 4, invitations: [{ accessing: path, depletes: true, plus: 4 }] }),
+  )
   groups.invitations.accept(bob, toBob.long)
-  const links = Array.from({ length: 5 }, () =>
-    groups.invitations.create(bob, parseInvitationRequest({ invitees: 3, invitations: [{ accessing: path, depletes: true, plus: 0 }] })).long)
+  const links = Array.from(
+    { length: 5 },
+    () =>
+      groups.invitations.create(
+        bob,
+        parseInvitationRequest({ invitees: 3, invitations: [{ accessing: path, depletes: true, plus: 0 }] }),
+      ).long,
+  )
   return { links, admits: 3 }
 }
 
 /** Fires one POST /login/access/add per cookie at once, spread over the links and servers; answers the status counts. */
-export async function raceAcceptances(bases: string[], cookies: string[], links: string[]): Promise<Record<number, number>> {
-  const statuses = await Promise.all(cookies.map(async (cookie, i) => {
-    const response = await fetch(`${bases[i % bases.length]}/login/access/add/${links[i % links.length]}`, {
-      method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}',
-    })
-    await response.arrayBuffer()
-    return response.status
-  }))
+export async function raceAcceptances(
+  bases: string[],
+  cookies: string[],
+  links: string[],
+): Promise<Record<number, number>> {
+  const statuses = await Promise.all(
+    cookies.map(async (cookie, i) => {
+      const response = await fetch(`${bases[i % bases.length]}/login/access/add/${links[i % links.length]}`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: '{}',
+      })
+      await response.arrayBuffer()
+      return response.status
+    }),
+  )
   const counts: Record<number, number> = {}
   for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1
   return counts

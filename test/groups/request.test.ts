@@ -3,24 +3,56 @@ import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 
 t.test('a full request is read', async t => {
   const request = parseInvitationRequest({
-    invitees: 5, redirect: '/chat', confirm: true,
-    invitations: [{
-      accessing: 'chat/alice', inviter: 'm1', acceptance_expiration: 100, access_duration: 60,
-      plus: 2, depletes: true, dos: 3, deauthorizes: 1,
-    }],
+    invitees: 5,
+    redirect: '/chat',
+    confirm: true,
+    invitations: [
+      {
+        accessing: 'chat/alice',
+        inviter: 'm1',
+        acceptance_expiration: 100,
+        access_duration: 60,
+        plus: 2,
+        depletes: true,
+        dos: 3,
+        deauthorizes: 1,
+      },
+    ],
   })
   t.same(request, {
-    invitees: 5, redirect: '/chat', confirm: true,
-    invitations: [{
-      accessing: 'chat/alice', inviter: 'm1', acceptanceExpiration: 100, accessExpiration: null, accessDuration: 60,
-      plus: 2, depletes: true, dos: 3, deauthorizes: 1,
-    }],
+    invitees: 5,
+    redirect: '/chat',
+    confirm: true,
+    invitations: [
+      {
+        accessing: 'chat/alice',
+        inviter: 'm1',
+        acceptanceExpiration: 100,
+        accessExpiration: null,
+        accessDuration: 60,
+        plus: 2,
+        depletes: true,
+        dos: 3,
+        deauthorizes: 1,
+      },
+    ],
   })
   const minimal = parseInvitationRequest({ invitations: [{ accessing: 'chat' }] })
-  t.same(minimal.invitations[0], {
-    accessing: 'chat', inviter: null, acceptanceExpiration: null, accessExpiration: null, accessDuration: null,
-    plus: null, depletes: false, dos: null, deauthorizes: 0,
-  }, 'every limit is optional')
+  t.same(
+    minimal.invitations[0],
+    {
+      accessing: 'chat',
+      inviter: null,
+      acceptanceExpiration: null,
+      accessExpiration: null,
+      accessDuration: null,
+      plus: null,
+      depletes: false,
+      dos: null,
+      deauthorizes: 0,
+    },
+    'every limit is optional',
+  )
   t.equal(minimal.invitees, null)
   t.equal(minimal.confirm, false)
 })
@@ -50,7 +82,13 @@ t.test('malformed requests are bad requests naming the field', async t => {
     [{ invitations: Array(33).fill({ accessing: 'a' }) }, /at most 32 groups/],
   ]
   for (const [body, message] of cases) {
-    if (message === null) t.doesNotThrow(() => parseInvitationRequest(body), 'numeric strings (form fields) are numbers')
-    else t.throws(() => parseInvitationRequest(body), { code: 'LOGIN_ERR_BAD_REQUEST', message }, JSON.stringify(body).slice(0, 80))
+    if (message === null)
+      t.doesNotThrow(() => parseInvitationRequest(body), 'numeric strings (form fields) are numbers')
+    else
+      t.throws(
+        () => parseInvitationRequest(body),
+        { code: 'LOGIN_ERR_BAD_REQUEST', message },
+        JSON.stringify(body).slice(0, 80),
+      )
   }
 })

@@ -15,4 +15,6 @@ const app = await buildApp(config, { logger: false })
 await app.listen({ host: '127.0.0.1', port: 0 })
 process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`)
 process.stdin.resume()
-process.stdin.on('end', () => { void app.close().then(() => process.exit(0)) })
+process.stdin.on('end', () => {
+  void app.close().then(() => process.exit(0))
+})

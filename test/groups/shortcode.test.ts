@@ -23,7 +23,10 @@ t.test('round trips, leading zeros included', async t => {
   }
   t.equal(toShort('00000000-0000-0000-0000-000000000000'), '2'.repeat(22), 'zero pads with the zero letter')
   t.equal(toShort('00000000-0000-0000-0000-000000000001'), '2'.repeat(21) + '3')
-  t.equal(fromShort(toShort('ABCDEF00-0000-4000-8000-000000000000'.toLowerCase())), 'abcdef00-0000-4000-8000-000000000000')
+  t.equal(
+    fromShort(toShort('ABCDEF00-0000-4000-8000-000000000000'.toLowerCase())),
+    'abcdef00-0000-4000-8000-000000000000',
+  )
 })
 
 t.test('refuses what is not a short code', async t => {

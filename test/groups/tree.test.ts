@@ -7,10 +7,22 @@ t.test('namespaces are created with an owner who has not signed in yet', async t
   t.same(first.createdGroups, ['chat'])
   t.equal(first.createdMembership, true)
   t.equal(first.group.parentId, null)
-  t.match(first.membership, { userId: first.owner.id, path: 'chat', until: null, spots: null, deauthorizes: 2, dos: null, invitationId: null, active: true })
+  t.match(first.membership, {
+    userId: first.owner.id,
+    path: 'chat',
+    until: null,
+    spots: null,
+    deauthorizes: 2,
+    dos: null,
+    invitationId: null,
+    active: true,
+  })
   t.equal(first.owner.name, '127.0.0.1', 'a placeholder account named after the provider id')
 
-  const signedIn = fx.users.upsertFromProfile({ provider: 'test', providerUserId: '127.0.0.1', name: 'Owner', picture: '' }, fx.clock.now())
+  const signedIn = fx.users.upsertFromProfile(
+    { provider: 'test', providerUserId: '127.0.0.1', name: 'Owner', picture: '' },
+    fx.clock.now(),
+  )
   t.equal(signedIn.id, first.owner.id, 'their first sign-in lands on the same account')
   t.ok(fx.groups.membership.isMember(signedIn.id, 'chat'))
 })
@@ -39,7 +51,10 @@ t.test('paths create their missing ancestors', async t => {
   t.equal(fx.groups.tree.find(wiki.id)?.path, 'apps/wiki', 'groups are found by id too')
   t.equal(fx.groups.tree.find(wiki.id.toUpperCase())?.path, 'apps/wiki')
   const more = fx.groups.tree.ensurePath('apps/wiki/pages/home', null, fx.clock.now())
-  t.same(more.created.map(g => g.path), ['apps/wiki/pages', 'apps/wiki/pages/home'])
+  t.same(
+    more.created.map(g => g.path),
+    ['apps/wiki/pages', 'apps/wiki/pages/home'],
+  )
   t.ok(fx.groups.membership.isMember(nested.owner.id, 'apps/wiki/admin'))
   t.notOk(fx.groups.membership.isMember(nested.owner.id, 'apps/wiki'), 'owning a subtree grants nothing above it')
 })

@@ -16,7 +16,9 @@ export interface TestApp {
   signIn(who: string, headers?: Record<string, string>): Promise<string>
 }
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 /** A temporary folder removed when the test ends. */
 export function tempDir(t: Teardown, prefix = 'login-test-'): string {
@@ -27,7 +29,10 @@ export function tempDir(t: Teardown, prefix = 'login-test-'): string {
 
 /** Debug-mode configuration on a temporary run/ folder, without the developer's credentials.json; `overrides` win. */
 export function testConfig(t: Teardown, overrides: Partial<Config> = {}): Config {
-  return loadConfig({}, { runDir: tempDir(t), debug: true, logLevel: 'silent', rateLimit: 10_000, credentialsPath: null, ...overrides })
+  return loadConfig(
+    {},
+    { runDir: tempDir(t), debug: true, logLevel: 'silent', rateLimit: 10_000, credentialsPath: null, ...overrides },
+  )
 }
 
 /** Builds an app for `app.inject` tests; closed when the test ends. */
@@ -47,7 +52,12 @@ export function leaseCookie(config: Config, setCookie: string | string[] | numbe
   return found.split(';')[0]!
 }
 
-export async function signIn(app: FastifyInstance, config: Config, who: string, headers: Record<string, string> = {}): Promise<string> {
+export async function signIn(
+  app: FastifyInstance,
+  config: Config,
+  who: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const response = await app.inject({ method: 'GET', url: `/login/test/as?who=${encodeURIComponent(who)}`, headers })
   if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
   return leaseCookie(config, response.headers['set-cookie'])

@@ -7,7 +7,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 /**
  * Launches a headless Chromium that is closed when the test ends. Answers

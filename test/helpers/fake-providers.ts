@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 export type PresetName = 'google' | 'github' | 'facebook'
 
@@ -31,7 +33,12 @@ export interface FakeProviders {
   tokenRequests: { preset: PresetName; body: URLSearchParams; authorization: string | undefined }[]
 }
 
-interface Paths { authorize: string; token: string; profile: string; basic: boolean }
+interface Paths {
+  authorize: string
+  token: string
+  profile: string
+  basic: boolean
+}
 
 const PATHS: Record<PresetName, Paths> = {
   google: { authorize: '/o/oauth2/v2/auth', token: '/token', profile: '/v1/userinfo', basic: true },
@@ -42,8 +49,18 @@ const PATHS: Record<PresetName, Paths> = {
 export function defaultProfiles(): Record<PresetName, unknown> {
   return {
     google: { sub: '1078', name: 'Grace Google', picture: 'https://lh3.example/grace.png', email: 'grace@example.com' },
-    github: { node_id: 'MDQ6VXNlcjE=', login: 'octo', name: null, avatar_url: 'https://avatars.example/octo.png', id: 1 },
-    facebook: { id: '10211', name: 'Fay Book', picture: { data: { url: 'https://fb.example/fay.jpg', width: 50, height: 50 } } },
+    github: {
+      node_id: 'MDQ6VXNlcjE=',
+      login: 'octo',
+      name: null,
+      avatar_url: 'https://avatars.example/octo.png',
+      id: 1,
+    },
+    facebook: {
+      id: '10211',
+      name: 'Fay Book',
+      picture: { data: { url: 'https://fb.example/fay.jpg', width: 50, height: 50 } },
+    },
   }
 }
 
@@ -60,7 +77,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
   const codes = new Map<string, { preset: PresetName; challenge: string; redirectUri: string }>()
   const tokens = new Map<string, PresetName>()
-  const server = createServer((req, res) => { handle(req, res).catch(() => res.destroy()) })
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy())
+  })
   const fake: FakeProviders = {
     base: '',
     credentials: {} as FakeProviders['credentials'],
@@ -73,8 +92,14 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
 
   function misbehave(res: ServerResponse, behaviour: Behaviour): boolean {
     if (behaviour === 'hang') return true
-    if (behaviour === 'fail') { json(res, 500, { error: 'server_error' }); return true }
-    if (behaviour === 'refuse') { res.destroy(); return true }
+    if (behaviour === 'fail') {
+      json(res, 500, { error: 'server_error' })
+      return true
+    }
+    if (behaviour === 'refuse') {
+      res.destroy()
+      return true
+    }
     return false
   }
 
@@ -90,7 +115,12 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
       const q = url.searchParams
       fake.authorized[preset] = q
       const redirectUri = q.get('redirect_uri') ?? ''
-      if (q.get('client_id') !== client.id || q.get('response_type') !== 'code' || q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) {
+      if (
+        q.get('client_id') !== client.id ||
+        q.get('response_type') !== 'code' ||
+        q.get('code_challenge_method') !== 'S256' ||
+        !q.get('code_challenge')
+      ) {
         return json(res, 400, { error: 'invalid_request' })
       }
       const code = randomBytes(12).toString('hex')
@@ -115,9 +145,17 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
       codes.delete(body.get('code') ?? '')
       const verifier = body.get('code_verifier') ?? ''
       const pkce = issued && createHash('sha256').update(verifier).digest('base64url') === issued.challenge
-      if (!issued || issued.preset !== preset || issued.redirectUri !== body.get('redirect_uri') || !pkce || body.get('grant_type') !== 'authorization_code') {
+      if (
+        !issued ||
+        issued.preset !== preset ||
+        issued.redirectUri !== body.get('redirect_uri') ||
+        !pkce ||
+        body.get('grant_type') !== 'authorization_code'
+      ) {
         // GitHub's way of refusing: HTTP 200 with an error field.
-        return json(res, preset === 'github' ? 200 : 400, { error: preset === 'github' ? 'bad_verification_code' : 'invalid_grant' })
+        return json(res, preset === 'github' ? 200 : 400, {
+          error: preset === 'github' ? 'bad_verification_code' : 'invalid_grant',
+        })
       }
       const accessToken = randomBytes(16).toString('hex')
       tokens.set(accessToken, preset)
@@ -129,7 +167,8 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '')
       if (tokens.get(token) !== preset) return json(res, 401, { error: 'invalid_token' })
       if (preset === 'github' && !req.headers['user-agent']) return json(res, 403, { message: 'User-Agent required' })
-      if (preset === 'facebook' && url.searchParams.get('fields') !== 'id,name,picture') return json(res, 400, { error: { message: 'fields' } })
+      if (preset === 'facebook' && url.searchParams.get('fields') !== 'id,name,picture')
+        return json(res, 400, { error: { message: 'fields' } })
       return json(res, 200, fake.profiles[preset])
     }
     json(res, 404, { error: 'not_found' })
@@ -138,8 +177,18 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   fake.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   for (const preset of Object.keys(PATHS) as PresetName[]) {
-    fake.credentials[preset] = { id: `${preset}-client`, secret: `${preset}-secret-${randomBytes(6).toString('hex')}`, base_url: `${fake.base}/${preset}` }
+    fake.credentials[preset] = {
+      id: `${preset}-client`,
+      secret: `${preset}-secret-${randomBytes(6).toString('hex')}`,
+      base_url: `${fake.base}/${preset}`,
+    }
   }
-  t.teardown(() => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) }))
+  t.teardown(
+    () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   return fake
 }

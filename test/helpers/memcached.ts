@@ -31,12 +31,15 @@ export async function startMemcached(): Promise<MemcachedProcess | null> {
   try {
     await access(BINARY, constants.X_OK)
   } catch {
-    if (process.env.CI === 'true') throw new Error(`memcached is required under CI: ${BINARY} is missing or not executable`)
+    if (process.env.CI === 'true')
+      throw new Error(`memcached is required under CI: ${BINARY} is missing or not executable`)
     return null
   }
   if (!exitHookInstalled) {
     exitHookInstalled = true
-    process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
+    process.on('exit', () => {
+      for (const child of running) child.kill('SIGKILL')
+    })
   }
 
   // Another process may grab the port between our probe and memcached's
@@ -77,7 +80,9 @@ async function launch(port: number): Promise<ChildProcess> {
   const child = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   running.add(child)
   let stderr = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
   let exited = false
   child.once('exit', () => {
     exited = true
@@ -86,7 +91,8 @@ async function launch(port: number): Promise<ChildProcess> {
 
   const deadline = Date.now() + 5000
   for (;;) {
-    if (exited) throw new Error(`memcached on port ${port} exited at start: ${stderr.trim() || `code ${child.exitCode}`}`)
+    if (exited)
+      throw new Error(`memcached on port ${port} exited at start: ${stderr.trim() || `code ${child.exitCode}`}`)
     if (await accepts(port)) return child
     if (Date.now() > deadline) {
       await stop(child)
@@ -106,8 +112,13 @@ async function stop(child: ChildProcess): Promise<void> {
 function accepts(port: number): Promise<boolean> {
   return new Promise(resolve => {
     const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => { socket.destroy(); resolve(false) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => {
+      socket.destroy()
+      resolve(false)
+    })
   })
 }
-

@@ -6,7 +6,9 @@ import type { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { serveApp, tempDir } from './app.js'
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 /** An app listening on loopback over real HTTP, with credentials.json written for it. */
 export interface OAuthApp {
@@ -27,7 +29,11 @@ export function writeCredentials(t: Teardown, credentials: unknown): string {
 }
 
 /** Builds the app with these credentials and serves it on 127.0.0.1 (OAuth callbacks point at its real port). */
-export async function startOAuthApp(t: Teardown, credentials: unknown, overrides: Partial<Config> = {}): Promise<OAuthApp> {
+export async function startOAuthApp(
+  t: Teardown,
+  credentials: unknown,
+  overrides: Partial<Config> = {},
+): Promise<OAuthApp> {
   const credentialsPath = writeCredentials(t, credentials)
   const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 500, ...overrides })
   return { ...served, browser: () => new Browser(served.base) }
@@ -70,16 +76,24 @@ export class Browser {
 
   async postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
     return this.send(new URL(url, this.base), {
-      method: 'POST', body: new URLSearchParams(fields).toString(),
+      method: 'POST',
+      body: new URLSearchParams(fields).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     })
   }
 
   async postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return this.send(new URL(url, this.base), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } })
+    return this.send(new URL(url, this.base), {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    })
   }
 
-  private async send(url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
+  private async send(
+    url: URL,
+    init: { method: string; headers: Record<string, string>; body?: string },
+  ): Promise<Response> {
     const own = url.origin === new URL(this.base).origin
     const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ')
     const headers = { ...init.headers, ...(own && cookie ? { cookie } : {}) }
@@ -108,7 +122,8 @@ export function locationOf(response: Response): URL {
 /** What a provider's authorization endpoint does for a consenting user: the redirect back to the app's callback. */
 export async function consent(authorizeUrl: URL): Promise<URL> {
   const response = await fetch(authorizeUrl, { redirect: 'manual' })
-  if (response.status !== 302) throw new Error(`authorization endpoint answered ${response.status}: ${await response.text()}`)
+  if (response.status !== 302)
+    throw new Error(`authorization endpoint answered ${response.status}: ${await response.text()}`)
   return locationOf(response)
 }
 

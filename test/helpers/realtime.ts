@@ -10,7 +10,9 @@ import { AppService } from '../../src/realtime/apps.js'
 import { PROTOCOL_VERSION } from '../../src/realtime/protocol.js'
 import { signIn, testConfig } from './app.js'
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 /** A login server listening on 127.0.0.1, port 0. */
 export interface LiveServer {
@@ -36,7 +38,11 @@ export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, p
   const address = app.server.address()
   const actual = typeof address === 'object' && address ? address.port : port
   return {
-    app, config, clock, port: actual, url: `http://127.0.0.1:${actual}`,
+    app,
+    config,
+    clock,
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
     addApp: (name = `app${++appCount}`) => new AppService(app.ctx).add(name),
     signIn: who => signIn(app, config, who),
   }
@@ -69,7 +75,11 @@ export class RawClient {
   }
 
   /** Opens and authenticates; resolves after `synced` with the welcome message. */
-  static async hello(url: string, app: { id: string; secret: string }, cursor: number | null = null): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+  static async hello(
+    url: string,
+    app: { id: string; secret: string },
+    cursor: number | null = null,
+  ): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
     const client = await RawClient.open(url)
     client.send({ type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: app.secret, cursor })
     const welcome = await client.next('welcome')
@@ -86,7 +96,11 @@ export class RawClient {
     return this.nextWhere(m => type === undefined || m.type === type, ms, type ?? 'a message')
   }
 
-  async nextWhere(match: (m: Record<string, unknown>) => boolean, ms = 3000, what = 'a matching message'): Promise<Record<string, unknown>> {
+  async nextWhere(
+    match: (m: Record<string, unknown>) => boolean,
+    ms = 3000,
+    what = 'a matching message',
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + ms
     for (;;) {
       const index = this.messages.findIndex(match)
@@ -96,7 +110,10 @@ export class RawClient {
       if (left <= 0) throw new Error(`no ${what} within ${ms} ms; got ${JSON.stringify(this.messages)}`)
       await new Promise<void>(resolve => {
         const timer = setTimeout(resolve, left)
-        this.waiting.push(() => { clearTimeout(timer); resolve() })
+        this.waiting.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
       })
     }
   }
@@ -138,7 +155,8 @@ export async function within(ms: number, check: () => Promise<boolean> | boolean
 
 // ---- separate processes
 
-const loader = process.execArgv.find(a => a.includes('@tapjs/typescript')) ??
+const loader =
+  process.execArgv.find(a => a.includes('@tapjs/typescript')) ??
   `--import=${new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href}`
 
 /** A child process running a TypeScript file under tap's loader; it prints one JSON line when ready. */
@@ -156,15 +174,22 @@ export interface Child {
  * exit on stdin's end never outlive a crashed test.
  */
 export async function spawnTs(
-  t: Teardown, file: string, env: Record<string, string>,
-  { ready: isReady = (line: string) => line.startsWith('{"ready"'), timeoutMs = 60_000 }: { ready?: (line: string) => boolean; timeoutMs?: number } = {},
+  t: Teardown,
+  file: string,
+  env: Record<string, string>,
+  {
+    ready: isReady = (line: string) => line.startsWith('{"ready"'),
+    timeoutMs = 60_000,
+  }: { ready?: (line: string) => boolean; timeoutMs?: number } = {},
 ): Promise<Child> {
   const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url))], {
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_OPTIONS: '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let out = ''
-  child.stderr!.on('data', chunk => { out += chunk })
+  child.stderr!.on('data', chunk => {
+    out += chunk
+  })
   const exited = once(child, 'exit')
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -184,11 +209,18 @@ export async function spawnTs(
         if (!isReady(line)) continue
         clearTimeout(timer)
         let parsed: Record<string, unknown> = {}
-        try { parsed = JSON.parse(line) as Record<string, unknown> } catch { /* not JSON */ }
+        try {
+          parsed = JSON.parse(line) as Record<string, unknown>
+        } catch {
+          /* not JSON */
+        }
         resolve(parsed)
       }
     })
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`${file} exited with ${code}: ${out}`)) })
+    child.once('exit', code => {
+      clearTimeout(timer)
+      reject(new Error(`${file} exited with ${code}: ${out}`))
+    })
   })
   return { process: child, ready, output: () => out, kill }
 }

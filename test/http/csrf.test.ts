@@ -8,7 +8,11 @@ const json = { 'content-type': 'application/json' }
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
 /** The form tokens of a page, one per POST form. */
-async function pageTokens(app: FastifyInstance, url: string, cookie: string): Promise<{ forms: number; tokens: string[] }> {
+async function pageTokens(
+  app: FastifyInstance,
+  url: string,
+  cookie: string,
+): Promise<{ forms: number; tokens: string[] }> {
   const body = (await app.inject({ url, headers: { cookie } })).body
   return {
     forms: (body.match(/<form[^>]*method="post"/g) ?? []).length,
@@ -28,11 +32,23 @@ t.test('a cross-site Origin or Sec-Fetch-Site is refused; same-site and non-brow
     { name: 'no Origin, no Sec-Fetch-Site (API client)', headers: {}, allowed: true },
     { name: 'Sec-Fetch-Site: same-origin', headers: { 'sec-fetch-site': 'same-origin' }, allowed: true },
     { name: 'Sec-Fetch-Site: same-site', headers: { 'sec-fetch-site': 'same-site' }, allowed: true },
-    { name: 'Sec-Fetch-Site: same-site from a subdomain of the site', headers: { 'sec-fetch-site': 'same-site', origin: 'https://app.localhost' }, allowed: true },
-    { name: 'Sec-Fetch-Site: same-site, but an Origin off the configured site', headers: { 'sec-fetch-site': 'same-site', origin: 'https://evil.com' }, allowed: false },
+    {
+      name: 'Sec-Fetch-Site: same-site from a subdomain of the site',
+      headers: { 'sec-fetch-site': 'same-site', origin: 'https://app.localhost' },
+      allowed: true,
+    },
+    {
+      name: 'Sec-Fetch-Site: same-site, but an Origin off the configured site',
+      headers: { 'sec-fetch-site': 'same-site', origin: 'https://evil.com' },
+      allowed: false,
+    },
     { name: 'Sec-Fetch-Site: none (typed by the user)', headers: { 'sec-fetch-site': 'none' }, allowed: true },
     { name: 'Sec-Fetch-Site: cross-site', headers: { 'sec-fetch-site': 'cross-site' }, allowed: false },
-    { name: 'Sec-Fetch-Site: cross-site wins over a same-site Origin', headers: { 'sec-fetch-site': 'cross-site', origin: 'http://localhost' }, allowed: false },
+    {
+      name: 'Sec-Fetch-Site: cross-site wins over a same-site Origin',
+      headers: { 'sec-fetch-site': 'cross-site', origin: 'http://localhost' },
+      allowed: false,
+    },
     { name: 'Origin: this server', headers: { origin: 'http://localhost:80' }, allowed: true },
     { name: 'Origin: the site on another port', headers: { origin: 'http://localhost:3000' }, allowed: true },
     { name: 'Origin: a subdomain of the site', headers: { origin: 'https://app.localhost' }, allowed: true },
@@ -50,7 +66,12 @@ t.test('a cross-site Origin or Sec-Fetch-Site is refused; same-site and non-brow
     for (const { name, headers, allowed } of cases) {
       const cookie = await signIn('alice')
       const other = await signIn('alice')
-      const response = await app.inject({ method: 'POST', url: path(cookie, other), headers: { cookie, ...json, ...headers }, payload: '{}' })
+      const response = await app.inject({
+        method: 'POST',
+        url: path(cookie, other),
+        headers: { cookie, ...json, ...headers },
+        payload: '{}',
+      })
       const label = `${endpoint}, ${name}`
       if (allowed) {
         t.equal(response.statusCode, 200, label)
@@ -83,9 +104,18 @@ t.test('HTML forms carry a token bound to the session', async t => {
 
 t.test('a signed-in browser form post needs its token', async t => {
   const { app, signIn } = await startApp(t)
-  const cases: { name: string; payload: (token: string, foreign: string) => string; type?: string; allowed: boolean }[] = [
+  const cases: {
+    name: string
+    payload: (token: string, foreign: string) => string
+    type?: string
+    allowed: boolean
+  }[] = [
     { name: 'the right token', payload: token => `_csrf=${token}`, allowed: true },
-    { name: 'the right token among other fields', payload: token => `a=1&_csrf=${encodeURIComponent(token)}&b=2`, allowed: true },
+    {
+      name: 'the right token among other fields',
+      payload: token => `a=1&_csrf=${encodeURIComponent(token)}&b=2`,
+      allowed: true,
+    },
     { name: 'no token', payload: () => 'a=1', allowed: false },
     { name: 'an empty token', payload: () => '_csrf=', allowed: false },
     { name: 'a wrong token', payload: token => `_csrf=${token.slice(1)}x`, allowed: false },
@@ -99,8 +129,14 @@ t.test('a signed-in browser form post needs its token', async t => {
     const [token] = (await pageTokens(app, '/login/view/sessions', cookie)).tokens
     const [foreign] = (await pageTokens(app, '/login/view/sessions', await signIn('alice'))).tokens
     const response = await app.inject({
-      method: 'POST', url: '/login/logout',
-      headers: { cookie, 'content-type': type ?? form['content-type'], 'sec-fetch-site': 'same-origin', origin: 'http://localhost' },
+      method: 'POST',
+      url: '/login/logout',
+      headers: {
+        cookie,
+        'content-type': type ?? form['content-type'],
+        'sec-fetch-site': 'same-origin',
+        origin: 'http://localhost',
+      },
       payload: payload(token!, foreign!),
     })
     const after = (await app.inject({ url: '/login/check', headers: { cookie } })).statusCode
@@ -126,7 +162,11 @@ t.test('what needs no token: JSON from API clients, forms without a session, saf
 
   const other = await signIn('alice')
   for (const method of ['GET', 'HEAD'] as const) {
-    const read = await app.inject({ method, url: '/login/me', headers: { cookie: other, 'sec-fetch-site': 'cross-site', origin: 'https://evil.com' } })
+    const read = await app.inject({
+      method,
+      url: '/login/me',
+      headers: { cookie: other, 'sec-fetch-site': 'cross-site', origin: 'https://evil.com' },
+    })
     t.equal(read.statusCode, 200, `${method} is not state-changing`)
   }
 })

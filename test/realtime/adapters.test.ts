@@ -6,7 +6,9 @@ import { decodeJwt } from 'jose'
 import { createLoginClient, type LoginRequest } from '../../src/client/index.js'
 import { liveServer, type LiveServer } from '../helpers/realtime.js'
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 async function setup(t: Teardown) {
   const server = await liveServer(t)
@@ -37,13 +39,23 @@ t.test('Fastify: required, optional, groups from route params, redirects, 401, 4
   app.get('/me', { preHandler: login.required() }, async request => request.user)
   app.post('/me', { preHandler: login.required() }, async request => request.user)
   app.get('/maybe', { preHandler: login.optional() }, async request => ({ user: request.user }))
-  app.get<{ Params: { dm: string; img: string } }>('/chats/:dm/images/:img', {
-    preHandler: login.required({ group: req => `!chat/${req.params.dm}/blocked & chat/${req.params.dm}/${req.user.id}/${req.params.img}/read_access` }),
-  }, async request => ({ image: request.params.img }))
-  await app.register(async scoped => {
-    scoped.addHook('preHandler', login.required({ group: 'chat/dm1' }))
-    scoped.get('/inside', async request => request.user!.name)
-  }, { prefix: '/private' })
+  app.get<{ Params: { dm: string; img: string } }>(
+    '/chats/:dm/images/:img',
+    {
+      preHandler: login.required({
+        group: req =>
+          `!chat/${req.params.dm}/blocked & chat/${req.params.dm}/${req.user.id}/${req.params.img}/read_access`,
+      }),
+    },
+    async request => ({ image: request.params.img }),
+  )
+  await app.register(
+    async scoped => {
+      scoped.addHook('preHandler', login.required({ group: 'chat/dm1' }))
+      scoped.get('/inside', async request => request.user!.name)
+    },
+    { prefix: '/private' },
+  )
   t.teardown(() => app.close())
 
   const me = await app.inject({ url: '/me', headers: { cookie } })
@@ -113,9 +125,24 @@ t.test('node:http middleware: the same rules, and a promise for plain handlers',
 
   // Connect/Express style: next() on success, nothing on denial.
   let nexted = 0
-  const fakeRes = { appendHeader() {}, writeHead() { return { end() {} } } }
+  const fakeRes = {
+    appendHeader() {},
+    writeHead() {
+      return { end() {} }
+    },
+  }
   const fakeReq = (c?: string) => ({ headers: c ? { cookie: c } : {}, socket: {}, method: 'GET', url: '/' })
-  t.equal(await guard(fakeReq(cookie) as never, fakeRes as never, () => { nexted++ }), true)
-  t.equal(await guard(fakeReq() as never, fakeRes as never, () => { nexted++ }), false)
+  t.equal(
+    await guard(fakeReq(cookie) as never, fakeRes as never, () => {
+      nexted++
+    }),
+    true,
+  )
+  t.equal(
+    await guard(fakeReq() as never, fakeRes as never, () => {
+      nexted++
+    }),
+    false,
+  )
   t.equal(nexted, 1)
 })

@@ -42,9 +42,16 @@ t.test('app list and app remove', async t => {
 
   const head = app.ctx.revocations.head()
   t.match((await run(app.ctx, 'remove', 'a.app'))[0], /^removed app a\.app \(.*\); its connections are closed$/)
-  t.match(app.ctx.revocations.since(head), [{ kind: 'app', subject: a.id }], 'every process hears of it through the log')
+  t.match(
+    app.ctx.revocations.since(head),
+    [{ kind: 'app', subject: a.id }],
+    'every process hears of it through the log',
+  )
   t.equal(new AppService(app.ctx).authenticate(a.id, a.secret), null)
-  t.same((await run(app.ctx, 'list')).map(l => l.split('\t')[0]), ['b-app'])
+  t.same(
+    (await run(app.ctx, 'list')).map(l => l.split('\t')[0]),
+    ['b-app'],
+  )
 })
 
 t.test('bad input is a clear error', async t => {

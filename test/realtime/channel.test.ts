@@ -13,12 +13,32 @@ t.test('refusals: wrong secret, unknown app, no hello, wrong version', async t =
   const server = await liveServer(t)
   const app = server.addApp()
   const cases: [string, unknown, number, RegExp][] = [
-    ['wrong secret', { type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: 'x'.repeat(43) }, CloseCode.Unauthorized, /LOGIN_ERR_APP_AUTH/],
-    ['unknown app', { type: 'hello', version: PROTOCOL_VERSION, app: 'nope', secret: app.secret }, CloseCode.Unauthorized, /LOGIN_ERR_APP_AUTH/],
+    [
+      'wrong secret',
+      { type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: 'x'.repeat(43) },
+      CloseCode.Unauthorized,
+      /LOGIN_ERR_APP_AUTH/,
+    ],
+    [
+      'unknown app',
+      { type: 'hello', version: PROTOCOL_VERSION, app: 'nope', secret: app.secret },
+      CloseCode.Unauthorized,
+      /LOGIN_ERR_APP_AUTH/,
+    ],
     ['not hello first', { type: 'ping' }, CloseCode.BadHello, /first message must be hello/],
     ['not JSON first', 'hello?', CloseCode.BadHello, /LOGIN_ERR_BAD_MESSAGE/],
-    ['wrong version', { type: 'hello', version: 99, app: app.id, secret: app.secret }, CloseCode.UnsupportedVersion, /LOGIN_ERR_PROTOCOL_VERSION/],
-    ['bad cursor', { type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: app.secret, cursor: -1 }, CloseCode.BadHello, /cursor/],
+    [
+      'wrong version',
+      { type: 'hello', version: 99, app: app.id, secret: app.secret },
+      CloseCode.UnsupportedVersion,
+      /LOGIN_ERR_PROTOCOL_VERSION/,
+    ],
+    [
+      'bad cursor',
+      { type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: app.secret, cursor: -1 },
+      CloseCode.BadHello,
+      /cursor/,
+    ],
   ]
   for (const [name, hello, code, reason] of cases) {
     const client = await RawClient.open(server.url)
@@ -36,7 +56,9 @@ t.test('the upgrade says the protocol version; plain GET /login/ws is 426', asyn
   const server = await liveServer(t)
   const client = await RawClient.open(server.url)
   const headers = await new Promise<Record<string, unknown>>(resolve => {
-    const ws = new (client.ws.constructor as typeof import('ws').WebSocket)(`${server.url.replace('http', 'ws')}/login/ws`)
+    const ws = new (client.ws.constructor as typeof import('ws').WebSocket)(
+      `${server.url.replace('http', 'ws')}/login/ws`,
+    )
     ws.on('upgrade', response => resolve(response.headers))
     ws.on('open', () => ws.close())
   })
@@ -50,7 +72,12 @@ t.test('the upgrade says the protocol version; plain GET /login/ws is 426', asyn
 t.test('malformed and oversized messages get an error; the connection and the server survive', async t => {
   const server = await liveServer(t)
   const { client, welcome } = await RawClient.hello(server.url, server.addApp())
-  t.match(welcome, { type: 'welcome', version: PROTOCOL_VERSION, leaseSeconds: 3600, cookie: { name: 'login', httpOnly: true, sameSite: 'lax' } })
+  t.match(welcome, {
+    type: 'welcome',
+    version: PROTOCOL_VERSION,
+    leaseSeconds: 3600,
+    cookie: { name: 'login', httpOnly: true, sameSite: 'lax' },
+  })
 
   const bad: [string, unknown, string][] = [
     ['not JSON', '{"type":', 'LOGIN_ERR_BAD_MESSAGE'],
@@ -106,9 +133,18 @@ t.test('refresh answers a new lease, or revoked once the session ended', async t
   t.match(revoked, { type: 'revoked', sid })
   t.notOk('cursor' in revoked, 'a reply, not a log entry')
   const [header, , signature] = token.split('.')
-  const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'x', sid: 'someone-else', name: 'x', picture: '', iat: 1, exp: 2 })).toString('base64url')}.${signature}`
-  t.match(await client.request({ type: 'refresh', token: forged }), { type: 'error', code: 'LOGIN_ERR_BAD_MESSAGE' }, 'only leases this server signed refresh anything')
-  t.match(await client.request({ type: 'refresh', sid }), { type: 'error', code: 'LOGIN_ERR_BAD_MESSAGE' }, 'a bare sid is not enough')
+  const claims = { sub: 'x', sid: 'someone-else', name: 'x', picture: '', iat: 1, exp: 2 }
+  const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`
+  t.match(
+    await client.request({ type: 'refresh', token: forged }),
+    { type: 'error', code: 'LOGIN_ERR_BAD_MESSAGE' },
+    'only leases this server signed refresh anything',
+  )
+  t.match(
+    await client.request({ type: 'refresh', sid }),
+    { type: 'error', code: 'LOGIN_ERR_BAD_MESSAGE' },
+    'a bare sid is not enough',
+  )
   client.close()
 })
 
@@ -123,25 +159,46 @@ t.test('ensure, grant, query and remove; removal is pushed as a membership chang
   const again = await client.request({ type: 'ensure', path: 'test_group', owner: 'test:127.0.0.1' })
   t.same(again.created, [], 'idempotent')
   t.equal(again.owner, ensured.owner)
-  t.same((await client.request({ type: 'query', user: ensured.owner, group: 'test_group' })).member, true, 'the owner is a member')
+  t.same(
+    (await client.request({ type: 'query', user: ensured.owner, group: 'test_group' })).member,
+    true,
+    'the owner is a member',
+  )
 
   t.same((await client.request({ type: 'query', user: bob.id, group: 'test_group/docs' })).member, false)
   await client.request({ type: 'grant', user: ensured.owner, path: 'test_group/docs/a' })
-  t.same((await client.request({ type: 'query', user: ensured.owner, group: 'test_group/docs' })).member, true, 'owners hold the subtree')
+  t.same(
+    (await client.request({ type: 'query', user: ensured.owner, group: 'test_group/docs' })).member,
+    true,
+    'owners hold the subtree',
+  )
   const granted = await client.request({ type: 'grant', user: bob.id, path: 'test_group/docs' })
   t.match(granted, { type: 'granted', membership: { user: bob.id, path: 'test_group/docs', until: null } })
   const membership = (granted.membership as { id: string }).id
   for (const [group, member] of [
-    ['test_group/docs', true], ['test_group/docs/a', true], ['test_group', false],
-    ['test_group/docs & !test_group/docs/blocked', true], [{ or: ['nope', 'test_group/docs'] }, true], ['no/such/group', false],
+    ['test_group/docs', true],
+    ['test_group/docs/a', true],
+    ['test_group', false],
+    ['test_group/docs & !test_group/docs/blocked', true],
+    [{ or: ['nope', 'test_group/docs'] }, true],
+    ['no/such/group', false],
   ] as const) {
     t.equal((await client.request({ type: 'query', user: bob.id, group })).member, member, JSON.stringify(group))
   }
   const bad = await client.request({ type: 'query', user: bob.id, group: 'a & (b' })
   t.match(bad, { type: 'error', code: 'LOGIN_ERR_BAD_EXPRESSION' })
-  t.match(await client.request({ type: 'grant', user: 'nobody', path: 'test_group' }), { type: 'error', code: 'LOGIN_ERR_NOT_FOUND' })
-  t.match(await client.request({ type: 'grant', user: bob.id, path: 'test_group', deauthorizes: 7 }), { type: 'error', code: 'LOGIN_ERR_BAD_REQUEST' })
-  t.match(await client.request({ type: 'ensure', path: 'x', owner: 'no-colon' }), { type: 'error', code: 'LOGIN_ERR_BAD_REQUEST' })
+  t.match(await client.request({ type: 'grant', user: 'nobody', path: 'test_group' }), {
+    type: 'error',
+    code: 'LOGIN_ERR_NOT_FOUND',
+  })
+  t.match(await client.request({ type: 'grant', user: bob.id, path: 'test_group', deauthorizes: 7 }), {
+    type: 'error',
+    code: 'LOGIN_ERR_BAD_REQUEST',
+  })
+  t.match(await client.request({ type: 'ensure', path: 'x', owner: 'no-colon' }), {
+    type: 'error',
+    code: 'LOGIN_ERR_BAD_REQUEST',
+  })
 
   t.same((await client.request({ type: 'remove', membership })).memberships, [membership])
   const pushed = await client.next('membership')
@@ -172,7 +229,14 @@ t.test('replay: what happened since the cursor, then live; a fresh app gets one 
   await server.app.ctx.sessions.revoke(sids[2]!)
   const resumed = await RawClient.hello(server.url, app, cursor)
   t.equal(resumed.welcome.cursor, cursor)
-  t.same(resumed.client.messages.splice(0).filter(m => m.type === 'revoked').map(m => m.sid), [sids[2]], 'resuming replays only what was missed')
+  t.same(
+    resumed.client.messages
+      .splice(0)
+      .filter(m => m.type === 'revoked')
+      .map(m => m.sid),
+    [sids[2]],
+    'resuming replays only what was missed',
+  )
   const live = await server.signIn('d')
   await server.app.ctx.sessions.revoke(sidOf(live))
   t.equal((await resumed.client.next('revoked')).sid, sidOf(live), 'then live pushes')
@@ -188,7 +252,9 @@ t.test('a long backlog is replayed in order, once, with live revocations landing
   const { ctx } = server.app
   const start = ctx.revocations.head()
   const now = ctx.clock.now()
-  ctx.db.transaction(() => { for (let i = 0; i < 3000; i++) ctx.revocations.append('session', `old-${i}`, 'u', now) })()
+  ctx.db.transaction(() => {
+    for (let i = 0; i < 3000; i++) ctx.revocations.append('session', `old-${i}`, 'u', now)
+  })()
   ctx.feed.poll()
   const live = await server.signIn('late')
   const client = await RawClient.open(server.url)
@@ -198,10 +264,15 @@ t.test('a long backlog is replayed in order, once, with live revocations landing
   await ctx.sessions.revoke(sidOf(live))
   await client.next('synced', 10_000)
   const during = await client.nextWhere(m => m.type === 'revoked' && m.sid === sidOf(live), 3000).catch(() => null)
-  const cursors = [...client.messages, ...(during ? [during] : [])].filter(m => m.type === 'revoked').map(m => m.cursor as number)
+  const cursors = [...client.messages, ...(during ? [during] : [])]
+    .filter(m => m.type === 'revoked')
+    .map(m => m.cursor as number)
   const all = [...client.messages.filter(m => m.type === 'revoked').map(m => m.sid), during?.sid]
   t.equal(new Set(all).size, 3001, 'every entry, the live one included')
-  t.ok(cursors.every((c, i) => i === 0 || c > cursors[i - 1]!), 'in cursor order, none twice')
+  t.ok(
+    cursors.every((c, i) => i === 0 || c > cursors[i - 1]!),
+    'in cursor order, none twice',
+  )
   client.close()
 })
 
@@ -234,7 +305,10 @@ t.test('a key rotation is pushed as keys with the new JWKS', async t => {
   const cli = await KeyRing.open(ctx.config.runDir, ctx.clock.now())
   const fromCli = await cli.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
   const pushed = await client.next('keys', 3000)
-  t.ok((pushed.jwks as { keys: { kid: string }[] }).keys.some(k => k.kid === fromCli), 'a rotation by another process is pushed too')
+  t.ok(
+    (pushed.jwks as { keys: { kid: string }[] }).keys.some(k => k.kid === fromCli),
+    'a rotation by another process is pushed too',
+  )
   t.equal(ctx.keys.signing.kid, fromCli, 'and the server signs with the new key from then on')
   client.close()
 })

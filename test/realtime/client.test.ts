@@ -3,19 +3,28 @@ import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
 import { createLoginClient, type LoginClient, type LoginLogger } from '../../src/client/index.js'
 import { liveServer, within, type LiveServer } from '../helpers/realtime.js'
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 /** A logger that keeps what it is told. */
 function recorder(): LoginLogger & { lines: string[] } {
   const lines: string[] = []
-  const keep = (level: string) => (_data: object, message: string) => { lines.push(`${level}: ${message}`) }
+  const keep = (level: string) => (_data: object, message: string) => {
+    lines.push(`${level}: ${message}`)
+  }
   return { lines, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') }
 }
 
 async function client(t: Teardown, server: LiveServer, options: Partial<Parameters<typeof createLoginClient>[0]> = {}) {
   const logger = recorder()
   const login = createLoginClient({
-    server: server.url, app: server.addApp(), logger, reconnect: { minMs: 50, maxMs: 200 }, requestTimeoutMs: 2000, ...options,
+    server: server.url,
+    app: server.addApp(),
+    logger,
+    reconnect: { minMs: 50, maxMs: 200 },
+    requestTimeoutMs: 2000,
+    ...options,
   })
   t.teardown(() => login.close())
   await login.ready()
@@ -76,7 +85,11 @@ t.test('an expired lease is refreshed over the channel and the new cookie is han
 
   const gone = await expiredLease(server, 'carol')
   await server.app.ctx.sessions.revoke(decodeJwt(tokenOf(gone)).sid as string)
-  t.match(await login.authenticate({ cookie: gone }), { status: 'unauthenticated' }, 'a revoked session is not refreshed')
+  t.match(
+    await login.authenticate({ cookie: gone }),
+    { status: 'unauthenticated' },
+    'a revoked session is not refreshed',
+  )
 })
 
 t.test('groups: membership answers are cached until a membership push', async t => {
@@ -91,13 +104,24 @@ t.test('groups: membership answers are cached until a membership push', async t 
   t.equal(grant.path, 'chat/room')
   t.match(await login.authenticate({ cookie, group: 'chat/room' }), { status: 'ok' })
   t.match(await login.authenticate({ cookie, group: 'chat' }), { status: 'forbidden', reason: /not a member/ })
-  t.match(await login.authenticate({ cookie, group: user => `chat/room & !chat/room/${user.id}` }), { status: 'ok' }, 'a function of the user')
-  t.match(await login.authenticate({ cookie, group: 'bad group!' }), { status: 'bad-request', reason: /Invalid group expression/ })
+  t.match(
+    await login.authenticate({ cookie, group: user => `chat/room & !chat/room/${user.id}` }),
+    { status: 'ok' },
+    'a function of the user',
+  )
+  t.match(await login.authenticate({ cookie, group: 'bad group!' }), {
+    status: 'bad-request',
+    reason: /Invalid group expression/,
+  })
   t.equal(await login.isMember(dana.user.id, { and: ['chat/room'] }), true)
 
   // Cached: the answer comes without the server, even when the server has changed its mind...
   server.app.ctx.groups.membership.grant(dana.user.id, 'chat', {})
-  t.match(await login.authenticate({ cookie, group: 'chat' }), { status: 'forbidden' }, 'a cached no (grants are not pushed)')
+  t.match(
+    await login.authenticate({ cookie, group: 'chat' }),
+    { status: 'forbidden' },
+    'a cached no (grants are not pushed)',
+  )
   // ...until a membership of hers is removed, which is pushed.
   t.same(await login.remove(grant.id), [grant.id])
   await within(100, async () => (await login.authenticate({ cookie, group: 'chat' })).status === 'ok')
@@ -122,15 +146,27 @@ t.test('server down: unexpired leases keep being served; reconnect replays what 
   t.equal((await login.authenticate({ cookie: a })).status, 'ok', 'memoised lease still served')
   t.equal((await login.authenticate({ cookie: late })).status, 'ok', 'never-seen lease verified with the cached keys')
   t.equal(await login.isMember(ns.owner, 'club'), true, 'cached membership still served')
-  t.match(await login.authenticate({ cookie: expired }), { status: 'unavailable' }, 'an expired lease cannot be refreshed')
-  t.match(await login.authenticate({ cookie: a, group: 'club/other' }), { status: 'unavailable' }, 'nor an unknown membership answered')
+  t.match(
+    await login.authenticate({ cookie: expired }),
+    { status: 'unavailable' },
+    'an expired lease cannot be refreshed',
+  )
+  t.match(
+    await login.authenticate({ cookie: a, group: 'club/other' }),
+    { status: 'unavailable' },
+    'nor an unknown membership answered',
+  )
 
   // Another process revokes meanwhile, then a server comes back on the same port.
   const other = await liveServer(t, { runDir: first.config.runDir })
   await other.app.ctx.sessions.revoke(decodeJwt(tokenOf(b)).sid as string)
   t.equal((await login.authenticate({ cookie: b })).status, 'ok', 'the app cannot know yet')
   await liveServer(t, { runDir: first.config.runDir }, first.port)
-  const took = await within(3000, async () => (await login.authenticate({ cookie: b })).status === 'unauthenticated', 20)
+  const took = await within(
+    3000,
+    async () => (await login.authenticate({ cookie: b })).status === 'unauthenticated',
+    20,
+  )
   t.ok(took < 3000, `the missed revocation arrived ${took.toFixed(0)} ms after the server came back`)
   t.match(logger.lines.join('\n'), /reconnected; missed revocations applied/)
   t.equal((await login.authenticate({ cookie: a })).status, 'ok', 'others unaffected')
@@ -144,7 +180,11 @@ t.test('key rotation is pushed; leases signed by either key verify', async t => 
   const { ctx } = server.app
   await ctx.keys.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
   const after = await server.signIn('jon')
-  t.equal((await login.authenticate({ cookie: after })).status, 'ok', 'a new kid triggers a fetch of the keys, or the push brought them')
+  t.equal(
+    (await login.authenticate({ cookie: after })).status,
+    'ok',
+    'a new kid triggers a fetch of the keys, or the push brought them',
+  )
   t.equal((await login.authenticate({ cookie: before })).status, 'ok', 'the old key is still published')
 })
 

@@ -9,14 +9,20 @@ import { RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
 
 const config = testConfig(t)
 const env = {
-  LOGIN_RUN_DIR: config.runDir, LOGIN_DEBUG: '1', LOGIN_LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT: '100000',
-  LOGIN_HOST: '127.0.0.1', LOGIN_PORT: '0',
+  LOGIN_RUN_DIR: config.runDir,
+  LOGIN_DEBUG: '1',
+  LOGIN_LOG_LEVEL: 'silent',
+  LOGIN_RATE_LIMIT: '100000',
+  LOGIN_HOST: '127.0.0.1',
+  LOGIN_PORT: '0',
 }
 
 // Register the app as an operator would: `modular-login app add`.
 const setup = await buildApp(config, { logger: false })
 let printed = ''
-await appCommand(['add', 'e2e'], setup.ctx, line => { printed += line })
+await appCommand(['add', 'e2e'], setup.ctx, line => {
+  printed += line
+})
 await setup.close()
 const creds = JSON.parse(printed) as { id: string; secret: string }
 
@@ -26,7 +32,11 @@ const [serverA, serverB] = await Promise.all([
 ])
 const a = `http://127.0.0.1:${serverA.ready.port}`
 const b = `http://127.0.0.1:${serverB.ready.port}`
-const appProcess: Child = await spawnTs(t, '../realtime/fixtures/app.ts', { LOGIN_SERVER: a, APP_ID: creds.id, APP_SECRET: creds.secret })
+const appProcess: Child = await spawnTs(t, '../realtime/fixtures/app.ts', {
+  LOGIN_SERVER: a,
+  APP_ID: creds.id,
+  APP_SECRET: creds.secret,
+})
 const site = `http://127.0.0.1:${appProcess.ready.port}`
 
 async function signIn(server: string, who: string): Promise<string> {
@@ -129,7 +139,11 @@ t.test('server killed: the app keeps serving; what it missed arrives after recon
   await within(3000, async () => !(await (await fetch(`${site}/health`)).json()).connected)
   t.equal(await status(frank), 200, 'an unexpired lease is still served')
   t.equal(await status(gina), 200, 'one never seen before too (verified with the cached keys)')
-  t.match(appProcess.output(), /login server unreachable: serving unexpired, unrevoked leases/, 'and the app says so in its log')
+  t.match(
+    appProcess.output(),
+    /login server unreachable: serving unexpired, unrevoked leases/,
+    'and the app says so in its log',
+  )
 
   t.equal((await fetch(`${b}/login/logout`, { method: 'POST', headers: { cookie: frank } })).status, 200)
   t.equal(await status(frank), 200, 'the app cannot know while disconnected')

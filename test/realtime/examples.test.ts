@@ -14,7 +14,10 @@ const built = join(root, 'dist/client/index.js')
 function builtIsFresh(): boolean {
   if (!existsSync(built)) return false
   const compiled = statSync(built).mtimeMs
-  const sources = [...readdirSync(join(root, 'src/client')).map(f => join(root, 'src/client', f)), join(root, 'src/realtime/protocol.ts')]
+  const sources = [
+    ...readdirSync(join(root, 'src/client')).map(f => join(root, 'src/client', f)),
+    join(root, 'src/realtime/protocol.ts'),
+  ]
   return sources.every(file => statSync(file).mtimeMs <= compiled + 1000)
 }
 
@@ -32,14 +35,30 @@ for (const [example, ready] of [
     const credentials = join(server.config.runDir, 'example-app.json')
     writeFileSync(credentials, JSON.stringify(server.addApp()))
     const child = spawn(process.execPath, [join(root, example), credentials], {
-      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '', LOGIN_SERVER: server.url, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' },
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        LOGIN_SERVER: server.url,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      },
     })
-    t.teardown(() => { child.kill('SIGKILL') })
+    t.teardown(() => {
+      child.kill('SIGKILL')
+    })
     let output = ''
-    child.stdout.on('data', chunk => { output += chunk })
-    child.stderr.on('data', chunk => { output += chunk })
-    const exited = once(child, 'exit').then(([code]) => { throw new Error(`${example} exited with ${code}: ${output}`) })
+    child.stdout.on('data', chunk => {
+      output += chunk
+    })
+    child.stderr.on('data', chunk => {
+      output += chunk
+    })
+    const exited = once(child, 'exit').then(([code]) => {
+      throw new Error(`${example} exited with ${code}: ${output}`)
+    })
     await Promise.race([within(30_000, () => ready.test(output), 20), exited])
     const base = `http://127.0.0.1:${ready.exec(output)![1]}`
 
@@ -48,7 +67,10 @@ for (const [example, ready] of [
     t.equal(me.status, 200)
     t.match(await me.json(), { name: '127.0.0.1' })
     t.equal((await fetch(`${base}/access_profile`, { headers: { cookie } })).status, 200, 'the owner of test_group')
-    t.equal((await fetch(`${base}/access_profile`, { headers: { cookie: await server.signIn('stranger') } })).status, 403)
+    t.equal(
+      (await fetch(`${base}/access_profile`, { headers: { cookie: await server.signIn('stranger') } })).status,
+      403,
+    )
     const away = await fetch(`${base}/me`, { redirect: 'manual' })
     t.equal(away.status, 302)
     t.equal(away.headers.get('location'), `${server.url}/login?next=${encodeURIComponent(`${base}/me`)}`)

@@ -17,7 +17,7 @@ async function freePort(): Promise<number> {
   return port
 }
 
-t.test('two workers on one port relay each other\'s revocations', async t => {
+t.test("two workers on one port relay each other's revocations", async t => {
   const config = testConfig(t)
   const setup = await buildApp(config, { logger: false })
   const creds = new AppService(setup.ctx).add('workers')
@@ -25,10 +25,20 @@ t.test('two workers on one port relay each other\'s revocations', async t => {
 
   const port = await freePort()
   let ready = 0
-  await spawnTs(t, '../../src/main.ts', {
-    LOGIN_RUN_DIR: config.runDir, LOGIN_DEBUG: '1', LOGIN_LOG_LEVEL: 'info', LOGIN_RATE_LIMIT: '100000',
-    LOGIN_HOST: '127.0.0.1', LOGIN_PORT: String(port), LOGIN_WORKERS: '2',
-  }, { ready: line => line.includes('"msg":"modular-login ready"') && ++ready === 2 })
+  await spawnTs(
+    t,
+    '../../src/main.ts',
+    {
+      LOGIN_RUN_DIR: config.runDir,
+      LOGIN_DEBUG: '1',
+      LOGIN_LOG_LEVEL: 'info',
+      LOGIN_RATE_LIMIT: '100000',
+      LOGIN_HOST: '127.0.0.1',
+      LOGIN_PORT: String(port),
+      LOGIN_WORKERS: '2',
+    },
+    { ready: line => line.includes('"msg":"modular-login ready"') && ++ready === 2 },
+  )
   const url = `http://127.0.0.1:${port}`
 
   // Round-robin hands successive connections to alternate workers.
@@ -42,7 +52,10 @@ t.test('two workers on one port relay each other\'s revocations', async t => {
     const start = performance.now()
     t.equal((await fetch(`${url}/login/logout`, { method: 'POST', headers: { cookie } })).status, 200)
     const pushed = await Promise.all(clients.map(c => c.next('revoked', 2000)))
-    t.ok(pushed.every(m => m.sid === sid), `every connection, on either worker, heard of ${who}'s logout`)
+    t.ok(
+      pushed.every(m => m.sid === sid),
+      `every connection, on either worker, heard of ${who}'s logout`,
+    )
     t.ok(performance.now() - start < 2000, `within ${(performance.now() - start).toFixed(0)} ms`)
   }
 })

@@ -19,7 +19,10 @@ import { presets } from './presets.js'
  */
 export async function configureProviders(app: FastifyInstance): Promise<Map<string, OAuthProvider>> {
   const { config, clock } = app.ctx
-  const credentials = loadCredentials(config.credentialsPath, presets.map(p => p.id))
+  const credentials = loadCredentials(
+    config.credentialsPath,
+    presets.map(p => p.id),
+  )
   const timeoutMs = config.providerTimeoutMs
   const callback = (path: string) => `${config.publicUrl}/login/${path}/continue`
   const providers = new Map<string, OAuthProvider>()
@@ -29,28 +32,44 @@ export async function configureProviders(app: FastifyInstance): Promise<Map<stri
     if (!entry) continue
     const redirectUri = callback(preset.id)
     const client = await registerClient(app, {
-      name: `oauth2:${preset.id}`, clientId: entry.id, secret: entry.secret,
-      authorizeUrl: rebase(preset.authorizeUrl, entry.baseUrl), tokenUrl: rebase(preset.tokenUrl, entry.baseUrl),
-      tokenAuth: preset.tokenAuth, redirectUri, scope: preset.scope, timeoutMs, what: preset.label,
+      name: `oauth2:${preset.id}`,
+      clientId: entry.id,
+      secret: entry.secret,
+      authorizeUrl: rebase(preset.authorizeUrl, entry.baseUrl),
+      tokenUrl: rebase(preset.tokenUrl, entry.baseUrl),
+      tokenAuth: preset.tokenAuth,
+      redirectUri,
+      scope: preset.scope,
+      timeoutMs,
+      what: preset.label,
     })
     providers.set(preset.id, presetProvider(preset, entry, client, redirectUri, timeoutMs))
   }
 
-  const discovered = await Promise.all(credentials.oidc.map(async entry => {
-    try {
-      return await discover(entry.issuer, timeoutMs)
-    } catch (error) {
-      throw new errors.Config(`${config.credentialsPath}: "oidc.${entry.name}": ${(error as Error).message}`)
-    }
-  }))
+  const discovered = await Promise.all(
+    credentials.oidc.map(async entry => {
+      try {
+        return await discover(entry.issuer, timeoutMs)
+      } catch (error) {
+        throw new errors.Config(`${config.credentialsPath}: "oidc.${entry.name}": ${(error as Error).message}`)
+      }
+    }),
+  )
   for (const [index, entry] of credentials.oidc.entries()) {
     const metadata = discovered[index]!
     const path = `oidc/${entry.name}`
     const redirectUri = callback(path)
     const client = await registerClient(app, {
-      name: `oauth2:oidc:${entry.name}`, clientId: entry.id, secret: entry.secret,
-      authorizeUrl: metadata.authorizationEndpoint, tokenUrl: metadata.tokenEndpoint,
-      tokenAuth: metadata.tokenAuth, redirectUri, scope: entry.scope, timeoutMs, what: entry.label,
+      name: `oauth2:oidc:${entry.name}`,
+      clientId: entry.id,
+      secret: entry.secret,
+      authorizeUrl: metadata.authorizationEndpoint,
+      tokenUrl: metadata.tokenEndpoint,
+      tokenAuth: metadata.tokenAuth,
+      redirectUri,
+      scope: entry.scope,
+      timeoutMs,
+      what: entry.label,
     })
     providers.set(path, oidcProvider(entry, metadata, client, redirectUri, clock, timeoutMs))
   }

@@ -60,11 +60,13 @@ export function loadCredentials(path: string | null, presetIds: readonly string[
   const oidc: OidcCredentials[] = []
   for (const [provider, value] of Object.entries(file)) {
     if (provider === 'oidc') {
-      if (!isObject(value)) fail('oidc', 'must be an object of named providers: {"<name>": {"issuer": ..., "id": ..., "secret": ...}}')
+      if (!isObject(value))
+        fail('oidc', 'must be an object of named providers: {"<name>": {"issuer": ..., "id": ..., "secret": ...}}')
       for (const [name, entry] of Object.entries(value)) oidc.push(readOidc(`oidc.${name}`, name, entry, fail))
       continue
     }
-    if (!presetIds.includes(provider)) fail(provider, `is not a known provider (known: ${quoted([...presetIds, 'oidc'])})`)
+    if (!presetIds.includes(provider))
+      fail(provider, `is not a known provider (known: ${quoted([...presetIds, 'oidc'])})`)
     clients.set(provider, readClient(provider, value, fail))
   }
   return { clients, oidc }
@@ -109,7 +111,8 @@ function readClient(key: string, value: unknown, fail: Fail): ClientCredentials 
 }
 
 function readOidc(key: string, name: string, value: unknown, fail: Fail): OidcCredentials {
-  if (!OIDC_NAME.test(name)) fail(key, 'must be named with 1 to 32 lower-case letters, digits, _ or - (it becomes /login/oidc/<name>)')
+  if (!OIDC_NAME.test(name))
+    fail(key, 'must be named with 1 to 32 lower-case letters, digits, _ or - (it becomes /login/oidc/<name>)')
   const entry = fields(key, value, ['issuer', 'id', 'secret', 'scope', 'label'], fail)
   const issuer = url(entry, key, 'issuer', fail)
   if (new URL(issuer).search) fail(`${key}.issuer`, 'must not carry a query')
@@ -125,8 +128,16 @@ function readOidc(key: string, name: string, value: unknown, fail: Fail): OidcCr
 
   let label = name
   if (entry.label !== undefined) {
-    if (typeof entry.label !== 'string' || !entry.label.trim() || entry.label.length > 64) fail(`${key}.label`, 'must be a button text of 1 to 64 characters')
+    if (typeof entry.label !== 'string' || !entry.label.trim() || entry.label.length > 64)
+      fail(`${key}.label`, 'must be a button text of 1 to 64 characters')
     label = entry.label.trim()
   }
-  return { name, label, issuer, id: secretText(entry, key, 'id', fail), secret: secretText(entry, key, 'secret', fail), scope }
+  return {
+    name,
+    label,
+    issuer,
+    id: secretText(entry, key, 'id', fail),
+    secret: secretText(entry, key, 'secret', fail),
+    scope,
+  }
 }

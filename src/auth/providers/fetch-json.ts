@@ -22,7 +22,11 @@ export async function fetchJson(url: string, headers: Record<string, string>, ti
   const late = { ok: false, reason: `did not answer within ${timeoutMs} ms` } as const
   let response: Response
   try {
-    response = await fetch(url, { headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, signal, redirect: 'error' })
+    response = await fetch(url, {
+      headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers },
+      signal,
+      redirect: 'error',
+    })
   } catch {
     return signal.aborted ? late : { ok: false, reason: 'could not be reached' }
   }
@@ -31,7 +35,10 @@ export async function fetchJson(url: string, headers: Record<string, string>, ti
     body = JSON.parse(await response.text())
   } catch {
     if (signal.aborted) return late
-    return { ok: false, reason: response.ok ? 'answered something other than JSON' : `answered HTTP ${response.status}` }
+    return {
+      ok: false,
+      reason: response.ok ? 'answered something other than JSON' : `answered HTTP ${response.status}`,
+    }
   }
   if (!response.ok) return { ok: false, reason: `answered HTTP ${response.status}${oauthErrorOf(body)}` }
   return { ok: true, body }

@@ -1,6 +1,9 @@
 import type { OAuthPreset } from './preset.js'
 
-/** Google: OAuth 2 with the OpenID Connect userinfo endpoint for the profile (endpoints from accounts.google.com/.well-known/openid-configuration). */
+/**
+ * Google: OAuth 2 with the OpenID Connect userinfo endpoint for the profile
+ * (endpoints from accounts.google.com/.well-known/openid-configuration).
+ */
 export const google: OAuthPreset = {
   id: 'google',
   label: 'Google',

@@ -20,9 +20,12 @@ const CLOCK_TOLERANCE_SECONDS = 30
 
 function rejected(what: string, error: unknown): InstanceType<typeof errors.Provider> {
   if (error instanceof jose.JWTExpired) return new errors.Provider(`${what}'s ID token has expired`)
-  if (error instanceof jose.JWSSignatureVerificationFailed) return new errors.Provider(`${what}'s ID token signature does not verify`)
-  if (error instanceof jose.JWKSNoMatchingKey) return new errors.Provider(`${what}'s ID token is signed with a key the provider does not publish`)
-  if (error instanceof jose.JWKSTimeout) return new errors.Provider(`${what}'s signing keys (JWKS) did not arrive in time`)
+  if (error instanceof jose.JWSSignatureVerificationFailed)
+    return new errors.Provider(`${what}'s ID token signature does not verify`)
+  if (error instanceof jose.JWKSNoMatchingKey)
+    return new errors.Provider(`${what}'s ID token is signed with a key the provider does not publish`)
+  if (error instanceof jose.JWKSTimeout)
+    return new errors.Provider(`${what}'s signing keys (JWKS) did not arrive in time`)
   // jose's messages name the claim or header at fault and never include the token.
   if (error instanceof jose.JOSEError) return new errors.Provider(`${what}'s ID token was rejected: ${error.message}`)
   return new errors.Provider(`${what}'s signing keys (JWKS) could not be fetched`)
@@ -37,7 +40,7 @@ function rejected(what: string, error: unknown): InstanceType<typeof errors.Prov
 export async function verifyIdToken(token: string, keys: JWTVerifyGetKey, check: IdTokenCheck): Promise<JWTPayload> {
   let claims: JWTPayload
   try {
-    ({ payload: claims } = await jwtVerify(token, keys, {
+    ;({ payload: claims } = await jwtVerify(token, keys, {
       issuer: check.issuer,
       audience: check.audience,
       algorithms: check.algorithms,
@@ -48,7 +51,8 @@ export async function verifyIdToken(token: string, keys: JWTVerifyGetKey, check:
   } catch (error) {
     throw rejected(check.what, error)
   }
-  if (claims.nonce !== check.nonce) throw new errors.Provider(`${check.what}'s ID token was issued for another sign-in (nonce mismatch)`)
+  if (claims.nonce !== check.nonce)
+    throw new errors.Provider(`${check.what}'s ID token was issued for another sign-in (nonce mismatch)`)
   // Core §3.1.3.7 (4, 5): with several audiences, we must be the authorized party.
   if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp !== check.audience) {
     throw new errors.Provider(`${check.what}'s ID token names another authorized party (azp)`)

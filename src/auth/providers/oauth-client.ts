@@ -20,7 +20,10 @@ import type { AuthorizationRequest, TokenSet } from './oauth-provider.js'
  */
 interface AuthorizationCodeClient {
   authorizeURL(params: Record<string, string>): string
-  getToken(params: Record<string, string>, httpOptions?: { timeout?: number }): Promise<{ token: Record<string, unknown> }>
+  getToken(
+    params: Record<string, string>,
+    httpOptions?: { timeout?: number },
+  ): Promise<{ token: Record<string, unknown> }>
 }
 
 /** The failure shape of @hapi/wreck, which simple-oauth2 uses for the token request. */
@@ -65,9 +68,12 @@ function exchangeFailure(error: unknown, what: string, timeoutMs: number): Insta
   const failure = (typeof error === 'object' && error !== null ? error : {}) as WreckError
   const status = failure.output?.statusCode
   if (failure.data?.isResponseError) {
-    return new errors.Provider(`${what}'s token endpoint answered HTTP ${status ?? '?'}${oauthErrorOf(failure.data.payload)}`)
+    return new errors.Provider(
+      `${what}'s token endpoint answered HTTP ${status ?? '?'}${oauthErrorOf(failure.data.payload)}`,
+    )
   }
-  if (/timeout/i.test(failure.message ?? '')) return new errors.Provider(`${what}'s token endpoint did not answer within ${timeoutMs} ms`)
+  if (/timeout/i.test(failure.message ?? ''))
+    return new errors.Provider(`${what}'s token endpoint did not answer within ${timeoutMs} ms`)
   if (status === 406) return new errors.Provider(`${what}'s token endpoint answered something other than JSON`)
   return new errors.Provider(`${what}'s token endpoint could not be reached`)
 }
@@ -80,7 +86,12 @@ export async function registerClient(app: FastifyInstance, options: ClientOption
     name: options.name,
     credentials: {
       client: { id: options.clientId, secret: options.secret },
-      auth: { authorizeHost: authorize.host, authorizePath: authorize.path, tokenHost: token.host, tokenPath: token.path },
+      auth: {
+        authorizeHost: authorize.host,
+        authorizePath: authorize.path,
+        tokenHost: token.host,
+        tokenPath: token.path,
+      },
       options: { authorizationMethod: options.tokenAuth },
       http: { timeout: options.timeoutMs },
     },
@@ -106,7 +117,10 @@ export async function registerClient(app: FastifyInstance, options: ClientOption
     async exchange(code, verifier) {
       let body: Record<string, unknown>
       try {
-        ({ token: body } = await client.getToken({ code, redirect_uri: redirectUri, code_verifier: verifier }, { timeout: timeoutMs }))
+        ;({ token: body } = await client.getToken(
+          { code, redirect_uri: redirectUri, code_verifier: verifier },
+          { timeout: timeoutMs },
+        ))
       } catch (error) {
         throw exchangeFailure(error, what, timeoutMs)
       }

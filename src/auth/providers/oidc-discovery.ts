@@ -37,7 +37,8 @@ export async function discover(issuer: string, timeoutMs: number): Promise<OidcM
   const result = await fetchJson(url, {}, timeoutMs)
   if (!result.ok) throw new Error(`discovery at ${url} ${result.reason}`)
   const document = result.body
-  if (typeof document !== 'object' || document === null) throw new Error(`discovery at ${url} answered something other than an object`)
+  if (typeof document !== 'object' || document === null)
+    throw new Error(`discovery at ${url} answered something other than an object`)
   const doc = document as Record<string, unknown>
 
   // Discovery §4.3: the document must be the issuer's own. A trailing slash
@@ -49,7 +50,9 @@ export async function discover(issuer: string, timeoutMs: number): Promise<OidcM
   // client_secret_basic is the default (Discovery §3); use the form only when the provider says basic is unsupported.
   const tokenAuth = auth.includes('client_secret_post') && !auth.includes('client_secret_basic') ? 'body' : 'header'
   // Asymmetric signatures only: the JWKS holds public keys, and `none` or HMAC (keyed by the client secret) are refused.
-  const algorithms = strings(doc.id_token_signing_alg_values_supported).filter(alg => alg !== 'none' && !alg.startsWith('HS'))
+  const algorithms = strings(doc.id_token_signing_alg_values_supported).filter(
+    alg => alg !== 'none' && !alg.startsWith('HS'),
+  )
   return {
     issuer: doc.issuer,
     authorizationEndpoint: endpoint(doc, 'authorization_endpoint'),

@@ -9,7 +9,11 @@ import type { OidcMetadata } from './oidc-discovery.js'
 import type { OAuthProvider } from './oauth-provider.js'
 import { pickProfile, type ProfileFields } from './profile-fields.js'
 
-const CLAIMS: ProfileFields = { id: ['sub'], name: ['name', 'preferred_username', 'nickname', 'email'], picture: ['picture'] }
+const CLAIMS: ProfileFields = {
+  id: ['sub'],
+  name: ['name', 'preferred_username', 'nickname', 'email'],
+  picture: ['picture'],
+}
 
 /**
  * A generic OpenID Connect provider: who signed in is what its verified ID
@@ -18,7 +22,12 @@ const CLAIMS: ProfileFields = { id: ['sub'], name: ['name', 'preferred_username'
  * answer counts only for the same `sub` (Core §5.3.2).
  */
 export function oidcProvider(
-  credentials: OidcCredentials, metadata: OidcMetadata, client: OAuthClient, redirectUri: string, clock: Clock, timeoutMs: number,
+  credentials: OidcCredentials,
+  metadata: OidcMetadata,
+  client: OAuthClient,
+  redirectUri: string,
+  clock: Clock,
+  timeoutMs: number,
 ): OAuthProvider {
   const keys = createRemoteJWKSet(new URL(metadata.jwksUri), { timeoutDuration: timeoutMs })
   const what = credentials.label
@@ -28,7 +37,8 @@ export function oidcProvider(
     const result = await fetchJson(metadata.userinfoEndpoint, { authorization: `Bearer ${accessToken}` }, timeoutMs)
     if (!result.ok) throw new errors.Provider(`${what}'s userinfo endpoint ${result.reason}`)
     const info = pickProfile(result.body, CLAIMS, `${what}'s userinfo`)
-    if (info.providerUserId !== sub) throw new errors.Provider(`${what}'s userinfo describes another user than the ID token`)
+    if (info.providerUserId !== sub)
+      throw new errors.Provider(`${what}'s userinfo describes another user than the ID token`)
     return result.body as Record<string, unknown>
   }
 
@@ -42,7 +52,12 @@ export function oidcProvider(
     async profile(tokens, nonce) {
       if (tokens.idToken === null) throw new errors.Provider(`${what}'s token endpoint sent no ID token`)
       const claims = await verifyIdToken(tokens.idToken, keys, {
-        issuer: metadata.issuer, audience: credentials.id, nonce, algorithms: metadata.algorithms, now: clock.now(), what,
+        issuer: metadata.issuer,
+        audience: credentials.id,
+        nonce,
+        algorithms: metadata.algorithms,
+        now: clock.now(),
+        what,
       })
       const sub = String(claims.sub)
       const complete = typeof claims.name === 'string' && typeof claims.picture === 'string'

@@ -8,7 +8,11 @@ import { pickProfile } from './profile-fields.js'
 
 /** A preset (Google, GitHub, Facebook) as a provider: the profile comes from its profile API. */
 export function presetProvider(
-  preset: OAuthPreset, credentials: ClientCredentials, client: OAuthClient, redirectUri: string, timeoutMs: number,
+  preset: OAuthPreset,
+  credentials: ClientCredentials,
+  client: OAuthClient,
+  redirectUri: string,
+  timeoutMs: number,
 ): OAuthProvider {
   const profileUrl = rebase(preset.profileUrl, credentials.baseUrl)
   return {

@@ -20,14 +20,19 @@ export async function testProvider(app: FastifyInstance): Promise<void> {
   })
 
   app.get<{ Querystring: { next?: string } }>('/', { config: { html: true } }, async (request, reply) =>
-    renderPage(request, reply, 'test-login', { title: 'Test sign-in', next: nextOf(request) }))
+    renderPage(request, reply, 'test-login', { title: 'Test sign-in', next: nextOf(request) }),
+  )
 
-  app.get<{ Querystring: { who?: string; next?: string } }>('/as', { config: { html: true, ...signInRateLimit(config) } }, async (request, reply) => {
-    const next = nextOf(request)
-    const raw: unknown = request.query.who
-    // A repeated `?who=` parses to an array.
-    const who = typeof raw === 'string' ? raw.trim() : ''
-    if (!NAME.test(who)) throw new errors.BadRequest('who must be 1 to 64 printable characters')
-    return completeSignIn(request, reply, { provider: 'test', providerUserId: who, name: who, picture: '' }, next)
-  })
+  app.get<{ Querystring: { who?: string; next?: string } }>(
+    '/as',
+    { config: { html: true, ...signInRateLimit(config) } },
+    async (request, reply) => {
+      const next = nextOf(request)
+      const raw: unknown = request.query.who
+      // A repeated `?who=` parses to an array.
+      const who = typeof raw === 'string' ? raw.trim() : ''
+      if (!NAME.test(who)) throw new errors.BadRequest('who must be 1 to 64 printable characters')
+      return completeSignIn(request, reply, { provider: 'test', providerUserId: who, name: who, picture: '' }, next)
+    },
+  )
 }

@@ -5,12 +5,18 @@ import { startMockIssuer, startOAuthApp } from '../../helpers/oauth.js'
 
 const browser = await launchBrowser(t)
 
-t.test('a real browser signs in through an OpenID provider and lands on next, signed in',
-  { skip: typeof browser === 'string' ? browser : false }, async t => {
+t.test(
+  'a real browser signs in through an OpenID provider and lands on next, signed in',
+  { skip: typeof browser === 'string' ? browser : false },
+  async t => {
     if (typeof browser === 'string') return
     const mock = await startMockIssuer(t)
-    mock.service.on('beforeUserinfo', (response: MutableResponse) => { response.body = { sub: 'johndoe', name: 'Jo Browser' } })
-    const { base } = await startOAuthApp(t, { oidc: { mock: { issuer: mock.issuer.url!, id: 'browser-client', secret: 'browser-secret', label: 'Mock ID' } } })
+    mock.service.on('beforeUserinfo', (response: MutableResponse) => {
+      response.body = { sub: 'johndoe', name: 'Jo Browser' }
+    })
+    const { base } = await startOAuthApp(t, {
+      oidc: { mock: { issuer: mock.issuer.url!, id: 'browser-client', secret: 'browser-secret', label: 'Mock ID' } },
+    })
     const context = await browser.newContext()
     t.teardown(() => context.close())
     const page = await context.newPage()
@@ -20,9 +26,14 @@ t.test('a real browser signs in through an OpenID provider and lands on next, si
     await page.click('a[data-provider="oidc:mock"]')
     await page.waitForURL(`${base}/login/view/sessions?from=browser`)
     t.equal(await page.textContent('header strong'), 'Jo Browser', 'signed in, by the name the provider gave')
-    t.equal((await page.textContent('#identities li'))?.trim(), 'oidc:mock: johndoe', 'the identity is the provider user id')
+    t.equal(
+      (await page.textContent('#identities li'))?.trim(),
+      'oidc:mock: johndoe',
+      'the identity is the provider user id',
+    )
 
     const lease = (await context.cookies(base)).find(c => c.name === 'login')
     t.ok(lease?.httpOnly, 'the lease cookie is HttpOnly')
     t.equal(lease?.sameSite, 'Lax')
-  })
+  },
+)

@@ -2,7 +2,15 @@ import t from 'tap'
 import { generateKeyPair, SignJWT } from 'jose'
 import type { MutableRedirectUri, MutableResponse, MutableToken, OAuth2Server } from 'oauth2-mock-server'
 import { startApp } from '../../helpers/app.js'
-import { begin, Browser, consent, startMockIssuer, startOAuthApp, writeCredentials, type OAuthApp } from '../../helpers/oauth.js'
+import {
+  begin,
+  Browser,
+  consent,
+  startMockIssuer,
+  startOAuthApp,
+  writeCredentials,
+  type OAuthApp,
+} from '../../helpers/oauth.js'
 
 const CLIENT = 'mock-client'
 const LEASE = 'login'
@@ -10,31 +18,50 @@ const LEASE = 'login'
 // One provider for the whole file (an RSA key is slow to make); each test removes the hooks it adds.
 const mock = await startMockIssuer(t)
 
-interface Teardown { teardown(fn: () => unknown): void }
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
 
 function credentials(mock: OAuth2Server) {
-  return { oidc: { mock: { issuer: mock.issuer.url!, id: CLIENT, secret: 'mock-secret', scope: 'openid profile email', label: 'Mock ID' } } }
+  return {
+    oidc: {
+      mock: {
+        issuer: mock.issuer.url!,
+        id: CLIENT,
+        secret: 'mock-secret',
+        scope: 'openid profile email',
+        label: 'Mock ID',
+      },
+    },
+  }
 }
 
 /** Changes every ID token the mock issues until the test ends (access tokens carry no `aud` and are left alone). */
 function onIdToken(t: Teardown, mock: OAuth2Server, edit: (payload: MutableToken['payload']) => void): void {
-  const listener = (token: MutableToken) => { if ('aud' in token.payload) edit(token.payload) }
+  const listener = (token: MutableToken) => {
+    if ('aud' in token.payload) edit(token.payload)
+  }
   mock.service.on('beforeTokenSigning', listener)
   t.teardown(() => mock.service.off('beforeTokenSigning', listener))
 }
 
-function on<T>(t: Teardown, mock: OAuth2Server, event: 'beforeResponse' | 'beforeUserinfo' | 'beforeAuthorizeRedirect', listener: (value: T) => void): void {
+function on<T>(
+  t: Teardown,
+  mock: OAuth2Server,
+  event: 'beforeResponse' | 'beforeUserinfo' | 'beforeAuthorizeRedirect',
+  listener: (value: T) => void,
+): void {
   mock.service.on(event, listener)
   t.teardown(() => mock.service.off(event, listener))
 }
 
 async function me(browser: Browser): Promise<{ id: string; name: string; picture: string } | null> {
   const response = await browser.get('/login/me')
-  return response.status === 200 ? response.json() as Promise<{ id: string; name: string; picture: string }> : null
+  return response.status === 200 ? (response.json() as Promise<{ id: string; name: string; picture: string }>) : null
 }
 
 async function errorOf(response: Response): Promise<{ status: number; code: string; message: string }> {
-  const body = await response.json() as { code: string; message: string }
+  const body = (await response.json()) as { code: string; message: string }
   return { status: response.status, code: body.code, message: body.message }
 }
 
@@ -63,15 +90,24 @@ t.test('OpenID Connect: discovery, authorization, token, JWKS and userinfo', asy
   t.equal(app.ctx.users.findByIdentity('oidc:mock', 'johndoe')?.id, user!.id)
   t.equal(userinfoCalls, 1, 'the ID token had no name: userinfo was asked')
 
-  const listed = await (await browser().get('/login', { accept: 'application/json' })).json() as { providers: { id: string; label: string }[] }
-  t.same(listed.providers.find(p => p.id === 'oidc:mock'), { id: 'oidc:mock', label: 'Mock ID', url: '/login/oidc/mock?next=%2F' })
+  const listed = (await (await browser().get('/login', { accept: 'application/json' })).json()) as {
+    providers: { id: string; label: string }[]
+  }
+  t.same(
+    listed.providers.find(p => p.id === 'oidc:mock'),
+    { id: 'oidc:mock', label: 'Mock ID', url: '/login/oidc/mock?next=%2F' },
+  )
 })
 
 t.test('the ID token wins over userinfo, which is not asked when the token says it all', async t => {
   const { browser } = await startOAuthApp(t, credentials(mock))
-  onIdToken(t, mock, payload => Object.assign(payload, { name: 'Token Name', picture: 'https://idp.example/token.png' }))
+  onIdToken(t, mock, payload =>
+    Object.assign(payload, { name: 'Token Name', picture: 'https://idp.example/token.png' }),
+  )
   let userinfoCalls = 0
-  on<MutableResponse>(t, mock, 'beforeUserinfo', () => { userinfoCalls++ })
+  on<MutableResponse>(t, mock, 'beforeUserinfo', () => {
+    userinfoCalls++
+  })
   const b = browser()
   t.equal((await b.get(await consent(await begin(b, '/login/oidc/mock')))).status, 303)
   t.match(await me(b), { name: 'Token Name', picture: 'https://idp.example/token.png' })
@@ -98,11 +134,20 @@ t.test('the flow cookie binds the flow to the browser, and nothing else', async 
 })
 
 t.test('under https the flow cookie is a Secure __Host- cookie', async t => {
-  const { app } = await startApp(t, { publicUrl: 'https://login.example.com', credentialsPath: writeCredentials(t, credentials(mock)) })
+  const { app } = await startApp(t, {
+    publicUrl: 'https://login.example.com',
+    credentialsPath: writeCredentials(t, credentials(mock)),
+  })
   const response = await app.inject({ url: '/login/oidc/mock' })
   t.equal(response.statusCode, 302)
-  t.match(response.headers['set-cookie'], /^__Host-login-flow=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
-  t.equal(new URL(response.headers.location!).searchParams.get('redirect_uri'), 'https://login.example.com/login/oidc/mock/continue')
+  t.match(
+    response.headers['set-cookie'],
+    /^__Host-login-flow=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+  )
+  t.equal(
+    new URL(response.headers.location!).searchParams.get('redirect_uri'),
+    'https://login.example.com/login/oidc/mock/continue',
+  )
 })
 
 t.test('a bad next is refused before leaving, and checked again on return', async t => {
@@ -136,74 +181,171 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: 'the user denies consent', status: 401, code: 'LOGIN_ERR_ACCESS_DENIED', message: /cancelled at the provider: The user said no/,
-    arrange: (t, mock) => on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
-      redirect.url.searchParams.delete('code')
-      redirect.url.searchParams.set('error', 'access_denied')
-      redirect.url.searchParams.set('error_description', 'The user said no')
-    }),
+    name: 'the user denies consent',
+    status: 401,
+    code: 'LOGIN_ERR_ACCESS_DENIED',
+    message: /cancelled at the provider: The user said no/,
+    arrange: (t, mock) =>
+      on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
+        redirect.url.searchParams.delete('code')
+        redirect.url.searchParams.set('error', 'access_denied')
+        redirect.url.searchParams.set('error_description', 'The user said no')
+      }),
   },
   {
-    name: 'the provider reports another error', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /Mock ID answered temporarily_unavailable/,
-    arrange: (t, mock) => on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
-      redirect.url.searchParams.delete('code')
-      redirect.url.searchParams.set('error', 'temporarily_unavailable')
-    }),
+    name: 'the provider reports another error',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /Mock ID answered temporarily_unavailable/,
+    arrange: (t, mock) =>
+      on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
+        redirect.url.searchParams.delete('code')
+        redirect.url.searchParams.set('error', 'temporarily_unavailable')
+      }),
   },
-  { name: 'state mismatch', status: 400, code: 'LOGIN_ERR_OAUTH_STATE', message: /unknown, was already used/, tamper: u => u.searchParams.set('state', 'A'.repeat(43)) },
-  { name: 'state missing', status: 400, code: 'LOGIN_ERR_OAUTH_STATE', message: /sent no state/, tamper: u => u.searchParams.delete('state') },
-  { name: 'state repeated', status: 400, code: 'LOGIN_ERR_OAUTH_STATE', message: /state appears more than once/, tamper: u => u.searchParams.append('state', 'x') },
-  { name: 'no flow cookie (cookies blocked)', status: 400, code: 'LOGIN_ERR_OAUTH_STATE', message: /no sign-in under way/, tamper: (_u, b) => b.forget('login-flow') },
   {
-    name: 'the flow expired', status: 400, code: 'LOGIN_ERR_OAUTH_STATE', message: /took more than 10 minutes/,
+    name: 'state mismatch',
+    status: 400,
+    code: 'LOGIN_ERR_OAUTH_STATE',
+    message: /unknown, was already used/,
+    tamper: u => u.searchParams.set('state', 'A'.repeat(43)),
+  },
+  {
+    name: 'state missing',
+    status: 400,
+    code: 'LOGIN_ERR_OAUTH_STATE',
+    message: /sent no state/,
+    tamper: u => u.searchParams.delete('state'),
+  },
+  {
+    name: 'state repeated',
+    status: 400,
+    code: 'LOGIN_ERR_OAUTH_STATE',
+    message: /state appears more than once/,
+    tamper: u => u.searchParams.append('state', 'x'),
+  },
+  {
+    name: 'no flow cookie (cookies blocked)',
+    status: 400,
+    code: 'LOGIN_ERR_OAUTH_STATE',
+    message: /no sign-in under way/,
+    tamper: (_u, b) => b.forget('login-flow'),
+  },
+  {
+    name: 'the flow expired',
+    status: 400,
+    code: 'LOGIN_ERR_OAUTH_STATE',
+    message: /took more than 10 minutes/,
     tamper: (_u, _b, app) => app.clock.advance(601),
   },
   {
-    name: 'expired ID token', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /Mock ID's ID token has expired/,
-    arrange: (t, mock) => onIdToken(t, mock, p => { p.iat = Math.floor(Date.now() / 1000) - 7200; p.exp = p.iat + 3600 }),
+    name: 'expired ID token',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /Mock ID's ID token has expired/,
+    arrange: (t, mock) =>
+      onIdToken(t, mock, p => {
+        p.iat = Math.floor(Date.now() / 1000) - 7200
+        p.exp = p.iat + 3600
+      }),
   },
   {
-    name: 'forged ID token (signed with another key under the same kid)', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /signature does not verify/,
+    name: 'forged ID token (signed with another key under the same kid)',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /signature does not verify/,
     arrange: async (t, mock, authorize) => {
       const { privateKey } = await generateKeyPair('RS256')
       const kid = (mock.issuer.keys.toJSON()[0] as { kid: string }).kid
       const forged = await new SignJWT({ sub: 'johndoe', nonce: authorize.searchParams.get('nonce') })
-        .setProtectedHeader({ alg: 'RS256', kid }).setIssuer(mock.issuer.url!).setAudience(CLIENT)
-        .setIssuedAt().setExpirationTime('1h').sign(privateKey)
-      on<MutableResponse>(t, mock, 'beforeResponse', response => { (response.body as Record<string, unknown>).id_token = forged })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer(mock.issuer.url!)
+        .setAudience(CLIENT)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey)
+      on<MutableResponse>(t, mock, 'beforeResponse', response => {
+        ;(response.body as Record<string, unknown>).id_token = forged
+      })
     },
   },
   {
-    name: 'ID token for another sign-in (nonce)', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /issued for another sign-in \(nonce mismatch\)/,
-    arrange: (t, mock) => onIdToken(t, mock, p => { p.nonce = 'someone-else' }),
+    name: 'ID token for another sign-in (nonce)',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /issued for another sign-in \(nonce mismatch\)/,
+    arrange: (t, mock) =>
+      onIdToken(t, mock, p => {
+        p.nonce = 'someone-else'
+      }),
   },
   {
-    name: 'ID token for another client (aud)', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /ID token was rejected: unexpected "aud" claim value/,
-    arrange: (t, mock) => onIdToken(t, mock, p => { p.aud = 'other-client' }),
+    name: 'ID token for another client (aud)',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /ID token was rejected: unexpected "aud" claim value/,
+    arrange: (t, mock) =>
+      onIdToken(t, mock, p => {
+        p.aud = 'other-client'
+      }),
   },
   {
-    name: 'ID token from another issuer (iss)', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /ID token was rejected: unexpected "iss" claim value/,
-    arrange: (t, mock) => onIdToken(t, mock, p => { p.iss = 'https://evil.example' }),
+    name: 'ID token from another issuer (iss)',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /ID token was rejected: unexpected "iss" claim value/,
+    arrange: (t, mock) =>
+      onIdToken(t, mock, p => {
+        p.iss = 'https://evil.example'
+      }),
   },
   {
-    name: 'token endpoint refuses the code', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /token endpoint answered HTTP 400 \(invalid_grant\)/,
-    arrange: (t, mock) => on<MutableResponse>(t, mock, 'beforeResponse', response => { response.statusCode = 400; response.body = { error: 'invalid_grant' } }),
+    name: 'token endpoint refuses the code',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /token endpoint answered HTTP 400 \(invalid_grant\)/,
+    arrange: (t, mock) =>
+      on<MutableResponse>(t, mock, 'beforeResponse', response => {
+        response.statusCode = 400
+        response.body = { error: 'invalid_grant' }
+      }),
   },
   {
-    name: 'token endpoint sends no ID token', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /sent no ID token/,
-    arrange: (t, mock) => on<MutableResponse>(t, mock, 'beforeResponse', response => { delete (response.body as Record<string, unknown>).id_token }),
+    name: 'token endpoint sends no ID token',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /sent no ID token/,
+    arrange: (t, mock) =>
+      on<MutableResponse>(t, mock, 'beforeResponse', response => {
+        delete (response.body as Record<string, unknown>).id_token
+      }),
   },
   {
-    name: 'a code the provider never issued', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /token endpoint answered HTTP 400 \(invalid_request\)/,
+    name: 'a code the provider never issued',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /token endpoint answered HTTP 400 \(invalid_request\)/,
     tamper: u => u.searchParams.set('code', 'not-issued'),
   },
   {
-    name: 'userinfo without the id', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /userinfo has no user id \(sub\)/,
-    arrange: (t, mock) => on<MutableResponse>(t, mock, 'beforeUserinfo', response => { response.body = { name: 'Nobody' } }),
+    name: 'userinfo without the id',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /userinfo has no user id \(sub\)/,
+    arrange: (t, mock) =>
+      on<MutableResponse>(t, mock, 'beforeUserinfo', response => {
+        response.body = { name: 'Nobody' }
+      }),
   },
   {
-    name: 'userinfo about someone else', status: 502, code: 'LOGIN_ERR_PROVIDER', message: /userinfo describes another user/,
-    arrange: (t, mock) => on<MutableResponse>(t, mock, 'beforeUserinfo', response => { response.body = { sub: 'mallory', name: 'Mallory' } }),
+    name: 'userinfo about someone else',
+    status: 502,
+    code: 'LOGIN_ERR_PROVIDER',
+    message: /userinfo describes another user/,
+    arrange: (t, mock) =>
+      on<MutableResponse>(t, mock, 'beforeUserinfo', response => {
+        response.body = { sub: 'mallory', name: 'Mallory' }
+      }),
   },
 ]
 
@@ -228,7 +370,11 @@ t.test('failures: the error code, no session, the existing session untouched', a
 
       t.equal(b.cookie(LEASE), lease, 'the lease cookie is untouched')
       t.equal((await me(b))?.id, before!.id, 'still signed in as before')
-      t.equal(app.app.ctx.users.findByIdentity('oidc:mock', 'johndoe'), undefined, 'nobody signed in through the provider')
+      t.equal(
+        app.app.ctx.users.findByIdentity('oidc:mock', 'johndoe'),
+        undefined,
+        'nobody signed in through the provider',
+      )
     })
   }
 })
@@ -249,7 +395,7 @@ t.test('a callback carried to another browser (login CSRF) finds no flow, and do
   const attacker = browser()
   const victim = browser()
   const callback = await consent(await begin(attacker, '/login/oidc/mock'))
-  await begin(victim, '/login/oidc/mock')  // the victim has a flow cookie of their own
+  await begin(victim, '/login/oidc/mock') // the victim has a flow cookie of their own
   const forced = await errorOf(await victim.get(callback))
   t.equal(forced.code, 'LOGIN_ERR_OAUTH_STATE')
   t.equal(victim.cookie(LEASE), undefined, 'the victim is not signed in as the attacker')

@@ -1,14 +1,29 @@
 import t from 'tap'
-import { defaultProfiles, startFakeProviders, type FakeProviders, type PresetName } from '../../helpers/fake-providers.js'
+import {
+  defaultProfiles,
+  startFakeProviders,
+  type FakeProviders,
+  type PresetName,
+} from '../../helpers/fake-providers.js'
 import { begin, consent, locationOf, startOAuthApp, type Browser, type OAuthApp } from '../../helpers/oauth.js'
 
 const LEASE = 'login'
 
 const expected: Record<PresetName, { providerUserId: string; name: string; picture: string; scope: string | null }> = {
-  google: { providerUserId: '1078', name: 'Grace Google', picture: 'https://lh3.example/grace.png', scope: 'openid profile' },
+  google: {
+    providerUserId: '1078',
+    name: 'Grace Google',
+    picture: 'https://lh3.example/grace.png',
+    scope: 'openid profile',
+  },
   // No display name on GitHub: the login stands in.
   github: { providerUserId: 'MDQ6VXNlcjE=', name: 'octo', picture: 'https://avatars.example/octo.png', scope: null },
-  facebook: { providerUserId: '10211', name: 'Fay Book', picture: 'https://fb.example/fay.jpg', scope: 'public_profile' },
+  facebook: {
+    providerUserId: '10211',
+    name: 'Fay Book',
+    picture: 'https://fb.example/fay.jpg',
+    scope: 'public_profile',
+  },
 }
 
 async function me(browser: Browser): Promise<{ id: string; name: string; picture: string }> {
@@ -43,7 +58,11 @@ t.test('each preset signs in over HTTP: PKCE, profile mapping, next', async t =>
 
       const user = await me(b)
       t.match(user, { name: expected[preset].name, picture: expected[preset].picture })
-      t.equal(app.ctx.users.findByIdentity(preset, expected[preset].providerUserId)?.id, user.id, 'the identity is keyed by the provider user id')
+      t.equal(
+        app.ctx.users.findByIdentity(preset, expected[preset].providerUserId)?.id,
+        user.id,
+        'the identity is keyed by the provider user id',
+      )
       const request = fake.tokenRequests.at(-1)!
       t.equal(request.preset, preset)
       t.match(request.body.get('code_verifier'), /^[A-Za-z0-9_-]{43}$/, 'the PKCE verifier went to the token endpoint')
@@ -55,17 +74,31 @@ t.test('the sign-in page offers exactly the configured providers', async t => {
   const fake = await startFakeProviders(t)
   const { browser } = await startOAuthApp(t, { github: fake.credentials.github })
   const b = browser()
-  const listed = await (await b.get('/login', { accept: 'application/json' })).json() as { providers: { id: string; label: string; url: string }[] }
-  t.same(listed.providers.map(p => [p.id, p.label]), [['test', 'test'], ['github', 'GitHub']])
+  const listed = (await (await b.get('/login', { accept: 'application/json' })).json()) as {
+    providers: { id: string; label: string; url: string }[]
+  }
+  t.same(
+    listed.providers.map(p => [p.id, p.label]),
+    [
+      ['test', 'test'],
+      ['github', 'GitHub'],
+    ],
+  )
   t.equal(listed.providers[1]!.url, '/login/github?next=%2F')
   const page = await (await b.get('/login', { accept: 'text/html' })).text()
   t.match(page, /<a class="button" href="\/login\/github\?next=%2F" data-provider="github">GitHub<\/a>/)
   t.notMatch(page, /google|facebook/i)
 
-  for (const path of ['/login/google', '/login/google/continue?code=a&state=b', '/login/link/facebook', '/login/oidc/corp', '/login/oidc/corp/continue']) {
+  for (const path of [
+    '/login/google',
+    '/login/google/continue?code=a&state=b',
+    '/login/link/facebook',
+    '/login/oidc/corp',
+    '/login/oidc/corp/continue',
+  ]) {
     const response = await b.get(path)
     t.equal(response.status, 404, path)
-    t.equal((await response.json() as { code: string }).code, 'LOGIN_ERR_UNKNOWN_PROVIDER', path)
+    t.equal(((await response.json()) as { code: string }).code, 'LOGIN_ERR_UNKNOWN_PROVIDER', path)
   }
 })
 
@@ -76,7 +109,11 @@ t.test('signing in again reaches the same account with name and picture refreshe
   await first.get(await consent(await begin(first, '/login/github')))
   const before = await me(first)
 
-  fake.profiles.github = { ...(defaultProfiles().github as object), name: 'Octo Cat', avatar_url: 'https://avatars.example/new.png' }
+  fake.profiles.github = {
+    ...(defaultProfiles().github as object),
+    name: 'Octo Cat',
+    avatar_url: 'https://avatars.example/new.png',
+  }
   const second = browser()
   await second.get(await consent(await begin(second, '/login/github')))
   const after = await me(second)
@@ -111,15 +148,76 @@ interface Failure {
 }
 
 const failures: Failure[] = [
-  { name: 'token endpoint answers 500', preset: 'google', arrange: f => { f.token = 'fail' }, message: /token endpoint answered HTTP 500 \(server_error\)/ },
-  { name: 'token endpoint times out', preset: 'google', arrange: f => { f.token = 'hang' }, message: /token endpoint did not answer within 500 ms/ },
-  { name: 'token endpoint drops the connection', preset: 'facebook', arrange: f => { f.token = 'refuse' }, message: /token endpoint could not be reached/ },
-  { name: 'token endpoint refuses the code (400)', preset: 'facebook', arrange: () => {}, callback: u => u.searchParams.set('code', 'forged'), message: /answered HTTP 400 \(invalid_grant\)/ },
-  { name: 'GitHub refuses the code with HTTP 200', preset: 'github', arrange: () => {}, callback: u => u.searchParams.set('code', 'forged'), message: /sent no access token \(bad_verification_code\)/ },
-  { name: 'profile lacks the id', preset: 'github', arrange: f => { f.profiles.github = { login: 'octo', avatar_url: 'https://a.example/x.png' } }, message: /profile has no user id \(node_id\)/ },
-  { name: 'profile lacks the id (Facebook)', preset: 'facebook', arrange: f => { f.profiles.facebook = { name: 'Fay' } }, message: /profile has no user id \(id\)/ },
-  { name: 'profile API times out', preset: 'google', arrange: f => { f.profile = 'hang' }, message: /profile API did not answer within 500 ms/ },
-  { name: 'profile API answers 500', preset: 'github', arrange: f => { f.profile = 'fail' }, message: /profile API answered HTTP 500/ },
+  {
+    name: 'token endpoint answers 500',
+    preset: 'google',
+    arrange: f => {
+      f.token = 'fail'
+    },
+    message: /token endpoint answered HTTP 500 \(server_error\)/,
+  },
+  {
+    name: 'token endpoint times out',
+    preset: 'google',
+    arrange: f => {
+      f.token = 'hang'
+    },
+    message: /token endpoint did not answer within 500 ms/,
+  },
+  {
+    name: 'token endpoint drops the connection',
+    preset: 'facebook',
+    arrange: f => {
+      f.token = 'refuse'
+    },
+    message: /token endpoint could not be reached/,
+  },
+  {
+    name: 'token endpoint refuses the code (400)',
+    preset: 'facebook',
+    arrange: () => {},
+    callback: u => u.searchParams.set('code', 'forged'),
+    message: /answered HTTP 400 \(invalid_grant\)/,
+  },
+  {
+    name: 'GitHub refuses the code with HTTP 200',
+    preset: 'github',
+    arrange: () => {},
+    callback: u => u.searchParams.set('code', 'forged'),
+    message: /sent no access token \(bad_verification_code\)/,
+  },
+  {
+    name: 'profile lacks the id',
+    preset: 'github',
+    arrange: f => {
+      f.profiles.github = { login: 'octo', avatar_url: 'https://a.example/x.png' }
+    },
+    message: /profile has no user id \(node_id\)/,
+  },
+  {
+    name: 'profile lacks the id (Facebook)',
+    preset: 'facebook',
+    arrange: f => {
+      f.profiles.facebook = { name: 'Fay' }
+    },
+    message: /profile has no user id \(id\)/,
+  },
+  {
+    name: 'profile API times out',
+    preset: 'google',
+    arrange: f => {
+      f.profile = 'hang'
+    },
+    message: /profile API did not answer within 500 ms/,
+  },
+  {
+    name: 'profile API answers 500',
+    preset: 'github',
+    arrange: f => {
+      f.profile = 'fail'
+    },
+    message: /profile API answered HTTP 500/,
+  },
 ]
 
 t.test('provider failures: a clear error, no session, the existing one untouched', async t => {
@@ -143,7 +241,7 @@ t.test('provider failures: a clear error, no session, the existing one untouched
       const response = await b.get(callback)
       t.ok(Date.now() - started < 3000, 'answers within a few seconds')
       t.equal(response.status, 502)
-      const body = await response.json() as { code: string; message: string }
+      const body = (await response.json()) as { code: string; message: string }
       t.equal(body.code, 'LOGIN_ERR_PROVIDER')
       t.match(body.message, failure.message)
       t.notMatch(body.message, new RegExp(fake.credentials[failure.preset].secret), 'the secret is never shown')
@@ -151,7 +249,11 @@ t.test('provider failures: a clear error, no session, the existing one untouched
       t.equal(b.cookie(LEASE), bobLease, 'the lease cookie is untouched')
       t.equal((await me(b)).id, bob.id, 'still signed in as before')
       t.equal(app.app.ctx.sessions.list(bob.id).length, 1)
-      t.equal(app.app.ctx.users.findByIdentity(failure.preset, expected[failure.preset].providerUserId), undefined, 'no account was created')
+      t.equal(
+        app.app.ctx.users.findByIdentity(failure.preset, expected[failure.preset].providerUserId),
+        undefined,
+        'no account was created',
+      )
     })
   }
 })
@@ -169,5 +271,9 @@ t.test('a failure in a browser is a readable page', async t => {
   t.match(html, /<code id="error-code">LOGIN_ERR_PROVIDER<\/code>/)
   t.match(html, /Google&#39;s token endpoint answered HTTP 500/)
   t.equal(b.cookie(LEASE), undefined, 'no session')
-  t.equal(locationOf(await b.get('/login/view/sessions', { accept: 'text/html' })).pathname, '/login', 'still signed out')
+  t.equal(
+    locationOf(await b.get('/login/view/sessions', { accept: 'text/html' })).pathname,
+    '/login',
+    'still signed out',
+  )
 })

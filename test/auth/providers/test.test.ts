@@ -5,7 +5,12 @@ const errorCode = (body: string) => /id="error-code">([A-Z_]+)</.exec(body)?.[1]
 
 t.test('outside debug mode the test provider answers 403 LOGIN_ERR_DEBUG_ONLY and is not offered', async t => {
   const { app } = await startApp(t, { debug: false })
-  for (const url of ['/login/test', '/login/test?next=/x', '/login/test/as?who=alice', '/login/test/as?who=alice&next=/x']) {
+  for (const url of [
+    '/login/test',
+    '/login/test?next=/x',
+    '/login/test/as?who=alice',
+    '/login/test/as?who=alice&next=/x',
+  ]) {
     for (const accept of ['text/html', 'application/json']) {
       const response = await app.inject({ url, headers: { accept } })
       t.equal(response.statusCode, 403, `${url} (${accept})`)
@@ -34,7 +39,13 @@ t.test('/login/test/as signs in as the name typed', async t => {
     { who: 'alice', status: 303, name: 'alice', location: '/' },
     { who: '  spaced  ', status: 303, name: 'spaced', location: '/' },
     { who: 'Zoë 山田 🙂', next: '/app/x?y=1', status: 303, name: 'Zoë 山田 🙂', location: '/app/x?y=1' },
-    { who: 'x'.repeat(64), next: 'http://app.localhost:3000/', status: 303, name: 'x'.repeat(64), location: 'http://app.localhost:3000/' },
+    {
+      who: 'x'.repeat(64),
+      next: 'http://app.localhost:3000/',
+      status: 303,
+      name: 'x'.repeat(64),
+      location: 'http://app.localhost:3000/',
+    },
     { who: '', status: 400, code: 'LOGIN_ERR_BAD_REQUEST' },
     { who: '   ', status: 400, code: 'LOGIN_ERR_BAD_REQUEST' },
     { who: 'x'.repeat(65), status: 400, code: 'LOGIN_ERR_BAD_REQUEST' },
