@@ -2,7 +2,8 @@ import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { AppService } from './apps.js'
 
-const USAGE = 'usage: modular-login app add <name> | app list | app remove <name>'
+const USAGE =
+  'usage: modular-login app add <name> | app list | app remove <name> | app allow <name> <namespace> | app deny <name> <namespace>'
 
 function when(seconds: number | null): string {
   return seconds === null ? 'never' : new Date(seconds * 1000).toISOString()
@@ -13,6 +14,8 @@ function when(seconds: number | null): string {
  * credentials once, as JSON `{"id": …, "secret": …}` (only a hash of the
  * secret is kept). `app list`: one line per app. `app remove <name>`:
  * deletes it and disconnects it from every running server process.
+ * `app allow <name> <namespace>` / `app deny …`: lets the app manage a
+ * namespace it did not create, or stops it (README, "Apps are scoped").
  */
 export async function appCommand(
   args: string[],
@@ -21,6 +24,7 @@ export async function appCommand(
 ): Promise<void> {
   const apps = new AppService(ctx)
   const [action, name, ...rest] = args
+  if (action === 'allow' || action === 'deny') return scopeCommand(action, name, rest, ctx, print)
   if (rest.length > 0) throw new errors.BadRequest(USAGE)
   switch (action) {
     case 'add':
@@ -29,8 +33,13 @@ export async function appCommand(
       return
     case 'list':
       if (name !== undefined) throw new errors.BadRequest(USAGE)
-      for (const app of apps.list())
-        print(`${app.name}\t${app.id}\tcreated ${when(app.created)}\tlast seen ${when(app.lastSeen)}`)
+      for (const app of apps.list()) {
+        const namespaces = ctx.groups.appScope.namespacesOf(app.id).map(n => `${n.namespace} (${n.kind})`)
+        print(
+          `${app.name}\t${app.id}\tcreated ${when(app.created)}\tlast seen ${when(app.lastSeen)}` +
+            `\tnamespaces ${namespaces.join(', ') || 'none'}`,
+        )
+      }
       return
     case 'remove': {
       if (name === undefined) throw new errors.BadRequest(USAGE)
@@ -40,5 +49,25 @@ export async function appCommand(
     }
     default:
       throw new errors.BadRequest(USAGE)
+  }
+}
+
+async function scopeCommand(
+  action: 'allow' | 'deny',
+  name: string | undefined,
+  rest: string[],
+  ctx: AppContext,
+  print: (line: string) => void,
+): Promise<void> {
+  const [namespace, ...extra] = rest
+  if (name === undefined || namespace === undefined || extra.length > 0) throw new errors.BadRequest(USAGE)
+  const app = new AppService(ctx).find(name)
+  if (!app) throw new errors.NotFound(`No app named ${name}`)
+  if (action === 'allow') {
+    ctx.groups.appScope.allow(app.id, namespace)
+    print(`app ${app.name} may now manage the namespace ${namespace}`)
+  } else {
+    ctx.groups.appScope.deny(app.id, namespace)
+    print(`app ${app.name} may no longer manage the namespace ${namespace}`)
   }
 }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { userActor } from '../../src/groups/actor.js'
 import { groupFixture, outcome } from './fixture.js'
 
 t.test('every group change is logged with who and when', async t => {
@@ -8,7 +9,7 @@ t.test('every group change is logged with who and when', async t => {
   const link = fx.invite(ownerId, { invitations: [{ accessing: 'chat/room' }] })
   const bob = fx.join('bob', link)
   const carol = fx.admit(ownerId, 'carol', 'chat')
-  const granted = fx.groups.membership.grant(fx.user('dave'), 'chat/room', {}, ownerId)
+  const granted = fx.groups.membership.grant(fx.user('dave'), 'chat/room', {}, userActor(ownerId))
   fx.groups.removal.cancel(ownerId, [link.long])
   fx.groups.removal.revoke(ownerId, [bob.membership.id])
   fx.groups.removal.leave(carol.userId, carol.membership.id)
