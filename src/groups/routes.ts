@@ -14,6 +14,18 @@ type WildcardParams = { Params: { '*': string } }
 /** Where accepting sends a user whose invitation named no redirect. */
 const DEFAULT_LANDING = '/login/access/view/groups'
 
+/**
+ * Whether the visitor came to this page by themselves: typed or scanned
+ * (no initiator) or from one of this server's own pages. Only then does an
+ * invitation accept itself on opening; a link followed from another site,
+ * which could join a signed-in visitor to a group without a click, always
+ * shows the button (README, "Security").
+ */
+function arrivedDirectly(request: FastifyRequest): boolean {
+  const fetchSite = request.headers['sec-fetch-site']
+  return fetchSite === 'none' || fetchSite === 'same-origin'
+}
+
 /** Browser form posts go back to a page; API calls get JSON. */
 function isFormPost(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
@@ -121,7 +133,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       title: 'Join a group',
       link,
       qr,
-      auto: !link.invitations[0]!.confirm && !link.viewerAccepted,
+      auto: !link.invitations[0]!.confirm && !link.viewerAccepted && arrivedDirectly(request),
       redirect: link.invitations[0]!.redirect ?? DEFAULT_LANDING,
     })
   }

@@ -5,7 +5,8 @@ import { currentUser } from '../auth/current.js'
 import { isOnSite } from '../auth/redirects.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']
+// What a browser may send to another origin without a CORS preflight (which this server never grants).
+const SIMPLE_TYPES = new Set(['', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'])
 
 /** The token a signed-in user's HTML forms carry: bound to their session, useless to anyone else. */
 export function csrfToken(request: FastifyRequest, sid: string): string {
@@ -57,16 +58,35 @@ export function guardUnsafeRoutes(route: RouteOptions): void {
 }
 
 /**
- * preHandler guard for state-changing requests: same-site origin
- * always, and for browser form posts of a signed-in user, the form token.
- * JSON bodies cannot be sent cross-site without a CORS preflight, which
- * this server never grants.
+ * Whether a browser sent this request from a page of another origin: a
+ * sibling subdomain of the site, another port. The browser says so
+ * (Sec-Fetch-Site), or its Origin names another origin than this server's.
+ * A request with neither header comes from a non-browser client.
+ */
+function fromAnotherOrigin(request: FastifyRequest): boolean {
+  const fetchSite = request.headers['sec-fetch-site']
+  if (fetchSite === 'same-origin' || fetchSite === 'none') return false
+  if (fetchSite !== undefined) return true
+  const origin = request.headers.origin
+  if (typeof origin !== 'string') return false
+  const own = new URL(request.server.ctx.config.publicUrl).origin
+  return origin !== own && origin !== `${request.protocol}://${request.host}`
+}
+
+/**
+ * preHandler guard for state-changing requests (README, "Security"):
+ * same-site origin always. Then, for a signed-in user, a request in a
+ * shape that any page could make (no body, a form, `text/plain`) must
+ * carry the session's form token when it is a form post or comes from
+ * another origin. JSON and other types cannot be sent by another origin
+ * without a CORS preflight, which this server never grants.
  */
 export async function csrfGuard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.routeOptions.config?.csrfExempt) return
   assertSameSite(request)
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-  if (!FORM_TYPES.includes(type)) return
+  if (!SIMPLE_TYPES.has(type)) return
+  if (type === '' && !fromAnotherOrigin(request)) return
   const signedIn = await currentUser(request, reply)
   if (!signedIn) return
   const sent = (request.body as Record<string, unknown> | undefined)?._csrf

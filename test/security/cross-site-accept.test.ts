@@ -1,0 +1,66 @@
+// Another site links a signed-in visitor to an invitation: the SameSite=Lax cookie travels with the
+// top-level navigation, so the page must not accept by itself.
+import t from 'tap'
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { serveApp } from '../helpers/app.js'
+import { launchBrowser } from '../helpers/browser.js'
+
+const browser = await launchBrowser(t)
+
+t.test(
+  'an invitation opened from another site waits for a click; typed, it accepts itself',
+  { skip: typeof browser === 'string' ? browser : false },
+  async t => {
+    if (typeof browser === 'string') return
+    const { app, base } = await serveApp(t)
+    const { owner } = app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
+    const link = app.ctx.groups.invitations.create(owner.id, {
+      invitees: null,
+      redirect: '/login/me',
+      confirm: false,
+      invitations: [
+        {
+          accessing: 'club',
+          inviter: null,
+          acceptanceExpiration: null,
+          accessExpiration: null,
+          accessDuration: null,
+          plus: null,
+          depletes: false,
+          dos: null,
+          deauthorizes: 0,
+        },
+      ],
+    })
+    const acceptUrl = `${base}/login/access/accept/${link.short}`
+
+    // The other site: `localhost` is another site than `127.0.0.1`, where the login server is.
+    const evil = createServer((_request, response) => {
+      response.setHeader('content-type', 'text/html')
+      response.end(`<!doctype html><a id="go" href="${acceptUrl}">free stuff</a>`)
+    })
+    evil.listen(0, '127.0.0.1')
+    await once(evil, 'listening')
+    t.teardown(() => evil.close())
+    const evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}/`
+
+    const context = await browser.newContext()
+    t.teardown(() => context.close())
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    await page.goto(`${base}/login/test/as?who=visitor`)
+    const visitor = app.ctx.users.findByIdentity('test', 'visitor')!.id
+
+    await page.goto(evilUrl)
+    await Promise.all([page.waitForURL(acceptUrl), page.click('#go')])
+    await page.waitForLoadState('networkidle')
+    t.equal(page.url(), acceptUrl, 'the visitor stays on the invitation')
+    t.ok(await page.isVisible('#accept'), 'with the button to accept')
+    t.notOk(app.ctx.groups.membership.isMember(visitor, 'club'), 'and has not joined')
+
+    await Promise.all([page.waitForURL(`${base}/login/me`), page.goto(acceptUrl)])
+    t.ok(app.ctx.groups.membership.isMember(visitor, 'club'), 'typed in, the invitation accepts itself')
+  },
+)
