@@ -62,11 +62,21 @@ function checkCharacters(raw: string): void {
   if (CONTROL_OR_SPACE.test(raw)) bad('contains control characters or whitespace')
   const decoded = percentDecode(raw.split(/[?#]/, 1)[0]!)
   if (decoded.includes('\\')) bad('contains an encoded backslash (%5c)')
-  if (CONTROL_OR_SPACE.test(decoded)) bad('contains encoded control characters or whitespace')
+  // An encoded space inside a path (`/my%20files`) is an ordinary name; every other space or control character is not.
+  if (CONTROL_OR_SPACE.test(decoded.replaceAll(' ', ''))) bad('contains encoded control characters or whitespace')
+}
+
+/**
+ * Whether a path could be read as `//host`: as it is, once decoded, or
+ * once decoded with its spaces dropped by some tolerant parser down the
+ * line (`/%20/evil.com`).
+ */
+function namesAHost(path: string): boolean {
+  return PROTOCOL_RELATIVE.test(path) || PROTOCOL_RELATIVE.test(percentDecode(path).replaceAll(' ', ''))
 }
 
 function validateRelative(raw: string): string {
-  if (PROTOCOL_RELATIVE.test(raw) || PROTOCOL_RELATIVE.test(percentDecode(raw))) {
+  if (namesAHost(raw)) {
     bad('must not start with // (that names another host)')
   }
   const url = parse(raw, PLACEHOLDER)
@@ -74,7 +84,7 @@ function validateRelative(raw: string): string {
   const target = url.pathname + url.search + url.hash
   // Dot segments can collapse into a host: `/.//evil.com` and `/a/..//evil.com`
   // both resolve to the path `//evil.com`, which the browser reads as a host.
-  if (PROTOCOL_RELATIVE.test(target) || PROTOCOL_RELATIVE.test(percentDecode(target))) {
+  if (namesAHost(target)) {
     bad('resolves to a path starting with // (that names another host)')
   }
   return target

@@ -58,6 +58,9 @@ const hostile: string[] = [
   '/%0b/evil.com',
   '/ /evil.com',
   '/%20/evil.com',
+  '/%20%20/evil.com',
+  '/%20%2F/evil.com',
+  '/a%09b',
   '/\t\t/\t\t\\evil.com',
   '/\u00a0/evil.com',
   '/%E3%80%80/evil.com',
@@ -146,6 +149,9 @@ const legit: Array<[string | undefined | null, string]> = [
   ['/', '/'],
   ['/a//b', '/a//b'],
   ['/search?q=a%20b#x%20y', '/search?q=a%20b#x%20y'], // encoded spaces in query and fragment never decide the host
+  ['/path/with%20space', '/path/with%20space'], // and inside a path segment they are an ordinary name
+  ['/my%20files/a%20b/', '/my%20files/a%20b/'],
+  ['https://example.com/shared%20folder?x=1', 'https://example.com/shared%20folder?x=1'],
   ['/path?next=//evil.com', '/path?next=//evil.com'],
   ['/path?next=https://evil.com', '/path?next=https://evil.com'],
   ['/x#@evil.com', '/x#@evil.com'],
