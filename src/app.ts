@@ -20,21 +20,26 @@ export interface BuildOptions {
   clock?: Clock
   /** Fastify logger options; defaults to pino at the configured level. */
   logger?: FastifyServerOptions['logger']
+  /** Where the default logger writes (standard output unless given; tests read what is logged). */
+  logStream?: { write(line: string): void }
   /** Timing of the realtime channel (tests shorten it). */
   realtime?: RealtimeOptions
 }
 
-// OAuth callbacks carry the authorization code and state in the query: never log them.
+// OAuth callbacks carry the authorization code and state in the query, and invitation pages carry the
+// invitation's id or short code in the path: both are bearer secrets, never logged.
 const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|access_token)=)[^&]*/g
+const INVITATION_PATH = /(\/login\/access\/(?:accept|add|qr\/accept|qr\/img)\/)[^/?#]+/g
 
-function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+function loggerOptions(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
+    ...(stream ? { stream } : {}),
     redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
     serializers: {
       req: request => ({
         method: request.method,
-        url: request.url.replace(SECRET_QUERY, '$1…'),
+        url: request.url.replace(SECRET_QUERY, '$1…').replace(INVITATION_PATH, '$1…'),
         remoteAddress: request.ip,
       }),
     },
@@ -44,7 +49,7 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 /** Assembles the login server: shared services, then each area as a plugin. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger ?? loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -51,12 +51,14 @@ export class RemovalService {
   cancel(userId: string, invitationIds: readonly string[]): string[] {
     const now = this.env.clock.now()
     return immediate(this.env.db, () => {
-      const targets = invitationIds.map(id => {
+      // Refusals name the invitation by its place in the request: its id is a bearer link, kept out of logs.
+      const targets = invitationIds.map((id, index) => {
+        const which = `invitations[${index}]`
         const invitation = this.env.invitations.get(id)
-        if (!invitation) throw new errors.NotFound(`No invitation ${id}`)
-        if (!invitation.active) throw new errors.Conflict(`Invitation ${id} was already cancelled or has expired`)
+        if (!invitation) throw new errors.NotFound(`${which}: no such invitation`)
+        if (!invitation.active) throw new errors.Conflict(`${which} was already cancelled or has expired`)
         if (!this.mayCancel(userId, invitation.path, invitation.inviterId, now)) {
-          throw new errors.Forbidden(`You may not cancel invitation ${id} to ${invitation.path}`)
+          throw new errors.Forbidden(`You may not cancel ${which}, to ${invitation.path}`)
         }
         return invitation
       })

@@ -1,0 +1,65 @@
+// Invitation ids and short codes are bearer links: whoever reads the log must not be able to join with them.
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { ManualClock } from '../../src/clock.js'
+import { leaseCookie, testConfig } from '../helpers/app.js'
+
+t.test('no invitation id or short code reaches the log', async t => {
+  const lines: string[] = []
+  const config = testConfig(t, { logLevel: 'trace' })
+  const app = await buildApp(config, { clock: new ManualClock(), logStream: { write: line => void lines.push(line) } })
+  t.teardown(() => app.close())
+  const signIn = async (who: string) =>
+    leaseCookie(config, (await app.inject({ url: `/login/test/as?who=${who}` })).headers['set-cookie'])
+  app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
+  const owner = await signIn('owner')
+  const guest = await signIn('guest')
+  const json = { 'content-type': 'application/json' }
+
+  const created = await app.inject({
+    method: 'POST',
+    url: '/login/access/allow',
+    headers: { cookie: owner, ...json },
+    payload: JSON.stringify({ invitations: [{ accessing: 'club' }] }),
+  })
+  const { long, short } = created.json() as { long: string; short: string }
+  for (const code of [long, short]) {
+    for (const url of [
+      `/login/access/accept/${code}`,
+      `/login/access/qr/accept/${code}`,
+      `/login/access/qr/img/${code}`,
+      `/login/access/accept/${code}?x=1`,
+    ]) {
+      await app.inject({ url, headers: { cookie: guest } })
+      await app.inject({ url, headers: { cookie: owner } })
+    }
+  }
+  await app.inject({
+    method: 'POST',
+    url: `/login/access/add/${short}`,
+    headers: { cookie: guest, ...json },
+    payload: '{}',
+  })
+  await app.inject({
+    method: 'POST',
+    url: `/login/access/add/${short}`,
+    headers: { cookie: guest, ...json },
+    payload: '{}',
+  })
+  for (const who of [guest, owner, owner]) {
+    await app.inject({
+      method: 'POST',
+      url: '/login/access/cancel',
+      headers: { cookie: who, ...json },
+      payload: JSON.stringify({ invitations: [long] }),
+    })
+  }
+
+  t.ok(lines.length > 20, `the requests were logged (${lines.length} lines)`)
+  t.ok(
+    lines.some(line => line.includes('/login/access/accept/…')),
+    'the paths are logged with the code left out',
+  )
+  const leaking = lines.filter(line => line.includes(long) || line.includes(short))
+  t.same(leaking, [], 'no line holds the id or the short code')
+})
