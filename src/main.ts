@@ -7,6 +7,8 @@ import { isLoginError } from './errors.js'
 
 /** Process entry: configuration from the environment, then serve until a signal. */
 export async function serve(): Promise<void> {
+  // Whatever the server writes (database journals, keys, secrets) is for its own user only.
+  process.umask(0o077)
   let config
   let app
   try {

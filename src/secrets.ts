@@ -24,6 +24,8 @@ export function loadOrCreateFile(runDir: string, name: string, create: () => str
       unlinkSync(temporary)
     }
   }
+  // A file an older version (or a wider umask) left readable becomes private again.
+  chmodSync(path, 0o600)
   return readFileSync(path, 'utf8')
 }
 

@@ -47,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     return name && !['help', '--help', '-h'].includes(name) ? 2 : 0
   }
   try {
+    // The CLI writes into the same run/ as the server: its files are private too.
+    process.umask(0o077)
     const app = await buildApp(loadConfig(), { logger: false })
     try {
       await command.run(args, app.ctx, line => process.stdout.write(`${line}\n`))

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { migrationsDir } from '../paths.js'
 
@@ -15,8 +15,7 @@ const MIGRATION_FILE = /^(\d{4})-[a-z0-9-]+\.sql$/
  * makes writers queue instead of failing.
  */
 export function openDatabase(path: string): Db {
-  // run/ holds sessions, keys and secrets: nobody else on the machine reads it.
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  if (path !== ':memory:') makePrivate(path)
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
@@ -24,6 +23,20 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = NORMAL')
   migrate(db)
   return db
+}
+
+/**
+ * The database holds session ids and invitation ids (bearer links): its
+ * folder is 0700 and its files 0600 on every start, whatever an older
+ * version or a wider umask left. SQLite gives the -wal and -shm files it
+ * creates the database file's mode, so the file is made private first.
+ */
+function makePrivate(path: string): void {
+  const folder = dirname(path)
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
+  chmodSync(folder, 0o700)
+  closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
 }
 
 function migrate(db: Db): void {
