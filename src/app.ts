@@ -51,6 +51,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
+    // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      // How often Node looks for requests past their deadline (30 s by default, which would double the limit).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.requestTimeoutMs / 2)),
+    },
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Malformed URLs and over-long parameters are refused by the router itself: answer them like any other error.

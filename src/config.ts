@@ -42,6 +42,10 @@ export interface Config {
   readonly logLevel: string
   /** How long a call to an OAuth provider (discovery, token, profile) may take, in milliseconds (`LOGIN_PROVIDER_TIMEOUT_MS`, 5000). */
   readonly providerTimeoutMs: number
+  /** A request must arrive whole (headers and body) within this many milliseconds, or its socket is closed (`LOGIN_REQUEST_TIMEOUT_MS`, 30000). */
+  readonly requestTimeoutMs: number
+  /** An idle keep-alive connection is closed after this many milliseconds (`LOGIN_KEEP_ALIVE_TIMEOUT_MS`, 5000). */
+  readonly keepAliveTimeoutMs: number
   /** Server processes sharing the port and `run/` (`LOGIN_WORKERS`, 1); each relays every process's revocations to its apps. */
   readonly workers: number
 }
@@ -185,6 +189,8 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
   providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
+  requestTimeoutMs: { key: 'requestTimeoutMs', env: 'LOGIN_REQUEST_TIMEOUT_MS', parse: integer(100) },
+  keepAliveTimeoutMs: { key: 'keepAliveTimeoutMs', env: 'LOGIN_KEEP_ALIVE_TIMEOUT_MS', parse: integer(100) },
   workers: {
     key: 'workers',
     env: 'LOGIN_WORKERS',
@@ -282,6 +288,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimit: 60,
     logLevel: 'info',
     providerTimeoutMs: 5000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5000,
     workers: 1,
     ...parsed,
     ...overrides,
