@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
@@ -22,6 +22,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** Where the default logger writes (standard output unless given; tests read what is logged). */
   logStream?: { write(line: string): void }
+  /** Called with every route as it is registered (the security tests send each one hostile input). */
+  onRoute?: (route: RouteOptions) => void
   /** Timing of the realtime channel (tests shorten it). */
   realtime?: RealtimeOptions
 }
@@ -62,6 +64,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Route schemas check shapes without converting them: a JSON number is no id (src/http/schemas.ts).
+    ajv: { customOptions: { coerceTypes: false } },
     // Malformed URLs and over-long parameters are refused by the router itself: answer them like any other error.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   })
@@ -89,6 +93,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.addHook('onRoute', guardUnsafeRoutes)
+  if (options.onRoute) app.addHook('onRoute', options.onRoute)
 
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { assertSameSite } from '../http/csrf.js'
+import { formOrJson, nextQuery, oneOrMore, param, text } from '../http/schemas.js'
 import { OAuthFlowStore } from '../storage/oauth-flows.js'
 import { currentUser, requireUser } from './current.js'
 import { IdentityLinks } from './linking.js'
@@ -42,6 +43,10 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const flows = new OAuthFlows(new OAuthFlowStore(ctx.db), ctx.clock, ctx.config)
   const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock)
   const limited = { config: signInRateLimit(ctx.config) }
+  const starting = { ...limited, schema: { querystring: nextQuery } }
+  // A repeated callback parameter is the flow's to refuse (LOGIN_ERR_OAUTH_STATE), so both shapes pass here.
+  const returning = { ...limited, schema: { querystring: { type: 'object', additionalProperties: oneOrMore() } } }
+  const named = { params: param('name', 64) }
 
   const find = (path: string): OAuthProvider => {
     const provider = providers.get(path)
@@ -78,18 +83,22 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   }
 
   for (const { id } of presets) {
-    app.get<Start>(`/${id}`, limited, (request, reply) => signIn(id, request, reply))
-    app.get<Callback>(`/${id}/continue`, limited, (request, reply) => callback(id, request, reply))
-    app.get<Start>(`/link/${id}`, limited, (request, reply) => link(id, request, reply))
+    app.get<Start>(`/${id}`, starting, (request, reply) => signIn(id, request, reply))
+    app.get<Callback>(`/${id}/continue`, returning, (request, reply) => callback(id, request, reply))
+    app.get<Start>(`/link/${id}`, starting, (request, reply) => link(id, request, reply))
   }
-  app.get<Start & Named>('/oidc/:name', limited, (request, reply) =>
+  app.get<Start & Named>('/oidc/:name', { ...starting, schema: { ...starting.schema, ...named } }, (request, reply) =>
     signIn(`oidc/${request.params.name}`, request, reply),
   )
-  app.get<Callback & Named>('/oidc/:name/continue', limited, (request, reply) =>
-    callback(`oidc/${request.params.name}`, request, reply),
+  app.get<Callback & Named>(
+    '/oidc/:name/continue',
+    { ...returning, schema: { ...returning.schema, ...named } },
+    (request, reply) => callback(`oidc/${request.params.name}`, request, reply),
   )
-  app.get<Start & Named>('/link/oidc/:name', limited, (request, reply) =>
-    link(`oidc/${request.params.name}`, request, reply),
+  app.get<Start & Named>(
+    '/link/oidc/:name',
+    { ...starting, schema: { ...starting.schema, ...named } },
+    (request, reply) => link(`oidc/${request.params.name}`, request, reply),
   )
 
   app.get('/identities', async (request, reply) => {
@@ -105,15 +114,20 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     }
   })
 
-  app.post<{ Body: { provider?: unknown; id?: unknown } | undefined }>('/unlink', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    const { provider, id } = request.body ?? {}
-    if (typeof provider !== 'string' || !provider || typeof id !== 'string' || !id) {
-      throw new errors.BadRequest('provider and id must name one of your sign-in methods')
-    }
-    links.unlink(user.id, provider, id)
-    request.log.info({ user: user.id, provider }, 'identity unlinked')
-    if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
-    return { unlinked: { provider, provider_user_id: id } }
-  })
+  const unlinkBody = formOrJson({ provider: text(64), id: text(256) })
+  app.post<{ Body: { provider?: unknown; id?: unknown } | undefined }>(
+    '/unlink',
+    { schema: { body: unlinkBody } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const { provider, id } = request.body ?? {}
+      if (typeof provider !== 'string' || !provider || typeof id !== 'string' || !id) {
+        throw new errors.BadRequest('provider and id must name one of your sign-in methods')
+      }
+      links.unlink(user.id, provider, id)
+      request.log.info({ user: user.id, provider }, 'identity unlinked')
+      if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+      return { unlinked: { provider, provider_user_id: id } }
+    },
+  )
 }

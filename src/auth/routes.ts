@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { assertSameSite } from '../http/csrf.js'
 import { wantsHtml } from '../http/html.js'
+import { fields, formOrJson, nextQuery, param, readByItsOwner } from '../http/schemas.js'
 import { renderPage } from '../http/views.js'
 import { clearLeaseCookie } from './cookie.js'
 import { currentUser, requireUser } from './current.js'
@@ -41,7 +42,7 @@ function sessionView(
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
 
-  app.get<NextQuery>('/', async (request, reply) => {
+  app.get<NextQuery>('/', { schema: { querystring: nextQuery } }, async (request, reply) => {
     const next = nextOf(request)
     if (await currentUser(request, reply)) return reply.redirect(next)
     const providers = ctx.providers.list().map(p => ({
@@ -71,14 +72,19 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
-  app.post<{ Params: { sid: string } }>('/deauthorize/:sid', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    const session = ctx.sessions.owned(user.id, request.params.sid)
-    if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
-    await ctx.sessions.revoke(session.sid)
-    if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
-    return { revoked: session.sid }
-  })
+  const csrfOnly = formOrJson({})
+  app.post<{ Params: { sid: string } }>(
+    '/deauthorize/:sid',
+    { schema: { params: param('sid', 64), body: csrfOnly } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const session = ctx.sessions.owned(user.id, request.params.sid)
+      if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
+      await ctx.sessions.revoke(session.sid)
+      if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+      return { revoked: session.sid }
+    },
+  )
 
   const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
     const next = nextOf(request, '/login')
@@ -90,15 +96,15 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }
     return reply.redirect(next, 303)
   }
-  app.get('/logout', { config: { html: true } }, logout)
-  app.post('/logout', logout)
+  app.get('/logout', { config: { html: true }, schema: { querystring: nextQuery } }, logout)
+  app.post('/logout', { schema: { querystring: nextQuery, body: csrfOnly } }, logout)
 
   app.get('/view/delete', async (request, reply) => {
     await requireUser(request, reply)
     return renderPage(request, reply, 'delete', { title: 'Delete your account' })
   })
 
-  app.post('/delete', async (request, reply) => {
+  app.post('/delete', { schema: { body: csrfOnly } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     await ctx.accounts.delete(user.id)
     clearLeaseCookie(reply, ctx.config)
@@ -108,17 +114,21 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   })
 
   // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or redirect.
-  app.get<{ Querystring: { group?: string } }>('/check', { config: { html: false } }, async (request, reply) => {
-    const signedIn = await currentUser(request, reply)
-    if (!signedIn) throw new errors.Unauthenticated()
-    const { group } = request.query
-    if (group !== undefined && !(await ctx.access.holds(signedIn.user.id, group))) {
-      throw new errors.Forbidden(`Not a member of ${group}`)
-    }
-    // Header values must be Latin-1; names are any Unicode, so they travel percent-encoded.
-    reply.header('x-login-user', signedIn.user.id).header('x-login-name', encodeURIComponent(signedIn.user.name))
-    return reply.code(200).send()
-  })
+  app.get<{ Querystring: { group?: string } }>(
+    '/check',
+    { config: { html: false }, schema: { querystring: fields({ group: readByItsOwner }) } },
+    async (request, reply) => {
+      const signedIn = await currentUser(request, reply)
+      if (!signedIn) throw new errors.Unauthenticated()
+      const { group } = request.query
+      if (group !== undefined && !(await ctx.access.holds(signedIn.user.id, group))) {
+        throw new errors.Forbidden(`Not a member of ${group}`)
+      }
+      // Header values must be Latin-1; names are any Unicode, so they travel percent-encoded.
+      reply.header('x-login-user', signedIn.user.id).header('x-login-name', encodeURIComponent(signedIn.user.name))
+      return reply.code(200).send()
+    },
+  )
 
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300')

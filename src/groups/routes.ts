@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { currentUser, requireUser } from '../auth/current.js'
 import { errors } from '../errors.js'
+import { bodyOf, fields, formFields, formOrJson, idsBody, param, text, yesNo } from '../http/schemas.js'
 import { renderPage } from '../http/views.js'
 import { flag, idList, MAX_COUNT, optionalInteger } from './fields.js'
 import { invitationRequestFromForm } from './invitation-form.js'
@@ -9,6 +10,17 @@ import { cancellableJson, eventJson, invitableJson, membershipJson, removableJso
 import { qrPng } from './qr.js'
 
 type InviteParams = { Params: { invite: string } }
+
+const inviteParams = param('invite', 64)
+const wildcard = param('*', 600)
+// The invite view's form: one row of fields per group (`g<row>`, `g<row>.<field>`); the JSON body is read by its parser.
+const invitationBody = bodyOf(
+  {
+    ...formFields({ invitees: text(20), redirect: text(2048), confirm: yesNo }),
+    patternProperties: { '^g\\d{1,3}(\\.[a-z_]{1,32})?$': text(256) },
+  },
+  { type: 'object' },
+)
 type WildcardParams = { Params: { '*': string } }
 
 /** Where accepting sends a user whose invitation named no redirect. */
@@ -71,12 +83,16 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
-  app.post<{ Params: { membership: string } }>('/leave/:membership', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    groups.removal.leave(user.id, request.params.membership)
-    if (isFormPost(request)) return reply.redirect('/login/access/view/groups', 303)
-    return { left: request.params.membership }
-  })
+  app.post<{ Params: { membership: string } }>(
+    '/leave/:membership',
+    { schema: { params: param('membership', 100), body: formOrJson({}) } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      groups.removal.leave(user.id, request.params.membership)
+      if (isFormPost(request)) return reply.redirect('/login/access/view/groups', 303)
+      return { left: request.params.membership }
+    },
+  )
 
   // ---- inviting
 
@@ -85,21 +101,25 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     return groups.invitations.invitable(user.id).map(invitableJson)
   })
 
-  app.get<WildcardParams>('/invite/*', async (request, reply) => {
+  app.get<WildcardParams>('/invite/*', { schema: { params: wildcard } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     return groups.invitations.invitable(user.id, request.params['*']).map(invitableJson)
   })
 
-  app.get<{ Querystring: { group?: string } }>('/view/invite', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    const { group } = request.query
-    const invitable = (
-      group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id)
-    ).map(invitableJson)
-    return renderPage(request, reply, 'access-invite', { title: 'Invite people', invitable, group: group ?? '' })
-  })
+  app.get<{ Querystring: { group?: string } }>(
+    '/view/invite',
+    { schema: { querystring: fields({ group: text(600) }) } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const { group } = request.query
+      const invitable = (
+        group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id)
+      ).map(invitableJson)
+      return renderPage(request, reply, 'access-invite', { title: 'Invite people', invitable, group: group ?? '' })
+    },
+  )
 
-  app.post('/allow', async (request, reply) => {
+  app.post('/allow', { schema: { body: invitationBody } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const form = isFormPost(request)
     const invitation = form
@@ -138,31 +158,39 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     })
   }
 
-  app.get<InviteParams>('/accept/:invite', { config: { html: true } }, (request, reply) =>
-    acceptPage(request, reply, false),
+  app.get<InviteParams>(
+    '/accept/:invite',
+    { config: { html: true }, schema: { params: inviteParams } },
+    (request, reply) => acceptPage(request, reply, false),
   )
-  app.get<InviteParams>('/qr/accept/:invite', { config: { html: true } }, (request, reply) =>
-    acceptPage(request, reply, true),
+  app.get<InviteParams>(
+    '/qr/accept/:invite',
+    { config: { html: true }, schema: { params: inviteParams } },
+    (request, reply) => acceptPage(request, reply, true),
   )
 
-  app.post<InviteParams>('/add/:invite', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    const accepted = groups.invitations.accept(user.id, request.params.invite)
-    const redirect = accepted.redirect ?? DEFAULT_LANDING
-    if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
-    if (flag(body(request).handoff, 'handoff')) {
-      return renderPage(request, reply, 'access-handoff', {
-        title: 'You are in',
-        redirect,
-        handoff: `${config.publicUrl}/login/access/qr`,
-      })
-    }
-    return reply.redirect(redirect, 303)
-  })
+  app.post<InviteParams>(
+    '/add/:invite',
+    { schema: { params: inviteParams, body: formOrJson({ handoff: yesNo }) } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const accepted = groups.invitations.accept(user.id, request.params.invite)
+      const redirect = accepted.redirect ?? DEFAULT_LANDING
+      if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
+      if (flag(body(request).handoff, 'handoff')) {
+        return renderPage(request, reply, 'access-handoff', {
+          title: 'You are in',
+          redirect,
+          handoff: `${config.publicUrl}/login/access/qr`,
+        })
+      }
+      return reply.redirect(redirect, 303)
+    },
+  )
 
   // ---- QR codes
 
-  app.get<InviteParams>('/qr/img/:invite', async (request, reply) => {
+  app.get<InviteParams>('/qr/img/:invite', { schema: { params: inviteParams } }, async (request, reply) => {
     const { short } = groups.invitations.describe(request.params.invite, null)
     const png = await qrPng(qrAcceptUrl(short))
     return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png)
@@ -188,7 +216,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
-  app.post('/revoke', async (request, reply) => {
+  app.post('/revoke', { schema: { body: idsBody('memberships', { cascade: yesNo }) } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const ids = idsOf(request, 'memberships')
     const removed = groups.removal.revoke(user.id, ids, flag(body(request).cascade, 'cascade'))
@@ -211,7 +239,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
-  app.post('/cancel', async (request, reply) => {
+  app.post('/cancel', { schema: { body: idsBody('invitations') } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const cancelled = groups.removal.cancel(user.id, idsOf(request, 'invitations'))
     if (isFormPost(request)) return reply.redirect('/login/access/view/renege', 303)
@@ -220,10 +248,15 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- audit log
 
-  app.get<WildcardParams & { Querystring: { before?: string; limit?: string } }>('/log/*', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
-    const limit = optionalInteger(request.query.limit, 'limit', 1, MAX_COUNT) ?? undefined
-    return groups.events.read(user.id, request.params['*'], { before, limit }).map(eventJson)
-  })
+  const page = fields({ before: text(20), limit: text(20) })
+  app.get<WildcardParams & { Querystring: { before?: string; limit?: string } }>(
+    '/log/*',
+    { schema: { params: wildcard, querystring: page } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
+      const limit = optionalInteger(request.query.limit, 'limit', 1, MAX_COUNT) ?? undefined
+      return groups.events.read(user.id, request.params['*'], { before, limit }).map(eventJson)
+    },
+  )
 }

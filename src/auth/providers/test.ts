@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { errors } from '../../errors.js'
+import { fields, nextQuery, readByItsOwner, text } from '../../http/schemas.js'
 import { renderPage } from '../../http/views.js'
 import { nextOf } from '../routes.js'
 import { completeSignIn, signInRateLimit } from '../sign-in.js'
@@ -19,18 +20,22 @@ export async function testProvider(app: FastifyInstance): Promise<void> {
     if (!config.debug) throw new errors.DebugOnly()
   })
 
-  app.get<{ Querystring: { next?: string } }>('/', { config: { html: true } }, async (request, reply) =>
-    renderPage(request, reply, 'test-login', { title: 'Test sign-in', next: nextOf(request) }),
+  app.get<{ Querystring: { next?: string } }>(
+    '/',
+    { config: { html: true }, schema: { querystring: nextQuery } },
+    async (request, reply) =>
+      renderPage(request, reply, 'test-login', { title: 'Test sign-in', next: nextOf(request) }),
   )
 
   app.get<{ Querystring: { who?: string; next?: string } }>(
     '/as',
-    { config: { html: true, ...signInRateLimit(config) } },
+    {
+      config: { html: true, ...signInRateLimit(config) },
+      schema: { querystring: fields({ who: text(256), next: readByItsOwner }) },
+    },
     async (request, reply) => {
       const next = nextOf(request)
-      const raw: unknown = request.query.who
-      // A repeated `?who=` parses to an array.
-      const who = typeof raw === 'string' ? raw.trim() : ''
+      const who = (request.query.who ?? '').trim()
       if (!NAME.test(who)) throw new errors.BadRequest('who must be 1 to 64 printable characters')
       return completeSignIn(request, reply, { provider: 'test', providerUserId: who, name: who, picture: '' }, next)
     },
