@@ -42,7 +42,7 @@ export interface Config {
   readonly logLevel: string
   /** How long a call to an OAuth provider (discovery, token, profile) may take, in milliseconds (`LOGIN_PROVIDER_TIMEOUT_MS`, 5000). */
   readonly providerTimeoutMs: number
-  /** A request must arrive whole (headers and body) within this many milliseconds, or its socket is closed (`LOGIN_REQUEST_TIMEOUT_MS`, 30000). */
+  /** A request must arrive whole within this many milliseconds, or its socket is closed (`LOGIN_REQUEST_TIMEOUT_MS`, 30000). */
   readonly requestTimeoutMs: number
   /** An idle keep-alive connection is closed after this many milliseconds (`LOGIN_KEEP_ALIVE_TIMEOUT_MS`, 5000). */
   readonly keepAliveTimeoutMs: number

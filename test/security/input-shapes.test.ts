@@ -101,9 +101,9 @@ t.test('no route answers 5xx to a wrong shape', async t => {
     sent++
     const response = await app.inject(request)
     if (response.statusCode >= 500) {
-      failures.push(
-        `${request.method ?? 'GET'} ${request.url.slice(0, 120)} ${String(request.payload ?? '').slice(0, 80)} → ${response.statusCode} ${response.body.slice(0, 120)}`,
-      )
+      const sentPayload = String(request.payload ?? '').slice(0, 80)
+      const answer = `${response.statusCode} ${response.body.slice(0, 120)}`
+      failures.push(`${request.method ?? 'GET'} ${request.url.slice(0, 120)} ${sentPayload} → ${answer}`)
     }
   }
   for (const route of routes) {
