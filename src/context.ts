@@ -55,6 +55,9 @@ const FEED_REPLAY_MARGIN = 60
 /** How often each process reads revocations written by the others. */
 const FEED_INTERVAL_MS = 200
 
+/** How often expired memberships are looked for, to be pushed to apps. */
+const EXPIRY_SWEEP_MS = 1000
+
 export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
   const db = openDatabase(join(config.runDir, 'login.sqlite'))
   const cache = createCache(config.memcached, log)
@@ -79,10 +82,17 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     clock,
     users,
     revocations,
-    revoked: () => feed.poll(),
+    announce: () => feed.poll(),
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
+  const expirySweep = setInterval(() => {
+    try {
+      groups.expiry.sweep()
+    } catch (error) {
+      log.warn({ err: error }, 'could not announce expired memberships; trying again shortly')
+    }
+  }, EXPIRY_SWEEP_MS).unref()
   return {
     config,
     clock,
@@ -101,6 +111,7 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     groups,
     formSecret: loadOrCreateSecret(config.runDir, 'form-secret'),
     async close() {
+      clearInterval(expirySweep)
       feed.stop()
       await cache.close()
       db.close()

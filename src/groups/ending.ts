@@ -1,4 +1,5 @@
 import type { Membership } from '../storage/memberships.js'
+import { logMembershipChange } from './changes.js'
 import type { GroupEnv } from './env.js'
 
 export interface Ending {
@@ -13,12 +14,12 @@ export interface Ending {
  * Ends a membership: marks it inactive, appends it to the revocation log
  * (which connected apps are pushed), cancels the pending invitations it
  * created, and logs both. Must run inside the caller's transaction, which
- * must call `env.revoked()` after committing. Answers false when it was
+ * must call `env.announce()` after committing. Answers false when it was
  * already inactive.
  */
 export function endMembership(env: GroupEnv, membership: Membership, ending: Ending, now: number): boolean {
   if (!env.memberships.deactivate(membership.id, now)) return false
-  env.revocations.append('membership', membership.id, membership.userId, now)
+  logMembershipChange(env, membership, now)
   for (const invitation of env.invitations.activeCreatedBy(membership.id)) {
     env.invitations.deactivate(invitation.id)
     env.events.append({

@@ -20,8 +20,9 @@ export interface GroupEnv {
   events: GroupEventStore
   appNamespaces: AppNamespaceStore
   /**
-   * Called after a transaction that appended revocations has committed, so
-   * that this process announces them at once instead of at its next poll.
+   * Called after a transaction that appended to the change log (revocations
+   * and membership changes) has committed, so that this process announces
+   * them at once instead of at its next poll.
    */
-  revoked(): void
+  announce(): void
 }

@@ -4,6 +4,7 @@ import { immediate } from '../storage/db.js'
 import type { Group } from '../storage/groups.js'
 import type { Invitation } from '../storage/invitations.js'
 import type { LineageLevel, Membership } from '../storage/memberships.js'
+import { logMembershipChange } from './changes.js'
 import type { GroupEnv } from './env.js'
 import type { InvitationItem, InvitationRequest } from './invitation-request.js'
 import { ancestorPaths, checkPath, descendantRange, isWithin } from './paths.js'
@@ -242,6 +243,7 @@ export class InvitationService {
     })
     if ('closed' in outcome)
       throw new errors.InvitationGone(`This invitation can no longer be accepted: ${outcome.closed}`)
+    this.env.announce()
     return outcome.accepted
   }
 
@@ -439,6 +441,7 @@ export class InvitationService {
       created: now,
       detail: { link: invitation.chainId },
     })
+    logMembershipChange(this.env, { id, userId }, now)
     return this.env.memberships.get(id)!
   }
 }

@@ -4,6 +4,7 @@ import { immediate } from '../storage/db.js'
 import type { Membership } from '../storage/memberships.js'
 import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { assertAppManages } from './app-scope.js'
+import { logMembershipChange } from './changes.js'
 import { endWithCascade } from './ending.js'
 import type { GroupEnv } from './env.js'
 import { evaluate, parseExpression, type Expression } from './expressions.js'
@@ -91,7 +92,7 @@ export class MembershipService {
     const dos = optionalInteger(options.dos, 'dos', 1, MAX_COUNT)
     const deauthorizes = power(options.deauthorizes, 'deauthorizes')
     const actorId = actingUser(actor)
-    return immediate(this.env.db, () => {
+    const granted = immediate(this.env.db, () => {
       assertAppManages(this.env, actor, path)
       if (!this.env.users.get(userId)) throw new errors.NotFound(`No user ${userId}`)
       const { group } = this.tree.ensurePath(path, actorId, now)
@@ -117,8 +118,11 @@ export class MembershipService {
         created: now,
         detail: { until, spots, deauthorizes, dos, ...actorDetail(actor) },
       })
+      logMembershipChange(this.env, { id, userId }, now)
       return this.env.memberships.get(id)!
     })
+    this.env.announce()
+    return granted
   }
 
   /**
@@ -138,7 +142,7 @@ export class MembershipService {
       const ending = { kind: 'member_removed', actorId: actingUser(actor), reason: 'removed' } as const
       return endWithCascade(this.env, membership, ending, options.cascade === true, now)
     })
-    this.env.revoked()
+    this.env.announce()
     return ended
   }
 }

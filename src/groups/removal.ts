@@ -43,7 +43,7 @@ export class RemovalService {
       const ending = { kind: 'member_removed', actorId: userId, reason: 'revoked' } as const
       return targets.flatMap(target => endWithCascade(this.env, target, ending, cascade, now))
     })
-    this.env.revoked()
+    this.env.announce()
     return removed
   }
 
@@ -88,7 +88,7 @@ export class RemovalService {
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} has already ended`)
       endMembership(this.env, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
     })
-    this.env.revoked()
+    this.env.announce()
   }
 
   /**
@@ -142,7 +142,7 @@ export class RemovalService {
       endMembership(this.env, membership, { kind: 'member_removed', actorId: userId, reason: 'account deleted' }, now)
     }
     // The deletion transaction commits when the current synchronous step finishes; announce right after.
-    queueMicrotask(() => this.env.revoked())
+    queueMicrotask(() => this.env.announce())
   }
 
   private mayRemove(userId: string, target: Membership, now: number): boolean {

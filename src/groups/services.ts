@@ -10,6 +10,7 @@ import type { UserStore } from '../storage/users.js'
 import { AppScope } from './app-scope.js'
 import type { GroupEnv } from './env.js'
 import { GroupEventLog } from './events.js'
+import { MembershipExpiry } from './expiry.js'
 import { InvitationService } from './invitations.js'
 import { MembershipService } from './membership.js'
 import { RemovalService } from './removal.js'
@@ -22,8 +23,8 @@ export interface GroupDependencies {
   revocations: RevocationStore
   /** Validates an invitation `redirect` like `?next=` (throws `LOGIN_ERR_BAD_NEXT`), returning its normalised form. */
   checkRedirect: (raw: string) => string
-  /** Called after revocations were committed (the revocation feed's `poll`). */
-  revoked?: () => void
+  /** Called after changes were logged and committed (the revocation feed's `poll`). */
+  announce?: () => void
 }
 
 /** The access-group area's services, as the app context, the realtime channel and the CLI use them. */
@@ -35,6 +36,8 @@ export interface GroupServices {
   events: GroupEventLog
   /** Which namespaces each client application manages. */
   appScope: AppScope
+  /** Announces memberships as they expire (every process runs `sweep` now and then). */
+  expiry: MembershipExpiry
 }
 
 export function createGroupServices(deps: GroupDependencies): GroupServices {
@@ -48,7 +51,7 @@ export function createGroupServices(deps: GroupDependencies): GroupServices {
     invitations: new InvitationStore(deps.db),
     events: new GroupEventStore(deps.db),
     appNamespaces: new AppNamespaceStore(deps.db),
-    revoked: deps.revoked ?? (() => {}),
+    announce: deps.announce ?? (() => {}),
   }
   const tree = new GroupTree(env)
   const membership = new MembershipService(env, tree)
@@ -59,5 +62,6 @@ export function createGroupServices(deps: GroupDependencies): GroupServices {
     removal: new RemovalService(env),
     events: new GroupEventLog(env, tree, membership),
     appScope: new AppScope(env),
+    expiry: new MembershipExpiry(env),
   }
 }

@@ -6,6 +6,7 @@ import type { Membership } from '../storage/memberships.js'
 import type { User } from '../storage/users.js'
 import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { claimForApp } from './app-scope.js'
+import { logMembershipChange } from './changes.js'
 import type { GroupEnv } from './env.js'
 import { ancestorPaths, checkPath, findPathProblem } from './paths.js'
 import { isUuid } from './shortcode.js'
@@ -131,7 +132,7 @@ export class GroupTree {
     }
     const now = this.env.clock.now()
     const actorId = actingUser(actor)
-    return immediate(this.env.db, () => {
+    const result = immediate(this.env.db, () => {
       claimForApp(this.env, actor, path, now)
       const owner = this.env.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
       const { group, created } = this.ensurePath(path, actorId, now)
@@ -168,9 +169,12 @@ export class GroupTree {
           created: now,
           detail: { owner: `${ownerProvider}:${ownerProviderUserId}`, ...actorDetail(actor) },
         })
+        logMembershipChange(this.env, { id, userId: owner.id }, now)
         membership = this.env.memberships.get(id)!
       }
       return { group, owner, membership, createdGroups: created.map(g => g.path), createdMembership }
     })
+    if (result.createdMembership) this.env.announce()
+    return result
   }
 }

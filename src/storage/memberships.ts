@@ -97,6 +97,9 @@ export class MembershipStore {
   private readonly power
   private readonly grantingIn
   private readonly ownersIn
+  private readonly expiring
+  private readonly sweptUntilRow
+  private readonly setSweptUntilRow
 
   constructor(db: Db) {
     this.byId = db.prepare<[string], MembershipRow>(`${SELECT} WHERE m.id = ?`)
@@ -165,6 +168,11 @@ export class MembershipStore {
       inList =>
         `${SELECT} WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`,
     )
+    this.expiring = db.prepare<[number, number], { id: string; userId: string }>(
+      'SELECT id, user_id AS userId FROM memberships WHERE until > ? AND until <= ? AND active = 1 ORDER BY until',
+    )
+    this.sweptUntilRow = db.prepare<[], number>('SELECT swept_until FROM membership_expiry_sweep WHERE id = 1').pluck()
+    this.setSweptUntilRow = db.prepare('UPDATE membership_expiry_sweep SET swept_until = ? WHERE id = 1')
     this.ownersIn = new PerDepth<MembershipRow>(
       db,
       inList => `${SELECT} WHERE g.path IN (${inList}) AND m.owner = 1 AND ${CURRENT} ORDER BY g.path, m.created`,
@@ -218,6 +226,20 @@ export class MembershipStore {
   /** The highest `deauthorizes` among the user's current memberships in `ancestors`; null when none. */
   highestPower(userId: string, ancestors: readonly string[], now: number): number | null {
     return this.power.for(ancestors.length).get({ ...listParameters(ancestors), userId, now }) ?? null
+  }
+
+  /** Active memberships whose `until` lies in (from, to]: those that expired in that time. */
+  expiredBetween(from: number, to: number): { id: string; userId: string }[] {
+    return this.expiring.all(from, to)
+  }
+
+  /** Up to when expiries have been announced. */
+  sweptUntil(): number {
+    return this.sweptUntilRow.get() ?? 0
+  }
+
+  setSweptUntil(time: number): void {
+    this.setSweptUntilRow.run(time)
   }
 
   /** The current owner memberships of the groups at `ancestors` (a group and its ancestors): who owns it. */

@@ -60,7 +60,7 @@ export function groupFixture(t: TestLike): GroupFixture {
     users,
     revocations,
     checkRedirect: raw => validateNext(raw, { site: 'example.com', allowedHosts: [] }),
-    revoked: () => {
+    announce: () => {
       announced++
     },
   })

@@ -1,4 +1,4 @@
--- Owners, deleted accounts and the namespaces of client applications.
+-- Owners, deleted accounts, the namespaces of client applications, and expiries pushed to apps.
 
 -- Owner memberships are marked rather than recognised by their limits: a
 -- direct grant with the same limits is not an owner, and only owners are
@@ -32,3 +32,13 @@ CREATE TABLE app_namespaces (
   PRIMARY KEY (app_id, namespace)
 );
 CREATE INDEX app_namespaces_namespace ON app_namespaces(namespace);
+
+-- Expiries are pushed to apps like every other membership change. One row
+-- says up to when they have been announced, so that of several processes
+-- sweeping, each expiry is announced once.
+CREATE TABLE membership_expiry_sweep (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  swept_until  INTEGER NOT NULL
+);
+INSERT INTO membership_expiry_sweep (id, swept_until) VALUES (1, CAST(strftime('%s', 'now') AS INTEGER));
+CREATE INDEX memberships_until ON memberships(until) WHERE until IS NOT NULL;

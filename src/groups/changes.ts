@@ -1,0 +1,13 @@
+import type { GroupEnv } from './env.js'
+
+/**
+ * Logs that a membership of a user changed — added (accepted, granted, an
+ * owner ensured), ended (removed, left, the account deleted) or expired —
+ * in the log that every server process tails and pushes to connected apps
+ * (README, "Pushed by the server"), so that no app keeps a stale answer
+ * for that user. Call inside the transaction that made the change; call
+ * `env.announce()` once it has committed.
+ */
+export function logMembershipChange(env: GroupEnv, membership: { id: string; userId: string }, now: number): void {
+  env.revocations.append('membership', membership.id, membership.userId, now)
+}
