@@ -1,6 +1,6 @@
 import t from 'tap'
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
-import { createLoginClient, type LoginClient, type LoginLogger } from '../../src/client/index.js'
+import { createLoginClient, type LoginClient, type LoginLogger } from 'modular-login-client'
 import { liveServer, within, type LiveServer } from '../helpers/realtime.js'
 
 interface Teardown {
