@@ -160,7 +160,11 @@ export class Channel {
   private inFlight = 0
   private closed = false
   private readonly helloTimer: NodeJS.Timeout
+  /** Requests answered, and requests refused as rate-limited: each at most `channelRateLimit` a second. */
   private readonly requests: TokenBucket
+  private readonly refusals: TokenBucket
+  /** Set while reading from the app is paused (it sent more than it may be refused). */
+  private holding: NodeJS.Timeout | null = null
   private log: FastifyBaseLogger
 
   constructor(
@@ -171,7 +175,9 @@ export class Channel {
     helloTimeoutMs: number,
   ) {
     this.log = ctx.log.child({ channel: remote })
-    this.requests = new TokenBucket(ctx.config.channelRateLimit, ctx.config.channelRateLimit)
+    const rate = ctx.config.channelRateLimit
+    this.requests = new TokenBucket(rate, rate)
+    this.refusals = new TokenBucket(rate, rate)
     this.helloTimer = setTimeout(() => this.close(CloseCode.HelloTimeout, 'no hello in time'), helloTimeoutMs)
     ws.on('message', (data, isBinary) => this.receive(data, isBinary))
     ws.on('pong', () => {
@@ -227,6 +233,7 @@ export class Channel {
     this.closed = true
     this.live = false
     clearTimeout(this.helloTimer)
+    if (this.holding) clearTimeout(this.holding)
   }
 
   private sendText(message: string | Buffer): void {
@@ -286,7 +293,10 @@ export class Channel {
     let id: RequestId | undefined
     try {
       id = readId(message)
-      if (!this.requests.take()) throw new errors.RateLimited(`${this.requests.waitMs} ms`)
+      if (!this.requests.take()) {
+        if (!this.refusals.take()) this.holdOff()
+        throw new errors.RateLimited(`${this.requests.waitMs} ms`)
+      }
       if (type === 'hello') throw new errors.BadMessage('already authenticated')
       if (!isRequestType(type)) throw new errors.BadMessage(`unknown type ${JSON.stringify(type.slice(0, 40))}`)
       if (this.inFlight >= MAX_IN_FLIGHT) throw new errors.RateLimited(`${MAX_IN_FLIGHT} requests outstanding`)
@@ -294,6 +304,20 @@ export class Channel {
     } catch (error) {
       this.fail(error, id)
     }
+  }
+
+  /**
+   * Stops reading from an app that keeps sending past its budget, until it
+   * may be refused as often again: what it sent meanwhile waits in its own
+   * socket, so a flood costs the server a bounded amount of work.
+   */
+  private holdOff(): void {
+    if (this.holding) return
+    this.ws.pause()
+    this.holding = setTimeout(() => {
+      this.holding = null
+      this.ws.resume()
+    }, this.refusals.fullMs)
   }
 
   /** Validates a request of a known type and runs its handler; an asynchronous answer counts as in flight. */

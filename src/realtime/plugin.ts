@@ -44,6 +44,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
+    allowSynchronousEvents: false,
   })
   wss.on('headers', headers => {
     headers.push(`X-Login-Protocol: ${PROTOCOL_VERSION}`)

@@ -18,9 +18,7 @@ export class TokenBucket {
 
   /** Takes a token if there is one; answers whether it did. */
   take(): boolean {
-    const now = this.nowMs()
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000)
-    this.last = now
+    this.refill()
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true
@@ -28,6 +26,19 @@ export class TokenBucket {
 
   /** Milliseconds until the next token. */
   get waitMs(): number {
+    this.refill()
     return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.perSecond)
+  }
+
+  /** Milliseconds until the bucket is full again. */
+  get fullMs(): number {
+    this.refill()
+    return Math.ceil(((this.burst - this.tokens) * 1000) / this.perSecond)
+  }
+
+  private refill(): void {
+    const now = this.nowMs()
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000)
+    this.last = now
   }
 }
