@@ -44,6 +44,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
+    // One message per turn of the event loop: a connection's burst cannot hold up HTTP requests and other apps.
     allowSynchronousEvents: false,
   })
   wss.on('headers', headers => {
