@@ -46,9 +46,8 @@ export class LoginCore {
     this.groups = new GroupCalls(this.connection, this.memberships)
     this.sweeper = setInterval(() => this.sweep(), 60_000).unref()
     this.connection.start()
-    this.leases
-      .ready()
-      .catch((error: Error) => log.warn({ err: error.message }, 'no lease keys yet: fetched again when needed'))
+    const keysLater = 'could not fetch the lease keys yet; will retry on the first request'
+    this.leases.ready().catch((error: Error) => log.warn({ err: error.message }, keysLater))
   }
 
   /** Resolves once the channel is authenticated and the keys are loaded; rejects when the server refuses the app's credentials. */

@@ -288,7 +288,11 @@ export class Channel {
     this.dispatch(message, message.type)
   }
 
-  /** Every request passes here, once its type is known to be one: rate limit, validation, its handler. */
+  /**
+   * Every message after `hello` passes here: the rate limit, then its type,
+   * known to be a request type from `answer` on (the one place that sees
+   * each request's type before its validator and handler run).
+   */
   private dispatch(message: Json, type: string): void {
     let id: RequestId | undefined
     try {
