@@ -27,7 +27,7 @@ setup() {
     say "installing dependencies (npm ci)"
     npm ci --no-audit --no-fund
   fi
-  if [ ! -f dist/main.js ] || [ -n "$(find src -newer dist/main.js -name '*.ts' -print -quit)" ]; then
+  if [ ! -f dist/main.js ] || [ -n "$(find src client/src -newer dist/main.js -name '*.ts' -print -quit)" ]; then
     say "building (npm run build)"
     npm run --silent build
   fi

@@ -8,7 +8,7 @@
  *   login  GET /me behind login.required() answers request.user
  */
 import Fastify from 'fastify'
-import { createLoginClient } from '../src/client/index.js'
+import { createLoginClient } from 'modular-login-client'
 import { exitWithParent } from './support.js'
 
 export interface AppTargetOptions {

@@ -5,8 +5,8 @@
  * clock, sub-millisecond, comparable across processes on one machine).
  * Once all N hold a revocation it reports them to the parent over IPC.
  */
-import { Connection } from '../src/client/connection.js'
-import { silentLogger } from '../src/client/log.js'
+import { Connection } from '../client/src/connection.js'
+import { silentLogger } from '../client/src/log.js'
 
 export interface FanoutAppsOptions {
   server: string
@@ -71,7 +71,6 @@ const connections = Array.from({ length: options.connections }, () => {
           } satisfies FanoutArrival)
         }
       },
-      down() {},
     },
   )
   return connection

@@ -21,7 +21,7 @@
  */
 import { parseArgs } from 'node:util'
 import { importJWK, jwtVerify, type JWK } from 'jose'
-import { createLoginClient } from '../src/client/index.js'
+import { createLoginClient } from 'modular-login-client'
 import type { LeaseServerOptions, LeaseServerReady } from './lease-server.js'
 import { forkReady, median } from './support.js'
 

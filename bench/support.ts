@@ -132,9 +132,18 @@ export async function measureRounds(targets: readonly LoadTarget[], options: Loa
   }
 }
 
-/** Drives one target with autocannon for `seconds`; any failed request fails the bench. */
-export async function loadTarget(target: LoadTarget, seconds: number, connections: number): Promise<autocannon.Result> {
-  const result = await autocannon({ url: target.url, headers: target.headers, connections, duration: seconds })
+/**
+ * Drives one target with autocannon for `seconds` (as fast as it answers, or `overallRate` requests a
+ * second); any failed request fails the bench.
+ */
+export async function loadTarget(
+  target: LoadTarget,
+  seconds: number,
+  connections: number,
+  overallRate?: number,
+): Promise<autocannon.Result> {
+  const load = { url: target.url, headers: target.headers, connections, duration: seconds }
+  const result = await autocannon(overallRate ? { ...load, overallRate } : load)
   const failed = result.non2xx + result.errors + result.timeouts
   if (failed > 0)
     throw new Error(

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { AppService } from '../src/realtime/apps.js'
 import { exitWithParent } from './support.js'
 
 export interface TargetOptions {
@@ -23,12 +24,19 @@ export interface TargetOptions {
   memcached: string[]
   /** Log level for both targets (pino, written to this child's stdout, which the parent discards). */
   logLevel: string
+  /** Login only: register an app (its credentials come back in `ready.app`) and give the user a group. */
+  app?: boolean
+  /** Login only: `LOGIN_CHANNEL_RATE_LIMIT` (the server's default when absent). */
+  channelRateLimit?: number
 }
 
 export interface TargetReady {
   port: number
   /** `name=value` of a valid lease cookie (login only). */
   cookie?: string
+  /** With `app`: its credentials, and the signed-in user's id, a member of the group `bench`. */
+  app?: { id: string; secret: string }
+  user?: string
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as TargetOptions
@@ -47,6 +55,7 @@ const app =
             logLevel: options.logLevel,
             memcached: options.memcached,
             rateLimit: 1_000_000,
+            ...(options.channelRateLimit ? { channelRateLimit: options.channelRateLimit } : {}),
           },
         ),
       )
@@ -59,6 +68,11 @@ if (options.kind === 'login') {
   const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? [])
   ready.cookie = setCookie.find(c => c.startsWith('login=') && !c.startsWith('login=;'))?.split(';')[0]
   if (!ready.cookie) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
+  if (options.app) {
+    ready.app = new AppService(app.ctx).add('bench')
+    ready.user = app.ctx.users.findByIdentity('test', 'bench')!.id
+    app.ctx.groups.tree.ensureNamespace('bench', 'test', 'bench')
+  }
 }
 process.send!(ready)
 

@@ -8,13 +8,16 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const entry = join(root, 'dist', 'cli', 'index.js')
-const sources = join(root, 'src')
+// The server's sources and those of the client library it imports (client/, an npm workspace).
+const sources = [join(root, 'src'), join(root, 'client', 'src')]
 
 function stale() {
   if (!existsSync(entry)) return true
-  if (!existsSync(sources)) return false // an installed package ships dist/ only
+  if (!existsSync(sources[0])) return false // an installed package ships dist/ only
   const built = statSync(entry).mtimeMs
-  return readdirSync(sources, { recursive: true }).some(file => statSync(join(sources, String(file))).mtimeMs > built)
+  return sources.some(dir =>
+    readdirSync(dir, { recursive: true }).some(file => statSync(join(dir, String(file))).mtimeMs > built),
+  )
 }
 
 if (stale()) {

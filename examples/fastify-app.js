@@ -7,7 +7,7 @@
 // Then open http://localhost:8080/me and sign in as 127.0.0.1 (the owner of test_group).
 import Fastify from 'fastify'
 import { readFileSync } from 'node:fs'
-import { createLoginClient } from 'modular-login/client'
+import { createLoginClient } from 'modular-login-client'
 
 const credentials = JSON.parse(readFileSync(process.argv[2] ?? 'run/example-app.json', 'utf8'))
 const login = createLoginClient({ server: process.env.LOGIN_SERVER ?? 'http://localhost:8000', app: credentials })

@@ -7,7 +7,7 @@
 // Express works the same way: app.get('/me', login.middleware(), (req, res) => res.json(req.user)).
 import { createServer } from 'node:http'
 import { readFileSync } from 'node:fs'
-import { createLoginClient } from 'modular-login/client'
+import { createLoginClient } from 'modular-login-client'
 
 const credentials = JSON.parse(readFileSync(process.argv[2] ?? 'run/example-app.json', 'utf8'))
 const login = createLoginClient({ server: process.env.LOGIN_SERVER ?? 'http://localhost:8000', app: credentials })

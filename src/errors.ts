@@ -1,67 +1,67 @@
 import createError from '@fastify/error'
+import { isLoginErrorCode, LOGIN_ERROR_STATUS, type LoginErrorCode } from 'modular-login-client/errors'
+
+/** An error class for one code of the shared vocabulary, with its status from there. */
+function define<C extends LoginErrorCode>(code: C, message: string) {
+  return createError(code, message, LOGIN_ERROR_STATUS[code])
+}
 
 /**
- * The one table of error codes. Every failure a user or an application can
- * see carries one of these stable codes; tests assert the code, not only the
- * status. Messages take one `%s` argument that says what exactly was wrong.
+ * The server's errors, one per code of the shared vocabulary
+ * (`modular-login-client/errors`, listed in the README's "Errors" table)
+ * that the server raises; tests assert the code, not only the status.
+ * Messages take one `%s` argument that says what exactly was wrong.
  */
 export const errors = {
   /** A request field is missing or malformed. */
-  BadRequest: createError('LOGIN_ERR_BAD_REQUEST', '%s', 400),
+  BadRequest: define('LOGIN_ERR_BAD_REQUEST', '%s'),
   /** `?next=` (or an invitation `redirect`) points somewhere it may not. */
-  BadNext: createError('LOGIN_ERR_BAD_NEXT', 'Invalid next URL: %s', 400),
+  BadNext: define('LOGIN_ERR_BAD_NEXT', 'Invalid next URL: %s'),
   /** No valid session accompanies the request. */
-  Unauthenticated: createError('LOGIN_ERR_UNAUTHENTICATED', 'Sign in required', 401),
+  Unauthenticated: define('LOGIN_ERR_UNAUTHENTICATED', 'Sign in required'),
   /** Signed in, but not allowed to do this. */
-  Forbidden: createError('LOGIN_ERR_FORBIDDEN', '%s', 403),
+  Forbidden: define('LOGIN_ERR_FORBIDDEN', '%s'),
   /** A state-changing request came from another site or without its form token. */
-  Csrf: createError('LOGIN_ERR_CSRF', 'Cross-site request refused: %s', 403),
+  Csrf: define('LOGIN_ERR_CSRF', 'Cross-site request refused: %s'),
   /** A debug-only endpoint (the `test` provider) was called on a production server. */
-  DebugOnly: createError('LOGIN_ERR_DEBUG_ONLY', 'Only available when the server runs in debug mode', 403),
+  DebugOnly: define('LOGIN_ERR_DEBUG_ONLY', 'Only available when the server runs in debug mode'),
   /** The thing named does not exist, or is not the caller's to see. */
-  NotFound: createError('LOGIN_ERR_NOT_FOUND', '%s', 404),
+  NotFound: define('LOGIN_ERR_NOT_FOUND', '%s'),
   /** The request conflicts with the current state (already a member, ...). */
-  Conflict: createError('LOGIN_ERR_CONFLICT', '%s', 409),
+  Conflict: define('LOGIN_ERR_CONFLICT', '%s'),
   /** Too many requests from one client. */
-  RateLimited: createError('LOGIN_ERR_RATE_LIMITED', 'Too many requests, retry in %s', 429),
+  RateLimited: define('LOGIN_ERR_RATE_LIMITED', 'Too many requests, retry in %s'),
   /** An OAuth provider refused, failed or answered something unusable. */
-  Provider: createError('LOGIN_ERR_PROVIDER', 'Sign-in with the provider failed: %s', 502),
+  Provider: define('LOGIN_ERR_PROVIDER', 'Sign-in with the provider failed: %s'),
   /** The OAuth flow's state is missing, replayed or forged. */
-  OAuthState: createError('LOGIN_ERR_OAUTH_STATE', 'Sign-in flow could not be verified: %s', 400),
+  OAuthState: define('LOGIN_ERR_OAUTH_STATE', 'Sign-in flow could not be verified: %s'),
   /** The user declined at the provider. */
-  AccessDenied: createError('LOGIN_ERR_ACCESS_DENIED', 'Sign-in was cancelled at the provider: %s', 401),
+  AccessDenied: define('LOGIN_ERR_ACCESS_DENIED', 'Sign-in was cancelled at the provider: %s'),
   /** The provider named is not configured here. */
-  UnknownProvider: createError('LOGIN_ERR_UNKNOWN_PROVIDER', 'Unknown sign-in provider: %s', 404),
+  UnknownProvider: define('LOGIN_ERR_UNKNOWN_PROVIDER', 'Unknown sign-in provider: %s'),
   /** A group expression could not be parsed. */
-  BadExpression: createError('LOGIN_ERR_BAD_EXPRESSION', 'Invalid group expression: %s', 400),
+  BadExpression: define('LOGIN_ERR_BAD_EXPRESSION', 'Invalid group expression: %s'),
   /** An invitation limit rule was broken at creation or acceptance. */
-  InvitationLimit: createError('LOGIN_ERR_INVITATION_LIMIT', '%s', 403),
+  InvitationLimit: define('LOGIN_ERR_INVITATION_LIMIT', '%s'),
   /** The invitation has expired, was cancelled or is used up. */
-  InvitationGone: createError('LOGIN_ERR_INVITATION_GONE', '%s', 410),
-  /** A client application's credentials are missing or wrong (realtime channel, issue #5). */
-  AppAuth: createError('LOGIN_ERR_APP_AUTH', 'Application authentication failed: %s', 401),
+  InvitationGone: define('LOGIN_ERR_INVITATION_GONE', '%s'),
+  /** A client application's credentials are missing or wrong, or the app was removed (realtime channel). */
+  AppAuth: define('LOGIN_ERR_APP_AUTH', 'Application authentication failed: %s'),
   /** A realtime message is not JSON, not an object, or lacks a field it needs. */
-  BadMessage: createError('LOGIN_ERR_BAD_MESSAGE', 'Invalid message: %s', 400),
+  BadMessage: define('LOGIN_ERR_BAD_MESSAGE', 'Invalid message: %s'),
   /** A realtime message is larger than the channel accepts. */
-  MessageTooLarge: createError('LOGIN_ERR_MESSAGE_TOO_LARGE', 'Message too large: %s', 413),
+  MessageTooLarge: define('LOGIN_ERR_MESSAGE_TOO_LARGE', 'Message too large: %s'),
   /** The realtime protocol version asked for is not spoken here. */
-  ProtocolVersion: createError('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s', 400),
-  /** The login server cannot be reached and the answer is not known locally (client library). */
-  Unavailable: createError('LOGIN_ERR_UNAVAILABLE', 'Login server unavailable: %s', 503),
+  ProtocolVersion: define('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s'),
   /** A setting is invalid; the server does not start. */
-  Config: createError('LOGIN_ERR_CONFIG', 'Invalid configuration: %s', 500),
+  Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),
   /** Anything unexpected: logged with its stack, shown without it. */
-  Internal: createError('LOGIN_ERR_INTERNAL', 'Internal error', 500),
+  Internal: define('LOGIN_ERR_INTERNAL', 'Internal error'),
 } as const
 
 export type LoginError = InstanceType<(typeof errors)[keyof typeof errors]>
 
 /** True for errors raised from this table (as opposed to unexpected ones). */
 export function isLoginError(error: unknown): error is LoginError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (error as { code: string }).code.startsWith('LOGIN_ERR_')
-  )
+  return typeof error === 'object' && error !== null && isLoginErrorCode((error as { code?: unknown }).code)
 }

@@ -28,6 +28,7 @@ t.test('defaults: every setting has a sane value without any configuration', asy
     cookieName: 'login',
     trustProxy: false,
     rateLimit: 60,
+    channelRateLimit: 1000,
     logLevel: 'info',
   })
   t.ok(Object.isFrozen(config), 'frozen')
@@ -62,6 +63,7 @@ t.test('valid settings from the environment are parsed', async t => {
     { env: { LOGIN_DEBUG: 'off', LOGIN_TRUST_PROXY: '' }, expect: { debug: false, trustProxy: false } },
     { env: { LOGIN_COOKIE_NAME: 'my_login-2' }, expect: { cookieName: 'my_login-2' } },
     { env: { LOGIN_RATE_LIMIT: '5', LOGIN_LOG_LEVEL: 'warn' }, expect: { rateLimit: 5, logLevel: 'warn' } },
+    { env: { LOGIN_CHANNEL_RATE_LIMIT: '20' }, expect: { channelRateLimit: 20 } },
   ]
   for (const { env, expect } of cases) t.match(loadConfig(env), expect, JSON.stringify(env))
 })
@@ -85,6 +87,7 @@ t.test('a bad environment setting stops the start with LOGIN_ERR_CONFIG naming i
     ['LOGIN_IDLE_SECONDS', '0'],
     ['LOGIN_MAX_AGE_SECONDS', 'never'],
     ['LOGIN_RATE_LIMIT', '0'],
+    ['LOGIN_CHANNEL_RATE_LIMIT', '0'],
     ['LOGIN_SITE', 'not a host'],
     ['LOGIN_SITE', 'http://example.com'],
     ['LOGIN_SITE', 'example..com'],

@@ -1,17 +1,11 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { BoundedMemo } from 'modular-login-client/bounded-memo'
+import { leaseClaimsOf, type LeaseClaims } from 'modular-login-client/lease-claims'
 import type { Clock } from '../clock.js'
 import type { User } from '../storage/users.js'
 import type { KeyRing } from './keys.js'
 
-/** The claims of a lease: who, which session, until when. */
-export interface LeaseClaims {
-  sub: string
-  sid: string
-  name: string
-  picture: string
-  iat: number
-  exp: number
-}
+export type { LeaseClaims }
 
 export type LeaseCheck =
   | { status: 'valid'; claims: LeaseClaims }
@@ -21,26 +15,12 @@ export type LeaseCheck =
 
 const MEMO_LIMIT = 50_000
 
-function asClaims(payload: JWTPayload): LeaseClaims | null {
-  const { sub, sid, name, picture, iat, exp } = payload as Record<string, unknown>
-  if (
-    typeof sub !== 'string' ||
-    typeof sid !== 'string' ||
-    typeof name !== 'string' ||
-    typeof picture !== 'string' ||
-    typeof iat !== 'number' ||
-    typeof exp !== 'number'
-  )
-    return null
-  return { sub, sid, name, picture, iat, exp }
-}
-
 /**
  * Signs and verifies leases (EdDSA JWTs). Verified tokens are memoised until
  * their `exp`, so a signature is checked once per lease, not per request.
  */
 export class LeaseService {
-  private readonly memo = new Map<string, LeaseClaims>()
+  private readonly memo: BoundedMemo<string, LeaseClaims>
   private keySetFor = ''
   private keySet: ReturnType<typeof createLocalJWKSet> | null = null
 
@@ -48,7 +28,9 @@ export class LeaseService {
     private readonly keys: KeyRing,
     private readonly clock: Clock,
     private readonly leaseSeconds: number,
-  ) {}
+  ) {
+    this.memo = new BoundedMemo(MEMO_LIMIT, claims => claims.exp <= clock.now())
+  }
 
   /** Signs a lease for one lease lifetime, cut short at `notAfter` (the session's absolute timeout) when given. */
   async issue(user: User, sid: string, notAfter?: number): Promise<{ token: string; claims: LeaseClaims }> {
@@ -73,14 +55,14 @@ export class LeaseService {
         algorithms: ['EdDSA'],
         currentDate: new Date(now * 1000),
       })
-      const claims = asClaims(payload)
+      const claims = leaseClaimsOf(payload)
       if (!claims) return { status: 'invalid' }
-      this.remember(token, claims)
+      this.memo.set(token, claims)
       return { status: 'valid', claims }
     } catch (error) {
       // The signature is checked before the claims, so an expired lease's payload is authentic.
       if (error instanceof joseErrors.JWTExpired) {
-        const claims = asClaims(error.payload)
+        const claims = leaseClaimsOf(error.payload)
         if (claims) return { status: 'expired', claims }
       }
       return { status: 'invalid' }
@@ -101,21 +83,5 @@ export class LeaseService {
       this.keySetFor = signature
     }
     return this.keySet
-  }
-
-  private remember(token: string, claims: LeaseClaims): void {
-    if (this.memo.size >= MEMO_LIMIT) {
-      const now = this.clock.now()
-      for (const [t, c] of this.memo) if (c.exp <= now) this.memo.delete(t)
-      // Still full of live leases: drop the oldest-seen half rather than grow without bound.
-      if (this.memo.size >= MEMO_LIMIT) {
-        let drop = this.memo.size / 2
-        for (const t of this.memo.keys()) {
-          if (drop-- <= 0) break
-          this.memo.delete(t)
-        }
-      }
-    }
-    this.memo.set(token, claims)
   }
 }

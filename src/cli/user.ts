@@ -1,15 +1,6 @@
+import { parseIdentity } from '../auth/identity.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-
-/** `<provider>:<provider user id>`, split at the first colon after the provider (OIDC providers are `oidc:<name>`). */
-export function parseIdentity(text: string | undefined): { provider: string; providerUserId: string } {
-  const match = /^(oidc:[^:]+|[^:]+):(.+)$/.exec(text ?? '')
-  if (!match)
-    throw new errors.BadRequest(
-      `expected <provider>:<provider user id>, such as test:alice, got ${JSON.stringify(text ?? '')}`,
-    )
-  return { provider: match[1]!, providerUserId: match[2]! }
-}
 
 /** `user delete <provider>:<id>`: deletes an account as its owner could from the sessions page. */
 export async function userCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { parseIdentity } from '../cli/user.js'
+import { parseIdentity } from '../auth/identity.js'
 import { ADMIN } from './actor.js'
 
 const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id> [--add-owner]'

@@ -1,12 +1,9 @@
+import type { GroupExpression } from 'modular-login-client/protocol'
 import { errors } from '../errors.js'
 import { findPathProblem, NAME_CHARACTER } from './paths.js'
 
-/**
- * A group expression (SPEC §3) in its JSON form, which is also the parsed
- * form of the text syntax: a path, or one of `{and: [...]}`, `{or: [...]}`,
- * `{not: e}`.
- */
-export type Expression = string | { and: Expression[] } | { or: Expression[] } | { not: Expression }
+// A parsed expression is in the JSON form of the protocol's `GroupExpression` (README, "The chat example"):
+// a path, or one of `{and: [...]}`, `{or: [...]}`, `{not: e}`.
 
 /** Longer input is refused before parsing: expressions come from query strings. */
 export const MAX_EXPRESSION_LENGTH = 4096
@@ -23,7 +20,7 @@ function bad(message: string): never {
  * `{` or `"`), or an already-decoded JSON value. Throws
  * `LOGIN_ERR_BAD_EXPRESSION` naming the position of the problem.
  */
-export function parseExpression(input: unknown): Expression {
+export function parseExpression(input: unknown): GroupExpression {
   if (typeof input !== 'string') return checkJson(input)
   if (input.length > MAX_EXPRESSION_LENGTH) bad(`longer than ${MAX_EXPRESSION_LENGTH} characters`)
   const first = input.trimStart()[0]
@@ -55,14 +52,14 @@ class TextParser {
     this.advance()
   }
 
-  parse(): Expression {
+  parse(): GroupExpression {
     if (this.kind() === 'end') this.fail('the expression is empty')
     const expression = this.or()
     if (this.kind() !== 'end') this.fail(`expected & or | or the end, found ${this.describe()}`)
     return expression
   }
 
-  private or(): Expression {
+  private or(): GroupExpression {
     const operands = [this.and()]
     while (this.kind() === '|') {
       this.advance()
@@ -71,7 +68,7 @@ class TextParser {
     return operands.length === 1 ? operands[0]! : { or: operands }
   }
 
-  private and(): Expression {
+  private and(): GroupExpression {
     const operands = [this.unary()]
     while (this.kind() === '&') {
       this.advance()
@@ -80,7 +77,7 @@ class TextParser {
     return operands.length === 1 ? operands[0]! : { and: operands }
   }
 
-  private unary(): Expression {
+  private unary(): GroupExpression {
     if (++this.depth > MAX_NESTING) this.fail(`nested more than ${MAX_NESTING} deep`)
     try {
       const token = this.token
@@ -149,7 +146,7 @@ class TextParser {
 
 // ---- JSON form
 
-function checkJson(value: unknown, at = '$', depth = 0): Expression {
+function checkJson(value: unknown, at = '$', depth = 0): GroupExpression {
   if (depth > MAX_NESTING) bad(`at ${at}: nested more than ${MAX_NESTING} deep`)
   if (typeof value === 'string') {
     const problem = findPathProblem(value)
@@ -177,7 +174,7 @@ function checkJson(value: unknown, at = '$', depth = 0): Expression {
  * Evaluates an expression, asking `holds` about each path it needs
  * (short-circuiting: `a | b` never asks about `b` when `a` is held).
  */
-export function evaluate(expression: Expression, holds: (path: string) => boolean): boolean {
+export function evaluate(expression: GroupExpression, holds: (path: string) => boolean): boolean {
   if (typeof expression === 'string') return holds(expression)
   if ('not' in expression) return !evaluate(expression.not, holds)
   if ('and' in expression) return expression.and.every(e => evaluate(e, holds))

@@ -7,7 +7,8 @@ import { assertAppManages } from './app-scope.js'
 import { logMembershipChange } from './changes.js'
 import { endWithCascade } from './ending.js'
 import type { GroupEnv } from './env.js'
-import { evaluate, parseExpression, type Expression } from './expressions.js'
+import type { GroupExpression } from 'modular-login-client/protocol'
+import { evaluate, parseExpression } from './expressions.js'
 import { MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
 import { ancestorPaths, checkPath } from './paths.js'
 import { assertOwnersRemain } from './owners.js'
@@ -44,7 +45,7 @@ export class MembershipService {
   }
 
   /** Whether the user satisfies a parsed expression. */
-  satisfies(userId: string, expression: Expression): boolean {
+  satisfies(userId: string, expression: GroupExpression): boolean {
     const known = new Map<string, boolean>()
     return evaluate(expression, path => {
       let held = known.get(path)

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { LoginErrorCode } from 'modular-login-client/errors'
 import { STATUS_CODES } from 'node:http'
 import { errors, isLoginError } from '../errors.js'
 import { wantsHtml } from './html.js'
@@ -6,7 +7,7 @@ import { renderErrorPage } from './views.js'
 
 interface Answer {
   statusCode: number
-  code: string
+  code: LoginErrorCode
   message: string
 }
 

@@ -1,23 +1,30 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { RawData, WebSocket } from 'ws'
-import { leaseCookieMaxAge, leaseCookieOptions } from '../auth/cookie.js'
-import { parseIdentity } from '../cli/user.js'
-import type { AppContext } from '../context.js'
-import { errors, isLoginError } from '../errors.js'
-import { appActor, type Actor } from '../groups/actor.js'
-import type { GrantOptions } from '../groups/membership.js'
-import type { App } from '../storage/apps.js'
-import type { Revocation } from '../storage/revocations.js'
-import type { AppService } from './apps.js'
 import {
+  CLOCK_SKEW_SECONDS,
   CloseCode,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
+  type AppRequest,
   type CookieSettings,
+  type MembershipPush,
+  type ReplyTo,
   type RequestId,
+  type RequestType,
+  type RevokedPush,
   type ServerMessage,
   type WelcomeMessage,
-} from './protocol.js'
+} from 'modular-login-client/protocol'
+import type { RawData, WebSocket } from 'ws'
+import { leaseCookieMaxAge, leaseCookieOptions } from '../auth/cookie.js'
+import { parseIdentity } from '../auth/identity.js'
+import type { AppContext } from '../context.js'
+import { errors, isLoginError, type LoginError } from '../errors.js'
+import { appActor } from '../groups/actor.js'
+import type { App } from '../storage/apps.js'
+import type { Revocation } from '../storage/revocations.js'
+import type { AppService } from './apps.js'
+import { isRequestType, readId, validators, type Json } from './requests.js'
+import { TokenBucket } from './token-bucket.js'
 
 /** Requests answered asynchronously that one connection may have outstanding. */
 const MAX_IN_FLIGHT = 256
@@ -27,26 +34,22 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 const REPLAY_BATCH = 500
 /** The replay pauses while this much is still unsent. */
 const REPLAY_BUFFER_BYTES = 1024 * 1024
-/** Processes' clocks and the app's may disagree a little; replays and deny-lists reach this much further back. */
-export const CLOCK_SKEW_SECONDS = 60
 
-type Json = Record<string, unknown>
-
-/** What the app sees of one revocation, serialised once for every connection; null for entries apps are not told. */
-export function pushFor(entry: Revocation, leaseSeconds: number): string | null {
+/** What the app sees of one revocation; null for entries apps are not told. */
+export function pushFor(entry: Revocation, leaseSeconds: number): RevokedPush | MembershipPush | null {
   switch (entry.kind) {
     case 'session':
-      return JSON.stringify({
+      return {
         type: 'revoked',
         sid: entry.subject,
         user: entry.userId,
         cursor: entry.cursor,
         until: entry.created + leaseSeconds + CLOCK_SKEW_SECONDS,
-      })
+      }
     case 'membership':
-      return JSON.stringify({ type: 'membership', user: entry.userId, membership: entry.subject, cursor: entry.cursor })
+      return { type: 'membership', user: entry.userId, membership: entry.subject, cursor: entry.cursor }
     case 'user':
-      return JSON.stringify({ type: 'membership', user: entry.subject, cursor: entry.cursor })
+      return { type: 'membership', user: entry.subject, cursor: entry.cursor }
     default:
       return null
   }
@@ -65,28 +68,89 @@ export function cookieSettings(ctx: AppContext): CookieSettings {
   }
 }
 
-function text(value: unknown, field: string, max = 256): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new errors.BadMessage(`${field} must be a string of 1 to ${max} characters`)
-  }
-  return value
+/** What a request handler works with: the server's services, the app asking, and a logger that names it. */
+export interface RequestScope {
+  ctx: AppContext
+  app: App
+  log: FastifyBaseLogger
 }
 
-function requestId(message: Json): RequestId {
-  const id = message.id
-  if (
-    (typeof id === 'string' && id.length > 0 && id.length <= 128) ||
-    (typeof id === 'number' && Number.isSafeInteger(id))
-  )
-    return id
-  throw new errors.BadMessage('a request needs an id: a string of 1 to 128 characters or an integer')
+/**
+ * The channel's requests, one handler each (README, "Requests and
+ * replies"), typed from the protocol: a request type without its handler,
+ * or a handler answering anything but its reply, does not compile.
+ */
+type RequestHandlers = {
+  [K in AppRequest['type']]: (
+    request: Extract<AppRequest, { type: K }>,
+    scope: RequestScope,
+  ) => ReplyTo<K> | Promise<ReplyTo<K>>
+}
+
+const handlers: RequestHandlers = {
+  async refresh({ id, token, ip }, { ctx, log }) {
+    const lease = await ctx.leases.check(token)
+    if (lease.status === 'invalid') throw new errors.BadMessage('token is not a lease signed by this server')
+    const { sid } = lease.claims
+    const renewed = await ctx.sessions.refresh(sid)
+    if (!renewed) return { type: 'revoked', id, sid }
+    log.debug({ sid, ip }, 'lease refreshed for an app')
+    return { type: 'lease', id, sid, token: renewed.token, exp: renewed.claims.exp, user: renewed.user }
+  },
+
+  query({ id, user, group }, { ctx }) {
+    return { type: 'member', id, user, member: ctx.groups.membership.satisfies(user, group) }
+  },
+
+  ensure({ id, path, owner }, { ctx, app, log }) {
+    const { provider, providerUserId } = parseIdentity(owner)
+    const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId, appActor(app.id))
+    if (result.createdGroups.length || result.createdMembership)
+      log.info({ path, owner }, 'namespace ensured by an app')
+    return {
+      type: 'ensured',
+      id,
+      path: result.group.path,
+      group: result.group.id,
+      owner: result.owner.id,
+      membership: result.membership.id,
+      created: result.createdGroups,
+    }
+  },
+
+  grant({ id, user, path, until, spots, deauthorizes, dos }, { ctx, app, log }) {
+    const m = ctx.groups.membership.grant(user, path, { until, spots, deauthorizes, dos }, appActor(app.id))
+    log.info({ user, path, membership: m.id }, 'membership granted by an app')
+    return {
+      type: 'granted',
+      id,
+      membership: {
+        id: m.id,
+        user: m.userId,
+        path: m.path,
+        until: m.until,
+        spots: m.spots,
+        deauthorizes: m.deauthorizes,
+        dos: m.dos,
+      },
+    }
+  },
+
+  remove({ id, membership, cascade }, { ctx, app, log }) {
+    const memberships = ctx.groups.membership.remove(membership, { cascade }, appActor(app.id))
+    log.info({ memberships }, 'memberships removed by an app')
+    return { type: 'removed', id, memberships }
+  },
+
+  ping: ({ id }) => ({ type: 'pong', ...(id === undefined ? {} : { id }) }),
 }
 
 /**
  * One app connection. Before `hello` only `hello` is accepted; afterwards
- * requests are answered (each reply carries the request's `id`) and the
- * revocation log is pushed: first the entries the app missed since its
- * cursor (the replay), then live entries, in cursor order, each once.
+ * requests are answered (each reply carries the request's `id`), at most
+ * `channelRateLimit` a second per connection, and the revocation log is
+ * pushed: first the entries the app missed since its cursor (the replay),
+ * then live entries, in cursor order, each once.
  */
 export class Channel {
   app: App | null = null
@@ -97,6 +161,11 @@ export class Channel {
   private inFlight = 0
   private closed = false
   private readonly helloTimer: NodeJS.Timeout
+  /** Requests answered, and requests refused as rate-limited: each at most `channelRateLimit` a second. */
+  private readonly requests: TokenBucket
+  private readonly refusals: TokenBucket
+  /** Set while reading from the app is paused (it sent more than it may be refused). */
+  private holding: NodeJS.Timeout | null = null
   private log: FastifyBaseLogger
 
   constructor(
@@ -107,6 +176,9 @@ export class Channel {
     helloTimeoutMs: number,
   ) {
     this.log = ctx.log.child({ channel: remote })
+    const rate = ctx.config.channelRateLimit
+    this.requests = new TokenBucket(rate, rate)
+    this.refusals = new TokenBucket(rate, rate)
     this.helloTimer = setTimeout(() => this.close(CloseCode.HelloTimeout, 'no hello in time'), helloTimeoutMs)
     ws.on('message', (data, isBinary) => this.receive(data, isBinary))
     ws.on('pong', () => {
@@ -142,6 +214,11 @@ export class Channel {
     setTimeout(() => this.ws.terminate(), 2000).unref()
   }
 
+  /** Closes with a reason that starts with the error's code (README, "Limits and close codes"). */
+  refuse(code: number, error: LoginError): void {
+    this.close(code, `${error.code}: ${error.message}`)
+  }
+
   /** Ends a connection that stopped answering pings. */
   terminate(): void {
     this.closed = true
@@ -157,6 +234,7 @@ export class Channel {
     this.closed = true
     this.live = false
     clearTimeout(this.helloTimer)
+    if (this.holding) clearTimeout(this.holding)
   }
 
   private sendText(message: string | Buffer): void {
@@ -181,7 +259,7 @@ export class Channel {
       this.log.error({ err: error, app: this.app?.name }, 'realtime request failed')
       error = new errors.Internal()
     }
-    const { code, message } = error as { code: string; message: string }
+    const { code, message } = error as LoginError
     this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message })
   }
 
@@ -204,50 +282,70 @@ export class Channel {
       message = parsed as Json
       if (typeof message.type !== 'string') throw new errors.BadMessage('a message needs a string type')
     } catch (error) {
-      if (!this.app)
-        return this.close(
-          CloseCode.BadHello,
-          `${(error as { code?: string }).code ?? 'LOGIN_ERR_BAD_MESSAGE'}: the first message must be hello`,
-        )
+      if (!this.app) return this.refuse(CloseCode.BadHello, error as LoginError)
       return this.fail(error)
     }
     if (!this.app) return this.hello(message)
+    this.dispatch(message, message.type)
+  }
+
+  /**
+   * Every message after `hello` passes here: the rate limit, then its type,
+   * known to be a request type from `answer` on (the one place that sees
+   * each request's type before its validator and handler run).
+   */
+  private dispatch(message: Json, type: string): void {
     let id: RequestId | undefined
     try {
-      if (message.type === 'ping') {
-        id = message.id === undefined ? undefined : requestId(message)
-        return this.send({ type: 'pong', ...(id === undefined ? {} : { id }) })
+      id = readId(message)
+      if (!this.requests.take()) {
+        if (!this.refusals.take()) this.holdOff()
+        throw new errors.RateLimited(`${this.requests.waitMs} ms`)
       }
-      id = requestId(message)
-      switch (message.type) {
-        case 'refresh':
-          return void this.refresh(id, message)
-        case 'query':
-          return this.query(id, message)
-        case 'ensure':
-          return this.ensure(id, message)
-        case 'grant':
-          return this.grant(id, message)
-        case 'remove':
-          return this.remove(id, message)
-        case 'hello':
-          throw new errors.BadMessage('already authenticated')
-        default:
-          throw new errors.BadMessage(`unknown type ${JSON.stringify(String(message.type).slice(0, 40))}`)
-      }
+      if (type === 'hello') throw new errors.BadMessage('already authenticated')
+      if (!isRequestType(type)) throw new errors.BadMessage(`unknown type ${JSON.stringify(type.slice(0, 40))}`)
+      if (this.inFlight >= MAX_IN_FLIGHT) throw new errors.RateLimited(`${MAX_IN_FLIGHT} requests outstanding`)
+      this.answer(type, message, id)
     } catch (error) {
       this.fail(error, id)
     }
   }
 
+  /**
+   * Stops reading from an app that keeps sending past its budget, until it
+   * may be refused as often again: what it sent meanwhile waits in its own
+   * socket, so a flood costs the server a bounded amount of work.
+   */
+  private holdOff(): void {
+    if (this.holding) return
+    this.ws.pause()
+    this.holding = setTimeout(() => {
+      this.holding = null
+      this.ws.resume()
+    }, this.refusals.fullMs)
+  }
+
+  /** Validates a request of a known type and runs its handler; an asynchronous answer counts as in flight. */
+  private answer<K extends RequestType>(type: K, message: Json, id: RequestId | undefined): void {
+    const reply = handlers[type](validators[type](message, id), { ctx: this.ctx, app: this.app!, log: this.log })
+    if (!(reply instanceof Promise)) return this.send(reply)
+    this.inFlight++
+    reply
+      .then(
+        answer => this.send(answer),
+        error => this.fail(error, id),
+      )
+      .finally(() => this.inFlight--)
+  }
+
   private hello(message: Json): void {
     clearTimeout(this.helloTimer)
     if (message.type !== 'hello')
-      return this.close(CloseCode.BadHello, 'LOGIN_ERR_BAD_MESSAGE: the first message must be hello')
+      return this.refuse(CloseCode.BadHello, new errors.BadMessage('the first message must be hello'))
     if (message.version !== PROTOCOL_VERSION) {
-      return this.close(
+      return this.refuse(
         CloseCode.UnsupportedVersion,
-        `LOGIN_ERR_PROTOCOL_VERSION: this server speaks version ${PROTOCOL_VERSION}`,
+        new errors.ProtocolVersion(`this server speaks version ${PROTOCOL_VERSION}`),
       )
     }
     const app = this.apps.authenticate(message.app, message.secret)
@@ -256,11 +354,11 @@ export class Channel {
         { app: typeof message.app === 'string' ? message.app.slice(0, 100) : null },
         'app authentication failed',
       )
-      return this.close(CloseCode.Unauthorized, 'LOGIN_ERR_APP_AUTH: wrong app id or secret')
+      return this.refuse(CloseCode.Unauthorized, new errors.AppAuth('wrong app id or secret'))
     }
     const cursor = message.cursor
     if (cursor !== undefined && cursor !== null && !(Number.isSafeInteger(cursor) && (cursor as number) >= 0)) {
-      return this.close(CloseCode.BadHello, 'LOGIN_ERR_BAD_MESSAGE: cursor must be a whole number or null')
+      return this.refuse(CloseCode.BadHello, new errors.BadMessage('cursor must be a whole number or null'))
     }
     this.app = app
     this.log = this.log.child({ app: app.name })
@@ -309,9 +407,9 @@ export class Channel {
       }
       for (const entry of batch) {
         this.sent = entry.cursor
-        const message = pushFor(entry, config.leaseSeconds)
-        if (message !== null) {
-          this.sendText(message)
+        const push = pushFor(entry, config.leaseSeconds)
+        if (push !== null) {
+          this.send(push)
           replayed++
         }
       }
@@ -320,100 +418,5 @@ export class Channel {
       while (this.ws.bufferedAmount > REPLAY_BUFFER_BYTES && !this.closed)
         await new Promise(resolve => setTimeout(resolve, 5))
     }
-  }
-
-  private async guarded(id: RequestId, work: () => Promise<ServerMessage>): Promise<void> {
-    if (this.inFlight >= MAX_IN_FLIGHT)
-      return this.fail(new errors.RateLimited(`${MAX_IN_FLIGHT} requests outstanding`), id)
-    this.inFlight++
-    try {
-      this.send(await work())
-    } catch (error) {
-      this.fail(error, id)
-    } finally {
-      this.inFlight--
-    }
-  }
-
-  private refresh(id: RequestId, message: Json): Promise<void> {
-    const token = text(message.token, 'token', 8192)
-    return this.guarded(id, async () => {
-      const lease = await this.ctx.leases.check(token)
-      if (lease.status === 'invalid') throw new errors.BadMessage('token is not a lease signed by this server')
-      const { sid } = lease.claims
-      const renewed = await this.ctx.sessions.refresh(sid)
-      if (!renewed) return { type: 'revoked', id, sid }
-      this.log.debug(
-        { sid, ip: typeof message.ip === 'string' ? message.ip.slice(0, 64) : undefined },
-        'lease refreshed for an app',
-      )
-      return { type: 'lease', id, sid, token: renewed.token, exp: renewed.claims.exp, user: renewed.user }
-    })
-  }
-
-  /** Group changes this connection asks for are the app's: bound to its namespaces. */
-  private actor(): Actor {
-    return appActor(this.app!.id)
-  }
-
-  private query(id: RequestId, message: Json): void {
-    const user = text(message.user, 'user', 128)
-    if (message.group === undefined) throw new errors.BadMessage('group is required')
-    const member = this.ctx.groups.membership.holds(user, message.group)
-    this.send({ type: 'member', id, user, member })
-  }
-
-  private ensure(id: RequestId, message: Json): void {
-    const path = text(message.path, 'path', 512)
-    const { provider, providerUserId } = parseIdentity(text(message.owner, 'owner', 300))
-    const result = this.ctx.groups.tree.ensureNamespace(path, provider, providerUserId, this.actor())
-    if (result.createdGroups.length || result.createdMembership)
-      this.log.info({ path, owner: message.owner }, 'namespace ensured by an app')
-    this.send({
-      type: 'ensured',
-      id,
-      path: result.group.path,
-      group: result.group.id,
-      owner: result.owner.id,
-      membership: result.membership.id,
-      created: result.createdGroups,
-    })
-  }
-
-  private grant(id: RequestId, message: Json): void {
-    const user = text(message.user, 'user', 128)
-    const path = text(message.path, 'path', 512)
-    // The values are checked by the membership service, with the same messages as its HTTP routes.
-    const options: Json = {}
-    for (const field of ['until', 'spots', 'deauthorizes', 'dos'])
-      if (message[field] !== undefined) options[field] = message[field]
-    const m = this.ctx.groups.membership.grant(user, path, options as GrantOptions, this.actor())
-    this.log.info({ user, path, membership: m.id }, 'membership granted by an app')
-    this.send({
-      type: 'granted',
-      id,
-      membership: {
-        id: m.id,
-        user: m.userId,
-        path: m.path,
-        until: m.until,
-        spots: m.spots,
-        deauthorizes: m.deauthorizes,
-        dos: m.dos,
-      },
-    })
-  }
-
-  private remove(id: RequestId, message: Json): void {
-    const membership = text(message.membership, 'membership', 128)
-    if (message.cascade !== undefined && typeof message.cascade !== 'boolean')
-      throw new errors.BadMessage('cascade must be true or false')
-    const memberships = this.ctx.groups.membership.remove(
-      membership,
-      { cascade: message.cascade === true },
-      this.actor(),
-    )
-    this.log.info({ memberships }, 'memberships removed by an app')
-    this.send({ type: 'removed', id, memberships })
   }
 }

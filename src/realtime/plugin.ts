@@ -1,13 +1,21 @@
 import type { FastifyInstance } from 'fastify'
+import type { LoginErrorCode } from 'modular-login-client/errors'
+import {
+  CHANNEL_PATH,
+  CloseCode,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+} from 'modular-login-client/protocol'
 import { unwatchFile, watchFile } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
+import { errors } from '../errors.js'
 import type { Revocation } from '../storage/revocations.js'
 import { AppService } from './apps.js'
 import { Channel, pushFor } from './channel.js'
-import { CHANNEL_PATH, CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js'
 
 /** Timing of the channel; the defaults suit production, tests shorten them. */
 export interface RealtimeOptions {
@@ -36,6 +44,8 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
+    // One message per turn of the event loop: a connection's burst cannot hold up HTTP requests and other apps.
+    allowSynchronousEvents: false,
   })
   wss.on('headers', headers => {
     headers.push(`X-Login-Protocol: ${PROTOCOL_VERSION}`)
@@ -45,11 +55,12 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     if (entry.kind === 'app') {
       for (const channel of channels)
         if (channel.app?.id === entry.subject)
-          channel.close(CloseCode.AppRemoved, 'LOGIN_ERR_APP_AUTH: this app was removed')
+          channel.refuse(CloseCode.AppRemoved, new errors.AppAuth('this app was removed'))
       return
     }
-    const text = pushFor(entry, ctx.config.leaseSeconds)
-    const message = text === null ? null : Buffer.from(text)
+    // Encoded once for every connection.
+    const push = pushFor(entry, ctx.config.leaseSeconds)
+    const message = push === null ? null : Buffer.from(JSON.stringify(push))
     for (const channel of channels) channel.push(entry.cursor, message)
   }
   ctx.feed.on('revocation', onRevocation)
@@ -92,7 +103,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
         if (kids(jwks) === announced) return
         announced = kids(jwks)
         ctx.leases.forget()
-        const message = JSON.stringify({ type: 'keys', jwks })
+        const message = JSON.stringify({ type: 'keys', jwks } satisfies ServerMessage)
         for (const channel of channels) channel.broadcast(message)
         ctx.log.info('lease keys changed: apps told')
       })
@@ -107,7 +118,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
       .send({
         statusCode: 426,
         error: 'Upgrade Required',
-        code: 'LOGIN_ERR_BAD_REQUEST',
+        code: 'LOGIN_ERR_BAD_REQUEST' satisfies LoginErrorCode,
         message:
           'This is the realtime channel for applications: connect with a websocket ' +
           '(see the README, "Client applications and the realtime channel")',

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { main } from '../../src/cli/index.js'
-import { parseIdentity } from '../../src/cli/user.js'
+import { parseIdentity } from '../../src/auth/identity.js'
 import { signIn, testConfig } from '../helpers/app.js'
 
 /** Runs the CLI against `runDir` and captures what it prints. */

@@ -1,8 +1,9 @@
 import t from 'tap'
-import { evaluate, parseExpression, type Expression } from '../../src/groups/expressions.js'
+import type { GroupExpression } from 'modular-login-client/protocol'
+import { evaluate, parseExpression } from '../../src/groups/expressions.js'
 
 t.test('text form: precedence, parentheses, not', async t => {
-  const cases: [string, Expression][] = [
+  const cases: [string, GroupExpression][] = [
     ['chat', 'chat'],
     ['  chat/alice  ', 'chat/alice'],
     ['a & b', { and: ['a', 'b'] }],
@@ -70,7 +71,7 @@ t.test('text form: bad syntax names the position', async t => {
 })
 
 t.test('JSON form', async t => {
-  const good: [unknown, Expression][] = [
+  const good: [unknown, GroupExpression][] = [
     ['"chat/alice"', 'chat/alice'],
     ['{"and": ["a", {"not": "b"}]}', { and: ['a', { not: 'b' }] }],
     [{ or: ['a', { and: ['b', 'c'] }] }, { or: ['a', { and: ['b', 'c'] }] }],

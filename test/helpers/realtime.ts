@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { AppService } from '../../src/realtime/apps.js'
-import { PROTOCOL_VERSION } from '../../src/realtime/protocol.js'
+import { PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { signIn, testConfig } from './app.js'
 
 interface Teardown {

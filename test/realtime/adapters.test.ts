@@ -3,7 +3,7 @@ import Fastify from 'fastify'
 import { createServer } from 'node:http'
 import { once } from 'node:events'
 import { decodeJwt } from 'jose'
-import { createLoginClient, type LoginRequest } from '../../src/client/index.js'
+import { createLoginClient, type LoginRequest } from 'modular-login-client'
 import { liveServer, type LiveServer } from '../helpers/realtime.js'
 
 interface Teardown {

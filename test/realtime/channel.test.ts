@@ -2,7 +2,7 @@ import t from 'tap'
 import { decodeJwt } from 'jose'
 import { KeyRing } from '../../src/auth/keys.js'
 import { AppService } from '../../src/realtime/apps.js'
-import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/realtime/protocol.js'
+import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { liveServer, RawClient } from '../helpers/realtime.js'
 
 function sidOf(cookie: string): string {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
-import { createLoginClient, type LoginClient, type LoginLogger } from '../../src/client/index.js'
+import { createLoginClient, type LoginClient, type LoginLogger } from 'modular-login-client'
 import { liveServer, within, type LiveServer } from '../helpers/realtime.js'
 
 interface Teardown {
@@ -197,4 +197,26 @@ t.test('wrong credentials: ready() rejects with the close code; the app is told 
   await t.rejects(login.ready(), /refused this app: 4001 LOGIN_ERR_APP_AUTH/)
   t.match(logger.lines.join('\n'), /error: login server refused this app; not reconnecting/)
   t.throws(() => createLoginClient({ server: server.url } as never), /app: \{id, secret\}/)
+})
+
+t.test('lease expiry and cached answers are judged by the clock the client is given', async t => {
+  const server = await liveServer(t)
+  let now = Date.now()
+  const { login } = await client(t, server, { clock: { now: () => now }, membershipTtlMs: 60_000 })
+  const cookie = await server.signIn('kim')
+  const kim = (await login.authenticate({ cookie })) as { user: { id: string }; cookies: readonly unknown[] }
+  t.same(kim.cookies, [], 'a fresh lease')
+
+  now += (server.config.leaseSeconds + 1) * 1000
+  server.clock.advance(server.config.leaseSeconds + 1)
+  const later = await login.authenticate({ cookie })
+  t.equal(later.status, 'ok')
+  t.equal(later.cookies.length, 1, 'past exp by the given clock: refreshed, with the new cookie')
+
+  await login.ensure('club', 'test:127.0.0.1')
+  t.equal(await login.isMember(kim.user.id, 'club'), false)
+  server.app.ctx.groups.membership.grant(kim.user.id, 'club')
+  t.equal(await login.isMember(kim.user.id, 'club'), false, 'a cached no (grants are not pushed)')
+  now += 60_001
+  t.equal(await login.isMember(kim.user.id, 'club'), true, 'asked again once the TTL has passed on the given clock')
 })

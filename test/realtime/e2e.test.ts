@@ -3,7 +3,7 @@ import t from 'tap'
 import { decodeJwt } from 'jose'
 import { buildApp } from '../../src/app.js'
 import { appCommand } from '../../src/realtime/cli.js'
-import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/realtime/protocol.js'
+import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { testConfig } from '../helpers/app.js'
 import { RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
 

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import type { GroupExpression } from '../realtime/protocol.js'
 import { serializeCookie } from './cookies.js'
-import type { LoginCore, LoginUser } from './core.js'
+import { errorAnswer } from './denial.js'
+import type { LoginCore } from './core.js'
+import type { GroupExpression } from './protocol.js'
+import type { LoginUser } from './types.js'
 
 /** A `node:http` (or Express) request once the middleware has run. */
 export interface LoginRequest extends IncomingMessage {
@@ -84,15 +86,10 @@ export function nodeMiddleware(core: LoginCore, options: MiddlewareOptions = {})
       return false
     } catch (error) {
       if (next) next(error)
-      else if (!res.headersSent)
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
-          JSON.stringify({
-            statusCode: 500,
-            error: 'Internal Server Error',
-            message: 'Internal error',
-            code: 'LOGIN_ERR_INTERNAL',
-          }),
-        )
+      else if (!res.headersSent) {
+        const failed = errorAnswer('LOGIN_ERR_INTERNAL', 'Internal error')
+        res.writeHead(failed.statusCode, failed.headers).end(failed.body)
+      }
       return false
     }
   }

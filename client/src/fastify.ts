@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { GroupExpression } from '../realtime/protocol.js'
 import { serializeCookie } from './cookies.js'
-import type { LoginCore, LoginUser } from './core.js'
+import type { LoginCore } from './core.js'
+import type { GroupExpression } from './protocol.js'
+import type { LoginUser } from './types.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,21 +1,24 @@
 import WebSocket from 'ws'
+import type { LoginErrorCode } from './errors.js'
+import type { LoginLogger } from './log.js'
 import {
   CHANNEL_PATH,
   FATAL_CLOSE_CODES,
   PROTOCOL_VERSION,
-  type AppRequest,
+  type ReplyTo,
+  type RequestOf,
+  type RequestType,
   type ServerMessage,
+  type ServerPush,
   type WelcomeMessage,
-} from '../realtime/protocol.js'
-import type { LoginLogger } from './log.js'
+} from './protocol.js'
 
 /** Pushes and lifecycle events the connection hands to its owner (the core). */
 export interface ConnectionEvents {
   /** `gap`: the server replays from another cursor than the one asked for, so membership changes may have been skipped. */
   welcome(message: WelcomeMessage, gap: boolean): void
-  synced(cursor: number, replayed: number): void
-  push(message: ServerMessage): void
-  down(): void
+  synced?(cursor: number, replayed: number): void
+  push(message: ServerPush): void
 }
 
 /** Where to connect, as whom, and the timing of requests and reconnection. */
@@ -31,21 +34,19 @@ export interface ConnectionOptions {
 /** Without a ping or message for this long the server is presumed gone (it pings every 30 s). */
 const SILENCE_MS = 75_000
 
-/** A reply to a request (or an error, which `request` turns into a rejection). */
-export type Reply = Exclude<ServerMessage, { type: 'welcome' | 'synced' | 'keys' | 'membership' | 'error' }>
-/** A request as the core builds it; the connection adds the id. */
-export type Outgoing = { [K in AppRequest['type']]: Omit<Extract<AppRequest, { type: K }>, 'id'> }[AppRequest['type']]
-type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+/** The fields of a request but its type and id, which the connection adds. */
+export type RequestFields<K extends RequestType> = Omit<RequestOf<K>, 'type' | 'id'>
+type Pending = { resolve: (reply: ServerMessage) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
 
 /** Raised when the login server cannot answer (down, reconnecting, timed out). */
 export class UnavailableError extends Error {
-  readonly code = 'LOGIN_ERR_UNAVAILABLE'
+  readonly code: LoginErrorCode = 'LOGIN_ERR_UNAVAILABLE'
 }
 
 /** Raised when the server answers a request with `{type: 'error'}`. */
 export class ServerError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: LoginErrorCode,
     message: string,
   ) {
     super(message)
@@ -101,7 +102,7 @@ export class Connection {
    * {@link UnavailableError} while the server is known to be down; before
    * the first connection it waits for it (up to the request timeout).
    */
-  async request(message: Outgoing): Promise<Reply> {
+  async request<K extends RequestType>(type: K, fields: RequestFields<K>): Promise<ReplyTo<K>> {
     if (this.state !== 'open') {
       // Before the first connection, wait for the attempt under way; after it, or once one failed, fail fast.
       if (this.everOpen || (this.state !== 'idle' && this.state !== 'connecting')) {
@@ -113,13 +114,14 @@ export class Connection {
       )
     }
     const id = this.nextId++
-    return new Promise<Reply>((resolve, reject) => {
+    return new Promise<ReplyTo<K>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
-        reject(new UnavailableError(`no answer to ${message.type} within ${this.options.requestTimeoutMs} ms`))
+        reject(new UnavailableError(`no answer to ${type} within ${this.options.requestTimeoutMs} ms`))
       }, this.options.requestTimeoutMs)
-      this.pending.set(id, { resolve, reject, timer })
-      this.ws!.send(JSON.stringify({ ...message, id }))
+      // The reply carrying this id is the one the protocol pairs with this request type.
+      this.pending.set(id, { resolve: reply => resolve(reply as ReplyTo<K>), reject, timer })
+      this.ws!.send(JSON.stringify({ ...fields, type, id }))
     })
   }
 
@@ -222,7 +224,7 @@ export class Connection {
           )
           this.outageSince = null
         }
-        this.events.synced(this.cursor, this.replayed)
+        this.events.synced?.(this.cursor, this.replayed)
         return
       default:
         break
@@ -233,7 +235,7 @@ export class Connection {
       this.pending.delete(id)
       clearTimeout(pending.timer)
       if (message.type === 'error') pending.reject(new ServerError(message.code, message.message))
-      else pending.resolve(message as Reply)
+      else pending.resolve(message)
       return
     }
     if (message.type === 'error') {
@@ -246,7 +248,7 @@ export class Connection {
       this.cursor = cursor
       this.replayed++
     }
-    this.events.push(message)
+    this.events.push(message as ServerPush)
   }
 
   private closed(ws: WebSocket, code: number, reason: string): void {
@@ -263,7 +265,6 @@ export class Connection {
         'login server refused this app; not reconnecting (check the app id and secret, or `modular-login app list`)',
       )
       for (const waiter of this.waiters.splice(0)) waiter.reject(this.refusal)
-      this.events.down()
       return
     }
     this.state = 'down'
@@ -276,7 +277,6 @@ export class Connection {
         { code, reason, retryMs: delay },
         'login server unreachable: serving unexpired, unrevoked leases from memory until it is back',
       )
-      this.events.down()
     } else {
       this.options.log.debug?.({ code, retryMs: delay }, 'login server still unreachable')
     }

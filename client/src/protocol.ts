@@ -1,8 +1,10 @@
 /**
- * The realtime protocol spoken on `GET /login/ws` (specified in the README, "The wire protocol"): JSON
- * text messages with a `type`. Shared by the server and the client library,
- * so this module imports nothing.
+ * The realtime protocol spoken on `GET /login/ws` (specified in the README,
+ * "The wire protocol"): JSON text messages with a `type`. Shared by the
+ * server and the client library, so this module imports nothing but the
+ * error vocabulary, which imports nothing either.
  */
+import type { LoginErrorCode } from './errors.js'
 
 /**
  * The protocol version this package speaks; `hello.version` and
@@ -18,6 +20,9 @@ export const MAX_MESSAGE_BYTES = 64 * 1024
 
 /** Frames larger than this close the connection (1009): the server will not buffer more. */
 export const MAX_FRAME_BYTES = 1024 * 1024
+
+/** Processes' clocks and the app's may disagree a little: replays and deny-lists reach this much further back. */
+export const CLOCK_SKEW_SECONDS = 60
 
 /** Close codes the server uses (RFC 6455 leaves 4000–4999 to applications). */
 export const CloseCode = {
@@ -113,6 +118,10 @@ export interface PingRequest {
 
 export type AppRequest = RefreshRequest | QueryRequest | EnsureRequest | GrantRequest | RemoveRequest | PingRequest
 export type AppMessage = HelloMessage | AppRequest
+/** The `type` of a request. */
+export type RequestType = AppRequest['type']
+/** The request of one type. */
+export type RequestOf<K extends RequestType> = Extract<AppRequest, { type: K }>
 
 // ---- server → app
 
@@ -144,14 +153,13 @@ export interface SyncedMessage {
   cursor: number
 }
 
-/** A session was revoked: deny its leases until `until` (Unix seconds). As a reply to `refresh` it has `id` and no cursor. */
-export interface RevokedMessage {
+/** A session was revoked: deny its leases until `until` (Unix seconds). */
+export interface RevokedPush {
   type: 'revoked'
   sid: string
-  user?: string
-  cursor?: number
-  until?: number
-  id?: RequestId
+  user: string
+  cursor: number
+  until: number
 }
 /** Memberships of `user` changed (removed, or the account deleted): drop cached answers for them. */
 export interface MembershipPush {
@@ -166,6 +174,12 @@ export interface KeysPush {
   jwks: { keys: Record<string, unknown>[] }
 }
 
+/** The answer to `refresh` when the session has ended: deny it. */
+export interface RevokedReply {
+  type: 'revoked'
+  id: RequestId
+  sid: string
+}
 export interface LeaseReply {
   type: 'lease'
   id: RequestId
@@ -212,23 +226,30 @@ export interface PongReply {
   type: 'pong'
   id?: RequestId
 }
+/** A request failed (with its `id`), or a message could not be read at all (without). */
 export interface ErrorMessage {
   type: 'error'
   id?: RequestId
-  code: string
+  code: LoginErrorCode
   message: string
 }
 
-export type ServerMessage =
-  | WelcomeMessage
-  | SyncedMessage
-  | RevokedMessage
-  | MembershipPush
-  | KeysPush
-  | LeaseReply
-  | MemberReply
-  | EnsuredReply
-  | GrantedReply
-  | RemovedReply
-  | PongReply
-  | ErrorMessage
+/**
+ * The reply each request gets when it succeeds (otherwise an `error`). Every
+ * request type needs its row: the server's handler table and the client's
+ * `request()` are typed from it.
+ */
+export interface Replies {
+  refresh: LeaseReply | RevokedReply
+  query: MemberReply
+  ensure: EnsuredReply
+  grant: GrantedReply
+  remove: RemovedReply
+  ping: PongReply
+}
+/** The reply to a request of one type. */
+export type ReplyTo<K extends RequestType> = Replies[K]
+/** What the server sends unasked, after `synced` (and during the replay): each carries a cursor but `keys`. */
+export type ServerPush = RevokedPush | MembershipPush | KeysPush
+
+export type ServerMessage = WelcomeMessage | SyncedMessage | ServerPush | Replies[RequestType] | ErrorMessage

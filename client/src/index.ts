@@ -1,16 +1,18 @@
 export { createLoginClient, type LoginClient } from './login.js'
-export {
-  LoginCore,
-  type AuthenticateInput,
-  type AuthResult,
-  type Denial,
-  type EnsuredNamespace,
-  type GrantedMembership,
-  type GrantLimits,
-  type GroupOption,
-  type LoginClientOptions,
-  type LoginUser,
-} from './core.js'
+export { LoginCore } from './core.js'
+export { GroupCalls } from './groups.js'
+export type {
+  AuthenticateInput,
+  AuthResult,
+  Denial,
+  EnsuredNamespace,
+  GrantedMembership,
+  GrantLimits,
+  GroupOption,
+  LoginClientOptions,
+  LoginUser,
+} from './types.js'
+export { systemClock, type Clock } from './clock.js'
 export {
   fastifyGuard,
   fastifyPlugin,
@@ -22,4 +24,5 @@ export { nodeMiddleware, type LoginMiddleware, type LoginRequest, type Middlewar
 export { readCookie, serializeCookie, type CookieSpec } from './cookies.js'
 export { consoleLogger, silentLogger, type LoginLogger } from './log.js'
 export { ServerError, UnavailableError } from './connection.js'
-export { CloseCode, PROTOCOL_VERSION, type GroupExpression } from '../realtime/protocol.js'
+export { LOGIN_ERROR_STATUS, isLoginErrorCode, type LoginErrorCode } from './errors.js'
+export { CloseCode, PROTOCOL_VERSION, type GroupExpression } from './protocol.js'
