@@ -65,7 +65,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Route schemas check shapes without converting them: a JSON number is no id (src/http/schemas.ts).
-    ajv: { customOptions: { coerceTypes: false } },
+    ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
     // Malformed URLs and over-long parameters are refused by the router itself: answer them like any other error.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   })
