@@ -14,8 +14,10 @@ export interface Config {
   readonly host: string
   /** External base URL used in links and OAuth callbacks (`LOGIN_PUBLIC_URL`, `http://localhost:<port>`). */
   readonly publicUrl: string
-  /** Folder for the database, keys and pid files (`LOGIN_RUN_DIR`, `run`). */
+  /** Folder for the SQLite database, pid and log files (`LOGIN_RUN_DIR`, `run`). */
   readonly runDir: string
+  /** A `postgres://` URL that every node shares (`LOGIN_DATABASE`); unset = SQLite under `runDir`. */
+  readonly database: string | null
   /** Debug mode: enables the `test` provider (`LOGIN_DEBUG`, false). */
   readonly debug: boolean
   /** Parent domain shared by every app: cookie domain and redirect allow-list root (`LOGIN_SITE`, `localhost`). */
@@ -150,6 +152,22 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     },
   },
   runDir: { key: 'runDir', env: 'LOGIN_RUN_DIR', parse: (v, n) => resolve(text(v, n)) },
+  database: {
+    key: 'database',
+    env: 'LOGIN_DATABASE',
+    parse: (v, n) => {
+      const raw = String(v ?? '').trim()
+      if (!raw) return null
+      let url: URL
+      try {
+        url = new URL(raw)
+      } catch {
+        fail(n, 'must be a postgres:// URL such as postgres://login:secret@db.example.org/login')
+      }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') fail(n, 'must be a postgres:// URL')
+      return raw
+    },
+  },
   debug: { key: 'debug', env: 'LOGIN_DEBUG', parse: boolean },
   site: { key: 'site', env: 'LOGIN_SITE', parse: hostName },
   allowedRedirectHosts: {
@@ -278,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: 'localhost',
     publicUrl: `http://localhost:${port}`,
     runDir,
+    database: null,
     debug: false,
     site: 'localhost',
     allowedRedirectHosts: [],

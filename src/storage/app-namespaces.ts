@@ -1,4 +1,4 @@
-import type { Db } from './db.js'
+import type { Database } from './database.js'
 
 /** How an app came to manage a namespace: it created it, or an admin allowed it (`app allow`). */
 export type AppNamespaceKind = 'created' | 'allowed'
@@ -11,44 +11,38 @@ export interface AppNamespace {
   created: number
 }
 
-const COLUMNS = 'app_id AS appId, namespace, kind, created'
+const COLUMNS = 'app_id AS "appId", namespace, kind, created'
 
 /** Which namespaces each client application may manage. */
 export class AppNamespaceStore {
-  private readonly insert
-  private readonly ofApp
-  private readonly one
-  private readonly remove
-
-  constructor(db: Db) {
-    this.insert = db.prepare(
-      `INSERT INTO app_namespaces (app_id, namespace, kind, created) VALUES (?, ?, ?, ?)
-       ON CONFLICT (app_id, namespace) DO NOTHING`,
-    )
-    this.ofApp = db.prepare<[string], AppNamespace>(
-      `SELECT ${COLUMNS} FROM app_namespaces WHERE app_id = ? ORDER BY namespace`,
-    )
-    this.one = db.prepare<[string, string], AppNamespace>(
-      `SELECT ${COLUMNS} FROM app_namespaces WHERE app_id = ? AND namespace = ?`,
-    )
-    this.remove = db.prepare('DELETE FROM app_namespaces WHERE app_id = ? AND namespace = ?')
-  }
+  constructor(private readonly db: Database) {}
 
   /** Records that the app may manage `namespace`; keeps an existing record as it is. */
-  add(appId: string, namespace: string, kind: AppNamespaceKind, now: number): void {
-    this.insert.run(appId, namespace, kind, now)
+  async add(appId: string, namespace: string, kind: AppNamespaceKind, now: number): Promise<void> {
+    await this.db.sql.run(
+      `INSERT INTO app_namespaces (app_id, namespace, kind, created) VALUES (?, ?, ?, ?)
+       ON CONFLICT (app_id, namespace) DO NOTHING`,
+      [appId, namespace, kind, now],
+    )
   }
 
-  list(appId: string): AppNamespace[] {
-    return this.ofApp.all(appId)
+  list(appId: string): Promise<AppNamespace[]> {
+    return this.db.sql.all<AppNamespace>(`SELECT ${COLUMNS} FROM app_namespaces WHERE app_id = ? ORDER BY namespace`, [
+      appId,
+    ])
   }
 
-  get(appId: string, namespace: string): AppNamespace | undefined {
-    return this.one.get(appId, namespace)
+  get(appId: string, namespace: string): Promise<AppNamespace | undefined> {
+    return this.db.sql.one<AppNamespace>(`SELECT ${COLUMNS} FROM app_namespaces WHERE app_id = ? AND namespace = ?`, [
+      appId,
+      namespace,
+    ])
   }
 
   /** Answers whether there was such a record. */
-  delete(appId: string, namespace: string): boolean {
-    return this.remove.run(appId, namespace).changes > 0
+  async delete(appId: string, namespace: string): Promise<boolean> {
+    return (
+      (await this.db.sql.run('DELETE FROM app_namespaces WHERE app_id = ? AND namespace = ?', [appId, namespace])) > 0
+    )
   }
 }

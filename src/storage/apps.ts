@@ -1,4 +1,4 @@
-import type { Db } from './db.js'
+import type { Database } from './database.js'
 
 /** A client application registered with `modular-login app add`. */
 export interface App {
@@ -14,51 +14,42 @@ export interface AppCredentials extends App {
   secretHash: Buffer
 }
 
-const COLUMNS = 'id, name, created, last_seen AS lastSeen'
+const COLUMNS = 'id, name, created, last_seen AS "lastSeen"'
 
 /** Client applications and the hashes of their secrets. */
 export class AppStore {
-  private readonly insertApp
-  private readonly byId
-  private readonly byName
-  private readonly all
-  private readonly deleteApp
-  private readonly touch
+  constructor(private readonly db: Database) {}
 
-  constructor(db: Db) {
-    this.insertApp = db.prepare('INSERT INTO apps (id, name, secret_hash, created) VALUES (?, ?, ?, ?)')
-    this.byId = db.prepare<[string], AppCredentials>(
-      `SELECT ${COLUMNS}, secret_hash AS secretHash FROM apps WHERE id = ?`,
-    )
-    this.byName = db.prepare<[string], App>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`)
-    this.all = db.prepare<[], App>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)
-    this.deleteApp = db.prepare('DELETE FROM apps WHERE id = ?')
-    this.touch = db.prepare('UPDATE apps SET last_seen = ? WHERE id = ?')
-  }
-
-  insert(app: { id: string; name: string; secretHash: Buffer; created: number }): void {
-    this.insertApp.run(app.id, app.name, app.secretHash, app.created)
+  async insert(app: { id: string; name: string; secretHash: Buffer; created: number }): Promise<void> {
+    await this.db.sql.run('INSERT INTO apps (id, name, secret_hash, created) VALUES (?, ?, ?, ?)', [
+      app.id,
+      app.name,
+      app.secretHash,
+      app.created,
+    ])
   }
 
   /** The app and its secret hash, for checking credentials. */
-  credentials(id: string): AppCredentials | undefined {
-    return this.byId.get(id)
+  credentials(id: string): Promise<AppCredentials | undefined> {
+    return this.db.sql.one<AppCredentials>(`SELECT ${COLUMNS}, secret_hash AS "secretHash" FROM apps WHERE id = ?`, [
+      id,
+    ])
   }
 
-  findByName(name: string): App | undefined {
-    return this.byName.get(name)
+  findByName(name: string): Promise<App | undefined> {
+    return this.db.sql.one<App>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`, [name])
   }
 
-  list(): App[] {
-    return this.all.all()
+  list(): Promise<App[]> {
+    return this.db.sql.all<App>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)
   }
 
   /** Deletes the app; answers whether it existed. */
-  delete(id: string): boolean {
-    return this.deleteApp.run(id).changes > 0
+  async delete(id: string): Promise<boolean> {
+    return (await this.db.sql.run('DELETE FROM apps WHERE id = ?', [id])) > 0
   }
 
-  seen(id: string, now: number): void {
-    this.touch.run(now, id)
+  async seen(id: string, now: number): Promise<void> {
+    await this.db.sql.run('UPDATE apps SET last_seen = ? WHERE id = ?', [now, id])
   }
 }

@@ -1,4 +1,5 @@
-import type { Db } from './db.js'
+import type { Database } from './database.js'
+import { marks } from './in-list.js'
 
 /** A node of the group forest. `path` is its full name and never changes. */
 export interface Group {
@@ -9,38 +10,41 @@ export interface Group {
   created: number
 }
 
-const COLUMNS = 'id, parent_id AS parentId, name, path, created'
+const COLUMNS = 'id, parent_id AS "parentId", name, path, created'
 
 /** The group forest. */
 export class GroupStore {
-  private readonly byId
-  private readonly byPath
-  private readonly insertGroup
-  private readonly inRange
+  constructor(private readonly db: Database) {}
 
-  constructor(db: Db) {
-    this.byId = db.prepare<[string], Group>(`SELECT ${COLUMNS} FROM groups WHERE id = ?`)
-    this.byPath = db.prepare<[string], Group>(`SELECT ${COLUMNS} FROM groups WHERE path = ?`)
-    this.insertGroup = db.prepare('INSERT INTO groups (id, parent_id, name, path, created) VALUES (?, ?, ?, ?, ?)')
-    this.inRange = db.prepare<[string, string], Group>(
-      `SELECT ${COLUMNS} FROM groups WHERE path >= ? AND path < ? ORDER BY path`,
-    )
+  get(id: string): Promise<Group | undefined> {
+    return this.db.sql.one<Group>(`SELECT ${COLUMNS} FROM groups WHERE id = ?`, [id])
   }
 
-  get(id: string): Group | undefined {
-    return this.byId.get(id)
+  findByPath(path: string): Promise<Group | undefined> {
+    return this.db.sql.one<Group>(`SELECT ${COLUMNS} FROM groups WHERE path = ?`, [path])
   }
 
-  findByPath(path: string): Group | undefined {
-    return this.byPath.get(path)
+  /** The groups at these paths that exist, in no particular order. */
+  async findByPaths(paths: readonly string[]): Promise<Group[]> {
+    if (paths.length === 0) return []
+    return this.db.sql.all<Group>(`SELECT ${COLUMNS} FROM groups WHERE path IN (${marks(paths.length)})`, paths)
   }
 
-  insert(group: Group): void {
-    this.insertGroup.run(group.id, group.parentId, group.name, group.path, group.created)
+  async insert(group: Group): Promise<void> {
+    await this.db.sql.run('INSERT INTO groups (id, parent_id, name, path, created) VALUES (?, ?, ?, ?, ?)', [
+      group.id,
+      group.parentId,
+      group.name,
+      group.path,
+      group.created,
+    ])
   }
 
   /** Groups whose path lies in [from, to), in path order (see `descendantRange`). */
-  pathRange(from: string, to: string): Group[] {
-    return this.inRange.all(from, to)
+  pathRange(from: string, to: string): Promise<Group[]> {
+    return this.db.sql.all<Group>(`SELECT ${COLUMNS} FROM groups WHERE path >= ? AND path < ? ORDER BY path`, [
+      from,
+      to,
+    ])
   }
 }

@@ -1,4 +1,5 @@
-import type { Db } from './db.js'
+import type { Database } from './database.js'
+import { marks } from './in-list.js'
 
 /**
  * One group of an invitation link. A link covering several groups is a
@@ -35,7 +36,7 @@ export interface InvitationView extends Invitation {
 
 export type NewInvitation = Omit<Invitation, 'path' | 'active'>
 
-/** As SQLite returns it: booleans are 0/1. */
+/** As the database returns it: flags are 0/1. */
 export type InvitationRow = Omit<Invitation, 'depletes' | 'confirm' | 'active'> & {
   depletes: number
   confirm: number
@@ -45,24 +46,24 @@ export type InvitationRow = Omit<Invitation, 'depletes' | 'confirm' | 'active'> 
 /** Selects an invitation aliased `i` joined to its group `ig`, under the given column prefix. */
 export function invitationColumns(prefix = ''): string {
   return [
-    `i.id AS ${prefix}id`,
-    `i.chain_id AS ${prefix}chainId`,
-    `i.position AS ${prefix}position`,
-    `i.inviter_id AS ${prefix}inviterId`,
-    `i.group_id AS ${prefix}groupId`,
-    `ig.path AS ${prefix}path`,
-    `i.invitees AS ${prefix}invitees`,
-    `i.acceptance_expiration AS ${prefix}acceptanceExpiration`,
-    `i.access_expiration AS ${prefix}accessExpiration`,
-    `i.access_duration AS ${prefix}accessDuration`,
-    `i.plus AS ${prefix}plus`,
-    `i.depletes AS ${prefix}depletes`,
-    `i.dos AS ${prefix}dos`,
-    `i.deauthorizes AS ${prefix}deauthorizes`,
-    `i.redirect AS ${prefix}redirect`,
-    `i.confirm AS ${prefix}confirm`,
-    `i.active AS ${prefix}active`,
-    `i.created AS ${prefix}created`,
+    `i.id AS "${prefix}id"`,
+    `i.chain_id AS "${prefix}chainId"`,
+    `i.position AS "${prefix}position"`,
+    `i.inviter_id AS "${prefix}inviterId"`,
+    `i.group_id AS "${prefix}groupId"`,
+    `ig.path AS "${prefix}path"`,
+    `i.invitees AS "${prefix}invitees"`,
+    `i.acceptance_expiration AS "${prefix}acceptanceExpiration"`,
+    `i.access_expiration AS "${prefix}accessExpiration"`,
+    `i.access_duration AS "${prefix}accessDuration"`,
+    `i.plus AS "${prefix}plus"`,
+    `i.depletes AS "${prefix}depletes"`,
+    `i.dos AS "${prefix}dos"`,
+    `i.deauthorizes AS "${prefix}deauthorizes"`,
+    `i.redirect AS "${prefix}redirect"`,
+    `i.confirm AS "${prefix}confirm"`,
+    `i.active AS "${prefix}active"`,
+    `i.created AS "${prefix}created"`,
   ].join(', ')
 }
 
@@ -71,7 +72,7 @@ export function toInvitation(row: InvitationRow): Invitation {
 }
 
 const SELECT = `SELECT ${invitationColumns()} FROM invitations i JOIN groups ig ON ig.id = i.group_id`
-const SELECT_VIEW = `SELECT ${invitationColumns()}, im.user_id AS inviterUserId, u.name AS inviterName
+const SELECT_VIEW = `SELECT ${invitationColumns()}, im.user_id AS "inviterUserId", u.name AS "inviterName"
   FROM invitations i JOIN groups ig ON ig.id = i.group_id
   LEFT JOIN memberships im ON im.id = i.inviter_id LEFT JOIN users u ON u.id = im.user_id`
 
@@ -83,105 +84,109 @@ function toView(row: ViewRow): InvitationView {
 
 /** Invitations, their chains and who accepted which link. */
 export class InvitationStore {
-  private readonly byId
-  private readonly byChain
-  private readonly insertInvitation
-  private readonly deactivateOne
-  private readonly deactivateChain
-  private readonly decrement
-  private readonly activeOfInviter
-  private readonly activeInRange
-  private readonly activeOfInviters
-  private readonly insertAcceptance
-  private readonly acceptance
-  private readonly latestRedirectOf
+  constructor(private readonly db: Database) {}
 
-  constructor(db: Db) {
-    this.byId = db.prepare<[string], InvitationRow>(`${SELECT} WHERE i.id = ?`)
-    this.byChain = db.prepare<[string], InvitationRow>(`${SELECT} WHERE i.chain_id = ? ORDER BY i.position`)
-    this.insertInvitation = db.prepare(
-      `INSERT INTO invitations (id, chain_id, position, inviter_id, group_id, invitees, acceptance_expiration,
-         access_expiration, access_duration, plus, depletes, dos, deauthorizes, redirect, confirm, created)
-       VALUES (@id, @chainId, @position, @inviterId, @groupId, @invitees, @acceptanceExpiration,
-         @accessExpiration, @accessDuration, @plus, @depletes, @dos, @deauthorizes, @redirect, @confirm, @created)`,
-    )
-    this.deactivateOne = db.prepare('UPDATE invitations SET active = 0 WHERE id = ? AND active = 1')
-    this.deactivateChain = db.prepare('UPDATE invitations SET active = 0 WHERE chain_id = ? AND active = 1')
-    this.decrement = db.prepare('UPDATE invitations SET invitees = invitees - 1 WHERE id = ? AND invitees > 0')
-    this.activeOfInviter = db.prepare<[string], InvitationRow>(`${SELECT} WHERE i.inviter_id = ? AND i.active = 1`)
-    this.activeInRange = db.prepare<[string, string, string], ViewRow>(
-      `${SELECT_VIEW} WHERE (ig.path = ? OR (ig.path >= ? AND ig.path < ?)) AND i.active = 1`,
-    )
-    this.activeOfInviters = db.prepare<[string], ViewRow>(
-      `${SELECT_VIEW} WHERE i.inviter_id IN (SELECT value FROM json_each(?)) AND i.active = 1`,
-    )
-    this.insertAcceptance = db.prepare(
-      'INSERT INTO invitation_acceptances (chain_id, user_id, created) VALUES (?, ?, ?)',
-    )
-    this.acceptance = db.prepare<[string, string], { created: number }>(
-      'SELECT created FROM invitation_acceptances WHERE chain_id = ? AND user_id = ?',
-    )
-    this.latestRedirectOf = db.prepare<[string], { redirect: string | null }>(
-      `SELECT i.redirect FROM invitation_acceptances a JOIN invitations i ON i.id = a.chain_id
-       WHERE a.user_id = ? ORDER BY a.created DESC, a.rowid DESC LIMIT 1`,
-    )
-  }
-
-  get(id: string): Invitation | undefined {
-    const row = this.byId.get(id)
+  async get(id: string): Promise<Invitation | undefined> {
+    const row = await this.db.sql.one<InvitationRow>(`${SELECT} WHERE i.id = ?`, [id])
     return row && toInvitation(row)
   }
 
   /** Every invitation of a link, in acceptance order. */
-  chain(chainId: string): Invitation[] {
-    return this.byChain.all(chainId).map(toInvitation)
+  async chain(chainId: string): Promise<Invitation[]> {
+    return (await this.db.sql.all<InvitationRow>(`${SELECT} WHERE i.chain_id = ? ORDER BY i.position`, [chainId])).map(
+      toInvitation,
+    )
   }
 
-  insert(invitation: NewInvitation): void {
-    this.insertInvitation.run({
-      ...invitation,
-      depletes: invitation.depletes ? 1 : 0,
-      confirm: invitation.confirm ? 1 : 0,
-    })
+  async insert(invitation: NewInvitation): Promise<void> {
+    await this.db.sql.run(
+      `INSERT INTO invitations (id, chain_id, position, inviter_id, group_id, invitees, acceptance_expiration,
+         access_expiration, access_duration, plus, depletes, dos, deauthorizes, redirect, confirm, created)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        invitation.id,
+        invitation.chainId,
+        invitation.position,
+        invitation.inviterId,
+        invitation.groupId,
+        invitation.invitees,
+        invitation.acceptanceExpiration,
+        invitation.accessExpiration,
+        invitation.accessDuration,
+        invitation.plus,
+        invitation.depletes,
+        invitation.dos,
+        invitation.deauthorizes,
+        invitation.redirect,
+        invitation.confirm,
+        invitation.created,
+      ],
+    )
   }
 
   /** Answers whether it was active. */
-  deactivate(id: string): boolean {
-    return this.deactivateOne.run(id).changes > 0
+  async deactivate(id: string): Promise<boolean> {
+    return (await this.db.sql.run('UPDATE invitations SET active = 0 WHERE id = ? AND active = 1', [id])) > 0
   }
 
-  deactivateLink(chainId: string): void {
-    this.deactivateChain.run(chainId)
+  async deactivateLink(chainId: string): Promise<void> {
+    await this.db.sql.run('UPDATE invitations SET active = 0 WHERE chain_id = ? AND active = 1', [chainId])
   }
 
   /** One acceptance fewer left (no-op when unlimited). */
-  consume(id: string): void {
-    this.decrement.run(id)
+  async consume(id: string): Promise<void> {
+    await this.db.sql.run('UPDATE invitations SET invitees = invitees - 1 WHERE id = ? AND invitees > 0', [id])
   }
 
-  activeCreatedBy(membershipId: string): Invitation[] {
-    return this.activeOfInviter.all(membershipId).map(toInvitation)
+  async activeCreatedBy(membershipId: string): Promise<Invitation[]> {
+    const rows = await this.db.sql.all<InvitationRow>(`${SELECT} WHERE i.inviter_id = ? AND i.active = 1`, [
+      membershipId,
+    ])
+    return rows.map(toInvitation)
   }
 
   /** Active invitations to the group at `path` or below it (`below` from `descendantRange`). */
-  activeWithin(path: string, below: [string, string]): InvitationView[] {
-    return this.activeInRange.all(path, below[0], below[1]).map(toView)
+  async activeWithin(path: string, below: [string, string]): Promise<InvitationView[]> {
+    const rows = await this.db.sql.all<ViewRow>(
+      `${SELECT_VIEW} WHERE (ig.path = ? OR (ig.path >= ? AND ig.path < ?)) AND i.active = 1`,
+      [path, below[0], below[1]],
+    )
+    return rows.map(toView)
   }
 
-  activeCreatedByAny(membershipIds: readonly string[]): InvitationView[] {
-    return this.activeOfInviters.all(JSON.stringify(membershipIds)).map(toView)
+  async activeCreatedByAny(membershipIds: readonly string[]): Promise<InvitationView[]> {
+    if (membershipIds.length === 0) return []
+    const rows = await this.db.sql.all<ViewRow>(
+      `${SELECT_VIEW} WHERE i.inviter_id IN (${marks(membershipIds.length)}) AND i.active = 1`,
+      membershipIds,
+    )
+    return rows.map(toView)
   }
 
-  recordAcceptance(chainId: string, userId: string, now: number): void {
-    this.insertAcceptance.run(chainId, userId, now)
+  /** Records an acceptance; inside the accepting transaction, which makes `seq` (the order of acceptances) unique. */
+  async recordAcceptance(chainId: string, userId: string, now: number): Promise<void> {
+    await this.db.sql.run(
+      `INSERT INTO invitation_acceptances (chain_id, user_id, created, seq)
+       VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM invitation_acceptances))`,
+      [chainId, userId, now],
+    )
   }
 
-  hasAccepted(chainId: string, userId: string): boolean {
-    return this.acceptance.get(chainId, userId) !== undefined
+  async hasAccepted(chainId: string, userId: string): Promise<boolean> {
+    const row = await this.db.sql.one('SELECT created FROM invitation_acceptances WHERE chain_id = ? AND user_id = ?', [
+      chainId,
+      userId,
+    ])
+    return row !== undefined
   }
 
   /** The redirect of the link the user accepted last: undefined when none, null when it had none. */
-  latestAcceptedRedirect(userId: string): string | null | undefined {
-    return this.latestRedirectOf.get(userId)?.redirect
+  async latestAcceptedRedirect(userId: string): Promise<string | null | undefined> {
+    const row = await this.db.sql.one<{ redirect: string | null }>(
+      `SELECT i.redirect FROM invitation_acceptances a JOIN invitations i ON i.id = a.chain_id
+       WHERE a.user_id = ? ORDER BY a.seq DESC LIMIT 1`,
+      [userId],
+    )
+    return row?.redirect
   }
 }

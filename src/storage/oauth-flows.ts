@@ -1,4 +1,4 @@
-import type { Db } from './db.js'
+import type { Database } from './database.js'
 
 /** An authorization request waiting for the provider to send the browser back. */
 export interface PendingFlow {
@@ -14,42 +14,36 @@ export interface PendingFlow {
   expires: number
 }
 
-const COLUMNS = 'state, browser, provider, verifier, nonce, next, link_user AS linkUser, expires'
+const COLUMNS = 'state, browser, provider, verifier, nonce, next, link_user AS "linkUser", expires'
 
-/** Pending OAuth flows, keyed by `state`. */
+/** Pending OAuth flows, keyed by `state`: any node may receive the callback of a flow another node started. */
 export class OAuthFlowStore {
-  private readonly insert
-  private readonly takeOne
-  private readonly purge
+  constructor(private readonly db: Database) {}
 
-  constructor(db: Db) {
-    this.insert = db.prepare(
+  async create(flow: PendingFlow): Promise<void> {
+    await this.db.sql.run(
       `INSERT INTO oauth_flows (state, browser, provider, verifier, nonce, next, link_user, expires)
-       VALUES (@state, @browser, @provider, @verifier, @nonce, @next, @linkUser, @expires)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [flow.state, flow.browser, flow.provider, flow.verifier, flow.nonce, flow.next, flow.linkUser, flow.expires],
     )
-    // One statement that reads and deletes: two callbacks racing with the same
-    // state cannot both get the row.
-    this.takeOne = db.prepare<[string, string, string], PendingFlow>(
-      `DELETE FROM oauth_flows WHERE state = ? AND browser = ? AND provider = ? RETURNING ${COLUMNS}`,
-    )
-    this.purge = db.prepare('DELETE FROM oauth_flows WHERE expires <= ?')
-  }
-
-  create(flow: PendingFlow): void {
-    this.insert.run(flow)
   }
 
   /**
    * Removes and answers the flow with this state, started by this browser
    * with this provider; undefined when there is none (unknown, used, or
-   * another browser's). Expiry is left to the caller, which says why.
+   * another browser's). One statement that reads and deletes: two callbacks
+   * racing with the same state cannot both get the row. Expiry is left to
+   * the caller, which says why.
    */
-  take(state: string, browser: string, provider: string): PendingFlow | undefined {
-    return this.takeOne.get(state, browser, provider)
+  take(state: string, browser: string, provider: string): Promise<PendingFlow | undefined> {
+    return this.db.sql.one<PendingFlow>(
+      `DELETE FROM oauth_flows WHERE state = ? AND browser = ? AND provider = ? RETURNING ${COLUMNS}`,
+      [state, browser, provider],
+    )
   }
 
   /** Forgets flows whose browser never came back. */
-  purgeExpired(now: number): void {
-    this.purge.run(now)
+  async purgeExpired(now: number): Promise<void> {
+    await this.db.sql.run('DELETE FROM oauth_flows WHERE expires <= ?', [now])
   }
 }

@@ -1,11 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { Db } from './db.js'
-import { immediate } from './db.js'
-
-/** How a deleted account's identity is remembered: enough to recognise it, not to name it. */
-function identityHash(provider: string, providerUserId: string): Buffer {
-  return createHash('sha256').update(`${provider}:${providerUserId}`).digest()
-}
+import type { Database } from './database.js'
 
 /** What every application sees of a person. `id` is this service's UUID. */
 export interface User {
@@ -28,56 +22,27 @@ export interface Profile {
   picture: string
 }
 
+/** How a deleted account's identity is remembered: enough to recognise it, not to name it. */
+function identityHash(provider: string, providerUserId: string): Buffer {
+  return createHash('sha256').update(`${provider}:${providerUserId}`).digest()
+}
+
+const IDENTITY_COLUMNS = 'provider, provider_user_id AS "providerUserId", user_id AS "userId", created'
+
 /** Users and the provider identities that lead to them. */
 export class UserStore {
-  private readonly byId
-  private readonly byIdentity
-  private readonly insertUser
-  private readonly insertIdentity
-  private readonly updateProfile
-  private readonly identitiesOf
-  private readonly removeIdentity
-  private readonly markDeleted
-  private readonly insertRetired
-  private readonly removeIdentities
-  private readonly retiredFor
+  constructor(private readonly db: Database) {}
 
-  constructor(private readonly db: Db) {
-    this.byId = db.prepare<[string], User>('SELECT id, name, picture FROM users WHERE id = ? AND deleted IS NULL')
-    this.byIdentity = db.prepare<[string, string], User>(
+  get(id: string): Promise<User | undefined> {
+    return this.db.sql.one<User>('SELECT id, name, picture FROM users WHERE id = ? AND deleted IS NULL', [id])
+  }
+
+  findByIdentity(provider: string, providerUserId: string): Promise<User | undefined> {
+    return this.db.sql.one<User>(
       `SELECT u.id, u.name, u.picture FROM identities i JOIN users u ON u.id = i.user_id
        WHERE i.provider = ? AND i.provider_user_id = ?`,
+      [provider, providerUserId],
     )
-    this.insertUser = db.prepare('INSERT INTO users (id, name, picture, created) VALUES (?, ?, ?, ?)')
-    this.insertIdentity = db.prepare(
-      'INSERT INTO identities (provider, provider_user_id, user_id, created) VALUES (?, ?, ?, ?)',
-    )
-    this.updateProfile = db.prepare('UPDATE users SET name = ?, picture = ? WHERE id = ?')
-    this.identitiesOf = db.prepare<[string], Identity>(
-      `SELECT provider, provider_user_id AS providerUserId, user_id AS userId, created
-       FROM identities WHERE user_id = ? ORDER BY created, provider`,
-    )
-    this.removeIdentity = db.prepare(
-      'DELETE FROM identities WHERE user_id = ? AND provider = ? AND provider_user_id = ?',
-    )
-    this.markDeleted = db.prepare(
-      `UPDATE users SET name = '', picture = '', deleted = ? WHERE id = ? AND deleted IS NULL`,
-    )
-    this.insertRetired = db.prepare(
-      'INSERT OR IGNORE INTO retired_identities (identity_hash, user_id, retired) VALUES (?, ?, ?)',
-    )
-    this.removeIdentities = db.prepare('DELETE FROM identities WHERE user_id = ?')
-    this.retiredFor = db
-      .prepare<[Buffer], string>('SELECT user_id FROM retired_identities WHERE identity_hash = ?')
-      .pluck()
-  }
-
-  get(id: string): User | undefined {
-    return this.byId.get(id)
-  }
-
-  findByIdentity(provider: string, providerUserId: string): User | undefined {
-    return this.byIdentity.get(provider, providerUserId)
   }
 
   /**
@@ -85,14 +50,16 @@ export class UserStore {
    * the given profile, or refreshed with it (name and picture follow the
    * provider at every sign-in).
    */
-  upsertFromProfile(profile: Profile, now: number): User {
-    return immediate(this.db, () => {
-      const existing = this.byIdentity.get(profile.provider, profile.providerUserId)
-      if (existing) {
-        this.updateProfile.run(profile.name, profile.picture, existing.id)
-        return { id: existing.id, name: profile.name, picture: profile.picture }
-      }
-      return this.create(profile, now)
+  upsertFromProfile(profile: Profile, now: number): Promise<User> {
+    return this.db.transaction(async () => {
+      const existing = await this.findByIdentity(profile.provider, profile.providerUserId)
+      if (!existing) return this.create(profile, now)
+      await this.db.sql.run('UPDATE users SET name = ?, picture = ? WHERE id = ?', [
+        profile.name,
+        profile.picture,
+        existing.id,
+      ])
+      return { id: existing.id, name: profile.name, picture: profile.picture }
     })
   }
 
@@ -102,27 +69,38 @@ export class UserStore {
    * owners are named before they ever sign in, and their first sign-in must
    * land on the same account.
    */
-  ensureForIdentity(provider: string, providerUserId: string, now: number): User {
-    return immediate(
-      this.db,
-      () =>
-        this.byIdentity.get(provider, providerUserId) ??
+  ensureForIdentity(provider: string, providerUserId: string, now: number): Promise<User> {
+    return this.db.transaction(
+      async () =>
+        (await this.findByIdentity(provider, providerUserId)) ??
         this.create({ provider, providerUserId, name: providerUserId, picture: '' }, now),
     )
   }
 
   /** Attaches another provider identity to an existing user (account linking). */
-  link(userId: string, provider: string, providerUserId: string, now: number): void {
-    this.insertIdentity.run(provider, providerUserId, userId, now)
+  async link(userId: string, provider: string, providerUserId: string, now: number): Promise<void> {
+    await this.db.sql.run('INSERT INTO identities (provider, provider_user_id, user_id, created) VALUES (?, ?, ?, ?)', [
+      provider,
+      providerUserId,
+      userId,
+      now,
+    ])
   }
 
   /** Detaches an identity; answers whether one was removed. */
-  unlink(userId: string, provider: string, providerUserId: string): boolean {
-    return this.removeIdentity.run(userId, provider, providerUserId).changes > 0
+  async unlink(userId: string, provider: string, providerUserId: string): Promise<boolean> {
+    const removed = await this.db.sql.run(
+      'DELETE FROM identities WHERE user_id = ? AND provider = ? AND provider_user_id = ?',
+      [userId, provider, providerUserId],
+    )
+    return removed > 0
   }
 
-  identities(userId: string): Identity[] {
-    return this.identitiesOf.all(userId)
+  identities(userId: string): Promise<Identity[]> {
+    return this.db.sql.all<Identity>(
+      `SELECT ${IDENTITY_COLUMNS} FROM identities WHERE user_id = ? ORDER BY created, provider`,
+      [userId],
+    )
   }
 
   /**
@@ -133,26 +111,45 @@ export class UserStore {
    * remembered as hashes, so the new account cannot accept again what the
    * old one accepted. Call inside the deletion transaction.
    */
-  retire(id: string, now: number): boolean {
-    if (this.markDeleted.run(now, id).changes === 0) return false
-    for (const identity of this.identitiesOf.all(id)) {
-      this.insertRetired.run(identityHash(identity.provider, identity.providerUserId), id, now)
+  async retire(id: string, now: number): Promise<boolean> {
+    const marked = await this.db.sql.run(
+      `UPDATE users SET name = '', picture = '', deleted = ? WHERE id = ? AND deleted IS NULL`,
+      [now, id],
+    )
+    if (marked === 0) return false
+    for (const identity of await this.identities(id)) {
+      await this.db.sql.run(
+        `INSERT INTO retired_identities (identity_hash, user_id, retired) VALUES (?, ?, ?)
+         ON CONFLICT (identity_hash, user_id) DO NOTHING`,
+        [identityHash(identity.provider, identity.providerUserId), id, now],
+      )
     }
-    this.removeIdentities.run(id)
+    await this.db.sql.run('DELETE FROM identities WHERE user_id = ?', [id])
     return true
   }
 
   /** The deleted accounts that one of this user's identities signed in to before. */
-  formerAccounts(userId: string): string[] {
-    return this.identitiesOf
-      .all(userId)
-      .flatMap(identity => this.retiredFor.all(identityHash(identity.provider, identity.providerUserId)))
+  async formerAccounts(userId: string): Promise<string[]> {
+    const former: string[] = []
+    for (const identity of await this.identities(userId)) {
+      const rows = await this.db.sql.all<{ userId: string }>(
+        'SELECT user_id AS "userId" FROM retired_identities WHERE identity_hash = ?',
+        [identityHash(identity.provider, identity.providerUserId)],
+      )
+      former.push(...rows.map(row => row.userId))
+    }
+    return former
   }
 
-  private create(profile: Profile, now: number): User {
+  private async create(profile: Profile, now: number): Promise<User> {
     const user = { id: randomUUID(), name: profile.name, picture: profile.picture }
-    this.insertUser.run(user.id, user.name, user.picture, now)
-    this.insertIdentity.run(profile.provider, profile.providerUserId, user.id, now)
+    await this.db.sql.run('INSERT INTO users (id, name, picture, created) VALUES (?, ?, ?, ?)', [
+      user.id,
+      user.name,
+      user.picture,
+      now,
+    ])
+    await this.link(user.id, profile.provider, profile.providerUserId, now)
     return user
   }
 }

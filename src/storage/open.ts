@@ -1,0 +1,21 @@
+import { join } from 'node:path'
+import type { Database } from './database.js'
+import { PostgresDatabase } from './postgres.js'
+import { SqliteDatabase } from './sqlite.js'
+
+/** Where the data lives: `LOGIN_DATABASE` (a `postgres://` URL) when set, else SQLite under `run/`. */
+export interface DatabaseSettings {
+  database: string | null
+  runDir: string
+}
+
+/** The SQLite file of the embedded engine. */
+export function sqlitePath(runDir: string): string {
+  return join(runDir, 'login.sqlite')
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
+  if (settings.database) return PostgresDatabase.open(settings.database)
+  return new SqliteDatabase(sqlitePath(settings.runDir))
+}

@@ -1,0 +1,245 @@
+import pg from 'pg'
+import { errors } from '../errors.js'
+import { TransactionContext, type Database, type Sql, type SqlValue } from './database.js'
+import { pendingMigrations } from './migrations.js'
+
+/** Every write transaction takes this transaction-scoped advisory lock: PostgreSQL's counterpart of BEGIN IMMEDIATE. */
+const WRITE_LOCK = 0x4c4f47 // "LOG"
+/** Held while one node applies migrations; the others wait, then find nothing left to do. */
+const MIGRATION_LOCK = 0x4c4f48
+const INT8 = 20
+
+// Counts, cursors and Unix times are BIGINT; all fit a JavaScript number.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+}
+
+/** SQLSTATE classes and Node error codes that mean "the database cannot be reached", not "this request is wrong". */
+const UNREACHABLE = /^(08|57P0[1-3]|53300)/
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'])
+
+/** A connection-level failure becomes `LOGIN_ERR_UNAVAILABLE` (503): the request may be retried once the database is back. */
+function unavailable(error: unknown): unknown {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  const lost =
+    (typeof code === 'string' && (UNREACHABLE.test(code) || NETWORK.has(code))) ||
+    (typeof message === 'string' &&
+      /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message))
+  return lost ? new errors.Unavailable('the database cannot be reached; try again shortly') : error
+}
+
+/** The URL without its password, for messages and logs. */
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '…'
+    return parsed.href
+  } catch {
+    return 'postgres://…'
+  }
+}
+
+/**
+ * The engine of deployments with several nodes: every node points at one
+ * PostgreSQL, which holds everything that is not per-request (README,
+ * "Running several nodes"). Statements are prepared once per connection;
+ * notifications go through a connection of their own that is opened again
+ * after an outage.
+ */
+export class PostgresDatabase implements Database {
+  readonly engine = 'postgres' as const
+  readonly description: string
+  private readonly pool: pg.Pool
+  private readonly transactions = new TransactionContext()
+  private readonly texts = new Map<string, { text: string; name: string }>()
+  private readonly shared: Sql
+  private readonly listeners = new Set<pg.Client>()
+  private closed = false
+
+  private constructor(private readonly url: string) {
+    this.description = describe(url)
+    this.pool = new pg.Pool({
+      connectionString: url,
+      types,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      application_name: 'modular-login',
+    })
+    // An idle connection that the server dropped is replaced on the next checkout; nothing to do here.
+    this.pool.on('error', () => {})
+    this.shared = this.runner(this.pool)
+  }
+
+  /** Connects and applies pending migrations (one node at a time). */
+  static async open(url: string): Promise<PostgresDatabase> {
+    const database = new PostgresDatabase(url)
+    try {
+      await database.migrate()
+    } catch (error) {
+      await database.close()
+      throw unavailable(error)
+    }
+    return database
+  }
+
+  get sql(): Sql {
+    return this.transactions.current()?.sql ?? this.shared
+  }
+
+  get inTransaction(): boolean {
+    return this.transactions.current() !== undefined
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.transactions.current()) return work()
+    let client: pg.PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (error) {
+      throw unavailable(error)
+    }
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      const result = await this.transactions.run({ sql: this.runner(client), open: true }, work)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      throw unavailable(error)
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.sql.run('SELECT pg_notify(?, ?)', [channel, payload])
+  }
+
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>> {
+    let client: pg.Client | null = null
+    let stopped = false
+    let delay = 100
+    const connect = async (again: boolean): Promise<void> => {
+      if (stopped || this.closed) return
+      const next = new pg.Client({ connectionString: this.url, types, application_name: 'modular-login listen' })
+      const retry = () => {
+        this.listeners.delete(next)
+        next.removeAllListeners()
+        next.end().catch(() => {})
+        if (client === next) client = null
+        if (stopped || this.closed) return
+        setTimeout(() => void connect(true), delay).unref()
+        delay = Math.min(delay * 2, 5000)
+      }
+      next.on('error', retry)
+      next.on('end', () => client === next && retry())
+      next.on('notification', message => {
+        if (message.channel === channel) onMessage(message.payload ?? '')
+      })
+      try {
+        await next.connect()
+        await next.query(`LISTEN "${channel.replace(/"/g, '""')}"`)
+      } catch {
+        return retry()
+      }
+      client = next
+      this.listeners.add(next)
+      delay = 100
+      if (again) onReconnect()
+    }
+    await connect(false)
+    return async () => {
+      stopped = true
+      if (client) {
+        this.listeners.delete(client)
+        client.removeAllListeners()
+        await client.end().catch(() => {})
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.shared.one('SELECT 1 AS "one"')
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const client of this.listeners) {
+      client.removeAllListeners()
+      await client.end().catch(() => {})
+    }
+    await this.pool.end().catch(() => {})
+  }
+
+  /** SQL over a pool or one client: `?` placeholders become `$n`, and each text is a named statement, prepared once per connection. */
+  private runner(target: pg.Pool | pg.PoolClient): Sql {
+    const query = async <T>(
+      sql: string,
+      params: readonly SqlValue[],
+    ): Promise<pg.QueryResult<T & pg.QueryResultRow>> => {
+      try {
+        return await target.query<T & pg.QueryResultRow>({ ...this.statement(sql), values: params as unknown[] })
+      } catch (error) {
+        throw unavailable(error)
+      }
+    }
+    return {
+      all: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query<T>(sql, params)).rows as T[],
+      one: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query<T>(sql, params)).rows[0] as T | undefined,
+      run: async (sql, params = []) => (await query(sql, params)).rowCount ?? 0,
+    }
+  }
+
+  private statement(sql: string): { text: string; name: string } {
+    let statement = this.texts.get(sql)
+    if (!statement) {
+      let n = 0
+      statement = { text: sql.replace(/\?/g, () => `$${++n}`), name: `s${this.texts.size}` }
+      this.texts.set(sql, statement)
+    }
+    return statement
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+           version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied BIGINT NOT NULL)`,
+      )
+      const { rows } = await client.query<{ version: number | null }>(
+        'SELECT MAX(version) AS version FROM schema_migrations',
+      )
+      for (const migration of pendingMigrations('postgres', rows[0]?.version ?? 0)) {
+        await client.query('BEGIN')
+        try {
+          await client.query(migration.sql)
+          await client.query('INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)', [
+            migration.version,
+            migration.name,
+            Math.floor(Date.now() / 1000),
+          ])
+          await client.query('COMMIT')
+        } catch (error) {
+          await client.query('ROLLBACK')
+          throw error
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
+      client.release()
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import BetterSqlite3, { type Statement } from 'better-sqlite3'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { TransactionContext, type Database, type Sql, type SqlValue } from './database.js'
+import { pendingMigrations } from './migrations.js'
+
+/** better-sqlite3 binds no booleans: flags are stored as 0/1. */
+function bindable(params: readonly SqlValue[]): unknown[] {
+  return params.map(value => (typeof value === 'boolean' ? (value ? 1 : 0) : value))
+}
+
+/**
+ * The embedded engine: one SQLite file (WAL, foreign keys on) under `run/`,
+ * shared by the server processes of one machine.
+ *
+ * better-sqlite3 is synchronous and this process has one connection, while
+ * a transaction's work is asynchronous: so transactions take turns within
+ * the process, and a statement from outside a transaction waits while one
+ * is open (else it would run inside it, seeing or being rolled back with
+ * its changes). `BEGIN IMMEDIATE` makes other processes' transactions take
+ * turns with ours; `busy_timeout` makes them queue instead of failing.
+ */
+export class SqliteDatabase implements Database {
+  readonly engine = 'sqlite' as const
+  readonly description: string
+  private readonly connection: BetterSqlite3.Database
+  private readonly statements = new Map<string, Statement>()
+  private readonly transactions = new TransactionContext()
+  /** Settles when the transaction under way (if any) has ended; transactions chain onto it. */
+  private turn: Promise<unknown> = Promise.resolve()
+  private busy = false
+  private readonly direct: Sql
+  private readonly waiting: Sql
+
+  constructor(path: string) {
+    if (path !== ':memory:') makePrivate(path)
+    this.description = path
+    this.connection = new BetterSqlite3(path)
+    this.connection.pragma('journal_mode = WAL')
+    this.connection.pragma('foreign_keys = ON')
+    this.connection.pragma('busy_timeout = 5000')
+    this.connection.pragma('synchronous = NORMAL')
+    this.direct = {
+      all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+        this.prepare(sql).all(...bindable(params)) as T[],
+      one: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+        this.prepare(sql).get(...bindable(params)) as T | undefined,
+      run: async (sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).run(...bindable(params)).changes,
+    }
+    this.waiting = {
+      all: (sql, params) => this.outside(() => this.direct.all(sql, params)),
+      one: (sql, params) => this.outside(() => this.direct.one(sql, params)),
+      run: (sql, params) => this.outside(() => this.direct.run(sql, params)),
+    }
+    this.migrate()
+  }
+
+  get sql(): Sql {
+    return this.transactions.current() ? this.direct : this.waiting
+  }
+
+  get inTransaction(): boolean {
+    return this.transactions.current() !== undefined
+  }
+
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.transactions.current()) return work()
+    const next = this.turn.then(async () => {
+      this.busy = true
+      this.connection.exec('BEGIN IMMEDIATE')
+      try {
+        const result = await this.transactions.run({ sql: this.direct, open: true }, work)
+        this.connection.exec('COMMIT')
+        return result
+      } catch (error) {
+        if (this.connection.inTransaction) this.connection.exec('ROLLBACK')
+        throw error
+      } finally {
+        this.busy = false
+      }
+    })
+    this.turn = next.catch(() => undefined)
+    return next
+  }
+
+  async notify(): Promise<void> {}
+
+  async listen(): Promise<() => Promise<void>> {
+    return async () => {}
+  }
+
+  async ping(): Promise<void> {
+    this.connection.prepare('SELECT 1').get()
+  }
+
+  async close(): Promise<void> {
+    await this.turn
+    this.connection.close()
+  }
+
+  /** A statement from outside any transaction: at once, or after the transaction under way. */
+  private outside<T>(statement: () => Promise<T>): Promise<T> {
+    if (!this.busy) return statement()
+    const after = this.turn.then(statement)
+    this.turn = after.catch(() => undefined)
+    return after
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql)
+    if (!statement) {
+      statement = this.connection.prepare(sql)
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  /** Applies the numbered migrations it has not seen, all in one `BEGIN IMMEDIATE` (two processes starting together take turns). */
+  private migrate(): void {
+    this.connection
+      .transaction(() => {
+        const current = this.connection.pragma('user_version', { simple: true }) as number
+        for (const migration of pendingMigrations('sqlite', current)) {
+          this.connection.exec(migration.sql)
+          this.connection.pragma(`user_version = ${migration.version}`)
+        }
+      })
+      .immediate()
+  }
+}
+
+/**
+ * The database holds session ids and invitation ids (bearer links): its
+ * folder is 0700 and its files 0600 on every start, whatever an older
+ * version or a wider umask left. SQLite gives the -wal and -shm files it
+ * creates the database file's mode, so the file is made private first.
+ */
+function makePrivate(path: string): void {
+  const folder = dirname(path)
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
+  chmodSync(folder, 0o700)
+  closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+}
