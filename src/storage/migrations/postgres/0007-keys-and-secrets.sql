@@ -1,16 +1,14 @@
 -- Nodes keep no state of their own: the signing keys and the server's
 -- secrets live in the database, so a new node joins by pointing at it
 -- (README, "Running several nodes").
+-- One row per key generation: the lease key and the keys that sign beside
+-- it (OpenID Connect ID tokens), rotated together by `keys rotate`.
 CREATE TABLE signing_keys (
-  kid          TEXT PRIMARY KEY,
-  purpose      TEXT NOT NULL,             -- 'lease', or what else signs with it
-  alg          TEXT NOT NULL,             -- 'EdDSA', 'RS256', ...
-  created      BIGINT NOT NULL,
-  retired      BIGINT,                    -- set when a newer key of the same purpose took over
-  private_jwk  TEXT NOT NULL,             -- JSON
-  public_jwk   TEXT NOT NULL              -- JSON
+  kid       TEXT PRIMARY KEY,               -- the generation's lease key id
+  created   BIGINT NOT NULL,
+  retired   BIGINT,                         -- set when the next generation took over
+  material  TEXT NOT NULL                   -- JSON: the generation's key pairs, private halves included
 );
-CREATE INDEX signing_keys_purpose ON signing_keys(purpose, created);
 
 CREATE TABLE server_secrets (
   name     TEXT PRIMARY KEY,               -- 'form-secret', ...
