@@ -4,7 +4,7 @@ import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AccountService } from './auth/accounts.js'
-import { KeyRing } from './auth/keys.js'
+import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
@@ -59,7 +59,7 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
   const db = openDatabase(join(config.runDir, 'login.sqlite'))
   const cache = createCache(config.memcached, log)
   const keys = await KeyRing.open(config.runDir, clock.now())
-  const leases = new LeaseService(keys, clock, config.leaseSeconds)
+  const leases = new LeaseService(keys, clock, config.leaseSeconds, retiredKeySeconds(config))
   const users = new UserStore(db)
   const revocations = new RevocationStore(db)
   // Replaying the revocations of the last lease lifetime fills this process's

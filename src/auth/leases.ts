@@ -44,10 +44,12 @@ export class LeaseService {
   private keySetFor = ''
   private keySet: ReturnType<typeof createLocalJWKSet> | null = null
 
+  /** `retiredKeySeconds`: how long a retired key still verifies leases coming back for renewal (one lease lifetime by default). */
   constructor(
     private readonly keys: KeyRing,
     private readonly clock: Clock,
     private readonly leaseSeconds: number,
+    private readonly retiredKeySeconds = leaseSeconds,
   ) {}
 
   /** Signs a lease for one lease lifetime, cut short at `notAfter` (the session's absolute timeout) when given. */
@@ -94,7 +96,7 @@ export class LeaseService {
   }
 
   private verificationKeys() {
-    const jwks = this.keys.jwks(this.clock.now(), this.leaseSeconds)
+    const jwks = this.keys.verifying(this.clock.now(), this.retiredKeySeconds)
     const signature = jwks.keys.map(k => k.kid).join()
     if (!this.keySet || signature !== this.keySetFor) {
       this.keySet = createLocalJWKSet(jwks)
