@@ -9,6 +9,8 @@ import { LeaseService } from './auth/leases.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
+import { Metrics } from './metrics/metrics.js'
+import { cacheAnswers, feedLagSeconds } from './metrics/probes.js'
 import { openDatabase, type Db } from './storage/db.js'
 import { RevocationStore } from './storage/revocations.js'
 import { SessionStore } from './storage/sessions.js'
@@ -41,6 +43,8 @@ export interface AppContext {
   groups: GroupServices
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
+  /** Prometheus metrics of this server (`src/metrics/`). */
+  metrics: Metrics
   close(): Promise<void>
 }
 
@@ -57,7 +61,8 @@ const FEED_INTERVAL_MS = 200
 
 export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
   const db = openDatabase(join(config.runDir, 'login.sqlite'))
-  const cache = createCache(config.memcached, log)
+  const metrics = new Metrics()
+  const cache = createCache(config.memcached, log, { onError: () => metrics.cacheErrors.inc() })
   const keys = await KeyRing.open(config.runDir, clock.now())
   const leases = new LeaseService(keys, clock, config.leaseSeconds, retiredKeySeconds(config))
   const users = new UserStore(db)
@@ -69,7 +74,18 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     revocations,
     revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN),
   )
-  const sessions = new SessionService(db, config, clock, cache, new SessionStore(db), users, revocations, feed, leases)
+  const sessions = new SessionService(
+    db,
+    config,
+    clock,
+    cache,
+    new SessionStore(db),
+    users,
+    revocations,
+    feed,
+    leases,
+    metrics,
+  )
   feed.poll()
   const accounts = new AccountService(db, clock, users, sessions)
   feed.start(FEED_INTERVAL_MS)
@@ -83,6 +99,10 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
+  metrics.watch({
+    cacheUp: () => cacheAnswers(cache),
+    feedLagSeconds: () => feedLagSeconds(revocations, feed, clock.now()),
+  })
   return {
     config,
     clock,
@@ -100,6 +120,7 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     access: groups.membership,
     groups,
     formSecret: loadOrCreateSecret(config.runDir, 'form-secret'),
+    metrics,
     async close() {
       feed.stop()
       await cache.close()

@@ -210,6 +210,7 @@ export class Channel {
         )
       return this.fail(error)
     }
+    this.ctx.metrics.realtimeMessage(message.type)
     if (!this.app) return this.hello(message)
     let id: RequestId | undefined
     try {

@@ -24,5 +24,8 @@ t.test('every package in the lockfile runs on every Node version package.json de
 })
 
 t.test('the running Node is one the package declares', async t => {
-  t.ok(semver.satisfies(process.version, manifest.engines.node), `${process.version} satisfies ${manifest.engines.node}`)
+  t.ok(
+    semver.satisfies(process.version, manifest.engines.node),
+    `${process.version} satisfies ${manifest.engines.node}`,
+  )
 })
