@@ -59,8 +59,13 @@ const FEED_REPLAY_MARGIN = 60
 /** How often each process reads revocations written by the others. */
 const FEED_INTERVAL_MS = 200
 
+/** The SQLite file a server with this configuration uses (created on first start). */
+export function databaseFile(config: Config): string {
+  return join(config.runDir, 'login.sqlite')
+}
+
 export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
-  const db = openDatabase(join(config.runDir, 'login.sqlite'))
+  const db = openDatabase(databaseFile(config))
   const metrics = new Metrics()
   const cache = createCache(config.memcached, log, { onError: () => metrics.cacheErrors.inc() })
   const keys = await KeyRing.open(config.runDir, clock.now())
