@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { reasonOf } from '../../src/metrics/metrics.js'
 import { freePort, serveApp, testConfig, type ServedApp } from '../helpers/app.js'
-import { RawClient, within } from '../helpers/realtime.js'
+import { PATIENCE_MS, RawClient, within } from '../helpers/realtime.js'
 import { AppService } from '../../src/realtime/apps.js'
 
 const FAMILIES = [
@@ -195,7 +195,7 @@ t.test('realtime connections and messages by type', async t => {
   const { client } = await RawClient.hello(server.base, creds)
   await client.request({ type: 'ping' })
   client.send({ type: 'made-up', id: 1 })
-  await client.next('error', 30_000)
+  await client.next('error')
   const during = await scrape(server)
   t.equal(value(during, 'login_realtime_connections'), 1, 'one connection open')
   for (const type of ['hello', 'ping', 'unknown'])
@@ -207,7 +207,7 @@ t.test('realtime connections and messages by type', async t => {
     )
   t.equal(value(during, 'login_realtime_messages_total', { type: 'made-up' }), 0, 'types apps invent are not labels')
   client.close()
-  await within(30_000, async () => value(await scrape(server), 'login_realtime_connections') === 0, 20)
+  await within(PATIENCE_MS, async () => value(await scrape(server), 'login_realtime_connections') === 0, 20)
   t.pass('and none once it closed')
 })
 

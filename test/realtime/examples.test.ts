@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { liveServer, within } from '../helpers/realtime.js'
+import { liveServer, PATIENCE_MS, within } from '../helpers/realtime.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const built = join(root, 'dist/client/index.js')
@@ -59,7 +59,7 @@ for (const [example, ready] of [
     const exited = once(child, 'exit').then(([code]) => {
       throw new Error(`${example} exited with ${code}: ${output}`)
     })
-    await Promise.race([within(30_000, () => ready.test(output), 20), exited])
+    await Promise.race([within(4 * PATIENCE_MS, () => ready.test(output), 20), exited])
     const base = `http://127.0.0.1:${ready.exec(output)![1]}`
 
     const cookie = await server.signIn('127.0.0.1')
