@@ -5,6 +5,10 @@
 //   node examples/fastify-app.js run/example-app.json              # this app, on :8080
 //
 // Then open http://localhost:8080/me and sign in as 127.0.0.1 (the owner of test_group).
+//
+// It reads: its first argument, the credentials file (run/example-app.json); LOGIN_SERVER, where
+// the login server is (http://localhost:8000); HOST and PORT, where this app listens
+// (localhost, 8080); LOG_LEVEL (info).
 import Fastify from 'fastify'
 import { readFileSync } from 'node:fs'
 import { createLoginClient } from 'modular-login-client'

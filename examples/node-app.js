@@ -5,6 +5,10 @@
 //   node examples/node-app.js run/example-app.json                 # this app, on :8081
 //
 // Express works the same way: app.get('/me', login.middleware(), (req, res) => res.json(req.user)).
+//
+// It reads: its first argument, the credentials file (run/example-app.json); LOGIN_SERVER, where
+// the login server is (http://localhost:8000); HOST and PORT, where this app listens
+// (localhost, 8081).
 import { createServer } from 'node:http'
 import { readFileSync } from 'node:fs'
 import { createLoginClient } from 'modular-login-client'

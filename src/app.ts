@@ -13,6 +13,8 @@ import { guardUnsafeRoutes } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
+import { instrument } from './metrics/plugin.js'
+import { healthRoutes } from './http/health.js'
 import { accessRoutes } from './groups/routes.js' // access groups (issue #4)
 
 export interface BuildOptions {
@@ -94,7 +96,9 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   app.setNotFoundHandler(notFoundHandler)
   app.addHook('onRoute', guardUnsafeRoutes)
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
+  instrument(app) // request durations and the /metrics endpoint
 
+  await app.register(healthRoutes, { prefix: '/login' })
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)

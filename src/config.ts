@@ -52,6 +52,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number
   /** Server processes sharing the port and `run/` (`LOGIN_WORKERS`, 1); each relays every process's revocations to its apps. */
   readonly workers: number
+  /** Port of the Prometheus `/metrics` endpoint (`LOGIN_METRICS_PORT`); null = no metrics endpoint. */
+  readonly metricsPort: number | null
+  /** Interface the metrics endpoint binds (`LOGIN_METRICS_HOST`, `127.0.0.1`). */
+  readonly metricsHost: string
 }
 
 type Raw = string | number | boolean | string[] | null | undefined
@@ -84,6 +88,12 @@ function optionalInteger(min: number) {
   const parse = integer(min)
   return (value: Raw, name: string): number | null =>
     value === undefined || value === null || value === '' || value === 'off' ? null : parse(value, name)
+}
+
+function port(value: Raw, name: string): number {
+  const p = integer(0)(value, name)
+  if (p > 65535) fail(name, 'must be at most 65535')
+  return p
 }
 
 function boolean(value: Raw, name: string): boolean {
@@ -126,15 +136,7 @@ function text(value: Raw, name: string): string {
 }
 
 const settings: { [K in keyof Config]: Setting<K> } = {
-  port: {
-    key: 'port',
-    env: 'LOGIN_PORT',
-    parse: (v, n) => {
-      const p = integer(0)(v, n)
-      if (p > 65535) fail(n, 'must be at most 65535')
-      return p
-    },
-  },
+  port: { key: 'port', env: 'LOGIN_PORT', parse: port },
   host: { key: 'host', env: 'LOGIN_HOST', parse: text },
   publicUrl: {
     key: 'publicUrl',
@@ -221,6 +223,12 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return w
     },
   },
+  metricsPort: {
+    key: 'metricsPort',
+    env: 'LOGIN_METRICS_PORT',
+    parse: (v, n) => (v === undefined || v === null || v === '' || v === 'off' ? null : port(v, n)),
+  },
+  metricsHost: { key: 'metricsHost', env: 'LOGIN_METRICS_HOST', parse: text },
   logLevel: {
     key: 'logLevel',
     env: 'LOGIN_LOG_LEVEL',
@@ -314,6 +322,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     requestTimeoutMs: 30_000,
     keepAliveTimeoutMs: 5000,
     workers: 1,
+    metricsPort: null,
+    metricsHost: '127.0.0.1',
     ...parsed,
     ...overrides,
   }

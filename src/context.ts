@@ -4,11 +4,13 @@ import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AccountService } from './auth/accounts.js'
-import { KeyRing } from './auth/keys.js'
+import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
+import { Metrics } from './metrics/metrics.js'
+import { cacheAnswers, feedLagSeconds } from './metrics/probes.js'
 import { openDatabase, type Db } from './storage/db.js'
 import { RevocationStore } from './storage/revocations.js'
 import { SessionStore } from './storage/sessions.js'
@@ -41,6 +43,8 @@ export interface AppContext {
   groups: GroupServices
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
+  /** Prometheus metrics of this server (`src/metrics/`). */
+  metrics: Metrics
   close(): Promise<void>
 }
 
@@ -58,11 +62,17 @@ const FEED_INTERVAL_MS = 200
 /** How often expired memberships are looked for, to be pushed to apps. */
 const EXPIRY_SWEEP_MS = 1000
 
+/** The SQLite file a server with this configuration uses (created on first start). */
+export function databaseFile(config: Config): string {
+  return join(config.runDir, 'login.sqlite')
+}
+
 export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
-  const db = openDatabase(join(config.runDir, 'login.sqlite'))
-  const cache = createCache(config.memcached, log)
+  const db = openDatabase(databaseFile(config))
+  const metrics = new Metrics()
+  const cache = createCache(config.memcached, log, { onError: () => metrics.cacheErrors.inc() })
   const keys = await KeyRing.open(config.runDir, clock.now())
-  const leases = new LeaseService(keys, clock, config.leaseSeconds)
+  const leases = new LeaseService(keys, clock, config.leaseSeconds, retiredKeySeconds(config))
   const users = new UserStore(db)
   const revocations = new RevocationStore(db)
   // Replaying the revocations of the last lease lifetime fills this process's
@@ -72,7 +82,18 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     revocations,
     revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN),
   )
-  const sessions = new SessionService(db, config, clock, cache, new SessionStore(db), users, revocations, feed, leases)
+  const sessions = new SessionService(
+    db,
+    config,
+    clock,
+    cache,
+    new SessionStore(db),
+    users,
+    revocations,
+    feed,
+    leases,
+    metrics,
+  )
   feed.poll()
   const accounts = new AccountService(db, clock, users, sessions)
   feed.start(FEED_INTERVAL_MS)
@@ -93,6 +114,10 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
       log.warn({ err: error }, 'could not announce expired memberships; trying again shortly')
     }
   }, EXPIRY_SWEEP_MS).unref()
+  metrics.watch({
+    cacheUp: () => cacheAnswers(cache),
+    feedLagSeconds: () => feedLagSeconds(revocations, feed, clock.now()),
+  })
   return {
     config,
     clock,
@@ -110,6 +135,7 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     access: groups.membership,
     groups,
     formSecret: loadOrCreateSecret(config.runDir, 'form-secret'),
+    metrics,
     async close() {
       clearInterval(expirySweep)
       feed.stop()

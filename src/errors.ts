@@ -53,7 +53,7 @@ export const errors = {
   MessageTooLarge: define('LOGIN_ERR_MESSAGE_TOO_LARGE', 'Message too large: %s'),
   /** The realtime protocol version asked for is not spoken here. */
   ProtocolVersion: define('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s'),
-  /** The database cannot be reached (or is too busy): nothing was changed; retry shortly. */
+  /** A part the answer needs (the database, the cache) cannot be reached: nothing was changed; retry shortly. */
   Unavailable: define('LOGIN_ERR_UNAVAILABLE', 'Service unavailable: %s'),
   /** A setting is invalid; the server does not start. */
   Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),

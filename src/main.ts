@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { buildApp } from './app.js'
 import { loadConfig, type Config } from './config.js'
 import { isLoginError } from './errors.js'
+import { serveClusterMetrics } from './metrics/plugin.js'
 
 /** Process entry: configuration from the environment, then serve until a signal. */
 export async function serve(): Promise<void> {
@@ -47,6 +48,7 @@ export async function serve(): Promise<void> {
  */
 async function supervise(app: FastifyInstance, config: Config): Promise<void> {
   await app.close()
+  await serveClusterMetrics(config, app.log)
   let stopping = false
   for (let i = 0; i < config.workers; i++) cluster.fork()
   cluster.on('exit', (worker, code, signal) => {

@@ -25,7 +25,7 @@ export class AccountService {
   /** Deletes the account; false when there was none. */
   async delete(userId: string): Promise<boolean> {
     if (!this.users.get(userId)) return false
-    await this.sessions.revokeAll(userId)
+    await this.sessions.revokeAll(userId, 'account_deleted')
     const now = this.clock.now()
     return immediate(this.db, () => {
       for (const step of this.steps) step(userId, now)

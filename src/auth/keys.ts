@@ -3,13 +3,15 @@ import type { KeyObject } from 'node:crypto'
 import { randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Config } from '../config.js'
 import { loadOrCreateFile } from '../secrets.js'
+import { leaseCookieMaxAge } from './cookie.js'
 
 /** One Ed25519 signing key as kept in `run/lease-keys.json`. */
 interface StoredKey {
   kid: string
   created: number
-  /** Set when a newer key took over; published until every lease it signed has expired. */
+  /** Set when a newer key took over: published for one lease lifetime, kept for renewals longer (see {@link retiredKeySeconds}). */
   retired: number | null
   privateJwk: JWK
   publicJwk: JWK
@@ -35,9 +37,20 @@ async function newKey(now: number): Promise<StoredKey> {
 }
 
 /**
+ * How long a retired key must still verify leases so that their sessions can
+ * renew them: a lease it signed can come back, expired, until the browser
+ * drops the cookie holding it, or until the idle timeout ends its session,
+ * whichever comes first. Never less than one lease lifetime.
+ */
+export function retiredKeySeconds(config: Config): number {
+  return Math.max(config.leaseSeconds, Math.min(leaseCookieMaxAge(config), config.idleSeconds ?? Infinity))
+}
+
+/**
  * The lease signing keys. The newest key signs; retired keys stay in the
- * JWKS until the leases they signed have expired, so rotating never signs
- * anybody out.
+ * JWKS until the leases they signed have expired, and the server keeps
+ * verifying them as long as those leases can be renewed, so rotating never
+ * signs anybody out.
  */
 export class KeyRing {
   private constructor(
@@ -62,18 +75,23 @@ export class KeyRing {
     return this.signer
   }
 
-  /** The public keys a lease may be verified with, as a JWKS document. */
+  /** The public keys an unexpired lease may be verified with, as a JWKS document (published to apps). */
   jwks(now: number, leaseSeconds: number): { keys: JWK[] } {
-    return { keys: this.published(now, leaseSeconds).map(k => k.publicJwk) }
+    return { keys: this.retiredWithin(now, leaseSeconds).map(k => k.publicJwk) }
+  }
+
+  /** The public keys the server verifies leases with, expired ones coming back for renewal included. */
+  verifying(now: number, keepSeconds: number): { keys: JWK[] } {
+    return { keys: this.retiredWithin(now, keepSeconds).map(k => k.publicJwk) }
   }
 
   /**
    * Starts signing with a fresh key; the old one stays published for one
-   * lease lifetime. Keys retired longer ago than that are dropped.
+   * lease lifetime. Keys retired longer ago than `keepSeconds` are dropped.
    */
-  async rotate(now: number, leaseSeconds: number): Promise<string> {
+  async rotate(now: number, keepSeconds: number): Promise<string> {
     const next = await newKey(now)
-    const kept = this.published(now, leaseSeconds).map(k => (k.retired === null ? { ...k, retired: now } : k))
+    const kept = this.retiredWithin(now, keepSeconds).map(k => (k.retired === null ? { ...k, retired: now } : k))
     this.keys = [...kept, next]
     const path = join(this.runDir, FILE)
     writeFileSync(`${path}.tmp`, JSON.stringify(this.keys), { mode: 0o600 })
@@ -95,7 +113,7 @@ export class KeyRing {
     return true
   }
 
-  private published(now: number, leaseSeconds: number): StoredKey[] {
-    return this.keys.filter(k => k.retired === null || k.retired + leaseSeconds > now)
+  private retiredWithin(now: number, seconds: number): StoredKey[] {
+    return this.keys.filter(k => k.retired === null || k.retired + seconds > now)
   }
 }

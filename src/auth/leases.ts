@@ -24,10 +24,12 @@ export class LeaseService {
   private keySetFor = ''
   private keySet: ReturnType<typeof createLocalJWKSet> | null = null
 
+  /** `retiredKeySeconds`: how long a retired key still verifies leases coming back for renewal (one lease lifetime by default). */
   constructor(
     private readonly keys: KeyRing,
     private readonly clock: Clock,
     private readonly leaseSeconds: number,
+    private readonly retiredKeySeconds = leaseSeconds,
   ) {
     this.memo = new BoundedMemo(MEMO_LIMIT, claims => claims.exp <= clock.now())
   }
@@ -76,7 +78,7 @@ export class LeaseService {
   }
 
   private verificationKeys() {
-    const jwks = this.keys.jwks(this.clock.now(), this.leaseSeconds)
+    const jwks = this.keys.verifying(this.clock.now(), this.retiredKeySeconds)
     const signature = jwks.keys.map(k => k.kid).join()
     if (!this.keySet || signature !== this.keySetFor) {
       this.keySet = createLocalJWKSet(jwks)

@@ -71,7 +71,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
 
   const callback = async (path: string, request: FastifyRequest<Callback>, reply: FastifyReply) => {
     const provider = find(path)
-    const { profile, next, linkUser } = await flows.finish(request, provider)
+    const { profile, next, linkUser } = await ctx.metrics.signInFlow(provider.id, flows.finish(request, provider))
     const identity = { provider: provider.id, ...profile }
     if (linkUser === null) return completeSignIn(request, reply, identity, next)
     const signedIn = await currentUser(request, reply)

@@ -6,6 +6,7 @@ import { fields, formOrJson, nextQuery, param, readByItsOwner } from '../http/sc
 import { renderPage } from '../http/views.js'
 import { clearLeaseCookie } from './cookie.js'
 import { currentUser, requireUser } from './current.js'
+import { originalUrl, signInUrl } from './original-url.js'
 import { validateNext } from './redirects.js'
 
 type NextQuery = { Querystring: { next?: string } }
@@ -80,7 +81,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const { user } = await requireUser(request, reply)
       const session = ctx.sessions.owned(user.id, request.params.sid)
       if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
-      await ctx.sessions.revoke(session.sid)
+      await ctx.sessions.revoke(session.sid, 'session_list')
       if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
       return { revoked: session.sid }
     },
@@ -91,7 +92,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     // GET is kept for links from apps; a cross-site page must not be able to sign people out.
     assertSameSite(request)
     const signedIn = await currentUser(request, reply)
-    if (signedIn) await ctx.sessions.revoke(signedIn.sid)
+    if (signedIn) await ctx.sessions.revoke(signedIn.sid, 'logout')
     clearLeaseCookie(reply, ctx.config)
     if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }
     return reply.redirect(next, 303)
@@ -113,13 +114,27 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return { deleted: user.id }
   })
 
-  // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or redirect.
+  // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or
+  // redirect. A 401 names where to sign in, so that the proxy can send the browser there (README, "Forward-auth").
+  const checkResults: Record<number, string> = {
+    200: 'ok',
+    400: 'bad_request',
+    401: 'unauthenticated',
+    403: 'forbidden',
+  }
+  const countCheck = async (_request: FastifyRequest, reply: FastifyReply) =>
+    ctx.metrics.checks.inc({ result: checkResults[reply.statusCode] ?? 'error' })
   app.get<{ Querystring: { group?: string } }>(
     '/check',
-    { config: { html: false }, schema: { querystring: fields({ group: readByItsOwner }) } },
+    { config: { html: false }, onResponse: countCheck, schema: { querystring: fields({ group: readByItsOwner }) } },
     async (request, reply) => {
       const signedIn = await currentUser(request, reply)
-      if (!signedIn) throw new errors.Unauthenticated()
+      if (!signedIn) {
+        const { url, refused } = signInUrl(ctx.config, originalUrl(request.headers, ctx.config))
+        if (refused) request.log.info({ reason: refused }, 'forward-auth: the original URL cannot be a next')
+        reply.header('x-login-redirect', url)
+        throw new errors.Unauthenticated()
+      }
       const { group } = request.query
       if (group !== undefined && !(await ctx.access.holds(signedIn.user.id, group))) {
         throw new errors.Forbidden(`Not a member of ${group}`)

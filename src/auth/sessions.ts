@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
+import type { Metrics } from '../metrics/metrics.js'
 import type { RevocationFeed } from '../revocation-feed.js'
 import { immediate, type Db } from '../storage/db.js'
 import type { RevocationStore } from '../storage/revocations.js'
@@ -17,6 +18,9 @@ export interface SignedIn {
   /** Set when the lease had expired and was re-issued: the caller must send it back as the cookie. */
   renewed?: string
 }
+
+/** Why a session ended, as counted in `login_sessions_revoked_total{reason}` (`other`: the caller did not say). */
+export type SessionEndReason = 'logout' | 'session_list' | 'replaced' | 'idle' | 'max_age' | 'account_deleted' | 'other'
 
 export type Resolution = { status: 'signed-in'; signedIn: SignedIn } | { status: 'signed-out'; clearCookie: boolean }
 
@@ -59,6 +63,7 @@ export class SessionService {
     private readonly revocations: RevocationStore,
     private readonly feed: RevocationFeed,
     private readonly leases: LeaseService,
+    private readonly metrics: Metrics,
   ) {
     feed.on('revocation', entry => {
       if (entry.kind === 'session') this.deny(entry.subject)
@@ -98,7 +103,7 @@ export class SessionService {
       if (!session) return { status: 'signed-out', clearCookie: true }
       if (!this.withinMaxAge(session.created)) {
         // Only a lease signed before max-age was lowered gets here; revoking tells the apps too.
-        await this.revoke(claims.sid)
+        await this.revoke(claims.sid, 'max_age')
         return { status: 'signed-out', clearCookie: true }
       }
       return {
@@ -125,7 +130,7 @@ export class SessionService {
     if (!session || session.revoked !== null || this.denied.has(sid)) return null
     const idle = this.config.idleSeconds !== null && session.refreshed + this.config.idleSeconds <= now
     if (idle || !this.withinMaxAge(session.created)) {
-      await this.revoke(sid)
+      await this.revoke(sid, idle ? 'idle' : 'max_age')
       return null
     }
     const user = this.users.get(session.userId)
@@ -147,7 +152,7 @@ export class SessionService {
   }
 
   /** Revokes one session everywhere; false when it was not active. */
-  async revoke(sid: string): Promise<boolean> {
+  async revoke(sid: string, reason: SessionEndReason = 'other'): Promise<boolean> {
     const now = this.clock.now()
     const revoked = immediate(this.db, () => {
       const session = this.store.get(sid)
@@ -155,23 +160,24 @@ export class SessionService {
       this.revocations.append('session', sid, session.userId, now)
       return true
     })
-    if (revoked) await this.announce([sid])
+    if (revoked) await this.announce([sid], reason)
     return revoked
   }
 
   /** Revokes every active session of a user (sign-out everywhere, account deletion). */
-  async revokeAll(userId: string): Promise<string[]> {
+  async revokeAll(userId: string, reason: SessionEndReason = 'other'): Promise<string[]> {
     const now = this.clock.now()
     const sids = immediate(this.db, () => {
       const revoked = this.store.revokeAllOf(userId, now)
       for (const sid of revoked) this.revocations.append('session', sid, userId, now)
       return revoked
     })
-    await this.announce(sids)
+    await this.announce(sids, reason)
     return sids
   }
 
-  private async announce(sids: string[]): Promise<void> {
+  private async announce(sids: string[], reason: SessionEndReason): Promise<void> {
+    if (sids.length > 0) this.metrics.sessionsRevoked.inc({ reason }, sids.length)
     for (const sid of sids) this.deny(sid)
     // Tombstones, not deletes: a reader that fetched the row before the
     // revocation uses `add` and so cannot put the active entry back.

@@ -24,7 +24,7 @@ export async function completeSignIn(
   const { users, sessions, clock, config } = request.server.ctx
   const previous = await currentUser(request, reply)
   const user: User = users.upsertFromProfile(profile, clock.now())
-  if (previous) await sessions.revoke(previous.sid)
+  if (previous) await sessions.revoke(previous.sid, 'replaced')
   const { token, sid } = await sessions.start({
     user,
     provider: profile.provider,
@@ -32,6 +32,7 @@ export async function completeSignIn(
     userAgent: request.headers['user-agent'] ?? '',
   })
   setLeaseCookie(reply, config, token)
+  request.server.ctx.metrics.signIns.inc({ provider: profile.provider, outcome: 'success' })
   request.log.info({ user: user.id, provider: profile.provider, sid }, 'signed in')
   return reply.redirect(next, 303)
 }

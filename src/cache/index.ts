@@ -1,5 +1,5 @@
 import type { Cache } from './cache.js'
-import { MemcachedCache, type CacheLogger } from './memcached.js'
+import { MemcachedCache, type CacheLogger, type MemcachedCacheOptions } from './memcached.js'
 import { MemoryCache } from './memory.js'
 
 export type { Cache } from './cache.js'
@@ -10,6 +10,6 @@ export { MemoryCache, type MemoryCacheOptions } from './memory.js'
  * The cache for the configured `memcached` servers, or the in-process one
  * when there are none.
  */
-export function createCache(servers: readonly string[], log: CacheLogger): Cache {
-  return servers.length > 0 ? new MemcachedCache(servers, log) : new MemoryCache()
+export function createCache(servers: readonly string[], log: CacheLogger, options?: MemcachedCacheOptions): Cache {
+  return servers.length > 0 ? new MemcachedCache(servers, log, options) : new MemoryCache()
 }

@@ -20,6 +20,8 @@ export interface MemcachedCacheOptions {
   readonly maxBackoffMs?: number
   /** Current time in milliseconds (`Date.now`), for the back-off schedule. */
   readonly now?: () => number
+  /** Called for every operation that failed (unreachable, timed out or refused), e.g. to count them. */
+  readonly onError?: () => void
 }
 
 /** Longest key memcached accepts is 250 bytes; longer ones are hashed well below it. */
@@ -66,11 +68,13 @@ export class MemcachedCache implements Cache {
   readonly #backoffMs: number
   readonly #maxBackoffMs: number
   readonly #now: () => number
+  readonly #onError: () => void
   #closed = false
 
   /** @param servers `host:port` of each memcached, at least one. */
   constructor(servers: readonly string[], log: CacheLogger, options: MemcachedCacheOptions = {}) {
     const { prefix = 'login:', timeoutMs = 150, backoffMs = 1000, maxBackoffMs = 30_000, now = Date.now } = options
+    this.#onError = options.onError ?? (() => {})
     if (servers.length === 0) throw new RangeError('MemcachedCache needs at least one server')
     // Hashed keys are the prefix plus 44 characters; keep that under 250 bytes.
     if (Buffer.byteLength(prefix) > 100) throw new RangeError('cache key prefix must be at most 100 bytes')
@@ -178,6 +182,7 @@ export class MemcachedCache implements Cache {
       this.#answered(health, probe)
       return result
     } catch (err) {
+      this.#onError()
       if (isServerAnswer(err)) {
         // The server is up and refused this one request (value too large,
         // out of memory, ...): no back-off, but say so since it is a bug or

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
-import type { AppContext } from '../context.js'
-import { isLoginError } from '../errors.js'
+import { databaseFile, type AppContext } from '../context.js'
+import { errors, isLoginError } from '../errors.js'
 import { serve } from '../main.js'
 import { groupCommand } from '../groups/cli.js'
 import { appCommand } from '../realtime/cli.js'
@@ -25,31 +26,45 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
 }
 
-const USAGE = `usage: modular-login <command>
+const USAGE = `usage: modular-login <command> [--create]
 
   ${'serve'.padEnd(46)}run the server (configuration from LOGIN_* variables)
 ${Object.values(commands)
   .map(c => `  ${c.usage.padEnd(46)}${c.summary}`)
   .join('\n')}
 
-The CLI reads the same configuration as the server (LOGIN_RUN_DIR, LOGIN_CONFIG, ...).`
+The CLI reads the same configuration as the server (LOGIN_RUN_DIR, LOGIN_CONFIG, ...) and
+says which database it opened. It refuses to start a new one unless given --create.`
 
 /** Runs one CLI command and answers the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv
+  const create = argv.includes('--create')
+  const [name, ...args] = argv.filter(arg => arg !== '--create')
   if (name === 'serve') {
     await serve()
     return 0
   }
   const command = name ? commands[name] : undefined
   if (!command) {
-    process.stdout.write(`${USAGE}\n`)
-    return name && !['help', '--help', '-h'].includes(name) ? 2 : 0
+    if (!name || ['help', '--help', '-h'].includes(name)) {
+      process.stdout.write(`${USAGE}\n`)
+      return 0
+    }
+    process.stderr.write(`modular-login: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`)
+    return 2
   }
   try {
     // The CLI writes into the same run/ as the server: its files are private too.
     process.umask(0o077)
-    const app = await buildApp(loadConfig(), { logger: false })
+    const config = loadConfig()
+    // Run without the server's LOGIN_RUN_DIR, the CLI would otherwise work on a brand-new, empty database.
+    const database = databaseFile(config)
+    if (!existsSync(database) && !create)
+      throw new errors.NotFound(
+        `no database at ${database}; set LOGIN_RUN_DIR (or LOGIN_CONFIG) as the server has it, or pass --create to start a new one`,
+      )
+    process.stderr.write(`modular-login: ${existsSync(database) ? 'using' : 'creating'} the database ${database}\n`)
+    const app = await buildApp(config, { logger: false })
     try {
       await command.run(args, app.ctx, line => process.stdout.write(`${line}\n`))
     } finally {

@@ -1,9 +1,10 @@
 import type { AppContext } from '../context.js'
+import { retiredKeySeconds } from '../auth/keys.js'
 import { errors } from '../errors.js'
 
 /** `keys rotate`: sign new leases with a fresh key; the old one stays published until its leases expire. */
 export async function keysCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {
   if (args[0] !== 'rotate') throw new errors.BadRequest('usage: modular-login keys rotate')
-  const kid = await ctx.keys.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
+  const kid = await ctx.keys.rotate(ctx.clock.now(), retiredKeySeconds(ctx.config))
   print(`now signing with key ${kid}; running servers pick it up within a second and tell connected apps`)
 }

@@ -174,7 +174,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: inviteParams, body: formOrJson({ handoff: yesNo }) } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
-      const accepted = groups.invitations.accept(user.id, request.params.invite)
+      const accepted = ctx.metrics.invitationAcceptance(() => groups.invitations.accept(user.id, request.params.invite))
       const redirect = accepted.redirect ?? DEFAULT_LANDING
       if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
       if (flag(body(request).handoff, 'handoff')) {

@@ -285,6 +285,7 @@ export class Channel {
       if (!this.app) return this.refuse(CloseCode.BadHello, error as LoginError)
       return this.fail(error)
     }
+    this.ctx.metrics.realtimeMessage(message.type)
     if (!this.app) return this.hello(message)
     this.dispatch(message, message.type)
   }

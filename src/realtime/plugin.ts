@@ -77,7 +77,8 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     wss.handleUpgrade(request, socket, head, ws => {
       const channel = new Channel(ws, ctx, apps, request.socket.remoteAddress ?? 'unknown', helloTimeoutMs)
       channels.add(channel)
-      ws.on('close', () => channels.delete(channel))
+      ctx.metrics.realtimeConnections.inc()
+      ws.on('close', () => channels.delete(channel) && ctx.metrics.realtimeConnections.dec())
     })
   }
   app.server.on('upgrade', onUpgrade)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { decodeJwt } from 'jose'
 import type { BrowserContext } from 'playwright-core'
 import { serveApp } from '../helpers/app.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { launchBrowser, PAGE_TIMEOUT_MS } from '../helpers/browser.js'
 
 async function leaseOf(context: BrowserContext, base: string) {
   return (await context.cookies(base)).find(c => c.name === 'login')
@@ -24,7 +24,7 @@ t.test(
     })
     const page = await first.newPage()
     const other = await second.newPage()
-    for (const p of [page, other]) p.setDefaultTimeout(10_000)
+    for (const p of [page, other]) p.setDefaultTimeout(PAGE_TIMEOUT_MS)
 
     // First browser: the sign-in page, the test provider's form, then back to next.
     await page.goto(`${base}/login?next=${encodeURIComponent('/login/me?from=browser')}`)

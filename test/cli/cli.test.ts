@@ -1,4 +1,6 @@
 import t from 'tap'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { main } from '../../src/cli/index.js'
 import { parseIdentity } from '../../src/auth/identity.js'
@@ -95,4 +97,32 @@ t.test('keys rotate keeps the old key published', async t => {
     200,
     'leases of the old key still verify',
   )
+})
+
+t.test('the CLI says which database it opened, and does not start a new one by accident', async t => {
+  const config = testConfig(t)
+  const database = join(config.runDir, 'login.sqlite')
+  const refused = await cli(config.runDir, 'group', 'create', 'chat', '--owner', 'test:alice')
+  t.equal(refused.code, 1, 'refused')
+  t.match(refused.err, `no database at ${database}`)
+  t.match(refused.err, /LOGIN_RUN_DIR.*--create/)
+  t.equal(refused.out, '', 'nothing done')
+  t.notOk(existsSync(database), 'and no database left behind')
+
+  const created = await cli(config.runDir, '--create', 'group', 'create', 'chat', '--owner', 'test:alice')
+  t.equal(created.code, 0, created.err)
+  t.match(created.err, `creating the database ${database}`)
+  t.match(created.out, /now owns chat/)
+
+  const again = await cli(config.runDir, 'app', 'add', 'chat')
+  t.equal(again.code, 0, again.err)
+  t.match(again.err, `using the database ${database}`)
+  t.match(JSON.parse(again.out), { id: String, secret: String }, 'stdout stays the command’s own output')
+})
+
+t.test('an unknown command names itself', async t => {
+  const unknown = await cli('/nonexistent', 'frobnicate', 'now')
+  t.equal(unknown.code, 2)
+  t.match(unknown.err, 'modular-login: unknown command "frobnicate"')
+  t.match(unknown.err, /usage: modular-login/)
 })

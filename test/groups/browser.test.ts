@@ -1,6 +1,6 @@
 import t from 'tap'
 import { serveApp } from '../helpers/app.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { launchBrowser, PAGE_TIMEOUT_MS } from '../helpers/browser.js'
 
 const browser = await launchBrowser(t)
 
@@ -19,7 +19,7 @@ t.test(
     })
     const owner = await ownerContext.newPage()
     const guest = await guestContext.newPage()
-    for (const p of [owner, guest]) p.setDefaultTimeout(10_000)
+    for (const p of [owner, guest]) p.setDefaultTimeout(PAGE_TIMEOUT_MS)
 
     // The owner signs in and lands on the invite view.
     await owner.goto(`${base}/login/test?next=${encodeURIComponent('/login/access/view/invite')}`)

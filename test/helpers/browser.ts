@@ -7,6 +7,13 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
 
+/**
+ * How long a page action or navigation may take. Generous: on a busy
+ * two-core machine Chromium can stall for many seconds, and a test waits
+ * for what a page shows, never for a time (latency belongs in bench/).
+ */
+export const PAGE_TIMEOUT_MS = 60_000
+
 interface Teardown {
   teardown(fn: () => unknown): void
 }
@@ -25,7 +32,7 @@ export async function launchBrowser(t: Teardown): Promise<Browser | string> {
     if (process.env.CI === 'true') throw new Error(`${reason}; it is required under CI`)
     return reason
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 15_000 })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 2 * PAGE_TIMEOUT_MS })
   t.teardown(() => browser.close())
   return browser
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { within, type LiveServer } from './realtime.js'
+import { PATIENCE_MS, within, type LiveServer } from './realtime.js'
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
 
@@ -54,7 +54,7 @@ export async function checkExample(
     throw new Error(`${example} exited with ${code}: ${output}`)
   })
   const ready = LISTENING[example]
-  await Promise.race([within(30_000, () => ready.test(output), 20), exited])
+  await Promise.race([within(4 * PATIENCE_MS, () => ready.test(output), 20), exited])
   const base = `http://127.0.0.1:${ready.exec(output)![1]}`
 
   const cookie = await server.signIn('127.0.0.1')

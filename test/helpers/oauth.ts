@@ -28,14 +28,19 @@ export function writeCredentials(t: Teardown, credentials: unknown): string {
   return path
 }
 
-/** Builds the app with these credentials and serves it on 127.0.0.1 (OAuth callbacks point at its real port). */
+/**
+ * Builds the app with these credentials and serves it on 127.0.0.1 (OAuth
+ * callbacks point at its real port). Calls to the providers get a generous
+ * budget: on a busy machine a loopback answer can take seconds; tests of the
+ * timeout itself set a shorter one.
+ */
 export async function startOAuthApp(
   t: Teardown,
   credentials: unknown,
   overrides: Partial<Config> = {},
 ): Promise<OAuthApp> {
   const credentialsPath = writeCredentials(t, credentials)
-  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 500, ...overrides })
+  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 30_000, ...overrides })
   return { ...served, browser: () => new Browser(served.base) }
 }
 

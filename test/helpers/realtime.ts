@@ -28,6 +28,13 @@ export interface LiveServer {
 
 let appCount = 0
 
+/**
+ * How long a test waits for something that will happen: generous, since a
+ * busy two-core machine delays timers and sockets by seconds. Tests assert
+ * what happens, not how fast (latency targets live in bench/).
+ */
+export const PATIENCE_MS = 30_000
+
 /** Starts a server (closed when the test ends). `runDir` shares a database with another server. */
 export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, port = 0): Promise<LiveServer> {
   const config = testConfig(t, overrides)
@@ -92,13 +99,13 @@ export class RawClient {
   }
 
   /** The next message of this type (any type when omitted), skipping others, waiting up to `ms`. */
-  next(type?: string, ms = 3000): Promise<Record<string, unknown>> {
+  next(type?: string, ms = PATIENCE_MS): Promise<Record<string, unknown>> {
     return this.nextWhere(m => type === undefined || m.type === type, ms, type ?? 'a message')
   }
 
   async nextWhere(
     match: (m: Record<string, unknown>) => boolean,
-    ms = 3000,
+    ms = PATIENCE_MS,
     what = 'a matching message',
   ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + ms
@@ -119,13 +126,13 @@ export class RawClient {
   }
 
   /** Sends a request with a fresh id and waits for the reply carrying it. */
-  request(message: Record<string, unknown>, ms = 3000): Promise<Record<string, unknown>> {
+  request(message: Record<string, unknown>, ms = PATIENCE_MS): Promise<Record<string, unknown>> {
     const id = `r${++RawClient.ids}`
     this.send({ ...message, id })
     return this.nextWhere(m => m.id === id, ms, `the reply to ${String(message.type)}`)
   }
 
-  async closedWith(ms = 3000): Promise<{ code: number; reason: string }> {
+  async closedWith(ms = PATIENCE_MS): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + ms
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error('still open')
@@ -179,7 +186,7 @@ export async function spawnTs(
   env: Record<string, string>,
   {
     ready: isReady = (line: string) => line.startsWith('{"ready"'),
-    timeoutMs = 60_000,
+    timeoutMs = 10 * PATIENCE_MS,
   }: { ready?: (line: string) => boolean; timeoutMs?: number } = {},
 ): Promise<Child> {
   const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url))], {

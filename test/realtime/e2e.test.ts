@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.js'
 import { appCommand } from '../../src/realtime/cli.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { testConfig } from '../helpers/app.js'
-import { RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
+import { PATIENCE_MS, RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
 
 const config = testConfig(t)
 const env = {
@@ -55,12 +55,15 @@ async function userIdOf(cookie: string): Promise<string> {
   return decodeJwt(cookie.split('=')[1]!).sub!
 }
 
-/** Polls the app until it answers `code`; answers how long after the call it took. */
-async function answersWithin(ms: number, cookie: string, code: number, path?: string): Promise<number> {
-  return within(ms, async () => (await status(cookie, path)) === code, 2)
+/**
+ * Polls the app until it answers `code`; answers how long after the call it
+ * took (reported, not asserted: the 50 ms target is measured by npm run bench:fanout).
+ */
+async function answers(cookie: string, code: number, path?: string): Promise<number> {
+  return within(PATIENCE_MS, async () => (await status(cookie, path)) === code, 2)
 }
 
-t.test('sign in, use the app, and every kind of revocation reaches it within 100 ms', async t => {
+t.test('sign in, use the app, and every kind of revocation reaches it', async t => {
   const alice = await signIn(a, 'alice')
   const me = await fetch(`${site}/me`, { headers: { cookie: alice } })
   t.equal(me.status, 200)
@@ -72,16 +75,14 @@ t.test('sign in, use the app, and every kind of revocation reaches it within 100
   // Logout.
   t.equal(await status(alice), 200)
   t.equal((await fetch(`${a}/login/logout`, { method: 'POST', headers: { cookie: alice } })).status, 200)
-  const logout = await answersWithin(100, alice, 401)
-  t.ok(logout < 100, `logout: 401 after ${logout.toFixed(1)} ms`)
+  t.comment(`logout: 401 after ${(await answers(alice, 401)).toFixed(1)} ms`)
 
   // A session revoked from the session list (by another session of the same user).
   const [bob1, bob2] = [await signIn(a, 'bob'), await signIn(a, 'bob')]
   t.equal(await status(bob2), 200)
   const sid2 = decodeJwt(bob2.split('=')[1]!).sid as string
   t.equal((await fetch(`${a}/login/deauthorize/${sid2}`, { method: 'POST', headers: { cookie: bob1 } })).status, 200)
-  const listed = await answersWithin(100, bob2, 401)
-  t.ok(listed < 100, `session list: 401 after ${listed.toFixed(1)} ms`)
+  t.comment(`session list: 401 after ${(await answers(bob2, 401)).toFixed(1)} ms`)
   t.equal(await status(bob1), 200, 'the other session is untouched')
 
   // A membership removed (by an app over the channel).
@@ -93,24 +94,23 @@ t.test('sign in, use the app, and every kind of revocation reaches it within 100
   t.equal(await status(carol, '/api/in/room'), 200)
   t.equal(await status(carol, '/api/in/other'), 403)
   await channel.request({ type: 'remove', membership: (granted.membership as { id: string }).id })
-  const removed = await answersWithin(100, carol, 403, '/api/in/room')
-  t.ok(removed < 100, `membership removal: 403 after ${removed.toFixed(1)} ms`)
+  t.comment(`membership removal: 403 after ${(await answers(carol, 403, '/api/in/room')).toFixed(1)} ms`)
 
   // Account deletion.
   const dave = await signIn(a, 'dave')
   await channel.request({ type: 'grant', user: await userIdOf(dave), path: 'chat/room' })
   t.equal(await status(dave, '/api/in/room'), 200)
   t.equal((await fetch(`${a}/login/delete`, { method: 'POST', headers: { cookie: dave } })).status, 200)
-  const deleted = await answersWithin(100, dave, 401)
-  t.ok(deleted < 100, `account deletion: 401 after ${deleted.toFixed(1)} ms`)
+  t.comment(`account deletion: 401 after ${(await answers(dave, 401)).toFixed(1)} ms`)
 })
 
 t.test('a revocation written by another server process is relayed', async t => {
   const erin = await signIn(b, 'erin')
   t.equal(await status(erin), 200, 'a lease from either process works')
   t.equal((await fetch(`${b}/login/logout`, { method: 'POST', headers: { cookie: erin } })).status, 200)
-  const relayed = await answersWithin(1000, erin, 401)
-  t.ok(relayed < 1000, `relayed through the shared log: 401 after ${relayed.toFixed(0)} ms (poll interval 200 ms)`)
+  t.comment(
+    `relayed through the shared log: 401 after ${(await answers(erin, 401)).toFixed(0)} ms (poll interval 200 ms)`,
+  )
 })
 
 t.test('protocol abuse against the server process: clear refusals, errors, and it survives', async t => {
@@ -136,7 +136,7 @@ t.test('server killed: the app keeps serving; what it missed arrives after recon
   t.equal(await status(frank), 200)
   const port = String(serverA.ready.port)
   await serverA.kill('SIGKILL')
-  await within(3000, async () => !(await (await fetch(`${site}/health`)).json()).connected)
+  await within(PATIENCE_MS, async () => !(await (await fetch(`${site}/health`)).json()).connected)
   t.equal(await status(frank), 200, 'an unexpired lease is still served')
   t.equal(await status(gina), 200, 'one never seen before too (verified with the cached keys)')
   t.match(
@@ -149,7 +149,7 @@ t.test('server killed: the app keeps serving; what it missed arrives after recon
   t.equal(await status(frank), 200, 'the app cannot know while disconnected')
 
   await spawnTs(t, '../realtime/fixtures/server.ts', { ...env, LOGIN_PORT: port })
-  const caught = await within(5000, async () => (await status(frank)) === 401, 20)
+  const caught = await within(PATIENCE_MS, async () => (await status(frank)) === 401, 20)
   t.pass(`the revocation made meanwhile by the other process arrived ${caught.toFixed(0)} ms after the restart`)
   t.equal(await status(gina), 200)
 })

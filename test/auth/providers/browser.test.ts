@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { MutableResponse } from 'oauth2-mock-server'
-import { launchBrowser } from '../../helpers/browser.js'
+import { launchBrowser, PAGE_TIMEOUT_MS } from '../../helpers/browser.js'
 import { startMockIssuer, startOAuthApp } from '../../helpers/oauth.js'
 
 const browser = await launchBrowser(t)
@@ -20,7 +20,7 @@ t.test(
     const context = await browser.newContext()
     t.teardown(() => context.close())
     const page = await context.newPage()
-    page.setDefaultTimeout(10_000)
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS)
 
     await page.goto(`${base}/login?next=${encodeURIComponent('/login/view/sessions?from=browser')}`)
     await page.click('a[data-provider="oidc:mock"]')

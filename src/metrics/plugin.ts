@@ -1,0 +1,46 @@
+import cluster from 'node:cluster'
+import type { FastifyInstance } from 'fastify'
+import { AggregatorRegistry } from 'prom-client'
+import type { Config } from '../config.js'
+import { serveMetrics, type MetricsEndpoint } from './server.js'
+
+/**
+ * Times every request by route pattern (never the raw URL, which would make
+ * one series per user id) and, when `LOGIN_METRICS_PORT` is set, serves
+ * `/metrics` once the server is ready. Under `LOGIN_WORKERS` > 1 each worker
+ * hands its registry to the supervisor, which serves the sum
+ * ({@link serveClusterMetrics}).
+ */
+export function instrument(app: FastifyInstance): void {
+  const { config, metrics } = app.ctx
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const labels = { route, method: request.method, status_class: `${Math.floor(reply.statusCode / 100)}xx` }
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000)
+  })
+  // The supervisor of several workers serves their sum itself (main.ts).
+  if (config.metricsPort === null || (config.workers > 1 && cluster.isPrimary)) return
+  metrics.collectProcessMetrics()
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([metrics.registry])
+    // Constructing one makes this worker answer the supervisor's requests for its metrics.
+    new AggregatorRegistry()
+    return
+  }
+  let endpoint: MetricsEndpoint | null = null
+  // onReady, not onListen: a metrics port that cannot be bound stops the start with its error.
+  app.addHook('onReady', async () => {
+    const scrape = async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })
+    endpoint = await serveMetrics(config.metricsPort!, config.metricsHost, scrape, app.log)
+    metrics.url = endpoint.url
+  })
+  app.addHook('onClose', async () => endpoint?.close())
+}
+
+/** The supervisor of `LOGIN_WORKERS` > 1: serves every worker's metrics, summed. */
+export async function serveClusterMetrics(config: Config, log: FastifyInstance['log']): Promise<void> {
+  if (config.metricsPort === null) return
+  const aggregator = new AggregatorRegistry()
+  const scrape = async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() })
+  await serveMetrics(config.metricsPort, config.metricsHost, scrape, log)
+}

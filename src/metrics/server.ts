@@ -1,0 +1,60 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyBaseLogger } from 'fastify'
+
+/** A text exposition of metrics and its content type, as a registry renders it. */
+export interface Scrape {
+  contentType: string
+  body: string
+}
+
+/** A listening `/metrics` endpoint. */
+export interface MetricsEndpoint {
+  /** `http://<host>:<port>/metrics` */
+  url: string
+  close(): Promise<void>
+}
+
+/**
+ * Serves `GET /metrics` for Prometheus on its own port (never the public
+ * one: the README's "Metrics" explains why it binds to loopback by default).
+ * Every other path answers 404.
+ */
+export async function serveMetrics(
+  port: number,
+  host: string,
+  scrape: () => Promise<Scrape>,
+  log: FastifyBaseLogger,
+): Promise<MetricsEndpoint> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0]
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics are at GET /metrics\n')
+      return
+    }
+    scrape().then(
+      ({ contentType, body }) => {
+        response.writeHead(200, { 'content-type': contentType })
+        response.end(request.method === 'HEAD' ? undefined : body)
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'metrics scrape failed')
+        response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('scrape failed, see the log\n')
+      },
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ port, host }, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port: bound } = server.address() as AddressInfo
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`
+  log.info({ url }, 'metrics endpoint listening')
+  return {
+    url,
+    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  }
+}

@@ -1,0 +1,183 @@
+// ./server.sh as an operator runs it: start waits for /login/ready (and shows
+// the log when the server dies), status and stop find a debug server too, and
+// a memcached port taken by another program does not break the start.
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort, tempDir } from '../helpers/app.js'
+import { within } from '../helpers/realtime.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const haveMemcached = existsSync('/usr/bin/memcached')
+
+interface Run {
+  code: number | null
+  out: string
+}
+
+/** Runs a command to its end; answers its exit code and what it wrote (stdout and stderr together). */
+async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', chunk => (out += chunk))
+  child.stderr.on('data', chunk => (out += chunk))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return { code, out }
+}
+
+/**
+ * A checkout of its own: server.sh, the sources and dependencies linked, and
+ * dist/ built from the current sources there, so that nothing touches the
+ * repository's dist/ or run/ while other tests use them.
+ */
+async function checkout(t: { teardown(fn: () => unknown): void }): Promise<string> {
+  const lock = statSync(join(root, 'package-lock.json')).mtimeMs
+  const installed = statSync(join(root, 'node_modules/.package-lock.json')).mtimeMs
+  // server.sh would run npm ci through the link, in the repository's own node_modules.
+  if (lock > installed + 1000) throw new Error('node_modules is older than package-lock.json: run npm ci first')
+  const dir = tempDir(t, 'login-server-sh-')
+  copyFileSync(join(root, 'server.sh'), join(dir, 'server.sh'))
+  for (const name of ['node_modules', 'src', 'templates', 'package.json', 'package-lock.json'])
+    symlinkSync(join(root, name), join(dir, name))
+  const tsc = join(root, 'node_modules/typescript/bin/tsc')
+  const build = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {
+    cwd: root,
+  })
+  if (build.code !== 0) throw new Error(`build failed: ${build.out}`)
+  return dir
+}
+
+const dir = await checkout(t)
+
+t.test('server.sh start, status, stop; debug seen by status and stop', async t => {
+  const port = await freePort()
+  // The memcached port is taken by another program: start must go on with another one.
+  const squatter = createServer(socket => socket.destroy())
+  squatter.listen(0, '127.0.0.1')
+  await once(squatter, 'listening')
+  t.teardown(() => squatter.close())
+  const memcachedPort = (squatter.address() as { port: number }).port
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOGIN_HOST: '127.0.0.1',
+    LOGIN_PORT: String(port),
+    LOGIN_MEMCACHED_PORT: String(memcachedPort),
+    LOGIN_START_SECONDS: '300',
+  }
+  const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
+  const pidOf = (name: string) => Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8'))
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  t.teardown(() => sh('stop'))
+
+  const started = await sh('start')
+  t.equal(started.code, 0, started.out)
+  t.match(started.out, `started (pid ${pidOf('server')}), ready at http://127.0.0.1:${port}`)
+  const ready = await fetch(`http://127.0.0.1:${port}/login/ready`)
+  t.equal(ready.status, 200, 'it was ready when start said so')
+  if (haveMemcached) {
+    t.match(started.out, `port ${memcachedPort} is taken by another program`)
+    t.match(started.out, `memcached on 127.0.0.1:${memcachedPort + 1}`)
+    t.match((await ready.json()).checks.cache, { ok: true, kind: 'memcached' }, 'and uses that memcached')
+  }
+
+  t.match((await sh('status')).out, `running (pid ${pidOf('server')})`)
+  const again = await sh('start')
+  t.equal(again.code, 1)
+  t.match(again.out, 'already running')
+
+  const server = pidOf('server')
+  const memcached = haveMemcached ? pidOf('memcached') : 0
+  const stopped = await sh('stop')
+  t.equal(stopped.code, 0)
+  t.match(stopped.out, `stopped the server (pid ${server})`)
+  t.notOk(alive(server), 'the server is gone')
+  if (haveMemcached) t.notOk(alive(memcached), 'and its memcached')
+  const status = await sh('status')
+  t.equal(status.code, 3)
+  t.match(status.out, 'not running')
+
+  // A debug server in the foreground: status and stop find it.
+  const debug: ChildProcess = spawn('bash', ['server.sh', 'debug'], { cwd: dir, env, stdio: 'ignore' })
+  const debugExit = once(debug, 'exit')
+  t.teardown(() => debug.kill('SIGKILL'))
+  await within(300_000, async () =>
+    fetch(`http://127.0.0.1:${port}/login/ready`).then(
+      r => r.ok,
+      () => false,
+    ),
+  )
+  const debugStatus = await sh('status')
+  t.equal(debugStatus.code, 0)
+  t.match(debugStatus.out, `running (pid ${pidOf('server')})`, 'status sees the debug server')
+  const debugMemcached = haveMemcached ? pidOf('memcached') : 0
+  t.match((await sh('stop')).out, 'stopped the server')
+  const [code] = (await debugExit) as [number | null]
+  t.equal(code, 0, 'the debug server ended cleanly')
+  if (haveMemcached) t.notOk(alive(debugMemcached), 'its memcached went with it')
+  await t.rejects(fetch(`http://127.0.0.1:${port}/login/health`), 'nothing answers any more')
+})
+
+t.test('server.sh start reports a server that dies at start, with the end of its log', async t => {
+  const runDir = tempDir(t)
+  const credentials = join(runDir, 'bad-credentials.json')
+  writeFileSync(credentials, '{"github": {"id": "x"}}')
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOGIN_RUN_DIR: runDir,
+    LOGIN_HOST: '127.0.0.1',
+    LOGIN_PORT: String(await freePort()),
+    LOGIN_MEMCACHED_PORT: String(await freePort()),
+    LOGIN_CREDENTIALS: credentials,
+    LOGIN_START_SECONDS: '300',
+  }
+  const started = await run('bash', ['server.sh', 'start'], { cwd: dir, env })
+  t.equal(started.code, 1, started.out)
+  t.match(started.out, 'failed to start; the end of')
+  t.match(started.out, /github\.secret/, 'the log names the bad setting')
+  t.notOk(existsSync(join(runDir, 'server.pid')), 'nothing left to stop')
+  t.notOk(existsSync(join(runDir, 'memcached.pid')), 'memcached stopped too')
+  t.equal((await run('bash', ['server.sh', 'status'], { cwd: dir, env })).code, 3)
+})
+
+t.test('LOGIN_WORKERS=2 with LOGIN_METRICS_PORT: one /metrics, summed over the workers', async t => {
+  const runDir = tempDir(t)
+  const port = await freePort()
+  const metricsPort = await freePort()
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOGIN_RUN_DIR: runDir,
+    LOGIN_HOST: '127.0.0.1',
+    LOGIN_PORT: String(port),
+    LOGIN_MEMCACHED_PORT: String(await freePort()),
+    LOGIN_WORKERS: '2',
+    LOGIN_METRICS_PORT: String(metricsPort),
+    LOGIN_START_SECONDS: '300',
+  }
+  const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
+  t.teardown(() => sh('stop'))
+  const started = await sh('start')
+  t.equal(started.code, 0, started.out)
+  // Fresh connections each time, so that both workers answer some.
+  for (let i = 0; i < 20; i++)
+    await fetch(`http://127.0.0.1:${port}/login/health`, { headers: { connection: 'close' } })
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+  const served = /^login_http_request_duration_seconds_count\{[^}]*route="\/login\/health"[^}]*\} (\d+)$/m.exec(text)
+  t.ok(served, 'the health checks are counted')
+  t.ok(Number(served?.[1]) >= 20, `all of them, whichever worker answered (${served?.[1]})`)
+  t.match(text, /^process_cpu_user_seconds_total /m, 'with the process metrics')
+  t.equal((await sh('stop')).code, 0)
+})
