@@ -48,7 +48,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const server = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 const { ctx } = app
-const user = ctx.users.upsertFromProfile(
+const user = await ctx.users.upsertFromProfile(
   { provider: 'test', providerUserId: 'fanout', name: 'fanout', picture: '' },
   ctx.clock.now(),
 )
@@ -58,7 +58,7 @@ for (let i = 0; i < revocations + 10; i++)
 
 gc()
 const before = process.memoryUsage()
-const options: FanoutAppsOptions = { server, app: new AppService(ctx).add('fanout'), connections }
+const options: FanoutAppsOptions = { server, app: await new AppService(ctx).add('fanout'), connections }
 const started = now()
 const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.ts', options, {
   execArgv: [...process.execArgv, '--expose-gc'],

@@ -53,7 +53,7 @@ for (let i = 0; i < options.tokens; i++) {
 }
 const ready: LeaseServerReady = {
   port: typeof address === 'object' && address ? address.port : 0,
-  app: new AppService(app.ctx).add('bench'),
+  app: await new AppService(app.ctx).add('bench'),
   cookie,
   tokens,
 }

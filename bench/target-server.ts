@@ -69,9 +69,9 @@ if (options.kind === 'login') {
   ready.cookie = setCookie.find(c => c.startsWith('login=') && !c.startsWith('login=;'))?.split(';')[0]
   if (!ready.cookie) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
   if (options.app) {
-    ready.app = new AppService(app.ctx).add('bench')
-    ready.user = app.ctx.users.findByIdentity('test', 'bench')!.id
-    app.ctx.groups.tree.ensureNamespace('bench', 'test', 'bench')
+    ready.app = await new AppService(app.ctx).add('bench')
+    ready.user = (await app.ctx.users.findByIdentity('test', 'bench'))!.id
+    await app.ctx.groups.tree.ensureNamespace('bench', 'test', 'bench')
   }
 }
 process.send!(ready)

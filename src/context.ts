@@ -11,13 +11,14 @@ import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
 import { Metrics } from './metrics/metrics.js'
 import { cacheAnswers, feedLagSeconds } from './metrics/probes.js'
-import { openDatabase, type Db } from './storage/db.js'
+import type { Database } from './storage/database.js'
+import { openDatabase } from './storage/open.js'
+import { ServerSecretStore } from './storage/server-secrets.js'
+import { SigningKeyStore } from './storage/signing-keys.js'
 import { RevocationStore } from './storage/revocations.js'
 import { SessionStore } from './storage/sessions.js'
 import { UserStore } from './storage/users.js'
-import { join } from 'node:path'
 import { ProviderRegistry } from './auth/providers/registry.js'
-// Access groups (issue #4)
 import { validateNext } from './auth/redirects.js'
 import { createGroupServices, type GroupServices } from './groups/services.js'
 
@@ -26,7 +27,7 @@ export interface AppContext {
   config: Config
   clock: Clock
   log: FastifyBaseLogger
-  db: Db
+  db: Database
   cache: Cache
   keys: KeyRing
   leases: LeaseService
@@ -39,7 +40,7 @@ export interface AppContext {
   providers: ProviderRegistry
   /** Answers group expressions for `/login/check?group=`. */
   access: AccessChecker
-  /** Access groups: tree, memberships, invitations, removal, audit log (issue #4). */
+  /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
@@ -56,31 +57,50 @@ export interface AccessChecker {
 /** Seconds of clock skew between processes tolerated when replaying recent revocations. */
 const FEED_REPLAY_MARGIN = 60
 
-/** How often each process reads revocations written by the others. */
-const FEED_INTERVAL_MS = 200
+/**
+ * How often each process reads the revocation log by itself. PostgreSQL
+ * notifies every node of changes at once, so its polls only cover lost
+ * notifications; the processes sharing one SQLite file have only polls.
+ */
+const FEED_POLL_MS = { sqlite: 50, postgres: 500 }
+
+/** Without a successful read of the log for this long, leases are checked against the cache or the database again. */
+const FEED_STALE_MS = 1000
 
 /** How often expired memberships are looked for, to be pushed to apps. */
 const EXPIRY_SWEEP_MS = 1000
 
-/** The SQLite file a server with this configuration uses (created on first start). */
-export function databaseFile(config: Config): string {
-  return join(config.runDir, 'login.sqlite')
+export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
+  const db = await openDatabase(config)
+  try {
+    return await assemble(db, config, clock, log)
+  } catch (error) {
+    await db.close()
+    throw error
+  }
 }
 
-export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
-  const db = openDatabase(databaseFile(config))
+async function assemble(db: Database, config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
   const metrics = new Metrics()
   const cache = createCache(config.memcached, log, { onError: () => metrics.cacheErrors.inc() })
-  const keys = await KeyRing.open(config.runDir, clock.now())
-  const leases = new LeaseService(keys, clock, config.leaseSeconds, retiredKeySeconds(config))
   const users = new UserStore(db)
   const revocations = new RevocationStore(db)
+  const keys = await KeyRing.open(db, new SigningKeyStore(db), revocations, config.runDir, clock.now())
+  const leases = new LeaseService(keys, clock, config.leaseSeconds, retiredKeySeconds(config))
+  // A lease verified with a key that is gone must be verified again.
+  keys.on('changed', () => leases.forget())
   // Replaying the revocations of the last lease lifetime fills this process's
   // deny-list, so a cache entry left stale by a lost tombstone is never served
   // after a restart either.
   const feed = new RevocationFeed(
     revocations,
-    revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN),
+    await revocations.cursorBefore(clock.now() - config.leaseSeconds - FEED_REPLAY_MARGIN),
+    { pollMs: FEED_POLL_MS[db.engine], staleMs: FEED_STALE_MS },
+    error =>
+      log.warn(
+        { err: error },
+        'could not read the revocation log; checking leases against the cache and the database meanwhile',
+      ),
   )
   const sessions = new SessionService(
     db,
@@ -93,26 +113,29 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     feed,
     leases,
     metrics,
+    log,
   )
-  feed.poll()
+  // `keys rotate` (on any node, or the CLI) goes through the log: every node loads the new keys.
+  feed.on('revocation', entry => {
+    if (entry.kind === 'keys')
+      keys.reload().catch(error => log.error({ err: error }, 'could not reload the signing keys'))
+  })
+  await feed.poll()
+  await feed.start(db)
   const accounts = new AccountService(db, clock, users, sessions)
-  feed.start(FEED_INTERVAL_MS)
-  // Access groups (issue #4)
   const groups = createGroupServices({
     db,
     clock,
     users,
     revocations,
-    announce: () => feed.poll(),
+    announce: () => db.afterCommit(() => feed.poll()),
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
   const expirySweep = setInterval(() => {
-    try {
-      groups.expiry.sweep()
-    } catch (error) {
-      log.warn({ err: error }, 'could not announce expired memberships; trying again shortly')
-    }
+    groups.expiry
+      .sweep()
+      .catch(error => log.warn({ err: error }, 'could not announce expired memberships; trying again shortly'))
   }, EXPIRY_SWEEP_MS).unref()
   metrics.watch({
     cacheUp: () => cacheAnswers(cache),
@@ -134,13 +157,13 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
     providers: new ProviderRegistry(),
     access: groups.membership,
     groups,
-    formSecret: loadOrCreateSecret(config.runDir, 'form-secret'),
+    formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {
       clearInterval(expirySweep)
-      feed.stop()
+      await feed.stop()
       await cache.close()
-      db.close()
+      await db.close()
     },
   }
 }

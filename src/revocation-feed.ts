@@ -1,20 +1,38 @@
 import { EventEmitter } from 'node:events'
-import type { Revocation, RevocationStore } from './storage/revocations.js'
+import type { Database } from './storage/database.js'
+import { CHANGES_CHANNEL, type Revocation, type RevocationStore } from './storage/revocations.js'
+
+/** Timing of a feed; the defaults suit production. */
+export interface FeedTiming {
+  /** How often the log is read when nothing says it changed (ms). */
+  pollMs: number
+  /** Without a successful read for this long, the feed is behind (ms): see {@link RevocationFeed.fresh}. */
+  staleMs: number
+}
 
 /**
- * Tails the revocation log. Every server process runs one: revocations
- * written by this process are announced at once (`poll()` right after the
- * commit), those written by other processes sharing the database within one
- * poll interval. Listeners evict caches and push to connected apps.
+ * Tails the revocation log. Every server process runs one: what this
+ * process writes is announced at once (`poll()` right after the commit),
+ * what other nodes write as soon as PostgreSQL notifies of it (or at the
+ * next poll, which also covers notifications lost to an outage; on SQLite,
+ * where other processes cannot notify, polls come often). Listeners evict
+ * caches and push to connected apps.
  */
 export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
   private cursor: number
   private timer: NodeJS.Timeout | null = null
+  private stopListening: (() => Promise<void>) | null = null
+  private reading: Promise<void> | null = null
+  private followUp: Promise<void> | null = null
+  private lastRead = 0
+  private failing = false
 
   /** `from`: the cursor after which entries are announced (the log's head unless a replay is wanted). */
   constructor(
     private readonly store: RevocationStore,
-    from = store.head(),
+    from: number,
+    private readonly timing: FeedTiming,
+    private readonly onError: (error: unknown) => void = () => {},
   ) {
     super()
     this.setMaxListeners(0)
@@ -26,24 +44,74 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
     return this.cursor
   }
 
-  start(intervalMs: number): void {
-    this.timer ??= setInterval(() => this.poll(), intervalMs).unref()
+  /**
+   * Whether the feed read the log successfully within `staleMs`: only then
+   * may a lease be trusted on the strength of the deny-list alone (README,
+   * "Sessions and leases").
+   */
+  get fresh(): boolean {
+    return Date.now() - this.lastRead <= this.timing.staleMs
   }
 
-  /** Announces every entry after the last one seen. Synchronous: SQLite reads are. */
-  poll(): void {
-    for (;;) {
-      const batch = this.store.since(this.cursor)
-      for (const entry of batch) {
-        this.cursor = entry.cursor
-        this.emit('revocation', entry)
-      }
-      if (batch.length < 1000) return
+  /** Starts polling and, on PostgreSQL, listening for other nodes' changes. */
+  async start(db: Database): Promise<void> {
+    const tick = () => {
+      this.timer = setTimeout(() => void this.poll().finally(tick), this.timing.pollMs)
+      this.timer.unref()
     }
+    tick()
+    this.stopListening = await db.listen(
+      CHANGES_CHANNEL,
+      () => void this.poll(),
+      () => void this.poll(),
+    )
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer)
+  /**
+   * Announces every entry after the last one seen, and resolves once a
+   * read that began after the call has ended. Reads never overlap: calls
+   * during a read (which may have begun before the caller's change) share
+   * one more read after it. Failures (the database away) are reported and
+   * leave the feed behind, not broken.
+   */
+  poll(): Promise<void> {
+    if (!this.reading) {
+      this.reading = this.read().finally(() => {
+        this.reading = null
+      })
+      return this.reading
+    }
+    this.followUp ??= this.reading.then(() => {
+      this.followUp = null
+      return this.poll()
+    })
+    return this.followUp
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    await this.stopListening?.()
+    this.stopListening = null
+    await this.reading
+  }
+
+  private async read(): Promise<void> {
+    try {
+      for (;;) {
+        const batch = await this.store.since(this.cursor)
+        for (const entry of batch) {
+          this.cursor = entry.cursor
+          this.emit('revocation', entry)
+        }
+        if (batch.length < 1000) break
+      }
+      this.lastRead = Date.now()
+      this.failing = false
+    } catch (error) {
+      // Reported once per outage; `fresh` turns false by itself.
+      if (!this.failing) this.onError(error)
+      this.failing = true
+    }
   }
 }

@@ -1,35 +1,21 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ServerSecretStore } from './storage/server-secrets.js'
 
 /**
- * Reads `run/<name>`, or creates it with `create()` on first start. Written
- * to a temporary file with mode 0600 and renamed, so two processes starting
- * together never read a half-written secret.
+ * A random 32-byte secret that every node shares, kept in the database
+ * (base64url); an older server's `run/<name>` file is taken over on first
+ * start, so that what it keyed (form tokens) stays valid.
  */
-export function loadOrCreateFile(runDir: string, name: string, create: () => string): string {
-  const path = join(runDir, name)
-  if (!existsSync(path)) {
-    mkdirSync(runDir, { recursive: true, mode: 0o700 })
-    const temporary = `${path}.${process.pid}.tmp`
-    writeFileSync(temporary, create(), { mode: 0o600 })
-    chmodSync(temporary, 0o600)
-    // link() refuses to replace an existing file, atomically: when two
-    // processes start together, the first to land wins and both read it.
-    try {
-      linkSync(temporary, path)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    } finally {
-      unlinkSync(temporary)
-    }
-  }
-  // A file an older version (or a wider umask) left readable becomes private again.
-  chmodSync(path, 0o600)
-  return readFileSync(path, 'utf8')
-}
-
-/** A random 32-byte server secret kept under `run/` (base64url). */
-export function loadOrCreateSecret(runDir: string, name: string): Buffer {
-  return Buffer.from(loadOrCreateFile(runDir, name, () => randomBytes(32).toString('base64url')).trim(), 'base64url')
+export async function loadOrCreateSecret(
+  store: ServerSecretStore,
+  runDir: string,
+  name: string,
+  now: number,
+): Promise<Buffer> {
+  const legacy = join(runDir, name)
+  const create = () =>
+    existsSync(legacy) ? readFileSync(legacy, 'utf8').trim() : randomBytes(32).toString('base64url')
+  return Buffer.from(await store.loadOrCreate(name, create, now), 'base64url')
 }

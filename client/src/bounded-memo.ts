@@ -26,6 +26,10 @@ export class BoundedMemo<K, V> {
     this.entries.set(key, value)
   }
 
+  delete(key: K): void {
+    this.entries.delete(key)
+  }
+
   /** Drops the stale entries. */
   sweep(): void {
     for (const [key, value] of this.entries) if (this.isStale(value)) this.entries.delete(key)

@@ -1,14 +1,17 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import { EventEmitter } from 'node:events'
 import type { KeyObject } from 'node:crypto'
 import { randomUUID } from 'node:crypto'
-import { readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config.js'
-import { loadOrCreateFile } from '../secrets.js'
+import type { Database } from '../storage/database.js'
+import type { RevocationStore } from '../storage/revocations.js'
+import type { SigningKeyStore, StoredGeneration } from '../storage/signing-keys.js'
 import { leaseCookieMaxAge } from './cookie.js'
 
-/** One Ed25519 signing key as kept in `run/lease-keys.json`. */
-interface StoredKey {
+/** One generation of signing keys: the Ed25519 lease key. */
+interface KeyGeneration {
   kid: string
   created: number
   /** Set when a newer key took over: published for one lease lifetime, kept for renewals longer (see {@link retiredKeySeconds}). */
@@ -22,9 +25,10 @@ export interface SigningKey {
   privateKey: KeyObject | CryptoKey | Uint8Array
 }
 
-const FILE = 'lease-keys.json'
+/** Where servers before the database held their keys (`run/lease-keys.json`): imported once, so nobody is signed out. */
+const LEGACY_FILE = 'lease-keys.json'
 
-async function newKey(now: number): Promise<StoredKey> {
+async function newGeneration(now: number): Promise<KeyGeneration> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
   const kid = randomUUID()
   return {
@@ -34,6 +38,15 @@ async function newKey(now: number): Promise<StoredKey> {
     privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' },
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
   }
+}
+
+function toStored(generation: KeyGeneration): StoredGeneration {
+  const { kid, created, retired, ...material } = generation
+  return { kid, created, retired, material: JSON.stringify(material) }
+}
+
+function fromStored(stored: StoredGeneration): KeyGeneration {
+  return { kid: stored.kid, created: stored.created, retired: stored.retired, ...JSON.parse(stored.material) }
 }
 
 /**
@@ -47,26 +60,49 @@ export function retiredKeySeconds(config: Config): number {
 }
 
 /**
- * The lease signing keys. The newest key signs; retired keys stay in the
- * JWKS until the leases they signed have expired, and the server keeps
+ * The lease signing keys, kept in the database so that every node signs
+ * with the same key. The newest key signs; retired keys stay in the JWKS
+ * until the leases they signed have expired, and the server keeps
  * verifying them as long as those leases can be renewed, so rotating never
- * signs anybody out.
+ * signs anybody out. Emits `changed` when the keys it holds changed.
  */
-export class KeyRing {
+export class KeyRing extends EventEmitter<{ changed: [] }> {
   private constructor(
-    private readonly runDir: string,
-    private keys: StoredKey[],
+    private readonly db: Database,
+    private readonly store: SigningKeyStore,
+    private readonly changes: RevocationStore,
+    private keys: KeyGeneration[],
     private signer: SigningKey,
-  ) {}
-
-  /** Loads `run/lease-keys.json`, generating the first key pair (mode 0600) when absent. */
-  static async open(runDir: string, now: number): Promise<KeyRing> {
-    const first = JSON.stringify([await newKey(now)])
-    const keys = JSON.parse(loadOrCreateFile(runDir, FILE, () => first)) as StoredKey[]
-    return new KeyRing(runDir, keys, await KeyRing.signerOf(keys))
+  ) {
+    super()
+    this.setMaxListeners(0)
   }
 
-  private static async signerOf(keys: StoredKey[]): Promise<SigningKey> {
+  /**
+   * The keys in the database; on first start, the ones an older server kept
+   * in `run/lease-keys.json`, or else a new key (whichever node starts first
+   * makes it; the others read it).
+   */
+  static async open(
+    db: Database,
+    store: SigningKeyStore,
+    changes: RevocationStore,
+    runDir: string,
+    now: number,
+  ): Promise<KeyRing> {
+    await db.transaction(async () => {
+      if ((await store.all()).length > 0) return
+      const legacy = join(runDir, LEGACY_FILE)
+      const generations = existsSync(legacy)
+        ? (JSON.parse(readFileSync(legacy, 'utf8')) as KeyGeneration[])
+        : [await newGeneration(now)]
+      for (const generation of generations) await store.insert(toStored(generation))
+    })
+    const keys = (await store.all()).map(fromStored)
+    return new KeyRing(db, store, changes, keys, await KeyRing.signerOf(keys))
+  }
+
+  private static async signerOf(keys: KeyGeneration[]): Promise<SigningKey> {
     const current = keys.find(k => k.retired === null) ?? keys[keys.length - 1]!
     return { kid: current.kid, privateKey: await importJWK(current.privateJwk, 'EdDSA') }
   }
@@ -88,32 +124,32 @@ export class KeyRing {
   /**
    * Starts signing with a fresh key; the old one stays published for one
    * lease lifetime. Keys retired longer ago than `keepSeconds` are dropped.
+   * Every node hears of it through the change log and reloads.
    */
   async rotate(now: number, keepSeconds: number): Promise<string> {
-    const next = await newKey(now)
-    const kept = this.retiredWithin(now, keepSeconds).map(k => (k.retired === null ? { ...k, retired: now } : k))
-    this.keys = [...kept, next]
-    const path = join(this.runDir, FILE)
-    writeFileSync(`${path}.tmp`, JSON.stringify(this.keys), { mode: 0o600 })
-    renameSync(`${path}.tmp`, path)
-    this.signer = await KeyRing.signerOf(this.keys)
+    const next = await newGeneration(now)
+    await this.db.transaction(async () => {
+      await this.store.forgetRetiredBefore(now - keepSeconds)
+      await this.store.retireCurrent(now)
+      await this.store.insert(toStored(next))
+      await this.changes.append('keys', next.kid, '', now)
+    })
+    await this.reload()
     return next.kid
   }
 
-  /**
-   * Re-reads `run/lease-keys.json`, which another process (`modular-login
-   * keys rotate`) may have rewritten; answers whether the keys changed.
-   */
+  /** Reads the keys again (another node or the CLI may have rotated them); answers whether they changed. */
   async reload(): Promise<boolean> {
-    const keys = JSON.parse(readFileSync(join(this.runDir, FILE), 'utf8')) as StoredKey[]
-    const signature = (list: StoredKey[]) => list.map(k => `${k.kid}:${k.retired}`).join()
+    const keys = (await this.store.all()).map(fromStored)
+    const signature = (list: KeyGeneration[]) => list.map(k => `${k.kid}:${k.retired}`).join()
     if (signature(keys) === signature(this.keys)) return false
     this.signer = await KeyRing.signerOf(keys)
     this.keys = keys
+    this.emit('changed')
     return true
   }
 
-  private retiredWithin(now: number, seconds: number): StoredKey[] {
+  private retiredWithin(now: number, seconds: number): KeyGeneration[] {
     return this.keys.filter(k => k.retired === null || k.retired + seconds > now)
   }
 }

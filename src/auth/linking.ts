@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import { errors } from '../errors.js'
-import { immediate, type Db } from '../storage/db.js'
+import type { Database } from '../storage/database.js'
 import type { Profile, UserStore } from '../storage/users.js'
 
 /**
@@ -11,35 +11,35 @@ import type { Profile, UserStore } from '../storage/users.js'
  */
 export class IdentityLinks {
   constructor(
-    private readonly db: Db,
+    private readonly db: Database,
     private readonly users: UserStore,
     private readonly clock: Clock,
   ) {}
 
   /** Attaches the identity to the user; a no-op when it already is theirs, LOGIN_ERR_CONFLICT when it is someone else's. */
-  link(userId: string, profile: Profile): void {
-    immediate(this.db, () => {
-      const owner = this.users.findByIdentity(profile.provider, profile.providerUserId)
+  link(userId: string, profile: Profile): Promise<void> {
+    return this.db.transaction(async () => {
+      const owner = await this.users.findByIdentity(profile.provider, profile.providerUserId)
       if (owner?.id === userId) return
       if (owner)
         throw new errors.Conflict(
           `This ${profile.provider} account already signs in to another account; ` +
             'sign in with it and delete that account first, or unlink it there',
         )
-      this.users.link(userId, profile.provider, profile.providerUserId, this.clock.now())
+      await this.users.link(userId, profile.provider, profile.providerUserId, this.clock.now())
     })
   }
 
   /** Detaches one of the user's identities, unless it is their last. */
-  unlink(userId: string, provider: string, providerUserId: string): void {
-    immediate(this.db, () => {
-      const identities = this.users.identities(userId)
+  unlink(userId: string, provider: string, providerUserId: string): Promise<void> {
+    return this.db.transaction(async () => {
+      const identities = await this.users.identities(userId)
       if (!identities.some(i => i.provider === provider && i.providerUserId === providerUserId)) {
         throw new errors.NotFound('No such sign-in method on your account')
       }
       if (identities.length === 1)
         throw new errors.Conflict('This is your only way to sign in; link another provider before removing it')
-      this.users.unlink(userId, provider, providerUserId)
+      await this.users.unlink(userId, provider, providerUserId)
     })
   }
 }

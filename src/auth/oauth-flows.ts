@@ -60,13 +60,18 @@ export class OAuthFlows {
     private readonly config: Config,
   ) {}
 
-  begin(request: FastifyRequest, reply: FastifyReply, provider: OAuthProvider, intent: FlowIntent): string {
+  async begin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    provider: OAuthProvider,
+    intent: FlowIntent,
+  ): Promise<string> {
     const now = this.clock.now()
-    this.store.purgeExpired(now)
+    await this.store.purgeExpired(now)
     const state = random(32)
     const verifier = random(32)
     const nonce = random(16)
-    this.store.create({
+    await this.store.create({
       state,
       browser: bindBrowser(request, reply, this.config, FLOW_SECONDS),
       provider: provider.id,
@@ -89,7 +94,7 @@ export class OAuthFlows {
     if (state === undefined) throw new errors.OAuthState('the provider sent no state')
     const browser = boundBrowser(request, this.config)
     if (browser === null) throw new errors.OAuthState('this browser has no sign-in under way (were cookies blocked?)')
-    const flow = this.store.take(state, browser, provider.id)
+    const flow = await this.store.take(state, browser, provider.id)
     if (!flow) throw new errors.OAuthState('it is unknown, was already used, or was started in another browser')
     if (flow.expires <= this.clock.now())
       throw new errors.OAuthState(`it took more than ${FLOW_SECONDS / 60} minutes; please sign in again`)

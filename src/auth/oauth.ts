@@ -57,7 +57,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const signIn = async (path: string, request: FastifyRequest<Start>, reply: FastifyReply) => {
     const provider = find(path)
     const next = nextOf(request)
-    return reply.redirect(flows.begin(request, reply, provider, { next, linkUser: null }))
+    return reply.redirect(await flows.begin(request, reply, provider, { next, linkUser: null }))
   }
 
   const link = async (path: string, request: FastifyRequest<Start>, reply: FastifyReply) => {
@@ -66,7 +66,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     assertSameSite(request)
     const next = nextOf(request, '/login/view/sessions')
     const { user } = await requireUser(request, reply)
-    return reply.redirect(flows.begin(request, reply, provider, { next, linkUser: user.id }))
+    return reply.redirect(await flows.begin(request, reply, provider, { next, linkUser: user.id }))
   }
 
   const callback = async (path: string, request: FastifyRequest<Callback>, reply: FastifyReply) => {
@@ -77,7 +77,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     const signedIn = await currentUser(request, reply)
     if (signedIn?.user.id !== linkUser)
       throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
-    links.link(linkUser, identity)
+    await links.link(linkUser, identity)
     request.log.info({ user: linkUser, provider: provider.id }, 'identity linked')
     return reply.redirect(next, 303)
   }
@@ -104,9 +104,11 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/identities', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     return {
-      identities: ctx.users
-        .identities(user.id)
-        .map(i => ({ provider: i.provider, provider_user_id: i.providerUserId, created: i.created })),
+      identities: (await ctx.users.identities(user.id)).map(i => ({
+        provider: i.provider,
+        provider_user_id: i.providerUserId,
+        created: i.created,
+      })),
       linkable: ctx.providers
         .list()
         .filter(p => p.linkPath)
@@ -124,7 +126,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
       if (typeof provider !== 'string' || !provider || typeof id !== 'string' || !id) {
         throw new errors.BadRequest('provider and id must name one of your sign-in methods')
       }
-      links.unlink(user.id, provider, id)
+      await links.unlink(user.id, provider, id)
       request.log.info({ user: user.id, provider }, 'identity unlinked')
       if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
       return { unlinked: { provider, provider_user_id: id } }

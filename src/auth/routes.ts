@@ -59,16 +59,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/sessions', async (request, reply) => {
     const { user, sid } = await requireUser(request, reply)
-    return ctx.sessions.list(user.id).map(s => sessionView(s, sid))
+    return (await ctx.sessions.list(user.id)).map(s => sessionView(s, sid))
   })
 
   app.get('/view/sessions', async (request, reply) => {
     const { user, sid } = await requireUser(request, reply)
-    const sessions = ctx.sessions.list(user.id).map(s => sessionView(s, sid))
+    const sessions = (await ctx.sessions.list(user.id)).map(s => sessionView(s, sid))
     return renderPage(request, reply, 'sessions', {
       title: 'Your sessions',
       sessions,
-      identities: ctx.users.identities(user.id),
+      identities: await ctx.users.identities(user.id),
       providers: ctx.providers.list(),
     })
   })
@@ -79,7 +79,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: param('sid', 64), body: csrfOnly } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
-      const session = ctx.sessions.owned(user.id, request.params.sid)
+      const session = await ctx.sessions.owned(user.id, request.params.sid)
       if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
       await ctx.sessions.revoke(session.sid, 'session_list')
       if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
+import { isLoginError } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { RevocationFeed } from '../revocation-feed.js'
-import { immediate, type Db } from '../storage/db.js'
+import { BoundedMemo } from 'modular-login-client/bounded-memo'
+import type { Database } from '../storage/database.js'
 import type { RevocationStore } from '../storage/revocations.js'
 import type { SessionRecord, SessionStore } from '../storage/sessions.js'
 import type { User, UserStore } from '../storage/users.js'
@@ -24,11 +26,18 @@ export type SessionEndReason = 'logout' | 'session_list' | 'replaced' | 'idle' |
 
 export type Resolution = { status: 'signed-in'; signedIn: SignedIn } | { status: 'signed-out'; clearCookie: boolean }
 
-/** What the cache keeps of a session: enough to decide validity without SQLite. */
+/** What the cache keeps of a session: enough to decide validity without the database. */
 interface CachedSession {
   userId: string
   created: number
 }
+
+/** A session this process has seen active, kept until the lease it was seen with expires. */
+interface KnownSession extends CachedSession {
+  until: number
+}
+
+const KNOWN_LIMIT = 100_000
 
 const REVOKED = '-'
 // Active entries live briefly: even if a tombstone write is lost to a cache
@@ -44,17 +53,24 @@ export interface SessionStart {
 }
 
 /**
- * Sessions and their leases. SQLite is the truth; the cache answers the
- * per-request "is this session still active?" and a local deny-list fed by
- * the revocation log makes sure a revoked session is never served from a
- * stale cache entry.
+ * Sessions and their leases. The database is the truth. A request with a
+ * valid lease is answered from memory: the lease verified once (memoised
+ * until its `exp`), the session known to this process, and not on the
+ * deny-list that the revocation feed keeps current. Only while the feed is
+ * behind (the database unreachable, notifications late) does a request ask
+ * the shared cache, then the database, so that a stale feed never lets a
+ * revoked session through; and if neither can answer, a verified lease
+ * that is not denied still signs in (README, "Running several nodes").
  */
 export class SessionService {
   /** sid → the time after which no lease of it can still be valid. */
   private readonly denied = new Map<string, number>()
+  /** sid → a session seen active by this process, until the lease it was seen with expires. */
+  private readonly known: BoundedMemo<string, KnownSession>
+  private degradedSince: number | null = null
 
   constructor(
-    private readonly db: Db,
+    private readonly db: Database,
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly cache: Cache,
@@ -64,7 +80,9 @@ export class SessionService {
     private readonly feed: RevocationFeed,
     private readonly leases: LeaseService,
     private readonly metrics: Metrics,
+    private readonly log: { warn(data: object, message: string): void; info(data: object, message: string): void },
   ) {
+    this.known = new BoundedMemo(KNOWN_LIMIT, session => session.until <= clock.now())
     feed.on('revocation', entry => {
       if (entry.kind === 'session') this.deny(entry.subject)
     })
@@ -74,7 +92,7 @@ export class SessionService {
   async start(start: SessionStart): Promise<{ sid: string; token: string }> {
     const now = this.clock.now()
     const sid = randomBytes(16).toString('base64url')
-    this.store.create({
+    await this.store.create({
       sid,
       userId: start.user.id,
       provider: start.provider,
@@ -83,7 +101,8 @@ export class SessionService {
       created: now,
       refreshed: now,
     })
-    const { token } = await this.leases.issue(start.user, sid, this.deadline(now))
+    const { token, claims } = await this.leases.issue(start.user, sid, this.deadline(now))
+    this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp })
     return { sid, token }
   }
 
@@ -99,7 +118,7 @@ export class SessionService {
     const { claims } = lease
     if (this.denied.has(claims.sid)) return { status: 'signed-out', clearCookie: true }
     if (lease.status === 'valid') {
-      const session = await this.cached(claims.sid)
+      const session = await this.active(claims.sid, claims)
       if (!session) return { status: 'signed-out', clearCookie: true }
       if (!this.withinMaxAge(session.created)) {
         // Only a lease signed before max-age was lowered gets here; revoking tells the apps too.
@@ -121,59 +140,62 @@ export class SessionService {
 
   /**
    * Issues a new lease for a session that is still active, within its idle
-   * and absolute timeouts; ends the session otherwise. Reads SQLite, not the
-   * cache: refreshes are rare and must see the truth.
+   * and absolute timeouts; ends the session otherwise. Reads the database,
+   * not the cache: refreshes are rare and must see the truth.
    */
   async refresh(sid: string): Promise<{ token: string; claims: LeaseClaims; user: User } | null> {
     const now = this.clock.now()
-    const session = this.store.get(sid)
+    const session = await this.store.get(sid)
     if (!session || session.revoked !== null || this.denied.has(sid)) return null
     const idle = this.config.idleSeconds !== null && session.refreshed + this.config.idleSeconds <= now
     if (idle || !this.withinMaxAge(session.created)) {
       await this.revoke(sid, idle ? 'idle' : 'max_age')
       return null
     }
-    const user = this.users.get(session.userId)
-    if (!user || !this.store.refreshed(sid, now)) return null
+    const user = await this.users.get(session.userId)
+    if (!user || !(await this.store.refreshed(sid, now))) return null
     const { token, claims } = await this.leases.issue(user, sid, this.deadline(session.created))
+    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
     return { token, claims, user }
   }
 
   /** The user's active sessions, newest first; those past a timeout that nobody has used since are left out. */
-  list(userId: string): SessionRecord[] {
+  async list(userId: string): Promise<SessionRecord[]> {
     const now = this.clock.now()
-    return this.store.activeForUser(userId).filter(session => this.alive(session, now))
+    return (await this.store.activeForUser(userId)).filter(session => this.alive(session, now))
   }
 
   /** The session with this sid, if it belongs to `userId`. */
-  owned(userId: string, sid: string): SessionRecord | undefined {
-    const session = this.store.get(sid)
+  async owned(userId: string, sid: string): Promise<SessionRecord | undefined> {
+    const session = await this.store.get(sid)
     return session && session.userId === userId ? session : undefined
   }
 
   /** Revokes one session everywhere; false when it was not active. */
-  async revoke(sid: string, reason: SessionEndReason = 'other'): Promise<boolean> {
+  revoke(sid: string, reason: SessionEndReason = 'other'): Promise<boolean> {
     const now = this.clock.now()
-    const revoked = immediate(this.db, () => {
-      const session = this.store.get(sid)
-      if (!session || !this.store.revoke(sid, now)) return false
-      this.revocations.append('session', sid, session.userId, now)
+    return this.db.transaction(async () => {
+      const session = await this.store.get(sid)
+      if (!session || !(await this.store.revoke(sid, now))) return false
+      await this.revocations.append('session', sid, session.userId, now)
+      await this.db.afterCommit(() => this.announce([sid], reason))
       return true
     })
-    if (revoked) await this.announce([sid], reason)
-    return revoked
   }
 
-  /** Revokes every active session of a user (sign-out everywhere, account deletion). */
-  async revokeAll(userId: string, reason: SessionEndReason = 'other'): Promise<string[]> {
+  /**
+   * Revokes every active session of a user (sign-out everywhere, account
+   * deletion); inside the caller's transaction when there is one, announced
+   * once it commits.
+   */
+  revokeAll(userId: string, reason: SessionEndReason = 'other'): Promise<string[]> {
     const now = this.clock.now()
-    const sids = immediate(this.db, () => {
-      const revoked = this.store.revokeAllOf(userId, now)
-      for (const sid of revoked) this.revocations.append('session', sid, userId, now)
-      return revoked
+    return this.db.transaction(async () => {
+      const sids = await this.store.revokeAllOf(userId, now)
+      for (const sid of sids) await this.revocations.append('session', sid, userId, now)
+      await this.db.afterCommit(() => this.announce(sids, reason))
+      return sids
     })
-    await this.announce(sids, reason)
-    return sids
   }
 
   private async announce(sids: string[], reason: SessionEndReason): Promise<void> {
@@ -182,14 +204,51 @@ export class SessionService {
     // Tombstones, not deletes: a reader that fetched the row before the
     // revocation uses `add` and so cannot put the active entry back.
     await Promise.all(sids.map(sid => this.cache.set(this.key(sid), REVOKED, this.config.leaseSeconds + ACTIVE_TTL)))
-    this.feed.poll()
+    await this.feed.poll()
   }
 
   private deny(sid: string): void {
     const now = this.clock.now()
+    this.known.delete(sid)
     this.denied.set(sid, now + this.config.leaseSeconds)
     if (this.denied.size % 1024 === 0) {
       for (const [s, until] of this.denied) if (until <= now) this.denied.delete(s)
+    }
+  }
+
+  /**
+   * The session behind a valid lease, or null when it has ended. From
+   * memory while the feed is current; else from the cache or the database;
+   * when neither answers, the lease itself (its signature checked, its
+   * session not denied) stands in for the session.
+   */
+  private async active(sid: string, claims: LeaseClaims): Promise<CachedSession | null> {
+    const known = this.known.get(sid)
+    if (known && this.feed.fresh) return known
+    let session: CachedSession | null
+    try {
+      session = await this.cached(sid)
+    } catch (error) {
+      if (!isLoginError(error) || error.code !== 'LOGIN_ERR_UNAVAILABLE') throw error
+      this.degraded(true)
+      return known ?? { userId: claims.sub, created: claims.iat }
+    }
+    this.degraded(false)
+    if (session) this.known.set(sid, { ...session, until: claims.exp })
+    return session
+  }
+
+  /** Logs once when leases start being trusted without the database, and once when that ends. */
+  private degraded(now: boolean): void {
+    if (now && this.degradedSince === null) {
+      this.degradedSince = Date.now()
+      this.log.warn(
+        {},
+        'the database cannot be reached: signing in verified, unrevoked leases from what this node knows',
+      )
+    } else if (!now && this.degradedSince !== null) {
+      this.log.info({ downMs: Date.now() - this.degradedSince }, 'the database answers again')
+      this.degradedSince = null
     }
   }
 
@@ -198,7 +257,7 @@ export class SessionService {
     const hit = await this.cache.get(key)
     if (hit === REVOKED) return null
     if (hit !== undefined) return JSON.parse(hit) as CachedSession
-    const row = this.store.get(sid)
+    const row = await this.store.get(sid)
     if (!row || row.revoked !== null) {
       await this.cache.add(key, REVOKED, this.config.leaseSeconds + ACTIVE_TTL)
       return null
@@ -207,7 +266,6 @@ export class SessionService {
     await this.cache.add(key, JSON.stringify(session), ACTIVE_TTL)
     return session
   }
-
   private withinMaxAge(created: number): boolean {
     return this.config.maxAgeSeconds === null || created + this.config.maxAgeSeconds > this.clock.now()
   }

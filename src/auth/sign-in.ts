@@ -23,7 +23,7 @@ export async function completeSignIn(
 ): Promise<FastifyReply> {
   const { users, sessions, clock, config } = request.server.ctx
   const previous = await currentUser(request, reply)
-  const user: User = users.upsertFromProfile(profile, clock.now())
+  const user: User = await users.upsertFromProfile(profile, clock.now())
   if (previous) await sessions.revoke(previous.sid, 'replaced')
   const { token, sid } = await sessions.start({
     user,

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
-import { databaseFile, type AppContext } from '../context.js'
+import type { AppContext } from '../context.js'
+import { sqlitePath } from '../storage/open.js'
 import { errors, isLoginError } from '../errors.js'
 import { serve } from '../main.js'
 import { groupCommand } from '../groups/cli.js'
@@ -57,14 +58,16 @@ export async function main(argv: string[]): Promise<number> {
     // The CLI writes into the same run/ as the server: its files are private too.
     process.umask(0o077)
     const config = loadConfig()
-    // Run without the server's LOGIN_RUN_DIR, the CLI would otherwise work on a brand-new, empty database.
-    const database = databaseFile(config)
-    if (!existsSync(database) && !create)
+    // Run without the server's LOGIN_RUN_DIR, the CLI would otherwise work on a brand-new, empty SQLite database.
+    const file = config.database ? null : sqlitePath(config.runDir)
+    if (file !== null && !existsSync(file) && !create)
       throw new errors.NotFound(
-        `no database at ${database}; set LOGIN_RUN_DIR (or LOGIN_CONFIG) as the server has it, or pass --create to start a new one`,
+        `no database at ${file}; set LOGIN_RUN_DIR or LOGIN_DATABASE (or LOGIN_CONFIG) as the server has it, ` +
+          'or pass --create to start a new one',
       )
-    process.stderr.write(`modular-login: ${existsSync(database) ? 'using' : 'creating'} the database ${database}\n`)
     const app = await buildApp(config, { logger: false })
+    const opened = file !== null && !existsSync(file) ? 'created' : 'using'
+    process.stderr.write(`modular-login: ${opened} the database ${app.ctx.db.description}\n`)
     try {
       await command.run(args, app.ctx, line => process.stdout.write(`${line}\n`))
     } finally {

@@ -6,5 +6,5 @@ import { errors } from '../errors.js'
 export async function keysCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {
   if (args[0] !== 'rotate') throw new errors.BadRequest('usage: modular-login keys rotate')
   const kid = await ctx.keys.rotate(ctx.clock.now(), retiredKeySeconds(ctx.config))
-  print(`now signing with key ${kid}; running servers pick it up within a second and tell connected apps`)
+  print(`now signing with key ${kid}; every server hears of it through the database at once and tells its apps`)
 }

@@ -26,10 +26,14 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/ready', json, async (request, reply) => {
     const checks: Record<string, Check> = {
-      database: attempt(() => ({ ok: true, revocationCursor: ctx.revocations.head() })),
+      database: await attempt(async () => ({
+        ok: true,
+        engine: ctx.db.engine,
+        revocationCursor: await ctx.revocations.head(),
+      })),
       cache: { ok: await cacheAnswers(ctx.cache), kind: ctx.config.memcached.length > 0 ? 'memcached' : 'in-process' },
-      feed: attempt(() => {
-        const lagSeconds = feedLagSeconds(ctx.revocations, ctx.feed, ctx.clock.now())
+      feed: await attempt(async () => {
+        const lagSeconds = await feedLagSeconds(ctx.revocations, ctx.feed, ctx.clock.now())
         return { ok: lagSeconds <= FEED_LAG_LIMIT_SECONDS, cursor: ctx.feed.position, lagSeconds }
       }),
     }
@@ -45,9 +49,9 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
 }
 
 /** A check that fails when its probe throws (a database that cannot be read), with the reason. */
-function attempt(probe: () => Check): Check {
+async function attempt(probe: () => Promise<Check>): Promise<Check> {
   try {
-    return probe()
+    return await probe()
   } catch (error) {
     return { ok: false, error: (error as Error).message }
   }

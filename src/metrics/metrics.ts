@@ -6,7 +6,7 @@ export interface Probes {
   /** Whether the cache answers a write and a read right now. */
   cacheUp(): Promise<boolean>
   /** Age of the oldest revocation this process has not applied yet (0 when caught up). */
-  feedLagSeconds(): number
+  feedLagSeconds(): Promise<number>
 }
 
 // Apps choose the text of `type`: only the protocol's own names become label values.
@@ -115,8 +115,13 @@ export class Metrics {
     name: 'login_revocation_feed_lag_seconds',
     help: 'Age of the oldest revocation this process has not applied yet (0 when caught up)',
     registers: [this.registry],
-    collect: () => {
-      if (this.probes) this.feedLag.set(this.probes.feedLagSeconds())
+    collect: async () => {
+      if (!this.probes) return
+      try {
+        this.feedLag.set(await this.probes.feedLagSeconds())
+      } catch {
+        // An unreadable log leaves the gauge where it was; /login/ready says why.
+      }
     },
   })
 
@@ -152,9 +157,9 @@ export class Metrics {
   }
 
   /** Runs an acceptance, counting it as accepted or as refused with the reason. */
-  invitationAcceptance<T>(accept: () => T): T {
+  async invitationAcceptance<T>(accept: () => Promise<T>): Promise<T> {
     try {
-      const accepted = accept()
+      const accepted = await accept()
       this.invitationsAccepted.inc()
       return accepted
     } catch (error) {

@@ -22,7 +22,7 @@ export async function cacheAnswers(cache: Cache): Promise<boolean> {
  * seconds of the oldest entry it has not announced yet, 0 when caught up.
  * Reads the database, so it throws when that is unusable.
  */
-export function feedLagSeconds(revocations: RevocationStore, feed: RevocationFeed, now: number): number {
-  const pending = revocations.since(feed.position, 1)[0]
+export async function feedLagSeconds(revocations: RevocationStore, feed: RevocationFeed, now: number): Promise<number> {
+  const pending = (await revocations.since(feed.position, 1))[0]
   return pending === undefined ? 0 : Math.max(0, now - pending.created)
 }

@@ -2,7 +2,6 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { AppStore, type App } from '../storage/apps.js'
-import { immediate } from '../storage/db.js'
 
 /** What `app add` prints once: the only time the secret is ever seen. */
 export interface IssuedCredentials {
@@ -35,7 +34,7 @@ export class AppService {
   }
 
   /** Registers an app and answers its credentials (the secret is not kept). */
-  add(name: string): IssuedCredentials {
+  async add(name: string): Promise<IssuedCredentials> {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new errors.BadRequest(
         'an app name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
@@ -43,18 +42,18 @@ export class AppService {
     }
     const id = randomUUID()
     const secret = randomBytes(32).toString('base64url')
-    immediate(this.ctx.db, () => {
-      if (this.store.findByName(name)) throw new errors.Conflict(`An app named ${name} already exists`)
-      this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now() })
+    await this.ctx.db.transaction(async () => {
+      if (await this.store.findByName(name)) throw new errors.Conflict(`An app named ${name} already exists`)
+      await this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now() })
     })
     return { id, secret }
   }
 
-  list(): App[] {
+  list(): Promise<App[]> {
     return this.store.list()
   }
 
-  find(name: string): App | undefined {
+  find(name: string): Promise<App | undefined> {
     return this.store.findByName(name)
   }
 
@@ -63,27 +62,26 @@ export class AppService {
    * server process closes its connections: the removal travels through the
    * revocation log (kind `app`), which each process tails.
    */
-  remove(name: string): App {
-    const app = immediate(this.ctx.db, () => {
-      const found = this.store.findByName(name)
+  remove(name: string): Promise<App> {
+    return this.ctx.db.transaction(async () => {
+      const found = await this.store.findByName(name)
       if (!found) throw new errors.NotFound(`No app named ${name}`)
-      this.store.delete(found.id)
-      this.ctx.revocations.append('app', found.id, '', this.ctx.clock.now())
+      await this.store.delete(found.id)
+      await this.ctx.revocations.append('app', found.id, '', this.ctx.clock.now())
+      await this.ctx.db.afterCommit(() => this.ctx.feed.poll())
       return found
     })
-    this.ctx.feed.poll()
-    return app
   }
 
   /** The app these credentials belong to, or null. Takes the same time whether or not the id exists. */
-  authenticate(id: unknown, secret: unknown): App | null {
+  async authenticate(id: unknown, secret: unknown): Promise<App | null> {
     if (typeof id !== 'string' || typeof secret !== 'string' || id.length > 100 || secret.length > 200) return null
-    const found = this.store.credentials(id)
+    const found = await this.store.credentials(id)
     const presented = hashSecret(secret)
     const expected = found?.secretHash.length === 32 ? found.secretHash : NO_APP
     if (!timingSafeEqual(presented, expected) || !found) return null
     const now = this.ctx.clock.now()
-    this.store.seen(found.id, now)
+    await this.store.seen(found.id, now)
     return { id: found.id, name: found.name, created: found.created, lastSeen: now }
   }
 }

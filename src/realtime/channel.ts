@@ -98,13 +98,13 @@ const handlers: RequestHandlers = {
     return { type: 'lease', id, sid, token: renewed.token, exp: renewed.claims.exp, user: renewed.user }
   },
 
-  query({ id, user, group }, { ctx }) {
-    return { type: 'member', id, user, member: ctx.groups.membership.satisfies(user, group) }
+  async query({ id, user, group }, { ctx }) {
+    return { type: 'member', id, user, member: await ctx.groups.membership.satisfies(user, group) }
   },
 
-  ensure({ id, path, owner }, { ctx, app, log }) {
+  async ensure({ id, path, owner }, { ctx, app, log }) {
     const { provider, providerUserId } = parseIdentity(owner)
-    const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId, appActor(app.id))
+    const result = await ctx.groups.tree.ensureNamespace(path, provider, providerUserId, appActor(app.id))
     if (result.createdGroups.length || result.createdMembership)
       log.info({ path, owner }, 'namespace ensured by an app')
     return {
@@ -118,8 +118,8 @@ const handlers: RequestHandlers = {
     }
   },
 
-  grant({ id, user, path, until, spots, deauthorizes, dos }, { ctx, app, log }) {
-    const m = ctx.groups.membership.grant(user, path, { until, spots, deauthorizes, dos }, appActor(app.id))
+  async grant({ id, user, path, until, spots, deauthorizes, dos }, { ctx, app, log }) {
+    const m = await ctx.groups.membership.grant(user, path, { until, spots, deauthorizes, dos }, appActor(app.id))
     log.info({ user, path, membership: m.id }, 'membership granted by an app')
     return {
       type: 'granted',
@@ -136,8 +136,8 @@ const handlers: RequestHandlers = {
     }
   },
 
-  remove({ id, membership, cascade }, { ctx, app, log }) {
-    const memberships = ctx.groups.membership.remove(membership, { cascade }, appActor(app.id))
+  async remove({ id, membership, cascade }, { ctx, app, log }) {
+    const memberships = await ctx.groups.membership.remove(membership, { cascade }, appActor(app.id))
     log.info({ memberships }, 'memberships removed by an app')
     return { type: 'removed', id, memberships }
   },
@@ -286,8 +286,12 @@ export class Channel {
       return this.fail(error)
     }
     this.ctx.metrics.realtimeMessage(message.type)
-    if (!this.app) return this.hello(message)
-    this.dispatch(message, message.type)
+    if (this.app) return this.dispatch(message, message.type)
+    // Nothing more is read until the app is known (checking its credentials reads the database).
+    this.ws.pause()
+    void this.hello(message)
+      .catch(error => this.refuse(CloseCode.BadHello, isLoginError(error) ? error : new errors.Internal()))
+      .finally(() => this.ws.resume())
   }
 
   /**
@@ -339,7 +343,7 @@ export class Channel {
       .finally(() => this.inFlight--)
   }
 
-  private hello(message: Json): void {
+  private async hello(message: Json): Promise<void> {
     clearTimeout(this.helloTimer)
     if (message.type !== 'hello')
       return this.refuse(CloseCode.BadHello, new errors.BadMessage('the first message must be hello'))
@@ -349,7 +353,7 @@ export class Channel {
         new errors.ProtocolVersion(`this server speaks version ${PROTOCOL_VERSION}`),
       )
     }
-    const app = this.apps.authenticate(message.app, message.secret)
+    const app = await this.apps.authenticate(message.app, message.secret)
     if (!app) {
       this.log.warn(
         { app: typeof message.app === 'string' ? message.app.slice(0, 100) : null },
@@ -365,10 +369,10 @@ export class Channel {
     this.log = this.log.child({ app: app.name })
 
     const { ctx } = this
-    ctx.feed.poll()
-    const head = ctx.feed.position
+    await ctx.feed.poll()
     // Revocations older than one lease lifetime concern only leases that have expired anyway.
-    const window = ctx.revocations.cursorBefore(ctx.clock.now() - ctx.config.leaseSeconds - CLOCK_SKEW_SECONDS)
+    const window = await ctx.revocations.cursorBefore(ctx.clock.now() - ctx.config.leaseSeconds - CLOCK_SKEW_SECONDS)
+    const head = ctx.feed.position
     const asked = typeof cursor === 'number' && cursor <= head ? cursor : null
     this.sent = Math.max(asked ?? 0, window)
     const welcome: WelcomeMessage = {
@@ -389,8 +393,8 @@ export class Channel {
    * Sends the log from the cursor up to what this process has announced,
    * a batch per turn of the event loop, then turns live. Live pushes that
    * happen meanwhile are skipped here and picked up by the next batch; the
-   * switch to live happens in the same synchronous step as the read that
-   * found nothing left, so nothing falls between the two.
+   * switch to live follows a read that found nothing left while the feed
+   * stood still, in the same synchronous step, so nothing falls between.
    */
   private async replay(): Promise<void> {
     const { revocations, feed, config } = this.ctx
@@ -398,8 +402,11 @@ export class Channel {
     for (;;) {
       if (this.closed) return
       const head = feed.position
-      const batch = revocations.since(this.sent, REPLAY_BATCH).filter(entry => entry.cursor <= head)
+      const batch = (await revocations.since(this.sent, REPLAY_BATCH)).filter(entry => entry.cursor <= head)
+      if (this.closed) return
       if (batch.length === 0) {
+        // The feed moved on during the read: what it announced meanwhile was skipped as not live yet.
+        if (feed.position !== head) continue
         this.sent = Math.max(this.sent, head)
         this.live = true
         this.send({ type: 'synced', cursor: this.sent })

@@ -29,12 +29,12 @@ export async function appCommand(
   switch (action) {
     case 'add':
       if (name === undefined) throw new errors.BadRequest(USAGE)
-      print(JSON.stringify(apps.add(name)))
+      print(JSON.stringify(await apps.add(name)))
       return
     case 'list':
       if (name !== undefined) throw new errors.BadRequest(USAGE)
-      for (const app of apps.list()) {
-        const namespaces = ctx.groups.appScope.namespacesOf(app.id).map(n => `${n.namespace} (${n.kind})`)
+      for (const app of await apps.list()) {
+        const namespaces = (await ctx.groups.appScope.namespacesOf(app.id)).map(n => `${n.namespace} (${n.kind})`)
         print(
           `${app.name}\t${app.id}\tcreated ${when(app.created)}\tlast seen ${when(app.lastSeen)}` +
             `\tnamespaces ${namespaces.join(', ') || 'none'}`,
@@ -43,7 +43,7 @@ export async function appCommand(
       return
     case 'remove': {
       if (name === undefined) throw new errors.BadRequest(USAGE)
-      const app = apps.remove(name)
+      const app = await apps.remove(name)
       print(`removed app ${app.name} (${app.id}); its connections are closed`)
       return
     }
@@ -61,13 +61,13 @@ async function scopeCommand(
 ): Promise<void> {
   const [namespace, ...extra] = rest
   if (name === undefined || namespace === undefined || extra.length > 0) throw new errors.BadRequest(USAGE)
-  const app = new AppService(ctx).find(name)
+  const app = await new AppService(ctx).find(name)
   if (!app) throw new errors.NotFound(`No app named ${name}`)
   if (action === 'allow') {
-    ctx.groups.appScope.allow(app.id, namespace)
+    await ctx.groups.appScope.allow(app.id, namespace)
     print(`app ${app.name} may now manage the namespace ${namespace}`)
   } else {
-    ctx.groups.appScope.deny(app.id, namespace)
+    await ctx.groups.appScope.deny(app.id, namespace)
     print(`app ${app.name} may no longer manage the namespace ${namespace}`)
   }
 }

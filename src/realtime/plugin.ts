@@ -7,9 +7,7 @@ import {
   PROTOCOL_VERSION,
   type ServerMessage,
 } from 'modular-login-client/protocol'
-import { unwatchFile, watchFile } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
-import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { errors } from '../errors.js'
@@ -23,8 +21,6 @@ export interface RealtimeOptions {
   helloTimeoutMs?: number
   /** Ping interval; a connection that missed one ping is dropped (30 s). */
   heartbeatMs?: number
-  /** How often the key file is checked for a rotation by another process (1 s). */
-  keyCheckMs?: number
 }
 
 /**
@@ -90,27 +86,14 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     }
   }, options.heartbeatMs ?? 30_000).unref()
 
-  // `modular-login keys rotate` rewrites the key file from another process: pick it up and tell the apps.
-  const keyFile = join(ctx.config.runDir, 'lease-keys.json')
-  const published = () => ctx.keys.jwks(ctx.clock.now(), ctx.config.leaseSeconds)
-  const kids = (jwks: { keys: { kid?: string }[] }) => jwks.keys.map(k => k.kid).join()
-  let announced = kids(published())
-  let keyCheck = Promise.resolve()
-  const onKeyFile = () => {
-    keyCheck = keyCheck
-      .then(async () => {
-        await ctx.keys.reload()
-        const jwks = published()
-        if (kids(jwks) === announced) return
-        announced = kids(jwks)
-        ctx.leases.forget()
-        const message = JSON.stringify({ type: 'keys', jwks } satisfies ServerMessage)
-        for (const channel of channels) channel.broadcast(message)
-        ctx.log.info('lease keys changed: apps told')
-      })
-      .catch(error => ctx.log.error({ err: error }, 'could not reload the lease keys'))
+  // New signing keys (`keys rotate` here, on another node, or at the CLI): the apps get them at once.
+  const onKeys = () => {
+    const jwks = ctx.keys.jwks(ctx.clock.now(), ctx.config.leaseSeconds)
+    const message = JSON.stringify({ type: 'keys', jwks } satisfies ServerMessage)
+    for (const channel of channels) channel.broadcast(message)
+    ctx.log.info('lease keys changed: apps told')
   }
-  watchFile(keyFile, { interval: options.keyCheckMs ?? 1000, persistent: false }, onKeyFile)
+  ctx.keys.on('changed', onKeys)
 
   app.get('/ws', { config: { html: false } }, async (_request, reply) =>
     reply
@@ -130,7 +113,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     app.server.off('upgrade', onUpgrade)
     ctx.feed.off('revocation', onRevocation)
     clearInterval(heartbeat)
-    unwatchFile(keyFile, onKeyFile)
+    ctx.keys.off('changed', onKeys)
     for (const channel of channels) channel.close(CloseCode.GoingAway, 'server shutting down')
   })
 }

@@ -40,6 +40,13 @@ export interface Database {
    */
   transaction<T>(work: () => Promise<T>): Promise<T>
   /**
+   * Runs `effect` once the calling context's transaction has committed
+   * (at once outside a transaction, resolving when it is done; never when
+   * the transaction rolls back). For what must not happen before the change
+   * is visible to others: announcing it. The transaction's promise settles
+   * after its effects have.
+   */
+  afterCommit(effect: () => Promise<void> | void): Promise<void> /**
    * Tells every node listening on `channel` (PostgreSQL `NOTIFY`); inside a
    * transaction, when it commits. SQLite has no other nodes: a no-op.
    */
@@ -62,6 +69,7 @@ export interface Database {
 export interface TransactionScope {
   sql: Sql
   open: boolean
+  effects: (() => Promise<void> | void)[]
 }
 
 /** Keeps which transaction each async context runs in, for the engines. */
@@ -74,6 +82,11 @@ export class TransactionContext {
     return scope?.open ? scope : undefined
   }
 
+  /** A scope for a new transaction over `sql`. */
+  scope(sql: Sql): TransactionScope {
+    return { sql, open: true, effects: [] }
+  }
+
   /** Runs `work` as part of `scope`; the scope closes when `work` settles. */
   async run<T>(scope: TransactionScope, work: () => Promise<T>): Promise<T> {
     try {
@@ -81,5 +94,17 @@ export class TransactionContext {
     } finally {
       scope.open = false
     }
+  }
+
+  /** Defers `effect` to the commit of the calling context's transaction; runs it now outside one. */
+  async afterCommit(effect: () => Promise<void> | void): Promise<void> {
+    const scope = this.current()
+    if (scope) scope.effects.push(effect)
+    else await effect()
+  }
+
+  /** Runs a committed transaction's effects, outside its context. */
+  static async settle(scope: TransactionScope): Promise<void> {
+    for (const effect of scope.effects) await effect()
   }
 }

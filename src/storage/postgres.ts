@@ -102,12 +102,13 @@ export class PostgresDatabase implements Database {
       throw unavailable(error)
     }
     let broken = false
+    const scope = this.transactions.scope(this.runner(client))
+    let result: T
     try {
       await client.query('BEGIN')
       await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
-      const result = await this.transactions.run({ sql: this.runner(client), open: true }, work)
+      result = await this.transactions.run(scope, work)
       await client.query('COMMIT')
-      return result
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {
         broken = true
@@ -116,6 +117,12 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release(broken)
     }
+    await TransactionContext.settle(scope)
+    return result
+  }
+
+  afterCommit(effect: () => Promise<void> | void): Promise<void> {
+    return this.transactions.afterCommit(effect)
   }
 
   async notify(channel: string, payload: string): Promise<void> {
@@ -196,7 +203,8 @@ export class PostgresDatabase implements Database {
     }
     return {
       all: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query<T>(sql, params)).rows as T[],
-      one: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query<T>(sql, params)).rows[0] as T | undefined,
+      one: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+        (await query<T>(sql, params)).rows[0] as T | undefined,
       run: async (sql, params = []) => (await query(sql, params)).rowCount ?? 0,
     }
   }

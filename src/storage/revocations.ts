@@ -1,6 +1,14 @@
 import type { Database } from './database.js'
 
-/** `app`: a client application was removed (subject = app id, user_id = ''); its connections are closed, apps are not told. */
+/** The notification channel that tells every node the log grew (PostgreSQL; the payload is the new cursor). */
+export const CHANGES_CHANNEL = 'login_changes'
+
+/**
+ * `session`: a session ended; `membership`: a membership of the user changed;
+ * `app`: a client application was removed (subject = app id, user_id = ''),
+ * its connections are closed; `keys`: the signing keys changed (subject =
+ * the new key id), every node reloads them. Apps are told of the first two.
+ */
 export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'keys'
 
 /** One entry of the change log; `cursor` only ever grows. */
@@ -31,6 +39,8 @@ export class RevocationStore {
       'INSERT INTO revocations (kind, subject, user_id, created) VALUES (?, ?, ?, ?) RETURNING cursor',
       [kind, subject, userId, now],
     )
+    // Delivered when the transaction commits: other nodes read the log at once instead of at their next poll.
+    await this.db.notify(CHANGES_CHANNEL, String(row!.cursor))
     return row!.cursor
   }
 

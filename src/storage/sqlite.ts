@@ -65,11 +65,12 @@ export class SqliteDatabase implements Database {
 
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.transactions.current()) return work()
+    const scope = this.transactions.scope(this.direct)
     const next = this.turn.then(async () => {
       this.busy = true
       this.connection.exec('BEGIN IMMEDIATE')
       try {
-        const result = await this.transactions.run({ sql: this.direct, open: true }, work)
+        const result = await this.transactions.run(scope, work)
         this.connection.exec('COMMIT')
         return result
       } catch (error) {
@@ -80,7 +81,14 @@ export class SqliteDatabase implements Database {
       }
     })
     this.turn = next.catch(() => undefined)
-    return next
+    return next.then(async result => {
+      await TransactionContext.settle(scope)
+      return result
+    })
+  }
+
+  afterCommit(effect: () => Promise<void> | void): Promise<void> {
+    return this.transactions.afterCommit(effect)
   }
 
   async notify(): Promise<void> {}

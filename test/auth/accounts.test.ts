@@ -10,16 +10,16 @@ t.test('delete: every session revoked (and logged for apps), registered steps ru
   const bob = await signIn('bob')
   const user = (await app.inject({ url: '/login/me', headers: { cookie: cookies[0]! } })).json()
   const steps: [string, number][] = []
-  app.ctx.accounts.onDelete((userId, now) => {
+  app.ctx.accounts.onDelete(async (userId, now) => {
     steps.push([userId, now])
   })
-  const head = app.ctx.revocations.head()
+  const head = await app.ctx.revocations.head()
 
   t.equal(await app.ctx.accounts.delete(user.id), true)
   t.same(steps, [[user.id, clock.now()]], 'the registered step ran once with the user and the time')
-  t.equal(app.ctx.users.get(user.id), undefined)
-  t.equal(app.ctx.users.findByIdentity('test', 'alice'), undefined)
-  const logged = app.ctx.revocations.since(head)
+  t.equal(await app.ctx.users.get(user.id), undefined)
+  t.equal(await app.ctx.users.findByIdentity('test', 'alice'), undefined)
+  const logged = await app.ctx.revocations.since(head)
   t.same(
     logged.map(r => [r.kind, r.subject, r.userId]).sort(),
     cookies.map(c => ['session', sidOf(c), user.id]).sort(),
@@ -36,10 +36,10 @@ t.test('delete: a failing step leaves the account in place', async t => {
   const { app, signIn } = await startApp(t)
   const cookie = await signIn('alice')
   const user = (await app.inject({ url: '/login/me', headers: { cookie } })).json()
-  app.ctx.accounts.onDelete(() => {
+  app.ctx.accounts.onDelete(async () => {
     throw new Error('cleanup failed')
   })
   await t.rejects(app.ctx.accounts.delete(user.id), /cleanup failed/)
-  t.same(app.ctx.users.get(user.id), user, 'the user row is kept (one transaction)')
-  t.equal(app.ctx.users.identities(user.id).length, 1)
+  t.same(await app.ctx.users.get(user.id), user, 'the user row is kept (one transaction)')
+  t.equal((await app.ctx.users.identities(user.id)).length, 1)
 })

@@ -1,34 +1,44 @@
 import t from 'tap'
-import { readFileSync, statSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createLocalJWKSet, jwtVerify } from 'jose'
-import { KeyRing } from '../../src/auth/keys.js'
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { LeaseService } from '../../src/auth/leases.js'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
+import { RevocationStore } from '../../src/storage/revocations.js'
 import { signIn, tempDir, testConfig } from '../helpers/app.js'
+import { openKeys, sqliteDatabase } from '../helpers/database.js'
 
 const user = { id: '0b0b6b4e-0000-4000-8000-000000000001', name: 'alice', picture: '' }
 const LEASE = 3600
 
-const mode = (path: string) => statSync(path).mode & 0o777
-
-t.test('secrets under run/ are created with mode 0600', async t => {
+t.test('keys and secrets live in the database: nothing secret is written under run/ besides it', async t => {
   const config = testConfig(t)
   const app = await buildApp(config, { logger: false })
+  const cookie = await signIn(app, config, 'alice')
   await app.close()
-  for (const name of ['lease-keys.json', 'form-secret']) {
-    t.equal(mode(join(config.runDir, name)).toString(8), '600', `${name} is readable by its owner only`)
-  }
+  const { readdirSync } = await import('node:fs')
+  t.same(
+    readdirSync(config.runDir).filter(name => !name.startsWith('login.sqlite')),
+    [],
+    'run/ holds the database and its journals only',
+  )
+  // Another server on the same database: same signing key, same form secret.
+  const again = await buildApp(config, { logger: false })
+  t.teardown(() => again.close())
+  t.equal((await again.inject({ url: '/login/me', headers: { cookie } })).statusCode, 200)
 })
 
-t.test('the key pair is generated once and kept across restarts', async t => {
-  const runDir = tempDir(t)
+t.test('the key pair is generated once and kept across restarts and nodes', async t => {
+  const db = sqliteDatabase(t)
   const clock = new ManualClock()
-  const first = await KeyRing.open(runDir, clock.now())
-  const second = await KeyRing.open(runDir, clock.now())
+  const first = await openKeys(db, clock.now())
+  const second = await openKeys(db, clock.now())
   t.equal(second.signing.kid, first.signing.kid)
   t.same(second.jwks(clock.now(), LEASE), first.jwks(clock.now(), LEASE))
+  const both = await Promise.all([openKeys(sqliteDatabase(t, tempDir(t)), clock.now()), openKeys(db, clock.now())])
+  t.not(both[0].signing.kid, both[1].signing.kid, 'another database has its own key')
+  t.equal(both[1].signing.kid, first.signing.kid)
 
   // End to end: a lease issued before a restart still signs its holder in after it.
   const config = testConfig(t)
@@ -42,9 +52,30 @@ t.test('the key pair is generated once and kept across restarts', async t => {
   t.equal(me.json().name, 'alice')
 })
 
+t.test(
+  'keys an older server kept in run/lease-keys.json are taken over: nobody is signed out by the upgrade',
+  async t => {
+    const runDir = tempDir(t)
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+    const kid = 'legacy-key'
+    const legacy = [
+      {
+        kid,
+        created: 1,
+        retired: null,
+        privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' },
+        publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
+      },
+    ]
+    writeFileSync(join(runDir, 'lease-keys.json'), JSON.stringify(legacy), { mode: 0o600 })
+    const keys = await openKeys(sqliteDatabase(t, runDir), 2, runDir)
+    t.equal(keys.signing.kid, kid)
+  },
+)
+
 t.test('the JWKS publishes Ed25519 public keys only', async t => {
   const clock = new ManualClock()
-  const keys = await KeyRing.open(tempDir(t), clock.now())
+  const keys = await openKeys(sqliteDatabase(t), clock.now())
   const { keys: published } = keys.jwks(clock.now(), LEASE)
   t.equal(published.length, 1)
   t.match(published[0], { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: keys.signing.kid, x: String })
@@ -52,18 +83,22 @@ t.test('the JWKS publishes Ed25519 public keys only', async t => {
 })
 
 t.test('rotation: the new key signs, the old one stays published for one lease lifetime', async t => {
-  const runDir = tempDir(t)
+  const db = sqliteDatabase(t)
   const clock = new ManualClock()
-  const keys = await KeyRing.open(runDir, clock.now())
+  const keys = await openKeys(db, clock.now())
+  const otherNode = await openKeys(db, clock.now())
   const leases = new LeaseService(keys, clock, LEASE)
   const oldKid = keys.signing.kid
   const { token: oldToken } = await leases.issue(user, 'sid-old')
+  const head = await new RevocationStore(db).head()
 
   clock.advance(60)
   const newKid = await keys.rotate(clock.now(), LEASE)
   t.not(newKid, oldKid)
   t.equal(keys.signing.kid, newKid)
-  t.equal(mode(join(runDir, 'lease-keys.json')).toString(8), '600', 'the rewritten key file keeps mode 0600')
+  t.match(await new RevocationStore(db).since(head), [{ kind: 'keys', subject: newKid }], 'every node hears of it')
+  t.equal(await otherNode.reload(), true, 'and reloads')
+  t.equal(otherNode.signing.kid, newKid)
   t.same(
     keys
       .jwks(clock.now(), LEASE)
@@ -84,9 +119,8 @@ t.test('rotation: the new key signs, the old one stays published for one lease l
   }
   t.equal((await new LeaseService(keys, clock, LEASE).check(oldToken)).status, 'valid', 'so does the server')
 
-  const reopened = await KeyRing.open(runDir, clock.now())
+  const reopened = await openKeys(db, clock.now())
   t.equal(reopened.signing.kid, newKid, 'the rotation survives a restart')
-  t.equal(JSON.parse(readFileSync(join(runDir, 'lease-keys.json'), 'utf8')).length, 2)
 
   clock.advance(LEASE)
   t.same(
@@ -96,7 +130,7 @@ t.test('rotation: the new key signs, the old one stays published for one lease l
   )
   await keys.rotate(clock.now(), LEASE)
   t.notOk(
-    JSON.parse(readFileSync(join(runDir, 'lease-keys.json'), 'utf8')).some((k: { kid: string }) => k.kid === oldKid),
-    'and is dropped from the file at the next rotation',
+    (await db.sql.all<{ kid: string }>('SELECT kid FROM signing_keys')).some(k => k.kid === oldKid),
+    'and is dropped from the database at the next rotation',
   )
 })

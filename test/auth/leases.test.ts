@@ -1,9 +1,9 @@
 import t from 'tap'
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT } from 'jose'
-import { KeyRing } from '../../src/auth/keys.js'
 import { LeaseService } from '../../src/auth/leases.js'
 import { ManualClock } from '../../src/clock.js'
 import { startApp, tempDir } from '../helpers/app.js'
+import { openKeys, sqliteDatabase } from '../helpers/database.js'
 
 const LEASE = 600
 const alice = {
@@ -14,7 +14,7 @@ const alice = {
 
 async function subject(tt: Parameters<typeof tempDir>[0]) {
   const clock = new ManualClock()
-  const keys = await KeyRing.open(tempDir(tt), clock.now())
+  const keys = await openKeys(sqliteDatabase(tt), clock.now())
   return { clock, keys, leases: new LeaseService(keys, clock, LEASE) }
 }
 

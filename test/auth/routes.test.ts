@@ -389,9 +389,9 @@ t.test('/login/delete removes the account: every session dead, the user gone', a
     for (const session of [cookie, other])
       t.equal((await me(app, session)).statusCode, 401, `${kind}: every session of the user is dead`)
     t.equal((await me(app, bob)).statusCode, 200, 'other users are untouched')
-    t.equal(app.ctx.users.get(user.id), undefined, 'the user row is gone')
-    t.same(app.ctx.users.identities(user.id), [], 'and the identities with it')
-    t.same(app.ctx.sessions.list(user.id), [])
+    t.equal(await app.ctx.users.get(user.id), undefined, 'the user row is gone')
+    t.same(await app.ctx.users.identities(user.id), [], 'and the identities with it')
+    t.same(await app.ctx.sessions.list(user.id), [])
     const again = await signIn('alice')
     t.not((await me(app, again)).json().id, user.id, 'signing in again makes a new account')
   }

@@ -137,8 +137,8 @@ t.test('lease lifecycle: re-issued while the session lives, ended by idle and ab
         if (expect === 'ended') {
           assertSignedOut(t, outcome, at)
           assertSignedOut(t, await probe(app, config, cookie, '/login/check'), `${at}, and stays ended`)
-          t.equal(app.ctx.sessions.owned(userId, sid)?.revoked, clock.now(), 'the session row is revoked')
-          t.same(app.ctx.sessions.list(userId), [], 'and no longer listed')
+          t.equal((await app.ctx.sessions.owned(userId, sid))?.revoked, clock.now(), 'the session row is revoked')
+          t.same(await app.ctx.sessions.list(userId), [], 'and no longer listed')
           continue
         }
         t.match(outcome, { status: 200, cleared: false }, at)
@@ -156,7 +156,7 @@ t.test('lease lifecycle: re-issued while the session lives, ended by idle and ab
           Math.min(clock.now() + config.leaseSeconds, created + (config.maxAgeSeconds ?? Infinity)),
           'lasting one lease lifetime, cut at max age',
         )
-        t.equal(app.ctx.sessions.owned(userId, sid)?.refreshed, clock.now(), 'the refresh is recorded')
+        t.equal((await app.ctx.sessions.owned(userId, sid))?.refreshed, clock.now(), 'the refresh is recorded')
         t.equal((await probe(app, config, cookie)).renewed, undefined, 'the new lease is valid as it is')
       }
     })

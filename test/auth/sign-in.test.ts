@@ -58,7 +58,7 @@ t.test('the session records IP, user agent, provider and times', async t => {
   const { app, clock, signIn } = await startApp(t)
   const cookie = await signIn('alice', { 'user-agent': `Agent/${'x'.repeat(600)}` })
   const user = (await app.inject({ url: '/login/me', headers: { cookie } })).json()
-  const session = app.ctx.sessions.owned(user.id, sidOf(cookie))
+  const session = await app.ctx.sessions.owned(user.id, sidOf(cookie))
   t.match(session, {
     userId: user.id,
     provider: 'test',
@@ -69,7 +69,7 @@ t.test('the session records IP, user agent, provider and times', async t => {
   })
   t.equal(session?.userAgent.length, 512, 'user agents are cut at 512 characters')
   t.match(
-    String(app.ctx.sessions.owned(user.id, sidOf(cookie))?.sid),
+    String((await app.ctx.sessions.owned(user.id, sidOf(cookie)))?.sid),
     /^[A-Za-z0-9_-]{22}$/,
     'sids are 128 random bits',
   )

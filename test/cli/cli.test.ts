@@ -57,7 +57,7 @@ t.test('user delete removes the account and revokes its sessions', async t => {
     401,
     'the old lease no longer signs in',
   )
-  t.equal(again.ctx.users.findByIdentity('test', 'alice'), undefined)
+  t.equal(await again.ctx.users.findByIdentity('test', 'alice'), undefined)
 
   const missing = await cli(config.runDir, 'user', 'delete', 'test:alice')
   t.equal(missing.code, 1)

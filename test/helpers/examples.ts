@@ -27,7 +27,7 @@ export async function checkExample(
   cwd: string,
 ): Promise<void> {
   const credentials = join(server.config.runDir, 'example-app.json')
-  writeFileSync(credentials, JSON.stringify(server.addApp()))
+  writeFileSync(credentials, JSON.stringify(await server.addApp()))
   const child = spawn(process.execPath, [script, credentials], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,7 +22,7 @@ export interface LiveServer {
   url: string
   port: number
   /** Registers a client application and answers its credentials. */
-  addApp(name?: string): { id: string; secret: string }
+  addApp(name?: string): Promise<{ id: string; secret: string }>
   signIn(who: string): Promise<string>
 }
 
@@ -39,7 +39,7 @@ export const PATIENCE_MS = 30_000
 export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, port = 0): Promise<LiveServer> {
   const config = testConfig(t, overrides)
   const clock = new ManualClock()
-  const app = await buildApp(config, { clock, logger: false, realtime: { keyCheckMs: 100, heartbeatMs: 60_000 } })
+  const app = await buildApp(config, { clock, logger: false, realtime: { heartbeatMs: 60_000 } })
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port })
   const address = app.server.address()

@@ -190,7 +190,7 @@ t.test('invitations accepted and refused', async t => {
 
 t.test('realtime connections and messages by type', async t => {
   const server = await serveApp(t, { metricsPort: 0 })
-  const creds = new AppService(server.app.ctx).add('metrics')
+  const creds = await new AppService(server.app.ctx).add('metrics')
   const before = await scrape(server)
   const { client } = await RawClient.hello(server.base, creds)
   await client.request({ type: 'ping' })

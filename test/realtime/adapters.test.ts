@@ -13,12 +13,12 @@ interface Teardown {
 async function setup(t: Teardown) {
   const server = await liveServer(t)
   // No membership cache: grants are not pushed, and these tests grant as they go.
-  const login = createLoginClient({ server: server.url, app: server.addApp(), logger: false, membershipTtlMs: 0 })
+  const login = createLoginClient({ server: server.url, app: await server.addApp(), logger: false, membershipTtlMs: 0 })
   t.teardown(() => login.close())
   await login.ready()
   const owner = (await login.ensure('chat', 'test:127.0.0.1')).owner
   const cookie = await server.signIn('kim')
-  const kim = server.app.ctx.users.findByIdentity('test', 'kim')!
+  const kim = (await server.app.ctx.users.findByIdentity('test', 'kim'))!
   await login.grant(kim.id, 'chat/dm1')
   await login.grant(kim.id, `chat/dm1/${kim.id}/img7/read_access`)
   return { server, login, cookie, kim, owner }

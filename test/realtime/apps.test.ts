@@ -19,16 +19,19 @@ t.test('app add prints the credentials once; only a hash of the secret is stored
   t.match(creds.id, /^[0-9a-f-]{36}$/)
   t.equal(Buffer.from(creds.secret, 'base64url').length, 32, '32 random bytes')
 
-  const row = app.ctx.db.prepare('SELECT * FROM apps WHERE id = ?').get(creds.id) as Record<string, unknown>
+  const row = (await app.ctx.db.sql.one<Record<string, unknown>>('SELECT * FROM apps WHERE id = ?', [creds.id]))!
   t.notOk(JSON.stringify(row).includes(creds.secret), 'the secret itself is not kept')
   t.same(row.secret_hash, createHash('sha256').update(creds.secret).digest())
 
   const service = new AppService(app.ctx)
-  t.equal(service.authenticate(creds.id, creds.secret)?.name, 'chat')
-  t.equal(service.authenticate(creds.id, creds.secret.slice(0, -1) + (creds.secret.endsWith('A') ? 'B' : 'A')), null)
-  t.equal(service.authenticate('someone-else', creds.secret), null)
-  t.equal(service.authenticate(creds.id, undefined), null)
-  t.equal(service.authenticate(creds.id, 'x'.repeat(10_000)), null)
+  t.equal((await service.authenticate(creds.id, creds.secret))?.name, 'chat')
+  t.equal(
+    await service.authenticate(creds.id, creds.secret.slice(0, -1) + (creds.secret.endsWith('A') ? 'B' : 'A')),
+    null,
+  )
+  t.equal(await service.authenticate('someone-else', creds.secret), null)
+  t.equal(await service.authenticate(creds.id, undefined), null)
+  t.equal(await service.authenticate(creds.id, 'x'.repeat(10_000)), null)
 })
 
 t.test('app list and app remove', async t => {
@@ -40,14 +43,14 @@ t.test('app list and app remove', async t => {
   t.match(listed[0], /^a\.app\t[0-9a-f-]{36}\tcreated \d{4}-\d\d-\d\dT.*\tlast seen never\tnamespaces none$/)
   t.match(listed[1], /^b-app\t/)
 
-  const head = app.ctx.revocations.head()
+  const head = await app.ctx.revocations.head()
   t.match((await run(app.ctx, 'remove', 'a.app'))[0], /^removed app a\.app \(.*\); its connections are closed$/)
   t.match(
-    app.ctx.revocations.since(head),
+    await app.ctx.revocations.since(head),
     [{ kind: 'app', subject: a.id }],
     'every process hears of it through the log',
   )
-  t.equal(new AppService(app.ctx).authenticate(a.id, a.secret), null)
+  t.equal(await new AppService(app.ctx).authenticate(a.id, a.secret), null)
   t.same(
     (await run(app.ctx, 'list')).map(l => l.split('\t')[0]),
     ['b-app'],

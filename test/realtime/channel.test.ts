@@ -1,6 +1,8 @@
 import t from 'tap'
 import { decodeJwt } from 'jose'
-import { KeyRing } from '../../src/auth/keys.js'
+import { SqliteDatabase } from '../../src/storage/sqlite.js'
+import { sqlitePath } from '../../src/storage/open.js'
+import { openKeys } from '../helpers/database.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { liveServer, RawClient } from '../helpers/realtime.js'
@@ -11,7 +13,7 @@ function sidOf(cookie: string): string {
 
 t.test('refusals: wrong secret, unknown app, no hello, wrong version', async t => {
   const server = await liveServer(t)
-  const app = server.addApp()
+  const app = await server.addApp()
   const cases: [string, unknown, number, RegExp][] = [
     [
       'wrong secret',
@@ -71,7 +73,7 @@ t.test('the upgrade says the protocol version; plain GET /login/ws is 426', asyn
 
 t.test('malformed and oversized messages get an error; the connection and the server survive', async t => {
   const server = await liveServer(t)
-  const { client, welcome } = await RawClient.hello(server.url, server.addApp())
+  const { client, welcome } = await RawClient.hello(server.url, await server.addApp())
   t.match(welcome, {
     type: 'welcome',
     version: PROTOCOL_VERSION,
@@ -105,7 +107,7 @@ t.test('malformed and oversized messages get an error; the connection and the se
   t.equal((await client.closedWith()).code, CloseCode.TooBig)
   const me = await server.app.inject({ url: '/login/me', headers: { cookie: await server.signIn('alice') } })
   t.equal(me.statusCode, 200, 'the server still serves')
-  const again = await RawClient.hello(server.url, server.addApp())
+  const again = await RawClient.hello(server.url, await server.addApp())
   t.equal((await again.client.request({ type: 'ping' })).type, 'pong', 'and accepts new connections')
   again.client.close()
 })
@@ -114,7 +116,7 @@ t.test('refresh answers a new lease, or revoked once the session ended', async t
   const server = await liveServer(t)
   const cookie = await server.signIn('alice')
   const sid = sidOf(cookie)
-  const { client } = await RawClient.hello(server.url, server.addApp())
+  const { client } = await RawClient.hello(server.url, await server.addApp())
   const token = cookie.slice(cookie.indexOf('=') + 1)
   const lease = await client.request({ type: 'refresh', token, ip: '203.0.113.9' })
   t.equal(lease.type, 'lease')
@@ -151,8 +153,8 @@ t.test('refresh answers a new lease, or revoked once the session ended', async t
 t.test('ensure, grant, query and remove; grants and removals are pushed as membership changes', async t => {
   const server = await liveServer(t)
   await server.signIn('bob')
-  const bob = server.app.ctx.users.findByIdentity('test', 'bob')!
-  const { client } = await RawClient.hello(server.url, server.addApp())
+  const bob = (await server.app.ctx.users.findByIdentity('test', 'bob'))!
+  const { client } = await RawClient.hello(server.url, await server.addApp())
 
   const ensured = await client.request({ type: 'ensure', path: 'test_group', owner: 'test:127.0.0.1' })
   t.match(ensured, { type: 'ensured', path: 'test_group', created: ['test_group'] })
@@ -211,7 +213,7 @@ t.test('ensure, grant, query and remove; grants and removals are pushed as membe
 
 t.test('replay: what happened since the cursor, then live; a fresh app gets one lease lifetime', async t => {
   const server = await liveServer(t)
-  const app = server.addApp()
+  const app = await server.addApp()
   const cookies = await Promise.all(['a', 'b', 'c'].map(who => server.signIn(who)))
   const sids = cookies.map(sidOf)
 
@@ -225,7 +227,7 @@ t.test('replay: what happened since the cursor, then live; a fresh app gets one 
   const first = fresh.client.messages.filter(m => m.type === 'revoked').map(m => m.sid)
   t.same(first, [sids[1]], 'a new app hears of revocations whose leases may still be valid')
   fresh.client.close()
-  const cursor = server.app.ctx.revocations.head()
+  const cursor = await server.app.ctx.revocations.head()
 
   await server.app.ctx.sessions.revoke(sids[2]!)
   const resumed = await RawClient.hello(server.url, app, cursor)
@@ -251,15 +253,15 @@ t.test('replay: what happened since the cursor, then live; a fresh app gets one 
 t.test('a long backlog is replayed in order, once, with live revocations landing mid-replay', async t => {
   const server = await liveServer(t)
   const { ctx } = server.app
-  const start = ctx.revocations.head()
+  const start = await ctx.revocations.head()
   const now = ctx.clock.now()
-  ctx.db.transaction(() => {
-    for (let i = 0; i < 3000; i++) ctx.revocations.append('session', `old-${i}`, 'u', now)
-  })()
-  ctx.feed.poll()
+  await ctx.db.transaction(async () => {
+    for (let i = 0; i < 3000; i++) await ctx.revocations.append('session', `old-${i}`, 'u', now)
+  })
+  await ctx.feed.poll()
   const live = await server.signIn('late')
   const client = await RawClient.open(server.url)
-  const app = server.addApp()
+  const app = await server.addApp()
   client.send({ type: 'hello', version: PROTOCOL_VERSION, app: app.id, secret: app.secret, cursor: start })
   await client.next('welcome')
   await ctx.sessions.revoke(sidOf(live))
@@ -279,10 +281,10 @@ t.test('a long backlog is replayed in order, once, with live revocations landing
 
 t.test('removing an app closes its connections with 4003', async t => {
   const server = await liveServer(t)
-  const creds = server.addApp('doomed')
-  const other = await RawClient.hello(server.url, server.addApp('kept'))
+  const creds = await server.addApp('doomed')
+  const other = await RawClient.hello(server.url, await server.addApp('kept'))
   const { client } = await RawClient.hello(server.url, creds)
-  new AppService(server.app.ctx).remove('doomed')
+  await new AppService(server.app.ctx).remove('doomed')
   const closed = await client.closedWith()
   t.equal(closed.code, CloseCode.AppRemoved)
   t.equal((await other.client.request({ type: 'ping' })).type, 'pong', 'other apps stay connected')
@@ -294,7 +296,7 @@ t.test('removing an app closes its connections with 4003', async t => {
 
 t.test('a key rotation is pushed as keys with the new JWKS', async t => {
   const server = await liveServer(t)
-  const { client } = await RawClient.hello(server.url, server.addApp())
+  const { client } = await RawClient.hello(server.url, await server.addApp())
   const { ctx } = server.app
   const kid = await ctx.keys.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
   const keys = await client.next('keys')
@@ -302,8 +304,10 @@ t.test('a key rotation is pushed as keys with the new JWKS', async t => {
   t.ok(kids.includes(kid), 'the new key is published')
   t.equal(kids.length, 2, 'the old one stays until its leases expire')
 
-  // `modular-login keys rotate` runs in another process: the server notices the key file change.
-  const cli = await KeyRing.open(ctx.config.runDir, ctx.clock.now())
+  // `modular-login keys rotate` runs in another process: the server hears of it through the database.
+  const cliDatabase = new SqliteDatabase(sqlitePath(ctx.config.runDir))
+  t.teardown(() => cliDatabase.close())
+  const cli = await openKeys(cliDatabase, ctx.clock.now())
   const fromCli = await cli.rotate(ctx.clock.now(), ctx.config.leaseSeconds)
   const pushed = await client.next('keys')
   t.ok(
@@ -316,7 +320,7 @@ t.test('a key rotation is pushed as keys with the new JWKS', async t => {
 
 t.test('server shutdown closes connections with 1001', async t => {
   const server = await liveServer(t)
-  const { client } = await RawClient.hello(server.url, server.addApp())
+  const { client } = await RawClient.hello(server.url, await server.addApp())
   await server.app.close()
   t.equal((await client.closedWith()).code, CloseCode.GoingAway)
 })

@@ -20,7 +20,7 @@ async function client(t: Teardown, server: LiveServer, options: Partial<Paramete
   const logger = recorder()
   const login = createLoginClient({
     server: server.url,
-    app: server.addApp(),
+    app: await server.addApp(),
     logger,
     reconnect: { minMs: 50, maxMs: 200 },
     requestTimeoutMs: 2000,
@@ -194,7 +194,7 @@ t.test('key rotation is pushed; leases signed by either key verify', async t => 
 t.test('wrong credentials: ready() rejects with the close code; the app is told why', async t => {
   const server = await liveServer(t)
   const logger = recorder()
-  const good = server.addApp()
+  const good = await server.addApp()
   const login: LoginClient = createLoginClient({ server: server.url, app: { id: good.id, secret: 'wrong' }, logger })
   t.teardown(() => login.close())
   await t.rejects(login.ready(), /refused this app: 4001 LOGIN_ERR_APP_AUTH/)

@@ -9,7 +9,7 @@ t.test("an app's cached 'not a member' ends the moment someone joins; its 'membe
   const server = await liveServer(t)
   const login = createLoginClient({
     server: server.url,
-    app: server.addApp(),
+    app: await server.addApp(),
     logger: false,
     membershipTtlMs: MEMBERSHIP_TTL_MS,
   })
@@ -17,7 +17,7 @@ t.test("an app's cached 'not a member' ends the moment someone joins; its 'membe
   await login.ready()
   server.app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
   const cookie = await server.signIn('guest')
-  const guest = server.app.ctx.users.findByIdentity('test', 'guest')!.id
+  const guest = (await server.app.ctx.users.findByIdentity('test', 'guest'))!.id
 
   t.match(await login.authenticate({ cookie, group: 'club' }), { status: 'forbidden' }, 'not a member yet (cached)')
   const link = await server.app.inject({

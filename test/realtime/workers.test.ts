@@ -20,7 +20,7 @@ async function freePort(): Promise<number> {
 t.test("two workers on one port relay each other's revocations", async t => {
   const config = testConfig(t)
   const setup = await buildApp(config, { logger: false })
-  const creds = new AppService(setup.ctx).add('workers')
+  const creds = await new AppService(setup.ctx).add('workers')
   await setup.close()
 
   const port = await freePort()

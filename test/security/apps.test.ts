@@ -5,8 +5,8 @@ import { liveServer, RawClient } from '../helpers/realtime.js'
 
 t.test('an app manages only the namespaces it created or was allowed on', async t => {
   const server = await liveServer(t)
-  const chatApp = server.addApp('chat-app')
-  const otherApp = server.addApp('other-app')
+  const chatApp = await server.addApp('chat-app')
+  const otherApp = await server.addApp('other-app')
   const chat = (await RawClient.hello(server.url, chatApp)).client
   const other = (await RawClient.hello(server.url, otherApp)).client
   t.teardown(() => {
@@ -14,7 +14,7 @@ t.test('an app manages only the namespaces it created or was allowed on', async 
     other.close()
   })
   await server.signIn('alice')
-  const alice = server.app.ctx.users.findByIdentity('test', 'alice')!.id
+  const alice = (await server.app.ctx.users.findByIdentity('test', 'alice'))!.id
 
   const created = await chat.request({ type: 'ensure', path: 'chat', owner: 'test:owner' })
   t.equal(created.type, 'ensured', 'a namespace that does not exist yet becomes the app creating it')
@@ -41,7 +41,7 @@ t.test('an app manages only the namespaces it created or was allowed on', async 
     'membership questions stay open for any group',
   )
   t.ok(server.app.ctx.groups.membership.isMember(alice, 'chat/room'), 'nothing was removed')
-  t.notOk(server.app.ctx.users.findByIdentity('test', 'mallory'), 'nobody became an owner')
+  t.notOk(await server.app.ctx.users.findByIdentity('test', 'mallory'), 'nobody became an owner')
 
   server.app.ctx.groups.tree.ensureNamespace('admin-made', 'test', 'root')
   t.match(
@@ -72,7 +72,7 @@ t.test('an app manages only the namespaces it created or was allowed on', async 
 
 t.test('an app allowed on a namespace may remove an owner, but never the last', async t => {
   const server = await liveServer(t)
-  const app = server.addApp('ops')
+  const app = await server.addApp('ops')
   const client = (await RawClient.hello(server.url, app)).client
   t.teardown(() => client.close())
   const ensured = await client.request({ type: 'ensure', path: 'team', owner: 'test:first' })

@@ -51,7 +51,7 @@ t.test(
     const page = await context.newPage()
     page.setDefaultTimeout(20_000)
     await page.goto(`${base}/login/test/as?who=visitor`)
-    const visitor = app.ctx.users.findByIdentity('test', 'visitor')!.id
+    const visitor = (await app.ctx.users.findByIdentity('test', 'visitor'))!.id
 
     await page.goto(evilUrl)
     await Promise.all([page.waitForURL(acceptUrl), page.click('#go')])

@@ -65,7 +65,7 @@ const targets: Record<string, Setup> = {
       },
     )
     const cookie = await signIn('alice')
-    const user = app.ctx.users.findByIdentity('test', 'alice')!.id
+    const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id
     return {
       cookie,
       url: `/login/access/add/${long}`,
@@ -74,7 +74,7 @@ const targets: Record<string, Setup> = {
   },
   'leave a group': async (app, signIn) => {
     const cookie = await signIn('alice')
-    const user = app.ctx.users.findByIdentity('test', 'alice')!.id
+    const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id
     const membership = app.ctx.groups.membership.grant(user, 'team')
     return {
       cookie,

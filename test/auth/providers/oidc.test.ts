@@ -87,7 +87,7 @@ t.test('OpenID Connect: discovery, authorization, token, JWKS and userinfo', asy
   t.equal(done.headers.get('location'), '/dashboard')
   const user = await me(b)
   t.match(user, { name: 'John Doe', picture: 'https://idp.example/jd.png' })
-  t.equal(app.ctx.users.findByIdentity('oidc:mock', 'johndoe')?.id, user!.id)
+  t.equal((await app.ctx.users.findByIdentity('oidc:mock', 'johndoe'))?.id, user!.id)
   t.equal(userinfoCalls, 1, 'the ID token had no name: userinfo was asked')
 
   const listed = (await (await browser().get('/login', { accept: 'application/json' })).json()) as {
@@ -371,7 +371,7 @@ t.test('failures: the error code, no session, the existing session untouched', a
       t.equal(b.cookie(LEASE), lease, 'the lease cookie is untouched')
       t.equal((await me(b))?.id, before!.id, 'still signed in as before')
       t.equal(
-        app.app.ctx.users.findByIdentity('oidc:mock', 'johndoe'),
+        await app.app.ctx.users.findByIdentity('oidc:mock', 'johndoe'),
         undefined,
         'nobody signed in through the provider',
       )

@@ -59,7 +59,7 @@ t.test('each preset signs in over HTTP: PKCE, profile mapping, next', async t =>
       const user = await me(b)
       t.match(user, { name: expected[preset].name, picture: expected[preset].picture })
       t.equal(
-        app.ctx.users.findByIdentity(preset, expected[preset].providerUserId)?.id,
+        (await app.ctx.users.findByIdentity(preset, expected[preset].providerUserId))?.id,
         user.id,
         'the identity is keyed by the provider user id',
       )
@@ -129,13 +129,13 @@ t.test('a session present before sign-in is replaced, never upgraded', async t =
   t.equal((await b.get('/login/test/as?who=alice')).status, 303)
   const alice = await me(b)
   const aliceLease = b.cookie(LEASE)
-  t.equal(app.ctx.sessions.list(alice.id).length, 1)
+  t.equal((await app.ctx.sessions.list(alice.id)).length, 1)
 
   const done = await b.get(await consent(await begin(b, '/login/facebook')))
   t.equal(done.status, 303)
   t.not(b.cookie(LEASE), aliceLease, 'a new lease')
   t.equal((await me(b)).name, 'Fay Book')
-  t.equal(app.ctx.sessions.list(alice.id).length, 0, "alice's session was revoked, not turned into Fay's")
+  t.equal((await app.ctx.sessions.list(alice.id)).length, 0, "alice's session was revoked, not turned into Fay's")
 })
 
 interface Failure {
@@ -255,9 +255,9 @@ t.test('provider failures: a clear error, no session, the existing one untouched
 
       t.equal(b.cookie(LEASE), bobLease, 'the lease cookie is untouched')
       t.equal((await me(b)).id, bob.id, 'still signed in as before')
-      t.equal(server.app.ctx.sessions.list(bob.id).length, 1)
+      t.equal((await server.app.ctx.sessions.list(bob.id)).length, 1)
       t.equal(
-        server.app.ctx.users.findByIdentity(failure.preset, expected[failure.preset].providerUserId),
+        await server.app.ctx.users.findByIdentity(failure.preset, expected[failure.preset].providerUserId),
         undefined,
         'no account was created',
       )

@@ -19,7 +19,7 @@ t.test('outside debug mode the test provider answers 403 LOGIN_ERR_DEBUG_ONLY an
     }
   }
   t.same((await app.inject({ url: '/login', headers: { accept: 'application/json' } })).json(), { providers: [] })
-  t.equal(app.ctx.users.findByIdentity('test', 'alice'), undefined)
+  t.equal(await app.ctx.users.findByIdentity('test', 'alice'), undefined)
 })
 
 t.test('the sign-in form keeps next', async t => {
@@ -80,5 +80,5 @@ t.test('the same name is the same account; the identity is test:<name>', async t
   const bob = (await app.inject({ url: '/login/me', headers: { cookie: await signIn('bob') } })).json()
   t.equal(second.id, first.id)
   t.not(bob.id, first.id)
-  t.match(app.ctx.users.identities(first.id), [{ provider: 'test', providerUserId: 'alice', userId: first.id }])
+  t.match(await app.ctx.users.identities(first.id), [{ provider: 'test', providerUserId: 'alice', userId: first.id }])
 })

@@ -1,0 +1,40 @@
+import type { Database } from './database.js'
+
+/** One generation of signing keys as stored: `material` is the generation's key pairs as JSON, private halves included. */
+export interface StoredGeneration {
+  kid: string
+  created: number
+  retired: number | null
+  material: string
+}
+
+/** The signing key generations (README, "Sessions and leases": `keys rotate`). */
+export class SigningKeyStore {
+  constructor(private readonly db: Database) {}
+
+  /** Every generation, oldest first. */
+  all(): Promise<StoredGeneration[]> {
+    return this.db.sql.all<StoredGeneration>(
+      'SELECT kid, created, retired, material FROM signing_keys ORDER BY created, kid',
+    )
+  }
+
+  async insert(generation: StoredGeneration): Promise<void> {
+    await this.db.sql.run('INSERT INTO signing_keys (kid, created, retired, material) VALUES (?, ?, ?, ?)', [
+      generation.kid,
+      generation.created,
+      generation.retired,
+      generation.material,
+    ])
+  }
+
+  /** Marks the current generation(s) retired at `now`. */
+  async retireCurrent(now: number): Promise<void> {
+    await this.db.sql.run('UPDATE signing_keys SET retired = ? WHERE retired IS NULL', [now])
+  }
+
+  /** Forgets generations retired at or before `time`: nothing they signed can still be renewed. */
+  async forgetRetiredBefore(time: number): Promise<void> {
+    await this.db.sql.run('DELETE FROM signing_keys WHERE retired IS NOT NULL AND retired <= ?', [time])
+  }
+}
