@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Statement } from 'better-sqlite3'
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { TransactionContext, type Database, type Sql, type SqlValue } from './database.js'
 import { pendingMigrations } from './migrations.js'
 
@@ -138,15 +138,18 @@ export class SqliteDatabase implements Database {
 }
 
 /**
- * The database holds session ids and invitation ids (bearer links): its
- * folder is 0700 and its files 0600 on every start, whatever an older
- * version or a wider umask left. SQLite gives the -wal and -shm files it
- * creates the database file's mode, so the file is made private first.
+ * The database holds session ids, invitation ids (bearer links), signing
+ * keys and secrets: its folder (`run/`) is 0700 and the files in it 0600 on
+ * every start, whatever an older version or a wider umask left. SQLite
+ * gives the -wal and -shm files it creates the database file's mode, so
+ * the file is made private before it is opened.
  */
 function makePrivate(path: string): void {
   const folder = dirname(path)
   mkdirSync(folder, { recursive: true, mode: 0o700 })
   chmodSync(folder, 0o700)
   closeSync(openSync(path, 'a', 0o600))
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (entry.isFile()) chmodSync(join(folder, entry.name), 0o600)
+  }
 }

@@ -1,4 +1,4 @@
-// run/ holds the database (session ids, invitation ids), signing keys and secrets: private on every start.
+// run/ holds the SQLite database (session ids, invitation ids, signing keys, secrets): private on every start.
 import t from 'tap'
 import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,7 +22,7 @@ t.test('a run folder left readable by others is made private, and so is every fi
   await app.inject({ url: '/login/test/as?who=alice' })
 
   t.equal(mode(runDir).toString(8), '700', 'the folder')
-  const files = ['login.sqlite', 'login.sqlite-wal', 'login.sqlite-shm', 'form-secret', 'lease-keys.json']
+  const files = ['login.sqlite', 'login.sqlite-wal', 'login.sqlite-shm', 'form-secret']
   for (const file of files) {
     const path = join(runDir, file)
     t.ok(existsSync(path), `${file} exists`)
