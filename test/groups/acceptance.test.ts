@@ -1,5 +1,6 @@
 import t from 'tap'
 import { groupFixture, outcome, T0 } from './fixture.js'
+import { depletingChain, fivePlaces } from './race.js'
 
 t.test('accepting spends one place at every level walked', async t => {
   const fx = groupFixture(t)
@@ -184,6 +185,24 @@ t.test('sequential acceptances stop exactly at the limit', async t => {
     'LOGIN_ERR_INVITATION_GONE',
   ])
   t.equal((await fx.invitation(link.long)).invitees, 0)
+})
+
+t.test('50 acceptances at once take turns: exactly the places left are given', async t => {
+  const fx = groupFixture(t)
+  await fx.namespace('chat')
+  const racers = await Promise.all(Array.from({ length: 50 }, (_, i) => fx.user(`racer${i}`)))
+  for (const [name, scenario] of [
+    ['invitees: 5', fivePlaces],
+    ['depleting chain, 3-spot ancestor', depletingChain],
+  ] as const) {
+    const race = await scenario(fx.groups, fx.users, 0, fx.clock.now())
+    const outcomes = await Promise.all(
+      racers.map((racer, i) => outcome(() => fx.groups.invitations.accept(racer, race.links[i % race.links.length]!))),
+    )
+    const counts: Record<string, number> = {}
+    for (const code of outcomes) counts[code] = (counts[code] ?? 0) + 1
+    t.same(counts, { ok: race.admits, LOGIN_ERR_INVITATION_GONE: 50 - race.admits }, name)
+  }
 })
 
 t.test('a chain is accepted all or nothing', async t => {
