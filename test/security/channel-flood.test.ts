@@ -10,9 +10,9 @@ const FLOOD = 3000
 t.test('an app flooding query is rate-limited on its own connection; other apps and HTTP are served', async t => {
   const server = await liveServer(t, { channelRateLimit: RATE })
   const cookie = await server.signIn('bob')
-  const bob = server.app.ctx.users.findByIdentity('test', 'bob')!
-  server.app.ctx.groups.tree.ensureNamespace('chat', 'test', '127.0.0.1')
-  server.app.ctx.groups.membership.grant(bob.id, 'chat/room')
+  const bob = (await server.app.ctx.users.findByIdentity('test', 'bob'))!
+  await server.app.ctx.groups.tree.ensureNamespace('chat', 'test', '127.0.0.1')
+  await server.app.ctx.groups.membership.grant(bob.id, 'chat/room')
 
   const flood = (await RawClient.hello(server.url, server.addApp('flood'))).client
   const other = (await RawClient.hello(server.url, server.addApp('other'))).client
