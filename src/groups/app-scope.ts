@@ -21,10 +21,10 @@ function refuse(namespace: string): never {
  * namespaces (README, "Apps are scoped"). Users and the administrator pass:
  * their own rules apply elsewhere. Call inside the transaction that writes.
  */
-export function assertAppManages(env: GroupEnv, actor: Actor, path: string): void {
+export async function assertAppManages(env: GroupEnv, actor: Actor, path: string): Promise<void> {
   if (actor.kind !== 'app') return
   const namespace = namespaceOf(path)
-  if (!env.appNamespaces.get(actor.appId, namespace)) refuse(namespace)
+  if (!(await env.appNamespaces.get(actor.appId, namespace))) refuse(namespace)
 }
 
 /**
@@ -32,31 +32,31 @@ export function assertAppManages(env: GroupEnv, actor: Actor, path: string): voi
  * one the app manages; one that does not exist becomes the app's. Call
  * inside the transaction that creates the groups.
  */
-export function claimForApp(env: GroupEnv, actor: Actor, path: string, now: number): void {
+export async function claimForApp(env: GroupEnv, actor: Actor, path: string, now: number): Promise<void> {
   if (actor.kind !== 'app') return
   const namespace = namespaceOf(path)
-  if (env.groups.findByPath(namespace)) assertAppManages(env, actor, path)
-  else env.appNamespaces.add(actor.appId, namespace, 'created', now)
+  if (await env.groups.findByPath(namespace)) await assertAppManages(env, actor, path)
+  else await env.appNamespaces.add(actor.appId, namespace, 'created', now)
 }
 
 /** The administrator's view of app scopes: which namespaces each app manages (`modular-login app allow|deny|list`). */
 export class AppScope {
   constructor(private readonly env: GroupEnv) {}
 
-  namespacesOf(appId: string): AppNamespace[] {
+  namespacesOf(appId: string): Promise<AppNamespace[]> {
     return this.env.appNamespaces.list(appId)
   }
 
   /** Lets the app manage `namespace` (which need not exist yet); a no-op when it already may. */
-  allow(appId: string, namespace: string): void {
+  async allow(appId: string, namespace: string): Promise<void> {
     checkPath(namespace, 'namespace')
     if (namespace.includes('/')) throw new errors.BadRequest(`${namespace} is not a namespace (a root group has no /)`)
-    this.env.appNamespaces.add(appId, namespace, 'allowed', this.env.clock.now())
+    await this.env.appNamespaces.add(appId, namespace, 'allowed', this.env.clock.now())
   }
 
   /** Stops the app from managing `namespace`, whether it created it or was allowed on it. */
-  deny(appId: string, namespace: string): void {
-    if (!this.env.appNamespaces.delete(appId, namespace)) {
+  async deny(appId: string, namespace: string): Promise<void> {
+    if (!(await this.env.appNamespaces.delete(appId, namespace))) {
       throw new errors.NotFound(`This app does not manage the namespace ${namespace}`)
     }
   }

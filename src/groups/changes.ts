@@ -8,6 +8,10 @@ import type { GroupEnv } from './env.js'
  * for that user. Call inside the transaction that made the change; call
  * `env.announce()` once it has committed.
  */
-export function logMembershipChange(env: GroupEnv, membership: { id: string; userId: string }, now: number): void {
-  env.revocations.append('membership', membership.id, membership.userId, now)
+export async function logMembershipChange(
+  env: GroupEnv,
+  membership: { id: string; userId: string },
+  now: number,
+): Promise<void> {
+  await env.revocations.append('membership', membership.id, membership.userId, now)
 }

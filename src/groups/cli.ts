@@ -29,7 +29,7 @@ export async function groupCommand(
   }
   if (owner === undefined) throw new errors.BadRequest(`--owner is required; ${USAGE}`)
   const { provider, providerUserId } = parseIdentity(owner)
-  const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId, ADMIN, { addOwner })
+  const result = await ctx.groups.tree.ensureNamespace(path, provider, providerUserId, ADMIN, { addOwner })
   for (const created of result.createdGroups) print(`created group ${created}`)
   const who = `${provider}:${providerUserId} (user ${result.owner.id})`
   print(

@@ -17,12 +17,17 @@ export interface Ending {
  * must call `env.announce()` after committing. Answers false when it was
  * already inactive.
  */
-export function endMembership(env: GroupEnv, membership: Membership, ending: Ending, now: number): boolean {
-  if (!env.memberships.deactivate(membership.id, now)) return false
-  logMembershipChange(env, membership, now)
-  for (const invitation of env.invitations.activeCreatedBy(membership.id)) {
-    env.invitations.deactivate(invitation.id)
-    env.events.append({
+export async function endMembership(
+  env: GroupEnv,
+  membership: Membership,
+  ending: Ending,
+  now: number,
+): Promise<boolean> {
+  if (!(await env.memberships.deactivate(membership.id, now))) return false
+  await logMembershipChange(env, membership, now)
+  for (const invitation of await env.invitations.activeCreatedBy(membership.id)) {
+    await env.invitations.deactivate(invitation.id)
+    await env.events.append({
       groupId: invitation.groupId,
       kind: 'invitation_cancelled',
       actorId: ending.actorId,
@@ -32,7 +37,7 @@ export function endMembership(env: GroupEnv, membership: Membership, ending: End
       detail: { reason: 'inviter removed' },
     })
   }
-  env.events.append({
+  await env.events.append({
     groupId: membership.groupId,
     kind: ending.kind,
     actorId: ending.actorId,
@@ -49,17 +54,17 @@ export function endMembership(env: GroupEnv, membership: Membership, ending: End
  * below it through its invitations (and theirs). Owners come through no
  * invitation, so a cascade never reaches one. Answers the ids ended.
  */
-export function endWithCascade(
+export async function endWithCascade(
   env: GroupEnv,
   target: Membership,
   ending: Ending,
   cascade: boolean,
   now: number,
-): string[] {
-  const ended = endMembership(env, target, ending, now) ? [target.id] : []
+): Promise<string[]> {
+  const ended = (await endMembership(env, target, ending, now)) ? [target.id] : []
   if (!cascade) return ended
-  for (const below of env.memberships.currentDescendants(target.id, now)) {
-    if (endMembership(env, below, { ...ending, reason: 'cascade' }, now)) ended.push(below.id)
+  for (const below of await env.memberships.currentDescendants(target.id, now)) {
+    if (await endMembership(env, below, { ...ending, reason: 'cascade' }, now)) ended.push(below.id)
   }
   return ended
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import type { AppNamespaceStore } from '../storage/app-namespaces.js'
-import type { Db } from '../storage/db.js'
+import type { Database } from '../storage/database.js'
 import type { GroupEventStore } from '../storage/group-events.js'
 import type { GroupStore } from '../storage/groups.js'
 import type { InvitationStore } from '../storage/invitations.js'
@@ -10,7 +10,7 @@ import type { UserStore } from '../storage/users.js'
 
 /** What every group service works with: the database, the time, and the repositories. */
 export interface GroupEnv {
-  db: Db
+  db: Database
   clock: Clock
   users: UserStore
   revocations: RevocationStore

@@ -17,10 +17,10 @@ export class GroupEventLog {
   ) {}
 
   /** Newest first; `before` (an event id) pages back. */
-  read(userId: string, ref: string, page: { before?: number; limit?: number } = {}): GroupEvent[] {
-    const group = this.tree.find(ref)
+  async read(userId: string, ref: string, page: { before?: number; limit?: number } = {}): Promise<GroupEvent[]> {
+    const group = await this.tree.find(ref)
     // A group that does not exist and one the caller may not read answer alike: nobody learns which groups exist.
-    if (!group || (this.membership.powerOver(userId, group.path) ?? 0) < 2) {
+    if (!group || ((await this.membership.powerOver(userId, group.path)) ?? 0) < 2) {
       throw new errors.NotFound(
         `No group ${JSON.stringify(ref.slice(0, 200))} whose log you may read (that needs power 2 over it)`,
       )

@@ -1,4 +1,3 @@
-import { immediate } from '../storage/db.js'
 import { logMembershipChange } from './changes.js'
 import type { GroupEnv } from './env.js'
 
@@ -12,14 +11,15 @@ export class MembershipExpiry {
   constructor(private readonly env: GroupEnv) {}
 
   /** Logs the memberships that expired since the last sweep (by any process); answers how many. */
-  sweep(): number {
+  async sweep(): Promise<number> {
     const now = this.env.clock.now()
+    const { memberships } = this.env
     // A read first: most sweeps find nothing and need no write lock.
-    if (this.env.memberships.expiredBetween(this.env.memberships.sweptUntil(), now).length === 0) return 0
-    const announced = immediate(this.env.db, () => {
-      const expired = this.env.memberships.expiredBetween(this.env.memberships.sweptUntil(), now)
-      for (const membership of expired) logMembershipChange(this.env, membership, now)
-      this.env.memberships.setSweptUntil(now)
+    if ((await memberships.expiredBetween(await memberships.sweptUntil(), now)).length === 0) return 0
+    const announced = await this.env.db.transaction(async () => {
+      const expired = await memberships.expiredBetween(await memberships.sweptUntil(), now)
+      for (const membership of expired) await logMembershipChange(this.env, membership, now)
+      await memberships.setSweptUntil(now)
       return expired.length
     })
     if (announced > 0) this.env.announce()

@@ -170,6 +170,18 @@ function checkJson(value: unknown, at = '$', depth = 0): GroupExpression {
 
 // ---- evaluation
 
+/** The distinct paths an expression names, in order of appearance. */
+export function pathsOf(expression: GroupExpression): string[] {
+  const paths = new Set<string>()
+  const collect = (e: GroupExpression): void => {
+    if (typeof e === 'string') paths.add(e)
+    else if ('not' in e) collect(e.not)
+    else for (const operand of 'and' in e ? e.and : e.or) collect(operand)
+  }
+  collect(expression)
+  return [...paths]
+}
+
 /**
  * Evaluates an expression, asking `holds` about each path it needs
  * (short-circuiting: `a | b` never asks about `b` when `a` is held).

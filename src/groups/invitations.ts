@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../errors.js'
-import { immediate } from '../storage/db.js'
 import type { Group } from '../storage/groups.js'
 import type { Invitation } from '../storage/invitations.js'
 import type { LineageLevel, Membership } from '../storage/memberships.js'
@@ -104,27 +103,29 @@ export class InvitationService {
   ) {}
 
   /** The admission bound of a membership: how many people it may still admit, counting depleting ancestors; null = unlimited. */
-  admissionBound(membershipId: string): number | null {
-    return boundOf(admissionWalk(this.env.memberships.lineage(membershipId)))
+  async admissionBound(membershipId: string): Promise<number | null> {
+    return boundOf(admissionWalk(await this.env.memberships.lineage(membershipId)))
   }
 
   /** What each of the caller's memberships that grants `ref` (or any group, without `ref`) lets them invite to. */
-  invitable(userId: string, ref?: string): InvitableGroup[] {
+  async invitable(userId: string, ref?: string): Promise<InvitableGroup[]> {
     const now = this.env.clock.now()
     let memberships: Membership[]
     if (ref === undefined) {
-      memberships = this.env.memberships.currentOf(userId, now)
+      memberships = await this.env.memberships.currentOf(userId, now)
     } else {
-      const path = this.tree.find(ref)?.path ?? checkPath(ref)
-      memberships = this.env.memberships.granting(userId, ancestorPaths(path), now)
+      const path = (await this.tree.find(ref))?.path ?? checkPath(ref)
+      memberships = await this.env.memberships.granting(userId, ancestorPaths(path), now)
     }
-    return memberships
-      .filter(m => m.dos !== 1)
-      .map(membership => ({
+    const invitable: InvitableGroup[] = []
+    for (const membership of memberships.filter(m => m.dos !== 1)) {
+      invitable.push({
         membership,
-        limits: this.limitsOf(membership, this.env.memberships.lineage(membership.id)),
-        subgroups: this.env.groups.pathRange(...descendantRange(membership.path)),
-      }))
+        limits: this.limitsOf(membership, await this.env.memberships.lineage(membership.id)),
+        subgroups: await this.env.groups.pathRange(...descendantRange(membership.path)),
+      })
+    }
+    return invitable
   }
 
   /**
@@ -132,21 +133,22 @@ export class InvitationService {
    * each checked against its inviting membership's limits (SPEC §3
    * creation rules), all in one transaction.
    */
-  create(userId: string, request: InvitationRequest): CreatedLink {
+  async create(userId: string, request: InvitationRequest): Promise<CreatedLink> {
     if (request.invitations.length === 0) throw new errors.BadRequest('invitations must name at least one group')
     const redirect = request.redirect === null ? null : this.checkRedirect(request.redirect)
     const now = this.env.clock.now()
-    return immediate(this.env.db, () => {
+    return this.env.db.transaction(async () => {
       const chainId = randomUUID()
       const paths = new Set<string>()
-      const invitations = request.invitations.map((item, position) => {
+      const invitations: Invitation[] = []
+      for (const [position, item] of request.invitations.entries()) {
         const at = request.invitations.length > 1 ? `invitations[${position}]: ` : ''
-        const { inviter, path } = this.checkItem(userId, item, request.invitees, now, at)
+        const { inviter, path } = await this.checkItem(userId, item, request.invitees, now, at)
         if (paths.has(path)) throw new errors.BadRequest(`${at}${path} is named twice in one link`)
         paths.add(path)
-        const group = this.tree.ensurePath(path, userId, now).group
+        const { group } = await this.tree.ensurePath(path, userId, now)
         const id = position === 0 ? chainId : randomUUID()
-        this.env.invitations.insert({
+        await this.env.invitations.insert({
           id,
           chainId,
           position,
@@ -164,7 +166,7 @@ export class InvitationService {
           confirm: request.confirm,
           created: now,
         })
-        this.env.events.append({
+        await this.env.events.append({
           groupId: group.id,
           kind: 'invitation_created',
           actorId: userId,
@@ -183,22 +185,22 @@ export class InvitationService {
             deauthorizes: item.deauthorizes,
           },
         })
-        return this.env.invitations.get(id)!
-      })
+        invitations.push((await this.env.invitations.get(id))!)
+      }
       return { long: chainId, short: toShort(chainId), invitations }
     })
   }
 
   /** The link named by a long id or short code, as a visitor (or its creator) sees it. */
-  describe(ref: string, viewerId: string | null): LinkDescription {
-    const chain = this.chainOf(ref)
+  async describe(ref: string, viewerId: string | null): Promise<LinkDescription> {
+    const chain = await this.chainOf(ref)
     const head = chain[0]!
-    const inviterMembership = head.inviterId === null ? undefined : this.env.memberships.get(head.inviterId)
-    const inviterUser = inviterMembership && this.env.users.get(inviterMembership.userId)
+    const inviterMembership = head.inviterId === null ? undefined : await this.env.memberships.get(head.inviterId)
+    const inviterUser = inviterMembership && (await this.env.users.get(inviterMembership.userId))
     let placesLeft: number | null = null
     for (const invitation of chain) {
       placesLeft = least(placesLeft, invitation.invitees)
-      if (invitation.inviterId !== null) placesLeft = least(placesLeft, this.admissionBound(invitation.inviterId))
+      if (invitation.inviterId !== null) placesLeft = least(placesLeft, await this.admissionBound(invitation.inviterId))
     }
     return {
       long: head.chainId,
@@ -209,36 +211,41 @@ export class InvitationService {
           ? { membership: inviterMembership.id, userId: inviterUser.id, name: inviterUser.name }
           : null,
       placesLeft,
-      closed: this.closedReason(chain, this.env.clock.now()) ?? (placesLeft === 0 ? 'it has no places left' : null),
+      closed:
+        (await this.closedReason(chain, this.env.clock.now())) ?? (placesLeft === 0 ? 'it has no places left' : null),
       viewerIsInviter: viewerId !== null && inviterMembership?.userId === viewerId,
-      viewerAccepted: viewerId !== null && this.hasAccepted(head.chainId, this.selvesOf(viewerId)),
+      viewerAccepted: viewerId !== null && (await this.hasAccepted(head.chainId, await this.selvesOf(viewerId))),
     }
   }
 
   /**
    * Accepts a link for the user: every invitation of the chain in order,
-   * all or nothing, in one `BEGIN IMMEDIATE` transaction so that
-   * concurrent acceptances (from any process) can never admit more people
-   * than the limits allow.
+   * all or nothing, in one write transaction (those take turns) so that
+   * concurrent acceptances (from any process or node) can never admit more
+   * people than the limits allow.
    */
-  accept(userId: string, ref: string): Acceptance {
-    const chainId = this.chainOf(ref)[0]!.chainId
+  async accept(userId: string, ref: string): Promise<Acceptance> {
+    const chainId = (await this.chainOf(ref))[0]!.chainId
     const now = this.env.clock.now()
-    const outcome = immediate(this.env.db, () => {
-      const chain = this.env.invitations.chain(chainId)
+    const outcome = await this.env.db.transaction(async () => {
+      const chain = await this.env.invitations.chain(chainId)
       // An expired link is deactivated; that must commit, so it is answered rather than thrown.
-      const closed = this.closedReason(chain, now)
+      const closed = await this.closedReason(chain, now)
       if (closed !== null) {
-        this.env.invitations.deactivateLink(chainId)
+        await this.env.invitations.deactivateLink(chainId)
         return { closed }
       }
-      if (chain.some(invitation => this.env.memberships.get(invitation.inviterId!)?.userId === userId)) {
-        throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
+      for (const invitation of chain) {
+        if ((await this.env.memberships.get(invitation.inviterId!))?.userId === userId) {
+          throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
+        }
       }
-      const selves = this.selvesOf(userId)
-      if (this.hasAccepted(chainId, selves)) throw new errors.Conflict('You have already accepted this invitation')
-      const memberships = chain.map(invitation => this.admit(userId, selves, invitation, now))
-      this.env.invitations.recordAcceptance(chainId, userId, now)
+      const selves = await this.selvesOf(userId)
+      if (await this.hasAccepted(chainId, selves))
+        throw new errors.Conflict('You have already accepted this invitation')
+      const memberships: Membership[] = []
+      for (const invitation of chain) memberships.push(await this.admit(userId, selves, invitation, now))
+      await this.env.invitations.recordAcceptance(chainId, userId, now)
       return { accepted: { link: chainId, memberships, redirect: chain[0]!.redirect } }
     })
     if ('closed' in outcome)
@@ -248,32 +255,32 @@ export class InvitationService {
   }
 
   /** Where `/login/access/qr` sends a user: the redirect of the link they accepted last (null when it had none). */
-  latestRedirect(userId: string): string | null {
-    const redirect = this.env.invitations.latestAcceptedRedirect(userId)
+  async latestRedirect(userId: string): Promise<string | null> {
+    const redirect = await this.env.invitations.latestAcceptedRedirect(userId)
     if (redirect === undefined) throw new errors.NotFound('You have not accepted any invitation yet')
     return redirect
   }
 
   // ---- creation rules
 
-  private checkItem(
+  private async checkItem(
     userId: string,
     item: InvitationItem,
     invitees: number | null,
     now: number,
     at: string,
-  ): { inviter: Membership; path: string } {
+  ): Promise<{ inviter: Membership; path: string }> {
     let path: string
-    const existing = this.tree.find(item.accessing)
+    const existing = await this.tree.find(item.accessing)
     if (existing) path = existing.path
     else if (isUuid(item.accessing)) throw new errors.NotFound(`${at}no group with id ${item.accessing}`)
     else path = checkPath(item.accessing, `${at}accessing`)
 
     const inviter =
       item.inviter === null
-        ? this.pickInviter(userId, path, now, at)
-        : this.ownInviter(userId, item.inviter, path, now, at)
-    const limits = this.limitsOf(inviter, this.env.memberships.lineage(inviter.id))
+        ? await this.pickInviter(userId, path, now, at)
+        : await this.ownInviter(userId, item.inviter, path, now, at)
+    const limits = this.limitsOf(inviter, await this.env.memberships.lineage(inviter.id))
     const limit = (message: string): never => {
       throw new errors.InvitationLimit(`${at}${message}`)
     }
@@ -330,8 +337,14 @@ export class InvitationService {
     }
   }
 
-  private ownInviter(userId: string, membershipId: string, path: string, now: number, at: string): Membership {
-    const membership = this.env.memberships.get(membershipId)
+  private async ownInviter(
+    userId: string,
+    membershipId: string,
+    path: string,
+    now: number,
+    at: string,
+  ): Promise<Membership> {
+    const membership = await this.env.memberships.get(membershipId)
     if (!membership || membership.userId !== userId)
       throw new errors.Forbidden(`${at}inviter ${membershipId} is not one of your memberships`)
     if (!membership.active)
@@ -345,13 +358,13 @@ export class InvitationService {
   }
 
   /** Among the caller's memberships granting `path`, one that may invite, with the largest admission bound. */
-  private pickInviter(userId: string, path: string, now: number, at: string): Membership {
-    const granting = this.env.memberships.granting(userId, ancestorPaths(path), now)
+  private async pickInviter(userId: string, path: string, now: number, at: string): Promise<Membership> {
+    const granting = await this.env.memberships.granting(userId, ancestorPaths(path), now)
     if (granting.length === 0) throw new errors.Forbidden(`${at}you are not a member of ${path}`)
     let best: { membership: Membership; bound: number | null } | undefined
     for (const membership of granting) {
       if (membership.dos === 1) continue
-      const bound = this.admissionBound(membership.id)
+      const bound = await this.admissionBound(membership.id)
       if (!best || (best.bound !== null && (bound === null || bound > best.bound))) best = { membership, bound }
     }
     // Only memberships that cannot invite: report the rule through the first of them.
@@ -361,30 +374,31 @@ export class InvitationService {
   // ---- acceptance
 
   /** The user and the deleted accounts one of their identities signed in to: the same person, for acceptance. */
-  private selvesOf(userId: string): ReadonlySet<string> {
-    return new Set([userId, ...this.env.users.formerAccounts(userId)])
+  private async selvesOf(userId: string): Promise<ReadonlySet<string>> {
+    return new Set([userId, ...(await this.env.users.formerAccounts(userId))])
   }
 
-  private hasAccepted(chainId: string, selves: ReadonlySet<string>): boolean {
-    return [...selves].some(id => this.env.invitations.hasAccepted(chainId, id))
+  private async hasAccepted(chainId: string, selves: ReadonlySet<string>): Promise<boolean> {
+    for (const id of selves) if (await this.env.invitations.hasAccepted(chainId, id)) return true
+    return false
   }
 
-  private chainOf(ref: string): Invitation[] {
+  private async chainOf(ref: string): Promise<Invitation[]> {
     const id = invitationIdOf(ref)
-    const invitation = id && this.env.invitations.get(id)
+    const invitation = id && (await this.env.invitations.get(id))
     if (!invitation) throw new errors.NotFound('No such invitation (check the link or code)')
     return this.env.invitations.chain(invitation.chainId)
   }
 
   /** Why a chain cannot be accepted at `now` (cancelled, past a deadline, inviter gone), or null. */
-  private closedReason(chain: readonly Invitation[], now: number): string | null {
+  private async closedReason(chain: readonly Invitation[], now: number): Promise<string | null> {
     for (const invitation of chain) {
       if (!invitation.active) return 'it was cancelled or has expired'
       if (invitation.acceptanceExpiration !== null && now > invitation.acceptanceExpiration)
         return 'its acceptance deadline has passed'
       if (invitation.accessExpiration !== null && now >= invitation.accessExpiration)
         return 'the access it grants has already ended'
-      const inviter = invitation.inviterId === null ? undefined : this.env.memberships.get(invitation.inviterId)
+      const inviter = invitation.inviterId === null ? undefined : await this.env.memberships.get(invitation.inviterId)
       if (!inviter || !inviter.active || (inviter.until !== null && inviter.until <= now))
         return "the inviter's own access has ended"
     }
@@ -396,8 +410,13 @@ export class InvitationService {
    * the walk, spends one place at each, and creates the membership. Runs
    * inside `accept`'s transaction; anything thrown rolls the whole link back.
    */
-  private admit(userId: string, selves: ReadonlySet<string>, invitation: Invitation, now: number): Membership {
-    const lineage = this.env.memberships.lineage(invitation.inviterId!)
+  private async admit(
+    userId: string,
+    selves: ReadonlySet<string>,
+    invitation: Invitation,
+    now: number,
+  ): Promise<Membership> {
+    const lineage = await this.env.memberships.lineage(invitation.inviterId!)
     if (lineage.some(level => selves.has(level.membership.userId))) {
       throw new errors.Conflict(
         `You are already in the inviter chain of ${invitation.path}: accepting would make a loop`,
@@ -409,17 +428,17 @@ export class InvitationService {
     if (boundOf(levels) === 0)
       throw new errors.InvitationGone(`This invitation to ${invitation.path} has no places left`)
 
-    this.env.invitations.consume(invitation.id)
+    await this.env.invitations.consume(invitation.id)
     for (const level of levels) {
-      this.env.memberships.consumeSpot(level.membership.id)
-      if (level.invitation?.depletes) this.env.invitations.consume(level.invitation.id)
+      await this.env.memberships.consumeSpot(level.membership.id)
+      if (level.invitation?.depletes) await this.env.invitations.consume(level.invitation.id)
     }
 
     const inviter = lineage[0]!.membership
     const granted =
       invitation.accessExpiration ?? (invitation.accessDuration === null ? null : now + invitation.accessDuration)
     const id = randomUUID()
-    this.env.memberships.insert({
+    await this.env.memberships.insert({
       id,
       userId,
       groupId: invitation.groupId,
@@ -431,7 +450,7 @@ export class InvitationService {
       owner: false,
       created: now,
     })
-    this.env.events.append({
+    await this.env.events.append({
       groupId: invitation.groupId,
       kind: 'invitation_accepted',
       actorId: userId,
@@ -441,7 +460,7 @@ export class InvitationService {
       created: now,
       detail: { link: invitation.chainId },
     })
-    logMembershipChange(this.env, { id, userId }, now)
-    return this.env.memberships.get(id)!
+    await logMembershipChange(this.env, { id, userId }, now)
+    return (await this.env.memberships.get(id))!
   }
 }

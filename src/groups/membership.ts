@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../errors.js'
-import { immediate } from '../storage/db.js'
 import type { Membership } from '../storage/memberships.js'
 import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { assertAppManages } from './app-scope.js'
@@ -8,7 +7,8 @@ import { logMembershipChange } from './changes.js'
 import { endWithCascade } from './ending.js'
 import type { GroupEnv } from './env.js'
 import type { GroupExpression } from 'modular-login-client/protocol'
-import { evaluate, parseExpression } from './expressions.js'
+import { evaluate, parseExpression, pathsOf } from './expressions.js'
+import { inChunks } from './in-chunks.js'
 import { MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
 import { ancestorPaths, checkPath } from './paths.js'
 import { assertOwnersRemain } from './owners.js'
@@ -34,39 +34,39 @@ export class MembershipService {
 
   /**
    * Whether the user is a member of the group at `path`: an active,
-   * unexpired membership in it or an ancestor. Ancestry comes from the
-   * path itself (its prefixes, whose ids are memoised), so this is one
-   * indexed statement, never a tree walk. A path naming no group (or no
-   * valid path at all) is simply not held.
+   * unexpired membership in it or an ancestor. A path naming no group (or
+   * no valid path at all) is simply not held.
    */
-  isMember(userId: string, path: string): boolean {
-    const lineage = this.tree.lineageIds(path)
-    return lineage !== undefined && this.env.memberships.holdsAny(userId, lineage, this.env.clock.now())
+  isMember(userId: string, path: string): Promise<boolean> {
+    return this.satisfies(userId, path)
   }
 
-  /** Whether the user satisfies a parsed expression. */
-  satisfies(userId: string, expression: GroupExpression): boolean {
-    const known = new Map<string, boolean>()
-    return evaluate(expression, path => {
-      let held = known.get(path)
-      if (held === undefined) {
-        held = this.isMember(userId, path)
-        known.set(path, held)
-      }
-      return held
-    })
+  /**
+   * Whether the user satisfies a parsed expression. Ancestry comes from
+   * the paths themselves (their prefixes, whose ids are memoised), so the
+   * whole expression costs one indexed statement, never a tree walk: which
+   * of the named groups and their ancestors the user holds. The expression
+   * is then evaluated against that answer.
+   */
+  async satisfies(userId: string, expression: GroupExpression): Promise<boolean> {
+    const lineages = await this.tree.lineageIds(pathsOf(expression))
+    const ids = new Set<string>()
+    for (const lineage of lineages.values()) for (const id of lineage ?? []) ids.add(id)
+    const now = this.env.clock.now()
+    const held = new Set(await inChunks([...ids], chunk => this.env.memberships.heldAmong(userId, chunk, now)))
+    return evaluate(expression, path => lineages.get(path)?.some(id => held.has(id)) ?? false)
   }
 
   /**
    * Whether the user holds an expression in text or JSON form (what
    * `/login/check?group=` asks). Bad syntax is `LOGIN_ERR_BAD_EXPRESSION`.
    */
-  holds(userId: string, expression: unknown): boolean {
+  async holds(userId: string, expression: unknown): Promise<boolean> {
     return this.satisfies(userId, parseExpression(expression))
   }
 
   /** The user's active, unexpired memberships. */
-  current(userId: string): Membership[] {
+  current(userId: string): Promise<Membership[]> {
     return this.env.memberships.currentOf(userId, this.env.clock.now())
   }
 
@@ -75,7 +75,7 @@ export class MembershipService {
    * their current memberships in it or its ancestors; null when they hold
    * none (not a member).
    */
-  powerOver(userId: string, path: string): number | null {
+  powerOver(userId: string, path: string): Promise<number | null> {
     return this.env.memberships.highestPower(userId, ancestorPaths(path), this.env.clock.now())
   }
 
@@ -84,7 +84,7 @@ export class MembershipService {
    * creating the path on demand: by an app inside its namespaces, or by
    * the administrator.
    */
-  grant(userId: string, path: string, options: GrantOptions = {}, actor: Actor = ADMIN): Membership {
+  async grant(userId: string, path: string, options: GrantOptions = {}, actor: Actor = ADMIN): Promise<Membership> {
     checkPath(path)
     const now = this.env.clock.now()
     const until = optionalInteger(options.until, 'until', 0, MAX_TIME)
@@ -93,12 +93,12 @@ export class MembershipService {
     const dos = optionalInteger(options.dos, 'dos', 1, MAX_COUNT)
     const deauthorizes = power(options.deauthorizes, 'deauthorizes')
     const actorId = actingUser(actor)
-    const granted = immediate(this.env.db, () => {
-      assertAppManages(this.env, actor, path)
-      if (!this.env.users.get(userId)) throw new errors.NotFound(`No user ${userId}`)
-      const { group } = this.tree.ensurePath(path, actorId, now)
+    const granted = await this.env.db.transaction(async () => {
+      await assertAppManages(this.env, actor, path)
+      if (!(await this.env.users.get(userId))) throw new errors.NotFound(`No user ${userId}`)
+      const { group } = await this.tree.ensurePath(path, actorId, now)
       const id = randomUUID()
-      this.env.memberships.insert({
+      await this.env.memberships.insert({
         id,
         userId,
         groupId: group.id,
@@ -110,7 +110,7 @@ export class MembershipService {
         owner: false,
         created: now,
       })
-      this.env.events.append({
+      await this.env.events.append({
         groupId: group.id,
         kind: 'member_granted',
         actorId,
@@ -119,8 +119,8 @@ export class MembershipService {
         created: now,
         detail: { until, spots, deauthorizes, dos, ...actorDetail(actor) },
       })
-      logMembershipChange(this.env, { id, userId }, now)
-      return this.env.memberships.get(id)!
+      await logMembershipChange(this.env, { id, userId }, now)
+      return (await this.env.memberships.get(id))!
     })
     this.env.announce()
     return granted
@@ -132,14 +132,14 @@ export class MembershipService {
    * With `cascade`, the memberships admitted below it end too. Answers the
    * ids of every membership ended.
    */
-  remove(membershipId: string, options: { cascade?: boolean } = {}, actor: Actor = ADMIN): string[] {
+  async remove(membershipId: string, options: { cascade?: boolean } = {}, actor: Actor = ADMIN): Promise<string[]> {
     const now = this.env.clock.now()
-    const ended = immediate(this.env.db, () => {
-      const membership = this.env.memberships.get(membershipId)
+    const ended = await this.env.db.transaction(async () => {
+      const membership = await this.env.memberships.get(membershipId)
       if (!membership) throw new errors.NotFound(`No membership ${membershipId}`)
-      assertAppManages(this.env, actor, membership.path)
+      await assertAppManages(this.env, actor, membership.path)
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} was already removed`)
-      assertOwnersRemain(this.env, [membership], now)
+      await assertOwnersRemain(this.env, [membership], now)
       const ending = { kind: 'member_removed', actorId: actingUser(actor), reason: 'removed' } as const
       return endWithCascade(this.env, membership, ending, options.cascade === true, now)
     })

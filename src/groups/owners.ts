@@ -11,16 +11,16 @@ import { ancestorPaths } from './paths.js'
  */
 
 /** Whether the user owns the group at `path` or one above it. */
-export function ownsOver(env: GroupEnv, userId: string, path: string, now: number): boolean {
-  return env.memberships.owners(ancestorPaths(path), now).some(m => m.userId === userId)
+export async function ownsOver(env: GroupEnv, userId: string, path: string, now: number): Promise<boolean> {
+  return (await env.memberships.owners(ancestorPaths(path), now)).some(m => m.userId === userId)
 }
 
 /** `LOGIN_ERR_CONFLICT` when ending all of `targets` together would leave a group without an owner. */
-export function assertOwnersRemain(env: GroupEnv, targets: readonly Membership[], now: number): void {
+export async function assertOwnersRemain(env: GroupEnv, targets: readonly Membership[], now: number): Promise<void> {
   const ending = new Set(targets.map(m => m.id))
   for (const target of targets) {
     if (!target.owner) continue
-    const others = env.memberships.owners(ancestorPaths(target.path), now).filter(m => !ending.has(m.id))
+    const others = (await env.memberships.owners(ancestorPaths(target.path), now)).filter(m => !ending.has(m.id))
     if (others.length === 0) {
       throw new errors.Conflict(
         `That would leave ${target.path} without an owner; add another owner first ` +

@@ -1,6 +1,5 @@
 import { errors } from '../errors.js'
-import { immediate } from '../storage/db.js'
-import type { InvitationView } from '../storage/invitations.js'
+import type { Invitation, InvitationView } from '../storage/invitations.js'
 import type { LineageLevel, Membership, MemberView } from '../storage/memberships.js'
 import { endMembership, endWithCascade } from './ending.js'
 import type { GroupEnv } from './env.js'
@@ -23,48 +22,52 @@ export class RemovalService {
    * Removes memberships (all or none), and with `cascade` the memberships
    * admitted below each. Answers the ids of every membership removed.
    */
-  revoke(userId: string, membershipIds: readonly string[], cascade = false): string[] {
+  async revoke(userId: string, membershipIds: readonly string[], cascade = false): Promise<string[]> {
     const now = this.env.clock.now()
-    const removed = immediate(this.env.db, () => {
-      const targets = membershipIds.map(id => {
-        const membership = this.env.memberships.get(id)
+    const removed = await this.env.db.transaction(async () => {
+      const targets: Membership[] = []
+      for (const id of membershipIds) {
+        const membership = await this.env.memberships.get(id)
         if (!membership) throw new errors.NotFound(`No membership ${id}`)
         if (!membership.active) throw new errors.Conflict(`Membership ${id} was already removed`)
-        if (!this.mayRemove(userId, membership, now)) {
+        if (!(await this.mayRemove(userId, membership, now))) {
           throw new errors.Forbidden(
             membership.owner
               ? `Membership ${id} is an owner of ${membership.path}: only another owner may remove it`
               : `You may not remove membership ${id} of ${membership.path}`,
           )
         }
-        return membership
-      })
-      assertOwnersRemain(this.env, targets, now)
+        targets.push(membership)
+      }
+      await assertOwnersRemain(this.env, targets, now)
       const ending = { kind: 'member_removed', actorId: userId, reason: 'revoked' } as const
-      return targets.flatMap(target => endWithCascade(this.env, target, ending, cascade, now))
+      const ended: string[] = []
+      for (const target of targets) ended.push(...(await endWithCascade(this.env, target, ending, cascade, now)))
+      return ended
     })
     this.env.announce()
     return removed
   }
 
   /** Cancels invitations (all or none). Answers their ids. */
-  cancel(userId: string, invitationIds: readonly string[]): string[] {
+  async cancel(userId: string, invitationIds: readonly string[]): Promise<string[]> {
     const now = this.env.clock.now()
-    return immediate(this.env.db, () => {
+    return this.env.db.transaction(async () => {
       // Refusals name the invitation by its place in the request: its id is a bearer link, kept out of logs.
-      const targets = invitationIds.map((id, index) => {
+      const targets: Invitation[] = []
+      for (const [index, id] of invitationIds.entries()) {
         const which = `invitations[${index}]`
-        const invitation = this.env.invitations.get(id)
+        const invitation = await this.env.invitations.get(id)
         if (!invitation) throw new errors.NotFound(`${which}: no such invitation`)
         if (!invitation.active) throw new errors.Conflict(`${which} was already cancelled or has expired`)
-        if (!this.mayCancel(userId, invitation.path, invitation.inviterId, now)) {
+        if (!(await this.mayCancel(userId, invitation.path, invitation.inviterId, now))) {
           throw new errors.Forbidden(`You may not cancel ${which}, to ${invitation.path}`)
         }
-        return invitation
-      })
+        targets.push(invitation)
+      }
       for (const invitation of targets) {
-        this.env.invitations.deactivate(invitation.id)
-        this.env.events.append({
+        await this.env.invitations.deactivate(invitation.id)
+        await this.env.events.append({
           groupId: invitation.groupId,
           kind: 'invitation_cancelled',
           actorId: userId,
@@ -79,14 +82,14 @@ export class RemovalService {
   }
 
   /** Ends one of the caller's own memberships. */
-  leave(userId: string, membershipId: string): void {
+  async leave(userId: string, membershipId: string): Promise<void> {
     const now = this.env.clock.now()
-    immediate(this.env.db, () => {
-      const membership = this.env.memberships.get(membershipId)
+    await this.env.db.transaction(async () => {
+      const membership = await this.env.memberships.get(membershipId)
       if (!membership || membership.userId !== userId)
         throw new errors.NotFound(`No membership ${membershipId} of yours`)
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} has already ended`)
-      endMembership(this.env, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
+      await endMembership(this.env, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
     })
     this.env.announce()
   }
@@ -95,18 +98,18 @@ export class RemovalService {
    * The current memberships the caller may remove, by path then name. The
    * caller's own are left out: they leave instead.
    */
-  removable(userId: string): MemberView[] {
+  async removable(userId: string): Promise<MemberView[]> {
     const now = this.env.clock.now()
     const found = new Map<string, MemberView>()
-    for (const mine of this.env.memberships.currentOf(userId, now)) {
+    for (const mine of await this.env.memberships.currentOf(userId, now)) {
       const reach =
         mine.deauthorizes >= 2
-          ? this.env.memberships.currentWithin(mine.path, descendantRange(mine.path), now)
+          ? await this.env.memberships.currentWithin(mine.path, descendantRange(mine.path), now)
           : mine.deauthorizes === 1
-            ? this.env.memberships.currentDescendants(mine.id, now)
+            ? await this.env.memberships.currentDescendants(mine.id, now)
             : []
       for (const member of reach) {
-        if (member.userId !== userId && (!member.owner || ownsOver(this.env, userId, member.path, now))) {
+        if (member.userId !== userId && (!member.owner || (await ownsOver(this.env, userId, member.path, now)))) {
           found.set(member.id, member)
         }
       }
@@ -115,18 +118,19 @@ export class RemovalService {
   }
 
   /** The active invitations the caller may cancel, by path then creation time. */
-  cancellable(userId: string): InvitationView[] {
+  async cancellable(userId: string): Promise<InvitationView[]> {
     const now = this.env.clock.now()
+    const { memberships, invitations } = this.env
     const found = new Map<string, InvitationView>()
-    const add = (invitations: InvitationView[]) => {
-      for (const invitation of invitations) found.set(invitation.id, invitation)
+    const add = (listed: InvitationView[]) => {
+      for (const invitation of listed) found.set(invitation.id, invitation)
     }
-    add(this.env.invitations.activeCreatedByAny(this.env.memberships.activeOf(userId).map(m => m.id)))
-    for (const mine of this.env.memberships.currentOf(userId, now)) {
-      if (mine.deauthorizes >= 2) add(this.env.invitations.activeWithin(mine.path, descendantRange(mine.path)))
+    add(await invitations.activeCreatedByAny((await memberships.activeOf(userId)).map(m => m.id)))
+    for (const mine of await memberships.currentOf(userId, now)) {
+      if (mine.deauthorizes >= 2) add(await invitations.activeWithin(mine.path, descendantRange(mine.path)))
       else if (mine.deauthorizes === 1) {
-        const inviters = [mine.id, ...this.env.memberships.currentDescendants(mine.id, now).map(m => m.id)]
-        add(this.env.invitations.activeCreatedByAny(inviters))
+        const inviters = [mine.id, ...(await memberships.currentDescendants(mine.id, now)).map(m => m.id)]
+        add(await invitations.activeCreatedByAny(inviters))
       }
     }
     return [...found.values()].sort((a, b) => a.path.localeCompare(b.path) || a.created - b.created)
@@ -136,28 +140,29 @@ export class RemovalService {
    * Account deletion step (registered with the account service): ends
    * every membership of the user, inside the deletion transaction, so that
    * each reaches the revocation log before the rows go with the account.
+   * Only the owner of that transaction knows when it has committed, so it
+   * announces (as every service here does after its own transaction).
    */
-  forgetUser(userId: string, now: number): void {
-    for (const membership of this.env.memberships.activeOf(userId)) {
-      endMembership(this.env, membership, { kind: 'member_removed', actorId: userId, reason: 'account deleted' }, now)
+  async forgetUser(userId: string, now: number): Promise<void> {
+    for (const membership of await this.env.memberships.activeOf(userId)) {
+      const ending = { kind: 'member_removed', actorId: userId, reason: 'account deleted' } as const
+      await endMembership(this.env, membership, ending, now)
     }
-    // The deletion transaction commits when the current synchronous step finishes; announce right after.
-    queueMicrotask(() => this.env.announce())
   }
 
-  private mayRemove(userId: string, target: Membership, now: number): boolean {
+  private async mayRemove(userId: string, target: Membership, now: number): Promise<boolean> {
     if (target.owner) return ownsOver(this.env, userId, target.path, now)
-    const power = this.env.memberships.highestPower(userId, ancestorPaths(target.path), now) ?? 0
+    const power = (await this.env.memberships.highestPower(userId, ancestorPaths(target.path), now)) ?? 0
     if (power >= 2) return true
     // Power 1 reaches only the target's inviter chain above it.
-    return power === 1 && this.carriesPower(userId, this.env.memberships.lineage(target.id).slice(1), now)
+    return power === 1 && this.carriesPower(userId, (await this.env.memberships.lineage(target.id)).slice(1), now)
   }
 
-  private mayCancel(userId: string, path: string, inviterId: string | null, now: number): boolean {
-    const power = this.env.memberships.highestPower(userId, ancestorPaths(path), now) ?? 0
+  private async mayCancel(userId: string, path: string, inviterId: string | null, now: number): Promise<boolean> {
+    const power = (await this.env.memberships.highestPower(userId, ancestorPaths(path), now)) ?? 0
     if (power >= 2) return true
     if (inviterId === null) return false
-    const lineage = this.env.memberships.lineage(inviterId)
+    const lineage = await this.env.memberships.lineage(inviterId)
     if (lineage[0]?.membership.userId === userId) return true
     return power === 1 && this.carriesPower(userId, lineage, now)
   }

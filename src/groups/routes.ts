@@ -72,14 +72,14 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/groups', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return groups.membership.current(user.id).map(membershipJson)
+    return (await groups.membership.current(user.id)).map(membershipJson)
   })
 
   app.get('/view/groups', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     return renderPage(request, reply, 'access-groups', {
       title: 'Your groups',
-      memberships: groups.membership.current(user.id).map(membershipJson),
+      memberships: (await groups.membership.current(user.id)).map(membershipJson),
     })
   })
 
@@ -88,7 +88,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: param('membership', 100), body: formOrJson({}) } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
-      groups.removal.leave(user.id, request.params.membership)
+      await groups.removal.leave(user.id, request.params.membership)
       if (isFormPost(request)) return reply.redirect('/login/access/view/groups', 303)
       return { left: request.params.membership }
     },
@@ -98,12 +98,12 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/invite', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return groups.invitations.invitable(user.id).map(invitableJson)
+    return (await groups.invitations.invitable(user.id)).map(invitableJson)
   })
 
   app.get<WildcardParams>('/invite/*', { schema: { params: wildcard } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return groups.invitations.invitable(user.id, request.params['*']).map(invitableJson)
+    return (await groups.invitations.invitable(user.id, request.params['*'])).map(invitableJson)
   })
 
   app.get<{ Querystring: { group?: string } }>(
@@ -113,7 +113,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       const { user } = await requireUser(request, reply)
       const { group } = request.query
       const invitable = (
-        group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id)
+        await (group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id))
       ).map(invitableJson)
       return renderPage(request, reply, 'access-invite', { title: 'Invite people', invitable, group: group ?? '' })
     },
@@ -125,7 +125,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const invitation = form
       ? invitationRequestFromForm(body(request), ctx.clock.now())
       : parseInvitationRequest(request.body)
-    const link = groups.invitations.create(user.id, invitation)
+    const link = await groups.invitations.create(user.id, invitation)
     // The form lands on the preview, which is what the inviter sees at the accept link.
     if (form) return reply.redirect(`/login/access/accept/${link.short}`, 303)
     return { long: link.long, short: link.short, url: acceptUrl(link.short) }
@@ -137,7 +137,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const signedIn = await currentUser(request, reply)
     // Sends the visitor through /login?next=<this page> and back (error handler).
     if (!signedIn) throw new errors.Unauthenticated()
-    const link = groups.invitations.describe(request.params.invite, signedIn.user.id)
+    const link = await groups.invitations.describe(request.params.invite, signedIn.user.id)
     if (link.viewerIsInviter) {
       return renderPage(request, reply, 'access-preview', {
         title: 'Your invitation',
@@ -174,7 +174,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: inviteParams, body: formOrJson({ handoff: yesNo }) } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
-      const accepted = ctx.metrics.invitationAcceptance(() => groups.invitations.accept(user.id, request.params.invite))
+      const accepted = await ctx.metrics.invitationAcceptance(() => groups.invitations.accept(user.id, request.params.invite))
       const redirect = accepted.redirect ?? DEFAULT_LANDING
       if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
       if (flag(body(request).handoff, 'handoff')) {
@@ -191,35 +191,35 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
   // ---- QR codes
 
   app.get<InviteParams>('/qr/img/:invite', { schema: { params: inviteParams } }, async (request, reply) => {
-    const { short } = groups.invitations.describe(request.params.invite, null)
+    const { short } = await groups.invitations.describe(request.params.invite, null)
     const png = await qrPng(qrAcceptUrl(short))
     return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png)
   })
 
   app.get('/qr', { config: { html: true } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return reply.redirect(groups.invitations.latestRedirect(user.id) ?? DEFAULT_LANDING, 303)
+    return reply.redirect((await groups.invitations.latestRedirect(user.id)) ?? DEFAULT_LANDING, 303)
   })
 
   // ---- removing members
 
   app.get('/remove', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return groups.removal.removable(user.id).map(removableJson)
+    return (await groups.removal.removable(user.id)).map(removableJson)
   })
 
   app.get('/view/remove', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     return renderPage(request, reply, 'access-remove', {
       title: 'Remove members',
-      removable: groups.removal.removable(user.id).map(removableJson),
+      removable: (await groups.removal.removable(user.id)).map(removableJson),
     })
   })
 
   app.post('/revoke', { schema: { body: idsBody('memberships', { cascade: yesNo }) } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const ids = idsOf(request, 'memberships')
-    const removed = groups.removal.revoke(user.id, ids, flag(body(request).cascade, 'cascade'))
+    const removed = await groups.removal.revoke(user.id, ids, flag(body(request).cascade, 'cascade'))
     if (isFormPost(request)) return reply.redirect('/login/access/view/remove', 303)
     return { removed }
   })
@@ -228,20 +228,20 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/renege', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return groups.removal.cancellable(user.id).map(cancellableJson)
+    return (await groups.removal.cancellable(user.id)).map(cancellableJson)
   })
 
   app.get('/view/renege', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     return renderPage(request, reply, 'access-renege', {
       title: 'Cancel invitations',
-      cancellable: groups.removal.cancellable(user.id).map(cancellableJson),
+      cancellable: (await groups.removal.cancellable(user.id)).map(cancellableJson),
     })
   })
 
   app.post('/cancel', { schema: { body: idsBody('invitations') } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    const cancelled = groups.removal.cancel(user.id, idsOf(request, 'invitations'))
+    const cancelled = await groups.removal.cancel(user.id, idsOf(request, 'invitations'))
     if (isFormPost(request)) return reply.redirect('/login/access/view/renege', 303)
     return { cancelled }
   })
@@ -256,7 +256,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       const { user } = await requireUser(request, reply)
       const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
       const limit = optionalInteger(request.query.limit, 'limit', 1, MAX_COUNT) ?? undefined
-      return groups.events.read(user.id, request.params['*'], { before, limit }).map(eventJson)
+      return (await groups.events.read(user.id, request.params['*'], { before, limit })).map(eventJson)
     },
   )
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import { AppNamespaceStore } from '../storage/app-namespaces.js'
-import type { Db } from '../storage/db.js'
+import type { Database } from '../storage/database.js'
 import { GroupEventStore } from '../storage/group-events.js'
 import { GroupStore } from '../storage/groups.js'
 import { InvitationStore } from '../storage/invitations.js'
@@ -17,7 +17,7 @@ import { RemovalService } from './removal.js'
 import { GroupTree } from './tree.js'
 
 export interface GroupDependencies {
-  db: Db
+  db: Database
   clock: Clock
   users: UserStore
   revocations: RevocationStore

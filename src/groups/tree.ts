@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../errors.js'
-import { immediate } from '../storage/db.js'
 import type { Group } from '../storage/groups.js'
 import type { Membership } from '../storage/memberships.js'
 import type { User } from '../storage/users.js'
@@ -8,6 +7,7 @@ import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { claimForApp } from './app-scope.js'
 import { logMembershipChange } from './changes.js'
 import type { GroupEnv } from './env.js'
+import { inChunks } from './in-chunks.js'
 import { ancestorPaths, checkPath, findPathProblem } from './paths.js'
 import { isUuid } from './shortcode.js'
 
@@ -36,31 +36,55 @@ export class GroupTree {
 
   constructor(private readonly env: GroupEnv) {}
 
-  /** Ids of the group at `path` and of its ancestors, root first; undefined when it does not exist (or `path` is no path). */
-  lineageIds(path: string): readonly string[] | undefined {
-    let ids = this.lineages.get(path)
-    if (ids) return ids
-    if (findPathProblem(path)) return undefined
-    const found: string[] = []
-    for (const ancestor of ancestorPaths(path)) {
-      const group = this.env.groups.findByPath(ancestor)
-      if (!group) return undefined
-      found.push(group.id)
+  /**
+   * The ids of the group at each path and of its ancestors, root first;
+   * undefined for a path naming no group (or no path at all). Remembered
+   * lineages come from memory, the others from one statement for all their
+   * ancestors (or from several, when there are more than `inChunks` binds).
+   */
+  lineageIds(paths: readonly string[]): Promise<Map<string, readonly string[] | undefined>> {
+    const lineages = new Map<string, readonly string[] | undefined>()
+    const unknown: string[] = []
+    for (const path of paths) {
+      const ids = this.lineages.get(path)
+      if (ids || findPathProblem(path)) lineages.set(path, ids)
+      else unknown.push(path)
     }
-    if (this.lineages.size >= MAX_REMEMBERED) this.lineages.clear()
-    ids = found
-    this.lineages.set(path, ids)
-    return ids
+    // Every membership check comes this way: once all are remembered, no await of its own.
+    return unknown.length === 0 ? Promise.resolve(lineages) : this.lookUp(unknown, lineages)
+  }
+
+  /** Adds the lineages of `paths` (valid, not remembered) to `lineages`, and remembers those that exist. */
+  private async lookUp(
+    paths: readonly string[],
+    lineages: Map<string, readonly string[] | undefined>,
+  ): Promise<Map<string, readonly string[] | undefined>> {
+    const ancestors = [...new Set(paths.flatMap(ancestorPaths))]
+    const idOf = new Map<string, string>()
+    for (const group of await inChunks(ancestors, chunk => this.env.groups.findByPaths(chunk))) {
+      idOf.set(group.path, group.id)
+    }
+    for (const path of paths) {
+      const ids = ancestorPaths(path).map(ancestor => idOf.get(ancestor))
+      if (!ids.every((id): id is string => id !== undefined)) {
+        lineages.set(path, undefined)
+        continue
+      }
+      if (this.lineages.size >= MAX_REMEMBERED) this.lineages.clear()
+      this.lineages.set(path, ids)
+      lineages.set(path, ids)
+    }
+    return lineages
   }
 
   /** The group with this id, or else at this path. */
-  find(ref: string): Group | undefined {
-    return (isUuid(ref) ? this.env.groups.get(ref.toLowerCase()) : undefined) ?? this.env.groups.findByPath(ref)
+  async find(ref: string): Promise<Group | undefined> {
+    return (isUuid(ref) ? await this.env.groups.get(ref.toLowerCase()) : undefined) ?? this.env.groups.findByPath(ref)
   }
 
   /** Like `find`, but a group that does not exist is `LOGIN_ERR_NOT_FOUND`. */
-  require(ref: string): Group {
-    const group = this.find(ref)
+  async require(ref: string): Promise<Group> {
+    const group = await this.find(ref)
     if (!group) throw new errors.NotFound(`No group ${JSON.stringify(ref.slice(0, 200))}`)
     return group
   }
@@ -69,13 +93,13 @@ export class GroupTree {
    * The group at `path`, creating it and any missing ancestors. Logs each
    * creation. Runs inside the caller's transaction (or its own).
    */
-  ensurePath(path: string, actorId: string | null, now: number): { group: Group; created: Group[] } {
+  async ensurePath(path: string, actorId: string | null, now: number): Promise<{ group: Group; created: Group[] }> {
     checkPath(path)
-    return immediate(this.env.db, () => {
+    return this.env.db.transaction(async () => {
       const created: Group[] = []
       let parent: Group | undefined
       for (const ancestor of ancestorPaths(path)) {
-        let group = this.env.groups.findByPath(ancestor)
+        let group = await this.env.groups.findByPath(ancestor)
         if (!group) {
           group = {
             id: randomUUID(),
@@ -84,8 +108,8 @@ export class GroupTree {
             path: ancestor,
             created: now,
           }
-          this.env.groups.insert(group)
-          this.env.events.append({
+          await this.env.groups.insert(group)
+          await this.env.events.append({
             groupId: group.id,
             kind: parent ? 'group_created' : 'namespace_created',
             actorId,
@@ -111,13 +135,13 @@ export class GroupTree {
    * mistake. An app may only do this inside its namespaces (or create a new
    * one, which becomes its own).
    */
-  ensureNamespace(
+  async ensureNamespace(
     path: string,
     ownerProvider: string,
     ownerProviderUserId: string,
     actor: Actor = ADMIN,
     options: { addOwner?: boolean } = {},
-  ): NamespaceResult {
+  ): Promise<NamespaceResult> {
     checkPath(path, 'namespace path')
     if (typeof ownerProvider !== 'string' || !/^[a-z0-9]+(?::[A-Za-z0-9._-]+)?$/.test(ownerProvider)) {
       throw new errors.BadRequest('owner provider must be a provider id such as test, google or oidc:<name>')
@@ -132,23 +156,24 @@ export class GroupTree {
     }
     const now = this.env.clock.now()
     const actorId = actingUser(actor)
-    const result = immediate(this.env.db, () => {
-      claimForApp(this.env, actor, path, now)
-      const owner = this.env.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
-      const { group, created } = this.ensurePath(path, actorId, now)
-      let membership = this.env.memberships.ownerMembership(owner.id, group.id)
+    const result = await this.env.db.transaction(async () => {
+      await claimForApp(this.env, actor, path, now)
+      const owner = await this.env.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
+      const { group, created } = await this.ensurePath(path, actorId, now)
+      let membership = await this.env.memberships.ownerMembership(owner.id, group.id)
       const createdMembership = !membership
       if (!membership) {
-        const others = this.env.memberships.owners([group.path], now)
+        const others = await this.env.memberships.owners([group.path], now)
         if (others.length > 0 && !options.addOwner) {
-          const names = others.map(m => this.env.users.get(m.userId)?.name ?? m.userId).join(', ')
+          const names: string[] = []
+          for (const other of others) names.push((await this.env.users.get(other.userId))?.name ?? other.userId)
           throw new errors.Conflict(
-            `${group.path} is owned by ${names} already; to add ${ownerProvider}:${ownerProviderUserId} ` +
+            `${group.path} is owned by ${names.join(', ')} already; to add ${ownerProvider}:${ownerProviderUserId} ` +
               'as another owner, say so (--add-owner)',
           )
         }
         const id = randomUUID()
-        this.env.memberships.insert({
+        await this.env.memberships.insert({
           id,
           userId: owner.id,
           groupId: group.id,
@@ -160,7 +185,7 @@ export class GroupTree {
           owner: true,
           created: now,
         })
-        this.env.events.append({
+        await this.env.events.append({
           groupId: group.id,
           kind: 'owner_added',
           actorId,
@@ -169,8 +194,8 @@ export class GroupTree {
           created: now,
           detail: { owner: `${ownerProvider}:${ownerProviderUserId}`, ...actorDetail(actor) },
         })
-        logMembershipChange(this.env, { id, userId: owner.id }, now)
-        membership = this.env.memberships.get(id)!
+        await logMembershipChange(this.env, { id, userId: owner.id }, now)
+        membership = (await this.env.memberships.get(id))!
       }
       return { group, owner, membership, createdGroups: created.map(g => g.path), createdMembership }
     })

@@ -1,36 +1,44 @@
 import t from 'tap'
 import { groupFixture, outcome, T0 } from './fixture.js'
+import { depletingChain, fivePlaces } from './race.js'
 
 t.test('accepting spends one place at every level walked', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const carol = fx.user('carol')
-  const carolGrant = fx.groups.membership.grant(carol, 'chat', { spots: 10 })
-  const alice = fx.admit(carol, 'alice', 'chat', { depletes: true, plus: 4 }, { invitees: 6 })
-  t.equal(fx.membership(carolGrant.id).spots, 9, 'the inviter spent a spot')
-  t.equal(fx.invitation(alice.membership.invitationId!).invitees, 5, 'the invitation spent a place')
+  const { ownerId } = await fx.namespace('chat')
+  const carol = await fx.user('carol')
+  const carolGrant = await fx.groups.membership.grant(carol, 'chat', { spots: 10 })
+  const alice = await fx.admit(carol, 'alice', 'chat', { depletes: true, plus: 4 }, { invitees: 6 })
+  t.equal((await fx.membership(carolGrant.id)).spots, 9, 'the inviter spent a spot')
+  t.equal((await fx.invitation(alice.membership.invitationId!)).invitees, 5, 'the invitation spent a place')
 
-  const link = fx.invite(alice.userId, { invitees: 3, invitations: [{ accessing: 'chat', depletes: true, plus: 0 }] })
-  const bob = fx.join('bob', link)
-  t.equal(fx.invitation(link.long).invitees, 2, "bob used a place of alice's invitation")
-  t.equal(fx.membership(alice.membership.id).spots, 3, "and one of alice's spots")
+  const link = await fx.invite(alice.userId, {
+    invitees: 3,
+    invitations: [{ accessing: 'chat', depletes: true, plus: 0 }],
+  })
+  const bob = await fx.join('bob', link)
+  t.equal((await fx.invitation(link.long)).invitees, 2, "bob used a place of alice's invitation")
+  t.equal((await fx.membership(alice.membership.id)).spots, 3, "and one of alice's spots")
   t.equal(
-    fx.invitation(alice.membership.invitationId!).invitees,
+    (await fx.invitation(alice.membership.invitationId!)).invitees,
     4,
     "and, depleting, one of carol's invitation to alice",
   )
-  t.equal(fx.membership(carolGrant.id).spots, 8, "and one of carol's spots")
+  t.equal((await fx.membership(carolGrant.id)).spots, 8, "and one of carol's spots")
   t.match(bob.membership, { invitationId: link.long, spots: 0, deauthorizes: 0, dos: null, until: null, path: 'chat' })
   t.ok(ownerId)
 })
 
 t.test("non-depleting invitations spend only the inviter's spots", async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const alice = fx.admit(ownerId, 'alice', 'chat', { plus: 4 }, { invitees: 6 })
-  fx.admit(alice.userId, 'bob', 'chat', { plus: 0 }, { invitees: 1 })
-  t.equal(fx.membership(alice.membership.id).spots, 3)
-  t.equal(fx.invitation(alice.membership.invitationId!).invitees, 5, 'the invitation alice came through is untouched')
+  const { ownerId } = await fx.namespace('chat')
+  const alice = await fx.admit(ownerId, 'alice', 'chat', { plus: 4 }, { invitees: 6 })
+  await fx.admit(alice.userId, 'bob', 'chat', { plus: 0 }, { invitees: 1 })
+  t.equal((await fx.membership(alice.membership.id)).spots, 3)
+  t.equal(
+    (await fx.invitation(alice.membership.invitationId!)).invitees,
+    5,
+    'the invitation alice came through is untouched',
+  )
 })
 
 t.test('acceptance rules', async t => {
@@ -42,89 +50,93 @@ t.test('acceptance rules', async t => {
   const cases: Case[] = [
     {
       name: 'a fresh invitation',
-      run: (fx, o) => fx.join('x', fx.invite(o, { invitations: [{ accessing: 'chat' }] })),
+      run: async (fx, o) => fx.join('x', await fx.invite(o, { invitations: [{ accessing: 'chat' }] })),
       code: 'ok',
     },
     {
       name: 'by short code',
-      run: (fx, o) => fx.join('x', fx.invite(o, { invitations: [{ accessing: 'chat' }] }).short),
+      run: async (fx, o) => fx.join('x', (await fx.invite(o, { invitations: [{ accessing: 'chat' }] })).short),
       code: 'ok',
     },
     {
       name: 'unknown link',
-      run: fx => fx.join('x', '00000000-0000-4000-8000-000000000000'),
+      run: async fx => fx.join('x', '00000000-0000-4000-8000-000000000000'),
       code: 'LOGIN_ERR_NOT_FOUND',
     },
-    { name: 'not an id at all', run: fx => fx.join('x', 'hello'), code: 'LOGIN_ERR_NOT_FOUND' },
+    { name: 'not an id at all', run: async fx => fx.join('x', 'hello'), code: 'LOGIN_ERR_NOT_FOUND' },
     {
       name: 'accepting twice',
       code: 'LOGIN_ERR_CONFLICT',
-      run: (fx, o) => {
-        const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        fx.join('x', link)
+      run: async (fx, o) => {
+        const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
+        await fx.join('x', link)
         return fx.join('x', link)
       },
     },
     {
       name: 'accepting twice after being removed',
       code: 'LOGIN_ERR_CONFLICT',
-      run: (fx, o) => {
-        const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        fx.groups.removal.revoke(o, [fx.join('x', link).membership.id])
+      run: async (fx, o) => {
+        const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
+        await fx.groups.removal.revoke(o, [(await fx.join('x', link)).membership.id])
         return fx.join('x', link)
       },
     },
     {
       name: "the inviter's own link",
-      run: (fx, o) => fx.groups.invitations.accept(o, fx.invite(o, { invitations: [{ accessing: 'chat' }] }).long),
+      run: async (fx, o) =>
+        fx.groups.invitations.accept(o, (await fx.invite(o, { invitations: [{ accessing: 'chat' }] })).long),
       code: 'LOGIN_ERR_CONFLICT',
     },
     {
       name: 'a loop: the owner accepting an invitation from someone they admitted',
       code: 'LOGIN_ERR_CONFLICT',
-      run: (fx, o) => {
-        const a = fx.admit(o, 'alice', 'chat')
-        return fx.groups.invitations.accept(o, fx.invite(a.userId, { invitations: [{ accessing: 'chat/x' }] }).long)
+      run: async (fx, o) => {
+        const a = await fx.admit(o, 'alice', 'chat')
+        return fx.groups.invitations.accept(
+          o,
+          (await fx.invite(a.userId, { invitations: [{ accessing: 'chat/x' }] })).long,
+        )
       },
     },
     {
       name: 'a loop two levels down',
       code: 'LOGIN_ERR_CONFLICT',
-      run: (fx, o) => {
-        const a = fx.admit(o, 'alice', 'chat')
-        const b = fx.admit(a.userId, 'bob', 'chat')
-        return fx.join('alice', fx.invite(b.userId, { invitations: [{ accessing: 'chat' }] }))
+      run: async (fx, o) => {
+        const a = await fx.admit(o, 'alice', 'chat')
+        const b = await fx.admit(a.userId, 'bob', 'chat')
+        return fx.join('alice', await fx.invite(b.userId, { invitations: [{ accessing: 'chat' }] }))
       },
     },
     {
       name: 'used up',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => {
-        const link = fx.invite(o, { invitees: 1, invitations: [{ accessing: 'chat' }] })
-        fx.join('x', link)
+      run: async (fx, o) => {
+        const link = await fx.invite(o, { invitees: 1, invitations: [{ accessing: 'chat' }] })
+        await fx.join('x', link)
         return fx.join('y', link)
       },
     },
     {
       name: 'the inviter has no spots left',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => {
-        const a = fx.admit(o, 'alice', 'chat', { plus: 1 })
-        const first = fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] })
-        const second = fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] })
-        fx.join('x', first)
+      run: async (fx, o) => {
+        const a = await fx.admit(o, 'alice', 'chat', { plus: 1 })
+        const first = await fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] })
+        const second = await fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] })
+        await fx.join('x', first)
         return fx.join('y', second)
       },
     },
     {
       name: 'a depleting ancestor has no places left',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => {
+      run: async (fx, o) => {
         // alice's depleting invitation has 2 places; she took one, so each of her links may admit 1...
-        const a = fx.admit(o, 'alice', 'chat', { depletes: true }, { invitees: 2 })
-        const first = fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', depletes: true }] })
-        const second = fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', depletes: true }] })
-        fx.join('x', first)
+        const a = await fx.admit(o, 'alice', 'chat', { depletes: true }, { invitees: 2 })
+        const first = await fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', depletes: true }] })
+        const second = await fx.invite(a.userId, { invitees: 1, invitations: [{ accessing: 'chat', depletes: true }] })
+        await fx.join('x', first)
         // ...but together only 1: the second link still has its place, the level above has none.
         return fx.join('y', second)
       },
@@ -132,39 +144,36 @@ t.test('acceptance rules', async t => {
     {
       name: 'cancelled',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => {
-        const link = fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        fx.groups.removal.cancel(o, [link.long])
+      run: async (fx, o) => {
+        const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
+        await fx.groups.removal.cancel(o, [link.long])
         return fx.join('x', link)
       },
     },
     {
       name: 'the inviter was removed',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: (fx, o) => {
-        const a = fx.admit(o, 'alice', 'chat')
-        const link = fx.invite(a.userId, { invitations: [{ accessing: 'chat' }] })
-        fx.groups.removal.revoke(o, [a.membership.id])
+      run: async (fx, o) => {
+        const a = await fx.admit(o, 'alice', 'chat')
+        const link = await fx.invite(a.userId, { invitations: [{ accessing: 'chat' }] })
+        await fx.groups.removal.revoke(o, [a.membership.id])
         return fx.join('x', link)
       },
     },
   ]
   for (const c of cases) {
     const fx = groupFixture(t)
-    const { ownerId } = fx.namespace('chat')
-    t.equal(
-      outcome(() => c.run(fx, ownerId)),
-      c.code,
-      c.name,
-    )
+    const { ownerId } = await fx.namespace('chat')
+    t.equal(await outcome(() => c.run(fx, ownerId)), c.code, c.name)
   }
 })
 
 t.test('sequential acceptances stop exactly at the limit', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const link = fx.invite(ownerId, { invitees: 5, invitations: [{ accessing: 'chat' }] })
-  const results = Array.from({ length: 8 }, (_, i) => outcome(() => fx.join(`u${i}`, link)))
+  const { ownerId } = await fx.namespace('chat')
+  const link = await fx.invite(ownerId, { invitees: 5, invitations: [{ accessing: 'chat' }] })
+  const results: string[] = []
+  for (let i = 0; i < 8; i++) results.push(await outcome(() => fx.join(`u${i}`, link)))
   t.same(results, [
     'ok',
     'ok',
@@ -175,16 +184,34 @@ t.test('sequential acceptances stop exactly at the limit', async t => {
     'LOGIN_ERR_INVITATION_GONE',
     'LOGIN_ERR_INVITATION_GONE',
   ])
-  t.equal(fx.invitation(link.long).invitees, 0)
+  t.equal((await fx.invitation(link.long)).invitees, 0)
+})
+
+t.test('50 acceptances at once take turns: exactly the places left are given', async t => {
+  const fx = groupFixture(t)
+  await fx.namespace('chat')
+  const racers = await Promise.all(Array.from({ length: 50 }, (_, i) => fx.user(`racer${i}`)))
+  for (const [name, scenario] of [
+    ['invitees: 5', fivePlaces],
+    ['depleting chain, 3-spot ancestor', depletingChain],
+  ] as const) {
+    const race = await scenario(fx.groups, fx.users, 0, fx.clock.now())
+    const outcomes = await Promise.all(
+      racers.map((racer, i) => outcome(() => fx.groups.invitations.accept(racer, race.links[i % race.links.length]!))),
+    )
+    const counts: Record<string, number> = {}
+    for (const code of outcomes) counts[code] = (counts[code] ?? 0) + 1
+    t.same(counts, { ok: race.admits, LOGIN_ERR_INVITATION_GONE: 50 - race.admits }, name)
+  }
 })
 
 t.test('a chain is accepted all or nothing', async t => {
   const fx = groupFixture(t)
-  fx.namespace('chat')
-  const alice = fx.user('alice')
-  fx.groups.membership.grant(alice, 'chat/a', { spots: 5 })
-  const tight = fx.groups.membership.grant(alice, 'chat/b', { spots: 1 })
-  const chain = fx.invite(alice, {
+  await fx.namespace('chat')
+  const alice = await fx.user('alice')
+  await fx.groups.membership.grant(alice, 'chat/a', { spots: 5 })
+  const tight = await fx.groups.membership.grant(alice, 'chat/b', { spots: 1 })
+  const chain = await fx.invite(alice, {
     invitees: 1,
     invitations: [
       { accessing: 'chat/a', plus: 0 },
@@ -192,25 +219,22 @@ t.test('a chain is accepted all or nothing', async t => {
     ],
   })
   // Another link spends chat/b's only spot first.
-  fx.join('first', fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat/b', plus: 0 }] }))
-  t.equal(fx.membership(tight.id).spots, 0)
-  t.equal(
-    outcome(() => fx.join('bob', chain)),
-    'LOGIN_ERR_INVITATION_GONE',
-  )
-  const bob = fx.user('bob')
-  t.notOk(fx.groups.membership.isMember(bob, 'chat/a'), 'the first group was rolled back')
-  t.equal(fx.invitation(chain.long).invitees, 1, 'and so was its counter')
+  await fx.join('first', await fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat/b', plus: 0 }] }))
+  t.equal((await fx.membership(tight.id)).spots, 0)
+  t.equal(await outcome(() => fx.join('bob', chain)), 'LOGIN_ERR_INVITATION_GONE')
+  const bob = await fx.user('bob')
+  t.notOk(await fx.groups.membership.isMember(bob, 'chat/a'), 'the first group was rolled back')
+  t.equal((await fx.invitation(chain.long)).invitees, 1, 'and so was its counter')
 
-  fx.groups.membership.grant(alice, 'chat/c', { spots: 1 })
-  const ok = fx.invite(alice, {
+  await fx.groups.membership.grant(alice, 'chat/c', { spots: 1 })
+  const ok = await fx.invite(alice, {
     invitees: 1,
     invitations: [
       { accessing: 'chat/a', plus: 0 },
       { accessing: 'chat/c', plus: 0 },
     ],
   })
-  const accepted = fx.groups.invitations.accept(bob, ok.short)
+  const accepted = await fx.groups.invitations.accept(bob, ok.short)
   t.same(
     accepted.memberships.map(m => m.path),
     ['chat/a', 'chat/c'],
@@ -249,27 +273,27 @@ t.test('the access granted: until and spots', async t => {
   ]
   for (const c of cases) {
     const fx = groupFixture(t)
-    fx.namespace('chat')
-    const inviter = fx.user('inviter')
-    fx.groups.membership.grant(inviter, 'chat', { spots: null, ...c.inviter })
-    const link = fx.invite(inviter, { invitations: [{ accessing: 'chat', plus: 3, dos: 4, ...c.limits }] })
+    await fx.namespace('chat')
+    const inviter = await fx.user('inviter')
+    await fx.groups.membership.grant(inviter, 'chat', { spots: null, ...c.inviter })
+    const link = await fx.invite(inviter, { invitations: [{ accessing: 'chat', plus: 3, dos: 4, ...c.limits }] })
     fx.clock.advance(10)
-    const { membership } = fx.join('bob', link)
+    const { membership } = await fx.join('bob', link)
     t.match(membership, { until: c.until, spots: 3, dos: 4 }, c.name)
   }
 })
 
 t.test('describe: what a visitor and the inviter see', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const alice = fx.admit(ownerId, 'alice', 'chat', { plus: 2 })
-  const link = fx.invite(alice.userId, {
+  const { ownerId } = await fx.namespace('chat')
+  const alice = await fx.admit(ownerId, 'alice', 'chat', { plus: 2 })
+  const link = await fx.invite(alice.userId, {
     invitees: 2,
     redirect: '/chat',
     confirm: true,
     invitations: [{ accessing: 'chat/room', plus: 0, acceptance_expiration: T0 + 60 }],
   })
-  const visitor = fx.groups.invitations.describe(link.short, fx.user('bob'))
+  const visitor = await fx.groups.invitations.describe(link.short, await fx.user('bob'))
   t.match(visitor, {
     long: link.long,
     short: link.short,
@@ -280,29 +304,26 @@ t.test('describe: what a visitor and the inviter see', async t => {
     viewerAccepted: false,
   })
   t.match(visitor.invitations, [{ path: 'chat/room', confirm: true, redirect: '/chat', acceptanceExpiration: T0 + 60 }])
-  t.equal(fx.groups.invitations.describe(link.long, alice.userId).viewerIsInviter, true)
-  fx.join('bob', link)
-  t.match(fx.groups.invitations.describe(link.long, fx.user('bob')), { viewerAccepted: true, placesLeft: 1 })
+  t.equal((await fx.groups.invitations.describe(link.long, alice.userId)).viewerIsInviter, true)
+  await fx.join('bob', link)
+  t.match(await fx.groups.invitations.describe(link.long, await fx.user('bob')), {
+    viewerAccepted: true,
+    placesLeft: 1,
+  })
   fx.clock.advance(61)
-  t.match(fx.groups.invitations.describe(link.long, null), { closed: 'its acceptance deadline has passed' })
-  t.equal(
-    outcome(() => fx.groups.invitations.describe('nope', null)),
-    'LOGIN_ERR_NOT_FOUND',
-  )
+  t.match(await fx.groups.invitations.describe(link.long, null), { closed: 'its acceptance deadline has passed' })
+  t.equal(await outcome(() => fx.groups.invitations.describe('nope', null)), 'LOGIN_ERR_NOT_FOUND')
 })
 
 t.test('the latest accepted redirect, for a second device', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const bob = fx.user('bob')
-  t.equal(
-    outcome(() => fx.groups.invitations.latestRedirect(bob)),
-    'LOGIN_ERR_NOT_FOUND',
-  )
-  fx.join('bob', fx.invite(ownerId, { redirect: '/first', invitations: [{ accessing: 'chat/a' }] }))
+  const { ownerId } = await fx.namespace('chat')
+  const bob = await fx.user('bob')
+  t.equal(await outcome(() => fx.groups.invitations.latestRedirect(bob)), 'LOGIN_ERR_NOT_FOUND')
+  await fx.join('bob', await fx.invite(ownerId, { redirect: '/first', invitations: [{ accessing: 'chat/a' }] }))
   fx.clock.advance(1)
-  fx.join('bob', fx.invite(ownerId, { redirect: '/second', invitations: [{ accessing: 'chat/b' }] }))
-  t.equal(fx.groups.invitations.latestRedirect(bob), '/second')
-  fx.join('bob', fx.invite(ownerId, { invitations: [{ accessing: 'chat/c' }] }))
-  t.equal(fx.groups.invitations.latestRedirect(bob), null, 'same second, later row; it had no redirect')
+  await fx.join('bob', await fx.invite(ownerId, { redirect: '/second', invitations: [{ accessing: 'chat/b' }] }))
+  t.equal(await fx.groups.invitations.latestRedirect(bob), '/second')
+  await fx.join('bob', await fx.invite(ownerId, { invitations: [{ accessing: 'chat/c' }] }))
+  t.equal(await fx.groups.invitations.latestRedirect(bob), null, 'same second, later row; it had no redirect')
 })

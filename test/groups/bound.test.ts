@@ -68,44 +68,49 @@ const cases: { name: string; grant?: Record<string, unknown>; chain: Step[]; sid
   },
 ]
 
-function build(fx: GroupFixture, grant: Record<string, unknown> | undefined, chain: Step[], side = 0): string {
-  const { ownerId, membership } = fx.namespace('chat')
+async function build(
+  fx: GroupFixture,
+  grant: Record<string, unknown> | undefined,
+  chain: Step[],
+  side = 0,
+): Promise<string> {
+  const { ownerId, membership } = await fx.namespace('chat')
   let inviter = ownerId
   let last = membership.id
   if (grant) {
-    inviter = fx.user('granted')
-    last = fx.groups.membership.grant(inviter, 'chat', grant).id
+    inviter = await fx.user('granted')
+    last = (await fx.groups.membership.grant(inviter, 'chat', grant)).id
   }
   const first = inviter
-  chain.forEach((step, i) => {
-    const joined = fx.admit(inviter, `member${i}`, 'chat', step.limits, step.top)
+  for (const [i, step] of chain.entries()) {
+    const joined = await fx.admit(inviter, `member${i}`, 'chat', step.limits, step.top)
     inviter = joined.userId
     last = joined.membership.id
-  })
-  for (let i = 0; i < side; i++) fx.admit(first, `side${i}`, 'chat/side', { plus: 0 }, { invitees: 1 })
+  }
+  for (let i = 0; i < side; i++) await fx.admit(first, `side${i}`, 'chat/side', { plus: 0 }, { invitees: 1 })
   return last
 }
 
 t.test('admission bound', async t => {
   for (const c of cases) {
     const fx = groupFixture(t)
-    const last = build(fx, c.grant, c.chain, c.side)
-    t.equal(fx.groups.invitations.admissionBound(last), c.bound, c.name)
+    const last = await build(fx, c.grant, c.chain, c.side)
+    t.equal(await fx.groups.invitations.admissionBound(last), c.bound, c.name)
   }
 })
 
 t.test('the invite listing shows each bound and the limits', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const alice = fx.admit(
+  const { ownerId } = await fx.namespace('chat')
+  const alice = await fx.admit(
     ownerId,
     'alice',
     'chat',
     { depletes: true, plus: 2, dos: 3, deauthorizes: 1, access_duration: 100 },
     { invitees: 5 },
   )
-  fx.groups.tree.ensurePath('chat/rooms/a', null, fx.clock.now())
-  const [listed] = fx.groups.invitations.invitable(alice.userId)
+  await fx.groups.tree.ensurePath('chat/rooms/a', null, fx.clock.now())
+  const [listed] = await fx.groups.invitations.invitable(alice.userId)
   t.match(listed, {
     membership: { id: alice.membership.id, path: 'chat' },
     limits: { invitees: 2, plus: 2, deauthorizes: 1, dos: 2, depletes: true, expiration: fx.clock.now() + 100 },
@@ -114,14 +119,14 @@ t.test('the invite listing shows each bound and the limits', async t => {
     listed!.subgroups.map(g => g.path),
     ['chat/rooms', 'chat/rooms/a'],
   )
-  t.equal(fx.groups.invitations.invitable(alice.userId, 'chat/rooms/a').length, 1, 'filtered by a group below')
-  t.equal(fx.groups.invitations.invitable(alice.userId, 'other').length, 0)
-  const bob = fx.admit(
+  t.equal((await fx.groups.invitations.invitable(alice.userId, 'chat/rooms/a')).length, 1, 'filtered by a group below')
+  t.equal((await fx.groups.invitations.invitable(alice.userId, 'other')).length, 0)
+  const bob = await fx.admit(
     alice.userId,
     'bob',
     'chat',
     { depletes: true, plus: 0, dos: 1, acceptance_expiration: fx.clock.now() + 50 },
     { invitees: 1 },
   )
-  t.equal(fx.groups.invitations.invitable(bob.userId).length, 0, 'dos 1 cannot invite: not listed')
+  t.equal((await fx.groups.invitations.invitable(bob.userId)).length, 0, 'dos 1 cannot invite: not listed')
 })

@@ -10,7 +10,7 @@ t.test(
   async t => {
     if (typeof browser === 'string') return
     const { app, base } = await serveApp(t)
-    app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
+    await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
     const ownerContext = await browser.newContext()
     const guestContext = await browser.newContext()
     t.teardown(async () => {

@@ -17,8 +17,8 @@ t.test('group create <path> --owner provider:id', async t => {
   lines.length = 0
   await groupCommand(['create', 'apps/wiki', '--owner', 'oidc:corp:user:42'], fx, print)
   t.match(lines, ['created group apps', 'created group apps/wiki', /^oidc:corp:user:42 .* now owns apps\/wiki/])
-  const owner = fx.users.findByIdentity('oidc:corp', 'user:42')
-  t.ok(owner && fx.groups.membership.isMember(owner.id, 'apps/wiki'), 'the OIDC provider name keeps its colon')
+  const owner = await fx.users.findByIdentity('oidc:corp', 'user:42')
+  t.ok(owner && (await fx.groups.membership.isMember(owner.id, 'apps/wiki')), 'the OIDC provider name keeps its colon')
 })
 
 t.test('usage errors are bad requests', async t => {
@@ -40,9 +40,5 @@ t.test('usage errors are bad requests', async t => {
       args.join(' '),
     )
   }
-  t.equal(
-    outcome(() => fx.groups.tree.require('chat')),
-    'LOGIN_ERR_NOT_FOUND',
-    'nothing was created',
-  )
+  t.equal(await outcome(() => fx.groups.tree.require('chat')), 'LOGIN_ERR_NOT_FOUND', 'nothing was created')
 })

@@ -19,7 +19,7 @@ interface Case {
   via?: Record<string, unknown>
   viaTop?: Record<string, unknown>
   as?: 'owner' | 'alice'
-  setup?: (w: World) => void
+  setup?: (w: World) => unknown
   request: (w: World) => Record<string, unknown>
   code: string
 }
@@ -266,9 +266,9 @@ const cases: Case[] = [
 t.test('creation rules', async t => {
   for (const c of cases) {
     const fx = groupFixture(t)
-    const owner = fx.namespace('chat')
-    fx.groups.tree.ensurePath('elsewhere', null, T0)
-    const admitted = fx.admit(
+    const owner = await fx.namespace('chat')
+    await fx.groups.tree.ensurePath('elsewhere', null, T0)
+    const admitted = await fx.admit(
       owner.ownerId,
       'alice',
       (c.via?.accessing as string | undefined) ?? 'chat',
@@ -282,49 +282,45 @@ t.test('creation rules', async t => {
       alice: admitted.userId,
       aliceMembership: admitted.membership.id,
     }
-    c.setup?.(w)
+    await c.setup?.(w)
     const caller = c.as === 'owner' ? w.ownerId : w.alice
-    t.equal(
-      outcome(() => fx.invite(caller, c.request(w))),
-      c.code,
-      c.name,
-    )
+    t.equal(await outcome(() => fx.invite(caller, c.request(w))), c.code, c.name)
   }
 })
 
 t.test('a refused chain creates nothing, not even groups', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
+  const { ownerId } = await fx.namespace('chat')
   t.equal(
-    outcome(() =>
+    await outcome(() =>
       fx.invite(ownerId, { invitations: [{ accessing: 'chat/new' }, { accessing: 'chat', deauthorizes: 5 }] }),
     ),
     'LOGIN_ERR_BAD_REQUEST',
   )
   t.equal(
-    outcome(() => fx.invite(ownerId, { invitations: [{ accessing: 'chat/new' }, { accessing: 'other' }] })),
+    await outcome(() => fx.invite(ownerId, { invitations: [{ accessing: 'chat/new' }, { accessing: 'other' }] })),
     'LOGIN_ERR_FORBIDDEN',
   )
-  t.equal(fx.groups.tree.find('chat/new'), undefined)
-  t.same(fx.groups.removal.cancellable(ownerId), [])
+  t.equal(await fx.groups.tree.find('chat/new'), undefined)
+  t.same(await fx.groups.removal.cancellable(ownerId), [])
 })
 
 t.test('the inviter is chosen by the largest admission bound', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const alice = fx.user('alice')
-  const narrow = fx.groups.membership.grant(alice, 'chat', { spots: 1 })
-  const wide = fx.groups.membership.grant(alice, 'chat/room', { spots: 5 })
-  fx.groups.membership.grant(alice, 'chat/room/sub', { spots: null, dos: 1 })
-  const link = fx.invite(alice, { invitees: 3, invitations: [{ accessing: 'chat/room/sub', plus: 0 }] })
+  const { ownerId } = await fx.namespace('chat')
+  const alice = await fx.user('alice')
+  const narrow = await fx.groups.membership.grant(alice, 'chat', { spots: 1 })
+  const wide = await fx.groups.membership.grant(alice, 'chat/room', { spots: 5 })
+  await fx.groups.membership.grant(alice, 'chat/room/sub', { spots: null, dos: 1 })
+  const link = await fx.invite(alice, { invitees: 3, invitations: [{ accessing: 'chat/room/sub', plus: 0 }] })
   t.equal(link.invitations[0]!.inviterId, wide.id, 'spots 5 beats spots 1; a membership that cannot invite is skipped')
   t.equal(
-    outcome(() => fx.invite(alice, { invitees: 3, invitations: [{ accessing: 'chat', plus: 0 }] })),
+    await outcome(() => fx.invite(alice, { invitees: 3, invitations: [{ accessing: 'chat', plus: 0 }] })),
     'LOGIN_ERR_INVITATION_LIMIT',
     'only the narrow one grants chat',
   )
   t.equal(
-    fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] }).invitations[0]!.inviterId,
+    (await fx.invite(alice, { invitees: 1, invitations: [{ accessing: 'chat', plus: 0 }] })).invitations[0]!.inviterId,
     narrow.id,
   )
   t.ok(ownerId)
@@ -332,8 +328,8 @@ t.test('the inviter is chosen by the largest admission bound', async t => {
 
 t.test('what is stored and logged', async t => {
   const fx = groupFixture(t)
-  const { ownerId, membership } = fx.namespace('chat')
-  const link = fx.invite(ownerId, {
+  const { ownerId, membership } = await fx.namespace('chat')
+  const link = await fx.invite(ownerId, {
     invitees: 4,
     redirect: '/chat',
     confirm: true,
@@ -380,7 +376,7 @@ t.test('what is stored and logged', async t => {
       deauthorizes: 0,
     },
   ])
-  const log = fx.groups.events.read(ownerId, 'chat')
+  const log = await fx.groups.events.read(ownerId, 'chat')
   t.match(
     log.filter(e => e.kind === 'invitation_created'),
     [

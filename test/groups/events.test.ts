@@ -4,17 +4,17 @@ import { groupFixture, outcome } from './fixture.js'
 
 t.test('every group change is logged with who and when', async t => {
   const fx = groupFixture(t)
-  const { ownerId, membership } = fx.namespace('chat')
+  const { ownerId, membership } = await fx.namespace('chat')
   fx.clock.advance(5)
-  const link = fx.invite(ownerId, { invitations: [{ accessing: 'chat/room' }] })
-  const bob = fx.join('bob', link)
-  const carol = fx.admit(ownerId, 'carol', 'chat')
-  const granted = fx.groups.membership.grant(fx.user('dave'), 'chat/room', {}, userActor(ownerId))
-  fx.groups.removal.cancel(ownerId, [link.long])
-  fx.groups.removal.revoke(ownerId, [bob.membership.id])
-  fx.groups.removal.leave(carol.userId, carol.membership.id)
+  const link = await fx.invite(ownerId, { invitations: [{ accessing: 'chat/room' }] })
+  const bob = await fx.join('bob', link)
+  const carol = await fx.admit(ownerId, 'carol', 'chat')
+  const granted = await fx.groups.membership.grant(await fx.user('dave'), 'chat/room', {}, userActor(ownerId))
+  await fx.groups.removal.cancel(ownerId, [link.long])
+  await fx.groups.removal.revoke(ownerId, [bob.membership.id])
+  await fx.groups.removal.leave(carol.userId, carol.membership.id)
 
-  const log = fx.groups.events.read(ownerId, 'chat').reverse()
+  const log = (await fx.groups.events.read(ownerId, 'chat')).reverse()
   t.match(
     log.map(e => [e.kind, e.path]),
     [
@@ -50,7 +50,7 @@ t.test('every group change is logged with who and when', async t => {
   t.match(log[9], { actorId: ownerId, subjectName: 'bob', detail: { reason: 'revoked' } })
   t.match(log[10], { actorId: carol.userId, subjectId: carol.userId, detail: { reason: 'left' } })
   t.same(
-    fx.groups.events.read(ownerId, 'chat/room').map(e => e.path),
+    (await fx.groups.events.read(ownerId, 'chat/room')).map(e => e.path),
     Array(6).fill('chat/room'),
     "a subgroup's log holds only its own events",
   )
@@ -58,10 +58,10 @@ t.test('every group change is logged with who and when', async t => {
 
 t.test('reading the log needs power 2; pages go back by id', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const admin = fx.admit(ownerId, 'admin', 'chat', { deauthorizes: 2 })
-  const mod = fx.admit(ownerId, 'mod', 'chat', { deauthorizes: 1 })
-  const sub = fx.admit(ownerId, 'sub', 'chat/room', { deauthorizes: 2 })
+  const { ownerId } = await fx.namespace('chat')
+  const admin = await fx.admit(ownerId, 'admin', 'chat', { deauthorizes: 2 })
+  const mod = await fx.admit(ownerId, 'mod', 'chat', { deauthorizes: 1 })
+  const sub = await fx.admit(ownerId, 'sub', 'chat/room', { deauthorizes: 2 })
   const cases: [string, string, string][] = [
     [ownerId, 'chat', 'ok'],
     [admin.userId, 'chat', 'ok'],
@@ -70,21 +70,21 @@ t.test('reading the log needs power 2; pages go back by id', async t => {
     // Refusals look like a missing group, so that nobody can probe which groups exist.
     [sub.userId, 'chat', 'LOGIN_ERR_NOT_FOUND'],
     [mod.userId, 'chat', 'LOGIN_ERR_NOT_FOUND'],
-    [fx.user('stranger'), 'chat', 'LOGIN_ERR_NOT_FOUND'],
+    [await fx.user('stranger'), 'chat', 'LOGIN_ERR_NOT_FOUND'],
     [ownerId, 'missing', 'LOGIN_ERR_NOT_FOUND'],
   ]
   for (const [user, path, code] of cases)
     t.equal(
-      outcome(() => fx.groups.events.read(user, path)),
+      await outcome(() => fx.groups.events.read(user, path)),
       code,
-      `${user === ownerId ? 'owner' : fx.users.get(user)!.name} reads ${path}`,
+      `${user === ownerId ? 'owner' : (await fx.users.get(user))!.name} reads ${path}`,
     )
-  const all = fx.groups.events.read(ownerId, 'chat')
-  const first = fx.groups.events.read(ownerId, 'chat', { limit: 3 })
+  const all = await fx.groups.events.read(ownerId, 'chat')
+  const first = await fx.groups.events.read(ownerId, 'chat', { limit: 3 })
   t.same(first, all.slice(0, 3))
-  t.same(fx.groups.events.read(ownerId, 'chat', { before: first[2]!.id, limit: 3 }), all.slice(3, 6))
+  t.same(await fx.groups.events.read(ownerId, 'chat', { before: first[2]!.id, limit: 3 }), all.slice(3, 6))
   t.equal(
-    fx.groups.events.read(ownerId, 'chat', { limit: 10_000 }).length,
+    (await fx.groups.events.read(ownerId, 'chat', { limit: 10_000 })).length,
     all.length,
     'limits are capped, not refused',
   )

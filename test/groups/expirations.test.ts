@@ -35,52 +35,38 @@ t.test('acceptance deadlines', async t => {
   ]
   for (const c of cases) {
     const fx = groupFixture(t)
-    fx.namespace('chat')
-    const inviter = fx.user('inviter')
-    fx.groups.membership.grant(inviter, 'chat', { spots: null, ...c.inviter })
-    const link = fx.invite(inviter, { invitations: [{ accessing: 'chat', ...c.limits }] })
+    await fx.namespace('chat')
+    const inviter = await fx.user('inviter')
+    await fx.groups.membership.grant(inviter, 'chat', { spots: null, ...c.inviter })
+    const link = await fx.invite(inviter, { invitations: [{ accessing: 'chat', ...c.limits }] })
     fx.clock.set(c.at)
-    t.equal(
-      outcome(() => fx.join('bob', link)),
-      c.code,
-      c.name,
-    )
+    t.equal(await outcome(() => fx.join('bob', link)), c.code, c.name)
     if (c.code !== 'ok') {
-      t.equal(fx.invitation(link.long).active, false, `${c.name}: the expired invitation was deactivated`)
+      t.equal((await fx.invitation(link.long)).active, false, `${c.name}: the expired invitation was deactivated`)
       fx.clock.set(T0)
-      t.equal(
-        outcome(() => fx.join('carol', link)),
-        'LOGIN_ERR_INVITATION_GONE',
-        `${c.name}: and stays closed`,
-      )
+      t.equal(await outcome(() => fx.join('carol', link)), 'LOGIN_ERR_INVITATION_GONE', `${c.name}: and stays closed`)
     }
   }
 })
 
 t.test('an expired link is closed for every group of its chain', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const link = fx.invite(ownerId, {
+  const { ownerId } = await fx.namespace('chat')
+  const link = await fx.invite(ownerId, {
     invitations: [{ accessing: 'chat/a' }, { accessing: 'chat/b', acceptance_expiration: T0 + 10 }],
   })
   fx.clock.set(T0 + 11)
-  t.equal(
-    outcome(() => fx.join('bob', link)),
-    'LOGIN_ERR_INVITATION_GONE',
-  )
-  t.same(
-    link.invitations.map(i => fx.invitation(i.id).active),
-    [false, false],
-  )
+  t.equal(await outcome(() => fx.join('bob', link)), 'LOGIN_ERR_INVITATION_GONE')
+  t.same(await Promise.all(link.invitations.map(async i => (await fx.invitation(i.id)).active)), [false, false])
 })
 
 t.test("memberships end at their until, and with their inviter's", async t => {
   const fx = groupFixture(t)
-  fx.namespace('chat')
-  const alice = fx.user('alice')
-  fx.groups.membership.grant(alice, 'chat', { until: T0 + 1000, spots: null })
-  const bob = fx.admit(alice, 'bob', 'chat', { acceptance_expiration: T0 + 100, access_duration: 300 })
-  const carol = fx.admit(alice, 'carol', 'chat', { acceptance_expiration: T0 + 100 })
+  await fx.namespace('chat')
+  const alice = await fx.user('alice')
+  await fx.groups.membership.grant(alice, 'chat', { until: T0 + 1000, spots: null })
+  const bob = await fx.admit(alice, 'bob', 'chat', { acceptance_expiration: T0 + 100, access_duration: 300 })
+  const carol = await fx.admit(alice, 'carol', 'chat', { acceptance_expiration: T0 + 100 })
   const cases: [number, boolean, boolean, boolean][] = [
     // [time, alice, bob, carol]
     [T0, true, true, true],
@@ -92,7 +78,7 @@ t.test("memberships end at their until, and with their inviter's", async t => {
   for (const [at, a, b, c] of cases) {
     fx.clock.set(at)
     t.same(
-      [alice, bob.userId, carol.userId].map(u => fx.groups.membership.isMember(u, 'chat')),
+      await Promise.all([alice, bob.userId, carol.userId].map(u => fx.groups.membership.isMember(u, 'chat'))),
       [a, b, c],
       `at T0+${at - T0}`,
     )
@@ -101,24 +87,24 @@ t.test("memberships end at their until, and with their inviter's", async t => {
 
 t.test('expired memberships give no power and are not listed', async t => {
   const fx = groupFixture(t)
-  const { ownerId } = fx.namespace('chat')
-  const admin = fx.admit(ownerId, 'admin', 'chat', { deauthorizes: 2, access_duration: 100 })
-  const member = fx.admit(ownerId, 'member', 'chat', { access_duration: 50 })
-  const other = fx.admit(ownerId, 'other', 'chat')
+  const { ownerId } = await fx.namespace('chat')
+  const admin = await fx.admit(ownerId, 'admin', 'chat', { deauthorizes: 2, access_duration: 100 })
+  const member = await fx.admit(ownerId, 'member', 'chat', { access_duration: 50 })
+  const other = await fx.admit(ownerId, 'other', 'chat')
   t.same(
-    fx.groups.removal.removable(admin.userId).map(m => m.userName),
+    (await fx.groups.removal.removable(admin.userId)).map(m => m.userName),
     ['member', 'other'],
   )
   fx.clock.set(T0 + 50)
   t.same(
-    fx.groups.removal.removable(admin.userId).map(m => m.userName),
+    (await fx.groups.removal.removable(admin.userId)).map(m => m.userName),
     ['other'],
     'the expired member is not listed',
   )
   fx.clock.set(T0 + 100)
-  t.same(fx.groups.removal.removable(admin.userId), [], 'an expired admin lists nothing')
+  t.same(await fx.groups.removal.removable(admin.userId), [], 'an expired admin lists nothing')
   t.equal(
-    outcome(() => fx.groups.removal.revoke(admin.userId, [other.membership.id])),
+    await outcome(() => fx.groups.removal.revoke(admin.userId, [other.membership.id])),
     'LOGIN_ERR_FORBIDDEN',
     'and may remove nobody',
   )

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { GroupExpression } from 'modular-login-client/protocol'
-import { evaluate, parseExpression } from '../../src/groups/expressions.js'
+import { evaluate, parseExpression, pathsOf } from '../../src/groups/expressions.js'
 
 t.test('text form: precedence, parentheses, not', async t => {
   const cases: [string, GroupExpression][] = [
@@ -120,4 +120,15 @@ t.test('evaluation short-circuits and follows the operators', async t => {
   asked.length = 0
   evaluate(parseExpression('b & a'), holds)
   t.same(asked, ['b'], 'and stops at the first missing operand')
+})
+
+t.test('the paths an expression names, each once, in order', async t => {
+  const cases: [string, string[]][] = [
+    ['a', ['a']],
+    ['!a/b & (c | a/b) | !!d', ['a/b', 'c', 'd']],
+    ['(a | b) & !(b & c/d/e)', ['a', 'b', 'c/d/e']],
+  ]
+  for (const [text, paths] of cases) t.same(pathsOf(parseExpression(text)), paths, text)
+  const wide = Array.from({ length: 50_000 }, (_, i) => `p${i % 40_000}`)
+  t.equal(pathsOf({ or: wide }).length, 40_000, 'a wide expression, without repeats')
 })

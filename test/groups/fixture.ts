@@ -4,10 +4,11 @@ import { ManualClock } from '../../src/clock.js'
 import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 import type { CreatedLink } from '../../src/groups/invitations.js'
 import { createGroupServices, type GroupServices } from '../../src/groups/services.js'
-import { openDatabase, type Db } from '../../src/storage/db.js'
+import type { Database, Sql } from '../../src/storage/database.js'
 import { MembershipStore, type Membership } from '../../src/storage/memberships.js'
 import { InvitationStore, type Invitation } from '../../src/storage/invitations.js'
 import { RevocationStore } from '../../src/storage/revocations.js'
+import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { UserStore } from '../../src/storage/users.js'
 
 /** The start of every test's controlled time. */
@@ -19,21 +20,23 @@ interface TestLike {
 }
 
 export interface GroupFixture {
-  db: Db
+  db: Database
   clock: ManualClock
   users: UserStore
   revocations: RevocationStore
   groups: GroupServices
   /** How often the services announced committed revocations. */
   announced: () => number
+  /** How many SQL statements have been run so far (through `db`, which the services use). */
+  statements: () => number
   /** The id of a user signing in with the test provider as `name` (created on first use). */
-  user(name: string): string
+  user(name: string): Promise<string>
   /** Creates namespace `path` owned by test user `owner`; answers the owner's id and membership. */
-  namespace(path?: string, owner?: string): { ownerId: string; membership: Membership }
+  namespace(path?: string, owner?: string): Promise<{ ownerId: string; membership: Membership }>
   /** Creates an invitation from a JSON body as `POST /login/access/allow` takes it. */
-  invite(inviterId: string, body: Record<string, unknown>): CreatedLink
+  invite(inviterId: string, body: Record<string, unknown>): Promise<CreatedLink>
   /** Has the (new or existing) test user `name` accept `link`; answers their id and the membership of the first group. */
-  join(name: string, link: CreatedLink | string): { userId: string; membership: Membership }
+  join(name: string, link: CreatedLink | string): Promise<{ userId: string; membership: Membership }>
   /** Shortcut: `inviterId` invites to `path` with `limits`, then `name` accepts. */
   admit(
     inviterId: string,
@@ -41,15 +44,33 @@ export interface GroupFixture {
     path: string,
     limits?: Record<string, unknown>,
     top?: Record<string, unknown>,
-  ): { userId: string; membership: Membership }
-  membership(id: string): Membership
-  invitation(id: string): Invitation
+  ): Promise<{ userId: string; membership: Membership }>
+  membership(id: string): Promise<Membership>
+  invitation(id: string): Promise<Invitation>
+}
+
+/** The same database, counting every statement run through its `sql`. */
+function counting(database: Database, count: () => void): Database {
+  const counted = (sql: Sql): Sql => ({
+    all: (text, params) => (count(), sql.all(text, params)),
+    one: (text, params) => (count(), sql.one(text, params)),
+    run: (text, params) => (count(), sql.run(text, params)),
+  })
+  return new Proxy(database, {
+    get(target, key) {
+      if (key === 'sql') return counted(target.sql)
+      const value: unknown = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /** Group services over a fresh SQLite file in the test's own folder, with a manual clock at T0. */
 export function groupFixture(t: TestLike): GroupFixture {
-  const db = openDatabase(join(t.testdir(), 'login.sqlite'))
-  t.teardown(() => db.close())
+  const file = new SqliteDatabase(join(t.testdir(), 'login.sqlite'))
+  t.teardown(() => file.close())
+  let statements = 0
+  const db = counting(file, () => statements++)
   const clock = new ManualClock(T0)
   const users = new UserStore(db)
   const revocations = new RevocationStore(db)
@@ -67,7 +88,7 @@ export function groupFixture(t: TestLike): GroupFixture {
   // A second view of the same file, for asserting stored state.
   const memberships = new MembershipStore(db)
   const invitations = new InvitationStore(db)
-  const user = (name: string) => users.ensureForIdentity('test', name, clock.now()).id
+  const user = async (name: string) => (await users.ensureForIdentity('test', name, clock.now())).id
   const invite = (inviterId: string, body: Record<string, unknown>) =>
     groups.invitations.create(inviterId, parseInvitationRequest(body))
   const fixture: GroupFixture = {
@@ -77,28 +98,29 @@ export function groupFixture(t: TestLike): GroupFixture {
     revocations,
     groups,
     announced: () => announced,
+    statements: () => statements,
     user,
-    namespace(path = 'chat', owner = 'owner') {
-      const result = groups.tree.ensureNamespace(path, 'test', owner)
+    async namespace(path = 'chat', owner = 'owner') {
+      const result = await groups.tree.ensureNamespace(path, 'test', owner)
       return { ownerId: result.owner.id, membership: result.membership }
     },
     invite,
-    join(name, link) {
-      const userId = user(name)
+    async join(name, link) {
+      const userId = await user(name)
       const ref = typeof link === 'string' ? link : link.long
-      const accepted = groups.invitations.accept(userId, ref)
+      const accepted = await groups.invitations.accept(userId, ref)
       return { userId, membership: accepted.memberships[0]! }
     },
-    admit(inviterId, name, path, limits = {}, top = {}) {
-      return fixture.join(name, invite(inviterId, { ...top, invitations: [{ accessing: path, ...limits }] }))
+    async admit(inviterId, name, path, limits = {}, top = {}) {
+      return fixture.join(name, await invite(inviterId, { ...top, invitations: [{ accessing: path, ...limits }] }))
     },
-    membership(id) {
-      const found = memberships.get(id)
+    async membership(id) {
+      const found = await memberships.get(id)
       if (!found) throw new Error(`no membership ${id}`)
       return found
     },
-    invitation(id) {
-      const found = invitations.get(id)
+    async invitation(id) {
+      const found = await invitations.get(id)
       if (!found) throw new Error(`no invitation ${id}`)
       return found
     },
@@ -106,10 +128,10 @@ export function groupFixture(t: TestLike): GroupFixture {
   return fixture
 }
 
-/** The code of the error `fn` throws, or 'ok'. */
-export function outcome(fn: () => unknown): string {
+/** The code of the error `fn` throws (or rejects with), or 'ok'. */
+export async function outcome(fn: () => unknown): Promise<string> {
   try {
-    fn()
+    await fn()
     return 'ok'
   } catch (error) {
     const code = (error as { code?: unknown }).code

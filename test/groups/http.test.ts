@@ -18,7 +18,7 @@ async function world(
   t: Parameters<typeof startApp>[0],
 ): Promise<TestApp & { owner: string; as: (who: string) => Promise<string> }> {
   const testApp = await startApp(t)
-  testApp.app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
+  await testApp.app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   return { ...testApp, owner: await testApp.signIn('owner'), as: testApp.signIn }
 }
 
@@ -163,7 +163,7 @@ t.test('confirm shows a button; the form flow; the QR handoff', async t => {
   })
   t.equal(created.statusCode, 303)
   const short = /^\/login\/access\/accept\/([^/]+)$/.exec(created.headers.location as string)![1]!
-  const stored = app.ctx.groups.invitations.describe(short, null).invitations[0]!
+  const stored = (await app.ctx.groups.invitations.describe(short, null)).invitations[0]!
   t.match(stored, {
     path: 'chat/photos',
     accessDuration: 5400,
@@ -411,7 +411,7 @@ t.test('deleting an account removes its memberships through the revocation log',
   })
   const membership = joined.json().memberships[0].membership as string
   const pending = await invite(app, bob, { invitations: [{ accessing: 'chat' }] })
-  const head = app.ctx.revocations.head()
+  const head = await app.ctx.revocations.head()
   const deleted = await app.inject({
     method: 'POST',
     url: '/login/delete',
@@ -420,7 +420,7 @@ t.test('deleting an account removes its memberships through the revocation log',
   })
   t.equal(deleted.statusCode, 200)
   t.ok(
-    app.ctx.revocations.since(head).some(r => r.kind === 'membership' && r.subject === membership),
+    (await app.ctx.revocations.since(head)).some(r => r.kind === 'membership' && r.subject === membership),
     'the membership revocation is in the log apps are pushed',
   )
   const removed = (await app.inject({ url: '/login/access/log/chat', headers: { cookie: owner } })).json() as {

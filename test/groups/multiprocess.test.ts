@@ -40,7 +40,7 @@ t.test('several server processes sharing one SQLite file never over-admit', asyn
   const app = await buildApp(config, { logger: false })
   t.teardown(() => app.close())
   const { groups, users, clock } = app.ctx
-  groups.tree.ensureNamespace('chat', 'test', 'owner')
+  await groups.tree.ensureNamespace('chat', 'test', 'owner')
   const bases = await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, config.runDir)))
   // Signed in once: each round races over new links, which the same people may accept again.
   const cookies = await Promise.all(
@@ -52,16 +52,16 @@ t.test('several server processes sharing one SQLite file never over-admit', asyn
     ['depleting chain, 3-spot ancestor', depletingChain],
   ] as const) {
     for (let round = 0; round < ROUNDS; round++) {
-      const race = scenario(groups, users, round, clock.now())
+      const race = await scenario(groups, users, round, clock.now())
       const counts = await raceAcceptances(bases, cookies, race.links)
       t.same(
         counts,
         { 200: race.admits, 410: RACERS - race.admits },
         `${name}, round ${round + 1}, ${PROCESSES} processes`,
       )
-      const owner = users.findByIdentity('test', 'owner')!.id
+      const owner = (await users.findByIdentity('test', 'owner'))!.id
       t.equal(
-        groups.removal.removable(owner).filter(m => race.links.includes(m.invitationId ?? '')).length,
+        (await groups.removal.removable(owner)).filter(m => race.links.includes(m.invitationId ?? '')).length,
         race.admits,
         'memberships in the shared file',
       )

@@ -14,9 +14,9 @@ export interface Race {
 }
 
 /** `owner` invites with `invitees: 5`. */
-export function fivePlaces(groups: GroupServices, users: UserStore, round: number, now: number): Race {
-  const owner = users.ensureForIdentity('test', 'owner', now).id
-  const link = groups.invitations.create(
+export async function fivePlaces(groups: GroupServices, users: UserStore, round: number, now: number): Promise<Race> {
+  const owner = (await users.ensureForIdentity('test', 'owner', now)).id
+  const link = await groups.invitations.create(
     owner,
     parseInvitationRequest({ invitees: 5, invitations: [{ accessing: `chat/five${round}` }] }),
   )
@@ -28,24 +28,29 @@ export function fivePlaces(groups: GroupServices, users: UserStore, round: numbe
  * admits bob through a depleting invitation (now 3 spots left); bob's five
  * depleting links offer 15 places, of which alice's spots leave 3.
  */
-export function depletingChain(groups: GroupServices, users: UserStore, round: number, now: number): Race {
-  const alice = users.ensureForIdentity('test', `alice${round}`, now).id
-  const bob = users.ensureForIdentity('test', `bob${round}`, now).id
+export async function depletingChain(
+  groups: GroupServices,
+  users: UserStore,
+  round: number,
+  now: number,
+): Promise<Race> {
+  const alice = (await users.ensureForIdentity('test', `alice${round}`, now)).id
+  const bob = (await users.ensureForIdentity('test', `bob${round}`, now)).id
   const path = `chat/chain${round}`
-  groups.membership.grant(alice, path, { spots: 4 })
-  const toBob = groups.invitations.create(
+  await groups.membership.grant(alice, path, { spots: 4 })
+  const toBob = await groups.invitations.create(
     alice,
     parseInvitationRequest({ invitees: 4, invitations: [{ accessing: path, depletes: true, plus: 4 }] }),
   )
-  groups.invitations.accept(bob, toBob.long)
-  const links = Array.from(
-    { length: 5 },
-    () =>
-      groups.invitations.create(
-        bob,
-        parseInvitationRequest({ invitees: 3, invitations: [{ accessing: path, depletes: true, plus: 0 }] }),
-      ).long,
-  )
+  await groups.invitations.accept(bob, toBob.long)
+  const links: string[] = []
+  for (let i = 0; i < 5; i++) {
+    const link = await groups.invitations.create(
+      bob,
+      parseInvitationRequest({ invitees: 3, invitations: [{ accessing: path, depletes: true, plus: 0 }] }),
+    )
+    links.push(link.long)
+  }
   return { links, admits: 3 }
 }
 

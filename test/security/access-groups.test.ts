@@ -44,7 +44,7 @@ async function person(signIn: (who: string) => Promise<string>, app: FastifyInst
 t.test('deleting an account never widens a depleting chain', async t => {
   const { app, signIn } = await startApp(t)
   const http = api(app)
-  app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   const owner = await person(signIn, app, 'owner')
   const [a, b, x, y, z] = await Promise.all(['a', 'b', 'x', 'y', 'z'].map(name => person(signIn, app, name)))
 
@@ -81,7 +81,7 @@ t.test('deleting an account never widens a depleting chain', async t => {
 t.test('signing up again with the same identity does not accept a link twice', async t => {
   const { app, signIn } = await startApp(t)
   const http = api(app)
-  app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
   const owner = await person(signIn, app, 'owner')
   const link = await http.invite(owner, { invitees: 5, invitations: [{ accessing: 'club' }] })
   const first = await person(signIn, app, 'mallory')
@@ -100,7 +100,7 @@ t.test('signing up again with the same identity does not accept a link twice', a
 t.test('a power-2 delegate cannot remove an owner, nor cascade everyone away', async t => {
   const { app, signIn } = await startApp(t)
   const http = api(app)
-  app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   const owner = await person(signIn, app, 'owner')
   const delegate = await person(signIn, app, 'delegate')
   const member = await person(signIn, app, 'member')
@@ -135,14 +135,14 @@ t.test('a power-2 delegate cannot remove an owner, nor cascade everyone away', a
 t.test('the last owner cannot be removed; another owner can', async t => {
   const { app, signIn } = await startApp(t)
   const http = api(app)
-  app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   const owner = await person(signIn, app, 'owner')
   const own = (await http.memberships(owner))[0]!.membership
   const alone = await http.revoke(owner, [own])
   t.equal(alone.status, 409, 'the only owner')
   t.equal(alone.body.code, 'LOGIN_ERR_CONFLICT')
 
-  app.ctx.groups.tree.ensureNamespace('chat', 'test', 'second', ADMIN, { addOwner: true })
+  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'second', ADMIN, { addOwner: true })
   const second = await person(signIn, app, 'second')
   const both = await http.revoke(owner, [own, (await http.memberships(second))[0]!.membership])
   t.equal(both.status, 409, 'not both owners at once')
@@ -153,7 +153,7 @@ t.test('the last owner cannot be removed; another owner can', async t => {
 t.test('the audit log does not tell whether a group exists', async t => {
   const { app, signIn } = await startApp(t)
   const http = api(app)
-  app.ctx.groups.tree.ensureNamespace('secret-project', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('secret-project', 'test', 'owner')
   const stranger = await person(signIn, app, 'stranger')
   const existing = await http.log(stranger, 'secret-project')
   const missing = await http.log(stranger, 'no-such-group')

@@ -40,10 +40,10 @@ t.test('an app manages only the namespaces it created or was allowed on', async 
     { type: 'member', member: true },
     'membership questions stay open for any group',
   )
-  t.ok(server.app.ctx.groups.membership.isMember(alice, 'chat/room'), 'nothing was removed')
+  t.ok(await server.app.ctx.groups.membership.isMember(alice, 'chat/room'), 'nothing was removed')
   t.notOk(await server.app.ctx.users.findByIdentity('test', 'mallory'), 'nobody became an owner')
 
-  server.app.ctx.groups.tree.ensureNamespace('admin-made', 'test', 'root')
+  await server.app.ctx.groups.tree.ensureNamespace('admin-made', 'test', 'root')
   t.match(
     await chat.request({ type: 'grant', user: alice, path: 'admin-made' }),
     { type: 'error', code: 'LOGIN_ERR_FORBIDDEN' },

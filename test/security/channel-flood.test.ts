@@ -11,8 +11,8 @@ t.test('an app flooding query is rate-limited on its own connection; other apps 
   const server = await liveServer(t, { channelRateLimit: RATE })
   const cookie = await server.signIn('bob')
   const bob = (await server.app.ctx.users.findByIdentity('test', 'bob'))!
-  server.app.ctx.groups.tree.ensureNamespace('chat', 'test', '127.0.0.1')
-  server.app.ctx.groups.membership.grant(bob.id, 'chat/room')
+  await server.app.ctx.groups.tree.ensureNamespace('chat', 'test', '127.0.0.1')
+  await server.app.ctx.groups.membership.grant(bob.id, 'chat/room')
 
   const flood = (await RawClient.hello(server.url, await server.addApp('flood'))).client
   const other = (await RawClient.hello(server.url, await server.addApp('other'))).client

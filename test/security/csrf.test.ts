@@ -43,8 +43,8 @@ const targets: Record<string, Setup> = {
     return { cookie, url: `/login/deauthorize/${sidOf(other)}`, harmed: async () => !(await stillSignedIn(app, other)) }
   },
   'accept an invitation': async (app, signIn) => {
-    const { long } = app.ctx.groups.invitations.create(
-      app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss').owner.id,
+    const { long } = await app.ctx.groups.invitations.create(
+      (await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')).owner.id,
       {
         invitees: null,
         redirect: null,
@@ -75,11 +75,11 @@ const targets: Record<string, Setup> = {
   'leave a group': async (app, signIn) => {
     const cookie = await signIn('alice')
     const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id
-    const membership = app.ctx.groups.membership.grant(user, 'team')
+    const membership = await app.ctx.groups.membership.grant(user, 'team')
     return {
       cookie,
       url: `/login/access/leave/${membership.id}`,
-      harmed: async () => !app.ctx.groups.membership.isMember(user, 'team'),
+      harmed: async () => !(await app.ctx.groups.membership.isMember(user, 'team')),
     }
   },
 }

@@ -86,7 +86,7 @@ async function world(t: { teardown(fn: () => unknown): void }) {
     },
   })
   t.teardown(() => app.close())
-  app.ctx.groups.tree.ensureNamespace('chat', 'test', 'fuzzer')
+  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'fuzzer')
   const signIn = async () =>
     leaseCookie(config, (await app.inject({ url: '/login/test/as?who=fuzzer' })).headers['set-cookie'])
   return { app, routes, signIn }

@@ -11,7 +11,7 @@ t.test('no invitation id or short code reaches the log', async t => {
   t.teardown(() => app.close())
   const signIn = async (who: string) =>
     leaseCookie(config, (await app.inject({ url: `/login/test/as?who=${who}` })).headers['set-cookie'])
-  app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
   const owner = await signIn('owner')
   const guest = await signIn('guest')
   const json = { 'content-type': 'application/json' }
