@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { assertSameSite } from '../http/csrf.js'
 import { wantsHtml } from '../http/html.js'
+import { deviceName } from '../http/device-name.js'
+import { notify } from '../http/notice.js'
+import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
 import { clearLeaseCookie } from './cookie.js'
 import { currentUser, requireUser } from './current.js'
@@ -37,6 +40,12 @@ function sessionView(
   }
 }
 
+/** Names compared as people type them: spacing, case and Unicode forms do not matter. */
+function sameName(typed: unknown, name: string): boolean {
+  const plain = (text: string) => text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLocaleLowerCase()
+  return typeof typed === 'string' && plain(typed) === plain(name)
+}
+
 /** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, forward-auth. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
@@ -44,11 +53,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get<NextQuery>('/', async (request, reply) => {
     const next = nextOf(request)
     if (await currentUser(request, reply)) return reply.redirect(next)
-    const providers = ctx.providers.list().map(p => ({
-      id: p.id,
-      label: p.label,
-      url: `${p.path}?next=${encodeURIComponent(next)}`,
-    }))
+    const providers = signInOptions(request, next)
     if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
     return renderPage(request, reply, 'login', { title: 'Sign in', providers, next })
   })
@@ -62,12 +67,18 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/sessions', async (request, reply) => {
     const { user, sid } = await requireUser(request, reply)
-    const sessions = ctx.sessions.list(user.id).map(s => sessionView(s, sid))
+    // This device first, then the most recently active.
+    const sessions = ctx.sessions
+      .list(user.id)
+      .map(s => ({ ...sessionView(s, sid), device: deviceName(s.userAgent) }))
+      .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed)
+    const providers = ctx.providers.list()
+    const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
     return renderPage(request, reply, 'sessions', {
       title: 'Your sessions',
       sessions,
-      identities: ctx.users.identities(user.id),
-      providers: ctx.providers.list(),
+      identities: ctx.users.identities(user.id).map(i => ({ ...i, label: labelOf(i.provider) })),
+      providers,
     })
   })
 
@@ -76,8 +87,23 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const session = ctx.sessions.owned(user.id, request.params.sid)
     if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
     await ctx.sessions.revoke(session.sid)
-    if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+    if (isFormPost(request)) {
+      notify(request, reply, `Signed out ${deviceName(session.userAgent)}.`)
+      return reply.redirect('/login/view/sessions', 303)
+    }
     return { revoked: session.sid }
+  })
+
+  app.post('/deauthorize-others', async (request, reply) => {
+    const { user, sid } = await requireUser(request, reply)
+    const others = ctx.sessions.list(user.id).filter(s => s.sid !== sid)
+    for (const session of others) await ctx.sessions.revoke(session.sid)
+    if (isFormPost(request)) {
+      const count = others.length === 1 ? 'one other session' : `${others.length} other sessions`
+      notify(request, reply, others.length === 0 ? 'There were no other sessions.' : `Signed out ${count}.`)
+      return reply.redirect('/login/view/sessions', 303)
+    }
+    return { revoked: others.map(s => s.sid) }
   })
 
   const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
@@ -88,6 +114,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     if (signedIn) await ctx.sessions.revoke(signedIn.sid)
     clearLeaseCookie(reply, ctx.config)
     if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }
+    // Only this server's pages show notices; an app's page would leave it waiting for a later one.
+    if (signedIn && next.startsWith('/login')) notify(request, reply, 'You are signed out.')
     return reply.redirect(next, 303)
   }
   app.get('/logout', { config: { html: true } }, logout)
@@ -98,12 +126,21 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return renderPage(request, reply, 'delete', { title: 'Delete your account' })
   })
 
-  app.post('/delete', async (request, reply) => {
+  app.post<{ Body: { confirm_name?: unknown } | undefined }>('/delete', async (request, reply) => {
     const { user } = await requireUser(request, reply)
+    const form = isFormPost(request)
+    // The page asks for the account's name first, so that one stray tap deletes nothing.
+    if (form && !sameName(request.body?.confirm_name, user.name)) {
+      const error = `Type your name, ${user.name}, to confirm; nothing was deleted.`
+      return renderPage(request, reply, 'delete', { title: 'Delete your account', error }, 400)
+    }
     await ctx.accounts.delete(user.id)
     clearLeaseCookie(reply, ctx.config)
     request.log.info({ user: user.id }, 'account deleted')
-    if (isFormPost(request)) return reply.redirect('/login', 303)
+    if (form) {
+      notify(request, reply, 'Your account was deleted.')
+      return reply.redirect('/login', 303)
+    }
     return { deleted: user.id }
   })
 

@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { currentUser, requireUser } from '../auth/current.js'
-import { errors } from '../errors.js'
+import { errors, isLoginError } from '../errors.js'
+import { notify } from '../http/notice.js'
+import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
+import { eventText } from './event-text.js'
 import { flag, idList, MAX_COUNT, optionalInteger } from './fields.js'
 import { invitationRequestFromForm } from './invitation-form.js'
 import { parseInvitationRequest } from './invitation-request.js'
+import { inviteFormMessage } from './invite-form-message.js'
 import { cancellableJson, eventJson, invitableJson, membershipJson, removableJson } from './json.js'
 import { qrPng } from './qr.js'
 
@@ -13,6 +17,19 @@ type WildcardParams = { Params: { '*': string } }
 
 /** Where accepting sends a user whose invitation named no redirect. */
 const DEFAULT_LANDING = '/login/access/view/groups'
+/** Entries per page of the audit log view. */
+const LOG_PAGE = 100
+
+/** `/login/access/view/log/<path>`, each segment encoded. */
+function logUrl(path: string): string {
+  return `/login/access/view/log/${path.split('/').map(encodeURIComponent).join('/')}`
+}
+
+/** "Guest from chat/room", "Guest and Ann from chat", "3 people": who a removal names. */
+function listed(items: readonly string[], many: string): string {
+  if (items.length <= 2) return items.join(' and ')
+  return `${items.length} ${many}`
+}
 
 /** Browser form posts go back to a page; API calls get JSON. */
 function isFormPost(request: FastifyRequest): boolean {
@@ -53,16 +70,32 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/groups', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-groups', {
-      title: 'Your groups',
-      memberships: groups.membership.current(user.id).map(membershipJson),
+    // The audit log of a group is for those who may remove anyone in it.
+    const memberships = groups.membership.current(user.id).map(m => ({
+      ...membershipJson(m),
+      logUrl: (groups.membership.powerOver(user.id, m.path) ?? 0) >= 2 ? logUrl(m.path) : null,
+    }))
+    return renderPage(request, reply, 'access-groups', { title: 'Your groups', memberships })
+  })
+
+  app.get<{ Params: { membership: string } }>('/view/leave/:membership', async (request, reply) => {
+    const { user } = await requireUser(request, reply)
+    const membership = groups.membership.current(user.id).find(m => m.id === request.params.membership)
+    if (!membership) throw new errors.NotFound('No such current membership of yours')
+    return renderPage(request, reply, 'confirm-leave', {
+      title: `Leave ${membership.path}?`,
+      membership: membershipJson(membership),
     })
   })
 
   app.post<{ Params: { membership: string } }>('/leave/:membership', async (request, reply) => {
     const { user } = await requireUser(request, reply)
+    const path = groups.membership.current(user.id).find(m => m.id === request.params.membership)?.path
     groups.removal.leave(user.id, request.params.membership)
-    if (isFormPost(request)) return reply.redirect('/login/access/view/groups', 303)
+    if (isFormPost(request)) {
+      notify(request, reply, path ? `You left ${path}.` : 'You left the group.')
+      return reply.redirect('/login/access/view/groups', 303)
+    }
     return { left: request.params.membership }
   })
 
@@ -87,24 +120,69 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     return renderPage(request, reply, 'access-invite', { title: 'Invite people', invitable, group: group ?? '' })
   })
 
+  /**
+   * The invite form again, with what was typed and, above it, why no link
+   * was made: the refusal in the form's words (groups by path, labels,
+   * readable times).
+   */
+  const inviteAgain = (request: FastifyRequest, reply: FastifyReply, userId: string, error: Error, status: number) => {
+    const values = Object.fromEntries(
+      Object.entries(body(request)).map(([key, value]) => [key, String(Array.isArray(value) ? value.at(-1) : value)]),
+    )
+    const invitable = groups.invitations.invitable(userId).map(invitableJson)
+    const rows = Object.keys(values)
+      .filter(key => /^g\d{1,3}$/.test(key) && values[key] === 'on')
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+      .map(key => values[`${key}.accessing`] ?? '')
+    const memberships = new Map(invitable.map(g => [g.membership, g.path]))
+    return renderPage(
+      request,
+      reply,
+      'access-invite',
+      {
+        title: 'Invite people',
+        invitable,
+        group: '',
+        values,
+        error: inviteFormMessage(error.message, rows, memberships),
+      },
+      status,
+    )
+  }
+
   app.post('/allow', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const form = isFormPost(request)
-    const invitation = form
-      ? invitationRequestFromForm(body(request), ctx.clock.now())
-      : parseInvitationRequest(request.body)
-    const link = groups.invitations.create(user.id, invitation)
-    // The form lands on the preview, which is what the inviter sees at the accept link.
-    if (form) return reply.redirect(`/login/access/accept/${link.short}`, 303)
-    return { long: link.long, short: link.short, url: acceptUrl(link.short) }
+    if (!form) {
+      const link = groups.invitations.create(user.id, parseInvitationRequest(request.body))
+      return { long: link.long, short: link.short, url: acceptUrl(link.short) }
+    }
+    try {
+      const link = groups.invitations.create(user.id, invitationRequestFromForm(body(request), ctx.clock.now()))
+      // The form lands on the preview, which is what the inviter sees at the accept link.
+      return reply.redirect(`/login/access/accept/${link.short}`, 303)
+    } catch (error) {
+      const status = isLoginError(error) ? (error.statusCode ?? 500) : 500
+      if (status >= 500) throw error
+      return inviteAgain(request, reply, user.id, error as Error, status)
+    }
   })
 
   // ---- accepting
 
   const acceptPage = async (request: FastifyRequest<InviteParams>, reply: FastifyReply, qr: boolean) => {
     const signedIn = await currentUser(request, reply)
-    // Sends the visitor through /login?next=<this page> and back (error handler).
-    if (!signedIn) throw new errors.Unauthenticated()
+    if (!signedIn) {
+      // Who invites to what, and the sign-in buttons, which come back here.
+      const link = groups.invitations.describe(request.params.invite, null)
+      if (link.closed !== null)
+        throw new errors.InvitationGone(`This invitation can no longer be accepted: ${link.closed}`)
+      return renderPage(request, reply, 'access-invited', {
+        title: 'You are invited',
+        link,
+        providers: signInOptions(request, request.url),
+      })
+    }
     const link = groups.invitations.describe(request.params.invite, signedIn.user.id)
     if (link.viewerIsInviter) {
       return renderPage(request, reply, 'access-preview', {
@@ -138,13 +216,18 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const accepted = groups.invitations.accept(user.id, request.params.invite)
     const redirect = accepted.redirect ?? DEFAULT_LANDING
     if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
+    const paths = accepted.memberships.map(m => m.path)
     if (flag(body(request).handoff, 'handoff')) {
       return renderPage(request, reply, 'access-handoff', {
-        title: 'You are in',
+        title: 'You joined',
+        paths,
         redirect,
+        redirectLabel: accepted.redirect === null ? 'See your groups' : 'Continue here',
         handoff: `${config.publicUrl}/login/access/qr`,
       })
     }
+    // An app's own page says what the access is for; the default landing says what happened.
+    if (accepted.redirect === null) notify(request, reply, `You joined ${paths.join(', ')}.`)
     return reply.redirect(redirect, 303)
   })
 
@@ -176,11 +259,43 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
+  app.get<{ Querystring: { memberships?: string | string[]; cascade?: string } }>(
+    '/view/remove/confirm',
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const { memberships, cascade } = request.query
+      const ids = new Set(typeof memberships === 'string' ? [memberships] : (memberships ?? []))
+      const members = groups.removal
+        .removable(user.id)
+        .filter(m => ids.has(m.id))
+        .map(removableJson)
+      if (members.length === 0) {
+        notify(request, reply, 'Tick the members to remove first.')
+        return reply.redirect('/login/access/view/remove', 303)
+      }
+      return renderPage(request, reply, 'confirm-remove', {
+        title: members.length === 1 ? `Remove ${members[0]!.name}?` : `Remove ${members.length} members?`,
+        members,
+        cascade: flag(cascade, 'cascade'),
+      })
+    },
+  )
+
   app.post('/revoke', async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const ids = idsOf(request, 'memberships')
+    const form = isFormPost(request)
+    const named = form ? groups.removal.removable(user.id).filter(m => ids.includes(m.id)) : []
     const removed = groups.removal.revoke(user.id, ids, flag(body(request).cascade, 'cascade'))
-    if (isFormPost(request)) return reply.redirect('/login/access/view/remove', 303)
+    if (form) {
+      const who = listed(
+        named.map(m => `${m.userName} from ${m.path}`),
+        'members',
+      )
+      const more = removed.length - named.length
+      notify(request, reply, `Removed ${who}${more > 0 ? ` and ${more} admitted below them` : ''}.`)
+      return reply.redirect('/login/access/view/remove', 303)
+    }
     return { removed }
   })
 
@@ -201,8 +316,18 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/cancel', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    const cancelled = groups.removal.cancel(user.id, idsOf(request, 'invitations'))
-    if (isFormPost(request)) return reply.redirect('/login/access/view/renege', 303)
+    const ids = idsOf(request, 'invitations')
+    const form = isFormPost(request)
+    const named = form ? groups.removal.cancellable(user.id).filter(i => ids.includes(i.id)) : []
+    const cancelled = groups.removal.cancel(user.id, ids)
+    if (form) {
+      const what = listed(
+        named.map(i => `the invitation to ${i.path}`),
+        'invitations',
+      )
+      notify(request, reply, `Cancelled ${what}.`)
+      return reply.redirect('/login/access/view/renege', 303)
+    }
     return { cancelled }
   })
 
@@ -213,5 +338,21 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
     const limit = optionalInteger(request.query.limit, 'limit', 1, MAX_COUNT) ?? undefined
     return groups.events.read(user.id, request.params['*'], { before, limit }).map(eventJson)
+  })
+
+  app.get<WildcardParams & { Querystring: { before?: string } }>('/view/log/*', async (request, reply) => {
+    const { user } = await requireUser(request, reply)
+    const ref = request.params['*']
+    const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
+    const events = groups.events.read(user.id, ref, { before, limit: LOG_PAGE })
+    const group = groups.tree.require(ref).path
+    const last = events.at(-1)
+    return renderPage(request, reply, 'access-log', {
+      title: `Audit log of ${group}`,
+      group,
+      before,
+      events: events.map(e => ({ ...eventJson(e), text: eventText(e) })),
+      older: events.length === LOG_PAGE && last ? `${logUrl(group)}?before=${last.id}` : null,
+    })
   })
 }

@@ -56,9 +56,9 @@ t.test('a signed-in user links GitHub, and either provider then reaches the same
   t.same(listed.linkable, [{ id: 'github', label: 'GitHub', url: '/login/link/github' }])
 
   const page = await (await b.get('/login/view/sessions')).text()
-  t.match(page, /<li data-provider="github">github: MDQ6VXNlcjE=/)
+  t.match(page, /<li class="card" data-provider="github">[\s\S]*?GitHub[\s\S]*?MDQ6VXNlcjE=/)
   t.equal(page.match(/action="\/login\/unlink"/g)?.length, 2, 'each identity can be unlinked while another remains')
-  t.match(page, /<a class="button" href="\/login\/link\/github" data-link="github">GitHub<\/a>/)
+  t.match(page, /<a class="button secondary" href="\/login\/link\/github" data-link="github">GitHub<\/a>/)
 
   const other = browser()
   await other.get(await consent(await begin(other, '/login/github')))
