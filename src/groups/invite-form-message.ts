@@ -38,7 +38,7 @@ export function inviteFormMessage(
     .replace(/^\w+/, word => LABELS[word] ?? word)
     .replace(/before acceptance_expiration$/, 'before the acceptance deadline')
     .replace(NOT_WITHIN, (_, id: string, path: string) => {
-      return `${path} is neither ${groupOf(id)} nor a group below it, so this row cannot invite to it`
+      return `your membership of ${groupOf(id)} cannot invite to ${path}: it is neither ${groupOf(id)} nor a group below it`
     })
     .replace(MEMBERSHIP, (_, id: string) => `your membership of ${groupOf(id)}`)
     .replace(/\((\d{9,11})\)$/, (_, t: string) => `(${exact(Number(t))})`)

@@ -7,7 +7,6 @@
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86400],
   ['month', 30 * 86400],
-  ['week', 7 * 86400],
   ['day', 86400],
   ['hour', 3600],
   ['minute', 60],
