@@ -1,5 +1,9 @@
 import type { GroupEvent } from '../storage/group-events.js'
 
+function upper(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
 /** Why a membership or invitation ended, as the audit log records it, in words. */
 const REASONS: Record<string, string> = {
   cascade: 'with the person who admitted them',
@@ -15,6 +19,8 @@ const REASONS: Record<string, string> = {
 export function eventText(e: GroupEvent): string {
   const actor = e.actorId === null ? 'An app or the command line' : (e.actorName ?? 'A deleted account')
   const subject = e.subjectId === null ? 'someone' : (e.subjectName ?? 'a deleted account')
+  // The same, opening a sentence (a name stays as its owner wrote it).
+  const Subject = e.subjectName ?? upper(subject)
   const reason = typeof e.detail.reason === 'string' ? REASONS[e.detail.reason] : undefined
   const why = reason ? ` ${reason}` : ''
   switch (e.kind) {
@@ -23,7 +29,7 @@ export function eventText(e: GroupEvent): string {
     case 'group_created':
       return `${actor} created ${e.path}`
     case 'owner_added':
-      return `${subject} became an owner of ${e.path}`
+      return `${Subject} became an owner of ${e.path}`
     case 'member_granted':
       return `${actor} granted ${e.path} to ${subject}`
     case 'invitation_created':
@@ -32,11 +38,11 @@ export function eventText(e: GroupEvent): string {
       if (e.actorId === null) return `An invitation to ${e.path} was cancelled${why}`
       return `${actor} cancelled an invitation to ${e.path}${why}`
     case 'invitation_accepted':
-      return `${subject} accepted an invitation and joined ${e.path}`
+      return `${Subject} accepted an invitation and joined ${e.path}`
     case 'member_removed':
-      if (e.detail.reason === 'account deleted') return `${subject} left ${e.path} by deleting their account`
+      if (e.detail.reason === 'account deleted') return `${Subject} left ${e.path} by deleting their account`
       return `${actor} removed ${subject} from ${e.path}${why}`
     case 'member_left':
-      return `${subject} left ${e.path}`
+      return `${Subject} left ${e.path}`
   }
 }

@@ -38,12 +38,12 @@ export function invitationRequestFromForm(form: Record<string, unknown>, now: nu
   if (rows.length === 0) throw new errors.BadRequest('Tick at least one group to invite to')
   const field = (row: string, name: string) => single(form[`g${row}.${name}`])
   const invitations = rows.map(row => {
-    const acceptWithin = duration(field(row, 'accept_days'), field(row, 'accept_hours'), 'Accept within')
+    const acceptWithin = duration(field(row, 'accept_days'), field(row, 'accept_hours'), '“Accept within”')
     return {
       accessing: field(row, 'accessing'),
       inviter: field(row, 'inviter'),
       acceptance_expiration: acceptWithin === null ? null : now + acceptWithin,
-      access_duration: duration(field(row, 'access_days'), field(row, 'access_hours'), 'Access lasts'),
+      access_duration: duration(field(row, 'access_days'), field(row, 'access_hours'), '“Access lasts”'),
       plus: field(row, 'plus'),
       dos: field(row, 'dos'),
       deauthorizes: field(row, 'deauthorizes'),

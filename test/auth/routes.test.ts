@@ -449,3 +449,31 @@ t.test('/login/check answers forward-auth by status and headers only', async t =
   t.equal(outsider.statusCode, 403, 'a group the user does not hold')
   t.match(outsider.json(), { code: 'LOGIN_ERR_FORBIDDEN' })
 })
+
+t.test('/login/deauthorize-others signs out every other session of the user, and only those', async t => {
+  const { app, signIn } = await startApp(t)
+  const laptop = await signIn('dana')
+  const phone = await signIn('dana')
+  const tablet = await signIn('dana')
+  const erin = await signIn('erin')
+  const response = await app.inject({
+    method: 'POST',
+    url: '/login/deauthorize-others',
+    headers: { cookie: laptop, ...json },
+    payload: '{}',
+  })
+  t.equal(response.statusCode, 200)
+  t.same((response.json().revoked as string[]).sort(), [sidOf(phone), sidOf(tablet)].sort())
+  for (const cookie of [phone, tablet]) t.equal((await me(app, cookie)).statusCode, 401, 'the others are signed out')
+  t.equal((await me(app, laptop)).statusCode, 200, 'this one stays')
+  t.equal((await me(app, erin)).statusCode, 200, 'other users are untouched')
+  const alone = await app.inject({
+    method: 'POST',
+    url: '/login/deauthorize-others',
+    headers: { cookie: laptop, ...json },
+    payload: '{}',
+  })
+  t.same(alone.json(), { revoked: [] })
+  const signedOut = await app.inject({ method: 'POST', url: '/login/deauthorize-others', headers: json, payload: '{}' })
+  t.equal(signedOut.json().code, 'LOGIN_ERR_UNAUTHENTICATED')
+})

@@ -78,9 +78,9 @@ t.test('form mistakes are bad requests naming the field', async t => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{}, /Tick at least one group/],
     [{ g0: 'off', 'g0.accessing': 'chat' }, /Tick at least one group/],
-    [{ ...row, 'g0.accept_hours': '-1' }, /Accept within must be a number of days and hours/],
-    [{ ...row, 'g0.accept_days': 'soon' }, /Accept within must be a number of days and hours/],
-    [{ ...row, 'g0.access_days': '1e9' }, /Access lasts is too long/],
+    [{ ...row, 'g0.accept_hours': '-1' }, /“Accept within” must be a number of days and hours/],
+    [{ ...row, 'g0.accept_days': 'soon' }, /“Accept within” must be a number of days and hours/],
+    [{ ...row, 'g0.access_days': '1e9' }, /“Access lasts” is too long/],
     [{ ...row, 'g0.plus': 'many' }, /plus must be a whole number/],
     [{ ...row, 'g0.deauthorizes': '7' }, /deauthorizes must be a whole number from 0 to 2/],
     [{ ...row, invitees: '0' }, /invitees must be a whole number from 1/],
