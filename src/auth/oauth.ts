@@ -75,6 +75,8 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
       throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
     links.link(linkUser, identity)
     request.log.info({ user: linkUser, provider: provider.id }, 'identity linked')
+    // Only this server's pages show notices (see src/http/notice.ts).
+    if (next.startsWith('/login')) notify(request, reply, `Linked ${provider.label}: it signs in to this account too.`)
     return reply.redirect(next, 303)
   }
 

@@ -160,6 +160,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     try {
       const link = groups.invitations.create(user.id, invitationRequestFromForm(body(request), ctx.clock.now()))
       // The form lands on the preview, which is what the inviter sees at the accept link.
+      notify(request, reply, 'Your invitation link is ready.')
       return reply.redirect(`/login/access/accept/${link.short}`, 303)
     } catch (error) {
       const status = isLoginError(error) ? (error.statusCode ?? 500) : 500

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 import { startApp, type TestApp } from '../helpers/app.js'
 
 const json = { 'content-type': 'application/json' }
@@ -180,25 +181,8 @@ t.test('invite form mistakes come back above the form, with what was typed', asy
 t.test('the audit log page: names, sentences, pages of 100, only for those who may remove anyone', async t => {
   const { app, owner, bob } = await world(t)
   const ownerId = app.ctx.users.findByIdentity('test', 'owner')!.id
-  for (let i = 0; i < 100; i++)
-    app.ctx.groups.invitations.create(ownerId, {
-      invitees: null,
-      redirect: null,
-      confirm: false,
-      invitations: [
-        {
-          accessing: 'chat',
-          inviter: null,
-          acceptanceExpiration: null,
-          accessExpiration: null,
-          accessDuration: null,
-          plus: null,
-          depletes: false,
-          dos: null,
-          deauthorizes: 0,
-        },
-      ],
-    })
+  const oneMore = parseInvitationRequest({ invitations: [{ accessing: 'chat' }] })
+  for (let i = 0; i < 100; i++) app.ctx.groups.invitations.create(ownerId, oneMore)
   const first = await app.inject({ url: '/login/access/view/log/chat', headers: { cookie: owner } })
   t.equal(first.statusCode, 200)
   t.match(first.body, '<title>Audit log of chat</title>')
@@ -219,4 +203,13 @@ t.test('the audit log page: names, sentences, pages of 100, only for those who m
   t.match(refused.body, 'LOGIN_ERR_FORBIDDEN')
   const unknown = await app.inject({ url: '/login/access/view/log/nothing/here', headers: { cookie: owner } })
   t.equal(unknown.statusCode, 404)
+})
+
+t.test('with several groups to invite to, the first is ticked and the others are not', async t => {
+  const { app, owner } = await world(t)
+  app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
+  const page = await app.inject({ url: '/login/access/view/invite', headers: { cookie: owner } })
+  t.match(page.body, /<input type="checkbox" name="g0" value="on" checked>/)
+  t.match(page.body, /<input type="checkbox" name="g1" value="on">/)
+  t.match(page.body, /name="g0.accept_days" min="0" value="7"/, 'links expire within a week unless told otherwise')
 })
