@@ -25,9 +25,9 @@ function logUrl(path: string): string {
   return `/login/access/view/log/${path.split('/').map(encodeURIComponent).join('/')}`
 }
 
-/** "Guest from chat/room", "Guest and Ann from chat", "3 people": who a removal names. */
+/** What a notice names: one or two things by name ("a and b"), more by count ("3 members"). */
 function listed(items: readonly string[], many: string): string {
-  if (items.length <= 2) return items.join(' and ')
+  if (items.length > 0 && items.length <= 2) return items.join(' and ')
   return `${items.length} ${many}`
 }
 

@@ -80,7 +80,7 @@ t.test('the sign-in page offers exactly the configured providers', async t => {
   t.same(
     listed.providers.map(p => [p.id, p.label]),
     [
-      ['test', 'test'],
+      ['test', 'Test account'],
       ['github', 'GitHub'],
     ],
   )
