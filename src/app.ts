@@ -11,6 +11,7 @@ import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { staticAssets } from './http/assets.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
@@ -99,6 +100,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   instrument(app) // request durations and the /metrics endpoint
 
   await app.register(healthRoutes, { prefix: '/login' })
+  await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)
