@@ -10,6 +10,8 @@ import { authRoutes } from './auth/routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
+import { INVITATION_PATH } from './http/invitation-paths.js'
+import { addSecurityHeaders } from './http/security-headers.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
 import './http/augment.js'
@@ -34,7 +36,6 @@ export interface BuildOptions {
 // OAuth callbacks carry the authorization code and state in the query, and invitation pages carry the
 // invitation's id or short code in the path: both are bearer secrets, never logged.
 const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|access_token)=)[^&]*/g
-const INVITATION_PATH = /(\/login\/access\/(?:accept|add|qr\/accept|qr\/img)\/)[^/?#]+/g
 
 function loggerOptions(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
   return {
@@ -89,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
   await app.register(cookie)
   await app.register(formbody)
+  await addSecurityHeaders(app)
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after),

@@ -1,20 +1,16 @@
 import { AxeBuilder } from '@axe-core/playwright'
-import type { FastifyInstance } from 'fastify'
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { serveApp, type ServedApp } from '../helpers/app.js'
 
 /**
- * What the browser tests of the pages share: the app served under the
+ * What the browser tests of the pages share: the app served with the
  * strict Content-Security-Policy the pages must live with, phone and
  * desktop browsers, the checks every page passes (no horizontal
  * scrolling, no serious accessibility violation, no CSP violation) and
  * the screenshots the README shows.
  */
-
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 
 export type Size = 'phone' | 'desktop'
 
@@ -40,13 +36,9 @@ interface Teardown {
   teardown(fn: () => unknown): void
 }
 
-/** The app on loopback, every answer carrying the strict policy. */
+/** The app on loopback, as it serves everyone: every answer carries its strict policy (src/http/security-headers.ts). */
 export function servePages(t: Teardown): Promise<ServedApp> {
-  return serveApp(t, {}, (app: FastifyInstance) => {
-    app.addHook('onSend', async (_request, reply) => {
-      reply.header('content-security-policy', CSP)
-    })
-  })
+  return serveApp(t)
 }
 
 /** A fresh browser profile of that size (a phone is a touch screen honouring the viewport tag). */
