@@ -14,6 +14,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { accessRoutes } from './groups/routes.js' // access groups (issue #4)
+import { oidcPlugin } from './oidc/plugin.js'
 
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
@@ -81,6 +82,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)
   await app.register(accessRoutes, { prefix: '/login/access' }) // access groups (issue #4)
   await app.register(realtimePlugin, { prefix: '/login', ...options.realtime }) // realtime channel /login/ws (issue #5)
+  await app.register(oidcPlugin, { prefix: '/login' }) // the OpenID Provider
 
   // In debug mode nothing else serves the site root that sign-in returns to by default.
   if (config.debug) app.get('/', async (_request, reply) => reply.redirect('/login/view/sessions'))

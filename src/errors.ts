@@ -48,6 +48,8 @@ export const errors = {
   ProtocolVersion: createError('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s', 400),
   /** The login server cannot be reached and the answer is not known locally (client library). */
   Unavailable: createError('LOGIN_ERR_UNAVAILABLE', 'Login server unavailable: %s', 503),
+  /** The OpenID Provider refused a request it cannot answer to the client (README, "OpenID Provider"). */
+  OidcRequest: createError('LOGIN_ERR_OIDC_REQUEST', 'OpenID Connect request refused: %s', 400),
   /** A setting is invalid; the server does not start. */
   Config: createError('LOGIN_ERR_CONFIG', 'Invalid configuration: %s', 500),
   /** Anything unexpected: logged with its stack, shown without it. */

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { KeyObject } from 'node:crypto'
 import { randomUUID } from 'node:crypto'
-import { readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadOrCreateFile } from '../secrets.js'
 
@@ -13,6 +13,12 @@ interface StoredKey {
   retired: number | null
   privateJwk: JWK
   publicJwk: JWK
+  /**
+   * The RS256 key pair that signs OpenID Connect ID tokens in this
+   * generation (README, "OpenID Provider"); absent from files written
+   * before the server was an OpenID Provider, added when they are opened.
+   */
+  idToken?: { privateJwk: JWK; publicJwk: JWK }
 }
 
 export interface SigningKey {
@@ -31,6 +37,17 @@ async function newKey(now: number): Promise<StoredKey> {
     retired: null,
     privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' },
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
+    idToken: await newIdTokenKey(),
+  }
+}
+
+/** RS256: the algorithm every OpenID relying party supports. */
+async function newIdTokenKey(): Promise<NonNullable<StoredKey['idToken']>> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+  const kid = randomUUID()
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
   }
 }
 
@@ -48,9 +65,17 @@ export class KeyRing {
 
   /** Loads `run/lease-keys.json`, generating the first key pair (mode 0600) when absent. */
   static async open(runDir: string, now: number): Promise<KeyRing> {
-    const first = JSON.stringify([await newKey(now)])
+    // An RSA key takes a noticeable moment to generate: only when the file is missing.
+    const first = existsSync(join(runDir, FILE)) ? '' : JSON.stringify([await newKey(now)])
     const keys = JSON.parse(loadOrCreateFile(runDir, FILE, () => first)) as StoredKey[]
-    return new KeyRing(runDir, keys, await KeyRing.signerOf(keys))
+    const ring = new KeyRing(runDir, keys, await KeyRing.signerOf(keys))
+    // A file from before the OpenID Provider: its current generation gains an ID-token key.
+    const current = keys.find(k => k.retired === null)
+    if (current && !current.idToken) {
+      current.idToken = await newIdTokenKey()
+      ring.save()
+    }
+    return ring
   }
 
   private static async signerOf(keys: StoredKey[]): Promise<SigningKey> {
@@ -62,9 +87,24 @@ export class KeyRing {
     return this.signer
   }
 
-  /** The public keys a lease may be verified with, as a JWKS document. */
+  /**
+   * The public keys a lease or an ID token may be verified with, as a JWKS
+   * document: Ed25519 (leases, and ID tokens of clients that ask for EdDSA)
+   * and RS256 (ID tokens).
+   */
   jwks(now: number, leaseSeconds: number): { keys: JWK[] } {
-    return { keys: this.published(now, leaseSeconds).map(k => k.publicJwk) }
+    return { keys: this.published(now, leaseSeconds).flatMap(k => [k.publicJwk, ...idTokenKeys(k, 'publicJwk')]) }
+  }
+
+  /**
+   * The private keys of the published generations for the OpenID Provider,
+   * newest first: it signs with the first key of the algorithm a client
+   * uses, and verifies `id_token_hint`s signed by any of them.
+   */
+  providerJwks(now: number, leaseSeconds: number): JWK[] {
+    return this.published(now, leaseSeconds)
+      .reverse()
+      .flatMap(k => [...idTokenKeys(k, 'privateJwk'), k.privateJwk])
   }
 
   /**
@@ -75,11 +115,15 @@ export class KeyRing {
     const next = await newKey(now)
     const kept = this.published(now, leaseSeconds).map(k => (k.retired === null ? { ...k, retired: now } : k))
     this.keys = [...kept, next]
+    this.save()
+    this.signer = await KeyRing.signerOf(this.keys)
+    return next.kid
+  }
+
+  private save(): void {
     const path = join(this.runDir, FILE)
     writeFileSync(`${path}.tmp`, JSON.stringify(this.keys), { mode: 0o600 })
     renameSync(`${path}.tmp`, path)
-    this.signer = await KeyRing.signerOf(this.keys)
-    return next.kid
   }
 
   /**
@@ -98,4 +142,8 @@ export class KeyRing {
   private published(now: number, leaseSeconds: number): StoredKey[] {
     return this.keys.filter(k => k.retired === null || k.retired + leaseSeconds > now)
   }
+}
+
+function idTokenKeys(key: StoredKey, half: 'privateJwk' | 'publicJwk'): JWK[] {
+  return key.idToken ? [key.idToken[half]] : []
 }

@@ -32,7 +32,16 @@ export function renderErrorPage(
   status: number,
   error: { code: string; message: string },
 ): FastifyReply {
-  const body = eta.render('error', { status, error })
-  const html = eta.render('layout', { body, title: 'Error', user: null, csrf: '' })
+  const html = pageHtml('error', { title: 'Error', status, error })
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
+}
+
+/**
+ * `templates/<name>.html` inside the layout, as HTML, without the session's
+ * chrome: for pages that Fastify does not send itself (the OpenID
+ * Provider's, which oidc-provider sends).
+ */
+export function pageHtml(name: string, data: { title: string } & Record<string, unknown>): string {
+  const it = { ...data, user: null, csrf: '' }
+  return eta.render('layout', { ...it, body: eta.render(name, it) })
 }
