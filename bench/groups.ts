@@ -91,6 +91,7 @@ db.transaction(() => {
         userId: user,
         groupId: group.id,
         invitationId: null,
+        owner: false,
         // Some expired, most not: the check must skip the expired ones.
         until: random() < 0.1 ? now - 10 : null,
         spots: 0,

@@ -29,7 +29,7 @@ export class AccountService {
     const now = this.clock.now()
     return immediate(this.db, () => {
       for (const step of this.steps) step(userId, now)
-      return this.users.delete(userId)
+      return this.users.retire(userId, now)
     })
   }
 }

@@ -1,13 +1,15 @@
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { parseIdentity } from '../cli/user.js'
+import { ADMIN } from './actor.js'
 
-const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id>'
+const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id> [--add-owner]'
 
 /**
  * `group create <path> --owner <provider>:<id>`: creates the namespace (and
  * any missing groups of the path) with its owner, who need not have signed
- * in yet. Idempotent: running it again reports that nothing changed.
+ * in yet. Idempotent: running it again reports that nothing changed. A
+ * group someone else owns gets another owner only with `--add-owner`.
  */
 export async function groupCommand(
   args: string[],
@@ -17,15 +19,17 @@ export async function groupCommand(
   const [action, path, ...rest] = args
   if (action !== 'create' || path === undefined || path.startsWith('-')) throw new errors.BadRequest(USAGE)
   let owner: string | undefined
+  let addOwner = false
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!
     if (arg === '--owner') owner = rest[++i]
+    else if (arg === '--add-owner') addOwner = true
     else if (arg.startsWith('--owner=')) owner = arg.slice('--owner='.length)
     else throw new errors.BadRequest(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`)
   }
   if (owner === undefined) throw new errors.BadRequest(`--owner is required; ${USAGE}`)
   const { provider, providerUserId } = parseIdentity(owner)
-  const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId)
+  const result = ctx.groups.tree.ensureNamespace(path, provider, providerUserId, ADMIN, { addOwner })
   for (const created of result.createdGroups) print(`created group ${created}`)
   const who = `${provider}:${providerUserId} (user ${result.owner.id})`
   print(

@@ -42,3 +42,23 @@ export function endMembership(env: GroupEnv, membership: Membership, ending: End
   })
   return true
 }
+
+/**
+ * Ends `target` and, with `cascade`, every current membership admitted
+ * below it through its invitations (and theirs). Owners come through no
+ * invitation, so a cascade never reaches one. Answers the ids ended.
+ */
+export function endWithCascade(
+  env: GroupEnv,
+  target: Membership,
+  ending: Ending,
+  cascade: boolean,
+  now: number,
+): string[] {
+  const ended = endMembership(env, target, ending, now) ? [target.id] : []
+  if (!cascade) return ended
+  for (const below of env.memberships.currentDescendants(target.id, now)) {
+    if (endMembership(env, below, { ...ending, reason: 'cascade' }, now)) ended.push(below.id)
+  }
+  return ended
+}

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { AppNamespaceStore } from '../storage/app-namespaces.js'
 import type { Db } from '../storage/db.js'
 import type { GroupEventStore } from '../storage/group-events.js'
 import type { GroupStore } from '../storage/groups.js'
@@ -17,6 +18,7 @@ export interface GroupEnv {
   memberships: MembershipStore
   invitations: InvitationStore
   events: GroupEventStore
+  appNamespaces: AppNamespaceStore
   /**
    * Called after a transaction that appended revocations has committed, so
    * that this process announces them at once instead of at its next poll.

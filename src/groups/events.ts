@@ -18,9 +18,12 @@ export class GroupEventLog {
 
   /** Newest first; `before` (an event id) pages back. */
   read(userId: string, ref: string, page: { before?: number; limit?: number } = {}): GroupEvent[] {
-    const group = this.tree.require(ref)
-    if ((this.membership.powerOver(userId, group.path) ?? 0) < 2) {
-      throw new errors.Forbidden(`Reading the log of ${group.path} needs power 2 (deauthorizes) over it`)
+    const group = this.tree.find(ref)
+    // A group that does not exist and one the caller may not read answer alike: nobody learns which groups exist.
+    if (!group || (this.membership.powerOver(userId, group.path) ?? 0) < 2) {
+      throw new errors.NotFound(
+        `No group ${JSON.stringify(ref.slice(0, 200))} whose log you may read (that needs power 2 over it)`,
+      )
     }
     const limit = Math.min(page.limit ?? DEFAULT_PAGE, MAX_PAGE)
     return this.env.events.list(group.path, descendantRange(group.path), page.before ?? Number.MAX_SAFE_INTEGER, limit)

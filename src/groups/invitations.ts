@@ -210,7 +210,7 @@ export class InvitationService {
       placesLeft,
       closed: this.closedReason(chain, this.env.clock.now()) ?? (placesLeft === 0 ? 'it has no places left' : null),
       viewerIsInviter: viewerId !== null && inviterMembership?.userId === viewerId,
-      viewerAccepted: viewerId !== null && this.env.invitations.hasAccepted(head.chainId, viewerId),
+      viewerAccepted: viewerId !== null && this.hasAccepted(head.chainId, this.selvesOf(viewerId)),
     }
   }
 
@@ -234,9 +234,9 @@ export class InvitationService {
       if (chain.some(invitation => this.env.memberships.get(invitation.inviterId!)?.userId === userId)) {
         throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
       }
-      if (this.env.invitations.hasAccepted(chainId, userId))
-        throw new errors.Conflict('You have already accepted this invitation')
-      const memberships = chain.map(invitation => this.admit(userId, invitation, now))
+      const selves = this.selvesOf(userId)
+      if (this.hasAccepted(chainId, selves)) throw new errors.Conflict('You have already accepted this invitation')
+      const memberships = chain.map(invitation => this.admit(userId, selves, invitation, now))
       this.env.invitations.recordAcceptance(chainId, userId, now)
       return { accepted: { link: chainId, memberships, redirect: chain[0]!.redirect } }
     })
@@ -358,6 +358,15 @@ export class InvitationService {
 
   // ---- acceptance
 
+  /** The user and the deleted accounts one of their identities signed in to: the same person, for acceptance. */
+  private selvesOf(userId: string): ReadonlySet<string> {
+    return new Set([userId, ...this.env.users.formerAccounts(userId)])
+  }
+
+  private hasAccepted(chainId: string, selves: ReadonlySet<string>): boolean {
+    return [...selves].some(id => this.env.invitations.hasAccepted(chainId, id))
+  }
+
   private chainOf(ref: string): Invitation[] {
     const id = invitationIdOf(ref)
     const invitation = id && this.env.invitations.get(id)
@@ -385,9 +394,9 @@ export class InvitationService {
    * the walk, spends one place at each, and creates the membership. Runs
    * inside `accept`'s transaction; anything thrown rolls the whole link back.
    */
-  private admit(userId: string, invitation: Invitation, now: number): Membership {
+  private admit(userId: string, selves: ReadonlySet<string>, invitation: Invitation, now: number): Membership {
     const lineage = this.env.memberships.lineage(invitation.inviterId!)
-    if (lineage.some(level => level.membership.userId === userId)) {
+    if (lineage.some(level => selves.has(level.membership.userId))) {
       throw new errors.Conflict(
         `You are already in the inviter chain of ${invitation.path}: accepting would make a loop`,
       )
@@ -417,6 +426,7 @@ export class InvitationService {
       spots: invitation.plus,
       deauthorizes: invitation.deauthorizes,
       dos: invitation.dos,
+      owner: false,
       created: now,
     })
     this.env.events.append({

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { errors } from '../errors.js'
 import { immediate } from '../storage/db.js'
 import type { Membership } from '../storage/memberships.js'
-import { endMembership } from './ending.js'
+import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
+import { assertAppManages } from './app-scope.js'
+import { endWithCascade } from './ending.js'
 import type { GroupEnv } from './env.js'
 import { evaluate, parseExpression, type Expression } from './expressions.js'
 import { MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
 import { ancestorPaths, checkPath } from './paths.js'
+import { assertOwnersRemain } from './owners.js'
 import type { GroupTree } from './tree.js'
 
 /** Limits of a direct grant; by default access without end and without the right to admit anyone. */
@@ -76,10 +79,10 @@ export class MembershipService {
 
   /**
    * Grants a user a membership of `path` directly (no invitation),
-   * creating the path on demand. `actorId` is the user who granted it, or
-   * null for an app or the CLI.
+   * creating the path on demand: by an app inside its namespaces, or by
+   * the administrator.
    */
-  grant(userId: string, path: string, options: GrantOptions = {}, actorId: string | null = null): Membership {
+  grant(userId: string, path: string, options: GrantOptions = {}, actor: Actor = ADMIN): Membership {
     checkPath(path)
     const now = this.env.clock.now()
     const until = optionalInteger(options.until, 'until', 0, MAX_TIME)
@@ -87,7 +90,9 @@ export class MembershipService {
     const spots = options.spots === undefined ? 0 : optionalInteger(options.spots, 'spots', 0, MAX_COUNT)
     const dos = optionalInteger(options.dos, 'dos', 1, MAX_COUNT)
     const deauthorizes = power(options.deauthorizes, 'deauthorizes')
+    const actorId = actingUser(actor)
     return immediate(this.env.db, () => {
+      assertAppManages(this.env, actor, path)
       if (!this.env.users.get(userId)) throw new errors.NotFound(`No user ${userId}`)
       const { group } = this.tree.ensurePath(path, actorId, now)
       const id = randomUUID()
@@ -100,6 +105,7 @@ export class MembershipService {
         spots,
         deauthorizes,
         dos,
+        owner: false,
         created: now,
       })
       this.env.events.append({
@@ -109,32 +115,28 @@ export class MembershipService {
         subjectId: userId,
         membershipId: id,
         created: now,
-        detail: { until, spots, deauthorizes, dos },
+        detail: { until, spots, deauthorizes, dos, ...actorDetail(actor) },
       })
       return this.env.memberships.get(id)!
     })
   }
 
   /**
-   * Ends a membership on an app's behalf (no power check: the app owns
-   * the namespace). With `cascade`, the memberships admitted below it end
-   * too. Answers the ids of every membership ended.
+   * Ends a membership on behalf of an app (inside its namespaces) or the
+   * administrator: no power check, but an owner is never the last to go.
+   * With `cascade`, the memberships admitted below it end too. Answers the
+   * ids of every membership ended.
    */
-  remove(membershipId: string, options: { cascade?: boolean } = {}, actorId: string | null = null): string[] {
+  remove(membershipId: string, options: { cascade?: boolean } = {}, actor: Actor = ADMIN): string[] {
     const now = this.env.clock.now()
     const ended = immediate(this.env.db, () => {
       const membership = this.env.memberships.get(membershipId)
       if (!membership) throw new errors.NotFound(`No membership ${membershipId}`)
+      assertAppManages(this.env, actor, membership.path)
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} was already removed`)
-      const ending = { kind: 'member_removed', actorId, reason: 'removed' } as const
-      endMembership(this.env, membership, ending, now)
-      const ids = [membership.id]
-      if (options.cascade) {
-        for (const below of this.env.memberships.currentDescendants(membership.id, now)) {
-          if (endMembership(this.env, below, { ...ending, reason: 'cascade' }, now)) ids.push(below.id)
-        }
-      }
-      return ids
+      assertOwnersRemain(this.env, [membership], now)
+      const ending = { kind: 'member_removed', actorId: actingUser(actor), reason: 'removed' } as const
+      return endWithCascade(this.env, membership, ending, options.cascade === true, now)
     })
     this.env.revoked()
     return ended

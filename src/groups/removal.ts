@@ -2,8 +2,9 @@ import { errors } from '../errors.js'
 import { immediate } from '../storage/db.js'
 import type { InvitationView } from '../storage/invitations.js'
 import type { LineageLevel, Membership, MemberView } from '../storage/memberships.js'
-import { endMembership } from './ending.js'
+import { endMembership, endWithCascade } from './ending.js'
 import type { GroupEnv } from './env.js'
+import { assertOwnersRemain, ownsOver } from './owners.js'
 import { ancestorPaths, descendantRange } from './paths.js'
 
 /**
@@ -30,21 +31,17 @@ export class RemovalService {
         if (!membership) throw new errors.NotFound(`No membership ${id}`)
         if (!membership.active) throw new errors.Conflict(`Membership ${id} was already removed`)
         if (!this.mayRemove(userId, membership, now)) {
-          throw new errors.Forbidden(`You may not remove membership ${id} of ${membership.path}`)
+          throw new errors.Forbidden(
+            membership.owner
+              ? `Membership ${id} is an owner of ${membership.path}: only another owner may remove it`
+              : `You may not remove membership ${id} of ${membership.path}`,
+          )
         }
         return membership
       })
-      const ended: string[] = []
-      for (const target of targets) {
-        if (endMembership(this.env, target, { kind: 'member_removed', actorId: userId, reason: 'revoked' }, now))
-          ended.push(target.id)
-        if (!cascade) continue
-        for (const below of this.env.memberships.currentDescendants(target.id, now)) {
-          if (endMembership(this.env, below, { kind: 'member_removed', actorId: userId, reason: 'cascade' }, now))
-            ended.push(below.id)
-        }
-      }
-      return ended
+      assertOwnersRemain(this.env, targets, now)
+      const ending = { kind: 'member_removed', actorId: userId, reason: 'revoked' } as const
+      return targets.flatMap(target => endWithCascade(this.env, target, ending, cascade, now))
     })
     this.env.revoked()
     return removed
@@ -106,7 +103,11 @@ export class RemovalService {
           : mine.deauthorizes === 1
             ? this.env.memberships.currentDescendants(mine.id, now)
             : []
-      for (const member of reach) if (member.userId !== userId) found.set(member.id, member)
+      for (const member of reach) {
+        if (member.userId !== userId && (!member.owner || ownsOver(this.env, userId, member.path, now))) {
+          found.set(member.id, member)
+        }
+      }
     }
     return [...found.values()].sort((a, b) => a.path.localeCompare(b.path) || a.userName.localeCompare(b.userName))
   }
@@ -143,6 +144,7 @@ export class RemovalService {
   }
 
   private mayRemove(userId: string, target: Membership, now: number): boolean {
+    if (target.owner) return ownsOver(this.env, userId, target.path, now)
     const power = this.env.memberships.highestPower(userId, ancestorPaths(target.path), now) ?? 0
     if (power >= 2) return true
     // Power 1 reaches only the target's inviter chain above it.

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import { AppNamespaceStore } from '../storage/app-namespaces.js'
 import type { Db } from '../storage/db.js'
 import { GroupEventStore } from '../storage/group-events.js'
 import { GroupStore } from '../storage/groups.js'
@@ -6,6 +7,7 @@ import { InvitationStore } from '../storage/invitations.js'
 import { MembershipStore } from '../storage/memberships.js'
 import type { RevocationStore } from '../storage/revocations.js'
 import type { UserStore } from '../storage/users.js'
+import { AppScope } from './app-scope.js'
 import type { GroupEnv } from './env.js'
 import { GroupEventLog } from './events.js'
 import { InvitationService } from './invitations.js'
@@ -31,6 +33,8 @@ export interface GroupServices {
   invitations: InvitationService
   removal: RemovalService
   events: GroupEventLog
+  /** Which namespaces each client application manages. */
+  appScope: AppScope
 }
 
 export function createGroupServices(deps: GroupDependencies): GroupServices {
@@ -43,6 +47,7 @@ export function createGroupServices(deps: GroupDependencies): GroupServices {
     memberships: new MembershipStore(deps.db),
     invitations: new InvitationStore(deps.db),
     events: new GroupEventStore(deps.db),
+    appNamespaces: new AppNamespaceStore(deps.db),
     revoked: deps.revoked ?? (() => {}),
   }
   const tree = new GroupTree(env)
@@ -53,5 +58,6 @@ export function createGroupServices(deps: GroupDependencies): GroupServices {
     invitations: new InvitationService(env, tree, deps.checkRedirect),
     removal: new RemovalService(env),
     events: new GroupEventLog(env, tree, membership),
+    appScope: new AppScope(env),
   }
 }

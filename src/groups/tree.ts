@@ -4,6 +4,8 @@ import { immediate } from '../storage/db.js'
 import type { Group } from '../storage/groups.js'
 import type { Membership } from '../storage/memberships.js'
 import type { User } from '../storage/users.js'
+import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
+import { claimForApp } from './app-scope.js'
 import type { GroupEnv } from './env.js'
 import { ancestorPaths, checkPath, findPathProblem } from './paths.js'
 import { isUuid } from './shortcode.js'
@@ -102,14 +104,18 @@ export class GroupTree {
    * (their first sign-in lands on the placeholder account made here).
    * The owner holds a membership of `path` with no expiry, unlimited
    * spots, power 2 and unlimited degrees of separation. Idempotent: a
-   * second call with the same owner changes nothing; another owner is
-   * added as a co-owner.
+   * second call with the same owner changes nothing. A group that someone
+   * else owns already gets another owner only with `addOwner`; otherwise
+   * the call is `LOGIN_ERR_CONFLICT`, so that nobody becomes a co-owner by
+   * mistake. An app may only do this inside its namespaces (or create a new
+   * one, which becomes its own).
    */
   ensureNamespace(
     path: string,
     ownerProvider: string,
     ownerProviderUserId: string,
-    actorId: string | null = null,
+    actor: Actor = ADMIN,
+    options: { addOwner?: boolean } = {},
   ): NamespaceResult {
     checkPath(path, 'namespace path')
     if (typeof ownerProvider !== 'string' || !/^[a-z0-9]+(?::[A-Za-z0-9._-]+)?$/.test(ownerProvider)) {
@@ -124,12 +130,22 @@ export class GroupTree {
       throw new errors.BadRequest('owner provider user id must be 1 to 256 printable characters')
     }
     const now = this.env.clock.now()
+    const actorId = actingUser(actor)
     return immediate(this.env.db, () => {
+      claimForApp(this.env, actor, path, now)
       const owner = this.env.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
       const { group, created } = this.ensurePath(path, actorId, now)
       let membership = this.env.memberships.ownerMembership(owner.id, group.id)
       const createdMembership = !membership
       if (!membership) {
+        const others = this.env.memberships.owners([group.path], now)
+        if (others.length > 0 && !options.addOwner) {
+          const names = others.map(m => this.env.users.get(m.userId)?.name ?? m.userId).join(', ')
+          throw new errors.Conflict(
+            `${group.path} is owned by ${names} already; to add ${ownerProvider}:${ownerProviderUserId} ` +
+              'as another owner, say so (--add-owner)',
+          )
+        }
         const id = randomUUID()
         this.env.memberships.insert({
           id,
@@ -140,6 +156,7 @@ export class GroupTree {
           spots: null,
           deauthorizes: 2,
           dos: null,
+          owner: true,
           created: now,
         })
         this.env.events.append({
@@ -149,7 +166,7 @@ export class GroupTree {
           subjectId: owner.id,
           membershipId: id,
           created: now,
-          detail: { owner: `${ownerProvider}:${ownerProviderUserId}` },
+          detail: { owner: `${ownerProvider}:${ownerProviderUserId}`, ...actorDetail(actor) },
         })
         membership = this.env.memberships.get(id)!
       }

@@ -4,6 +4,7 @@ import { leaseCookieMaxAge, leaseCookieOptions } from '../auth/cookie.js'
 import { parseIdentity } from '../cli/user.js'
 import type { AppContext } from '../context.js'
 import { errors, isLoginError } from '../errors.js'
+import { appActor, type Actor } from '../groups/actor.js'
 import type { GrantOptions } from '../groups/membership.js'
 import type { App } from '../storage/apps.js'
 import type { Revocation } from '../storage/revocations.js'
@@ -350,6 +351,11 @@ export class Channel {
     })
   }
 
+  /** Group changes this connection asks for are the app's: bound to its namespaces. */
+  private actor(): Actor {
+    return appActor(this.app!.id)
+  }
+
   private query(id: RequestId, message: Json): void {
     const user = text(message.user, 'user', 128)
     if (message.group === undefined) throw new errors.BadMessage('group is required')
@@ -360,7 +366,7 @@ export class Channel {
   private ensure(id: RequestId, message: Json): void {
     const path = text(message.path, 'path', 512)
     const { provider, providerUserId } = parseIdentity(text(message.owner, 'owner', 300))
-    const result = this.ctx.groups.tree.ensureNamespace(path, provider, providerUserId, null)
+    const result = this.ctx.groups.tree.ensureNamespace(path, provider, providerUserId, this.actor())
     if (result.createdGroups.length || result.createdMembership)
       this.log.info({ path, owner: message.owner }, 'namespace ensured by an app')
     this.send({
@@ -381,7 +387,7 @@ export class Channel {
     const options: Json = {}
     for (const field of ['until', 'spots', 'deauthorizes', 'dos'])
       if (message[field] !== undefined) options[field] = message[field]
-    const m = this.ctx.groups.membership.grant(user, path, options as GrantOptions, null)
+    const m = this.ctx.groups.membership.grant(user, path, options as GrantOptions, this.actor())
     this.log.info({ user, path, membership: m.id }, 'membership granted by an app')
     this.send({
       type: 'granted',
@@ -402,7 +408,11 @@ export class Channel {
     const membership = text(message.membership, 'membership', 128)
     if (message.cascade !== undefined && typeof message.cascade !== 'boolean')
       throw new errors.BadMessage('cascade must be true or false')
-    const memberships = this.ctx.groups.membership.remove(membership, { cascade: message.cascade === true }, null)
+    const memberships = this.ctx.groups.membership.remove(
+      membership,
+      { cascade: message.cascade === true },
+      this.actor(),
+    )
     this.log.info({ memberships }, 'memberships removed by an app')
     this.send({ type: 'removed', id, memberships })
   }

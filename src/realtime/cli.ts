@@ -9,7 +9,9 @@ import { AppService } from './apps.js'
 const ADD_USAGE =
   'app add <name> [--redirect-uri <url>]... [--post-logout-redirect-uri <url>]... ' +
   "[--backchannel-logout-uri <url>] [--public] [--require '<group expression>'] [--id-token-alg RS256|EdDSA]"
-const USAGE = `usage: modular-login ${ADD_USAGE} | app list | app remove <name>`
+const USAGE =
+  `usage: modular-login ${ADD_USAGE} | app list | app remove <name> | ` +
+  'app allow <name> <namespace> | app deny <name> <namespace>'
 
 function when(seconds: number | null): string {
   return seconds === null ? 'never' : new Date(seconds * 1000).toISOString()
@@ -36,9 +38,16 @@ function addOptions(args: string[]) {
   }
 }
 
-/** One line of `app list`; an OpenID Connect client's settings follow its name, id and times. */
-function listing(app: App): string {
-  const fields = [app.name, app.id, `created ${when(app.created)}`, `last seen ${when(app.lastSeen)}`]
+/** One line of `app list`; an OpenID Connect client's settings follow its name, id, times and namespaces. */
+function listing(app: App, ctx: AppContext): string {
+  const namespaces = ctx.groups.appScope.namespacesOf(app.id).map(n => `${n.namespace} (${n.kind})`)
+  const fields = [
+    app.name,
+    app.id,
+    `created ${when(app.created)}`,
+    `last seen ${when(app.lastSeen)}`,
+    `namespaces ${namespaces.join(', ') || 'none'}`,
+  ]
   const { oidc } = app
   if (oidc) {
     fields.push(`redirect ${oidc.redirectUris.join(' ')}`)
@@ -56,7 +65,9 @@ function listing(app: App): string {
  * and prints its credentials once, as JSON `{"id": …, "secret": …,
  * "issuer": …}` (only a hash of the secret is kept; a public client gets
  * none). `app list`: one line per app. `app remove <name>`: deletes it and
- * disconnects it from every running server process.
+ * disconnects it from every running server process. `app allow <name>
+ * <namespace>` / `app deny …`: lets the app manage a namespace it did not
+ * create, or stops it (README, "Apps are scoped").
  */
 export async function appCommand(
   args: string[],
@@ -65,6 +76,7 @@ export async function appCommand(
 ): Promise<void> {
   const apps = new AppService(ctx)
   const [action, name, ...rest] = args
+  if (action === 'allow' || action === 'deny') return scopeCommand(action, name, rest, ctx, print)
   switch (action) {
     case 'add': {
       if (name === undefined || name.startsWith('--')) throw new errors.BadRequest(USAGE)
@@ -82,7 +94,7 @@ export async function appCommand(
     }
     case 'list':
       if (name !== undefined || rest.length > 0) throw new errors.BadRequest(USAGE)
-      for (const app of apps.list()) print(listing(app))
+      for (const app of apps.list()) print(listing(app, ctx))
       return
     case 'remove': {
       if (name === undefined || rest.length > 0) throw new errors.BadRequest(USAGE)
@@ -92,5 +104,25 @@ export async function appCommand(
     }
     default:
       throw new errors.BadRequest(USAGE)
+  }
+}
+
+async function scopeCommand(
+  action: 'allow' | 'deny',
+  name: string | undefined,
+  rest: string[],
+  ctx: AppContext,
+  print: (line: string) => void,
+): Promise<void> {
+  const [namespace, ...extra] = rest
+  if (name === undefined || namespace === undefined || extra.length > 0) throw new errors.BadRequest(USAGE)
+  const app = new AppService(ctx).find(name)
+  if (!app) throw new errors.NotFound(`No app named ${name}`)
+  if (action === 'allow') {
+    ctx.groups.appScope.allow(app.id, namespace)
+    print(`app ${app.name} may now manage the namespace ${namespace}`)
+  } else {
+    ctx.groups.appScope.deny(app.id, namespace)
+    print(`app ${app.name} may no longer manage the namespace ${namespace}`)
   }
 }

@@ -44,10 +44,10 @@ export class GroupEventStore {
       `INSERT INTO group_events (group_id, kind, actor_id, subject_id, membership_id, invitation_id, detail, created)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    // Names are looked up at read time (LEFT JOIN): the log keeps ids of deleted accounts.
+    // Names are looked up at read time (LEFT JOIN): the log keeps ids of deleted accounts, whose names are gone.
     this.page = db.prepare<[{ path: string; from: string; to: string; before: number; limit: number }], Row>(
-      `SELECT e.id, e.group_id AS groupId, g.path, e.kind, e.actor_id AS actorId, a.name AS actorName,
-         e.subject_id AS subjectId, s.name AS subjectName, e.membership_id AS membershipId,
+      `SELECT e.id, e.group_id AS groupId, g.path, e.kind, e.actor_id AS actorId, CASE WHEN a.deleted IS NULL THEN a.name END AS actorName,
+         e.subject_id AS subjectId, CASE WHEN s.deleted IS NULL THEN s.name END AS subjectName, e.membership_id AS membershipId,
          e.invitation_id AS invitationId, e.detail, e.created
        FROM group_events e JOIN groups g ON g.id = e.group_id
        LEFT JOIN users a ON a.id = e.actor_id LEFT JOIN users s ON s.id = e.subject_id

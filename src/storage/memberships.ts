@@ -17,6 +17,8 @@ export interface Membership {
   deauthorizes: number
   /** Degrees of separation left to invitations this member creates; null = unlimited. */
   dos: number | null
+  /** An owner of the group (and so of everything below it): protected from delegates' removal. */
+  owner: boolean
   active: boolean
   created: number
 }
@@ -34,10 +36,11 @@ export interface LineageLevel {
 
 export type NewMembership = Omit<Membership, 'path' | 'active'>
 
-type MembershipRow = Omit<Membership, 'active'> & { active: number }
+type MembershipRow = Omit<Membership, 'active' | 'owner'> & { active: number; owner: number }
 
 const COLUMNS = `m.id AS id, m.user_id AS userId, m.group_id AS groupId, g.path AS path, m.invitation_id AS invitationId,
-  m.until AS until, m.spots AS spots, m.deauthorizes AS deauthorizes, m.dos AS dos, m.active AS active, m.created AS created`
+  m.until AS until, m.spots AS spots, m.deauthorizes AS deauthorizes, m.dos AS dos, m.owner AS owner, m.active AS active,
+  m.created AS created`
 const SELECT = `SELECT ${COLUMNS} FROM memberships m JOIN groups g ON g.id = m.group_id`
 const SELECT_VIEW = `SELECT ${COLUMNS}, u.name AS userName
   FROM memberships m JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id`
@@ -46,7 +49,7 @@ const CURRENT = 'm.active = 1 AND (m.until IS NULL OR m.until > @now)'
 const MAX_CHAIN = 10_000
 
 function toMembership(row: MembershipRow): Membership {
-  return { ...row, active: row.active === 1 }
+  return { ...row, owner: row.owner === 1, active: row.active === 1 }
 }
 
 function placeholders(n: number, style: '@' | '?'): string {
@@ -93,12 +96,13 @@ export class MembershipStore {
   private readonly held
   private readonly power
   private readonly grantingIn
+  private readonly ownersIn
 
   constructor(db: Db) {
     this.byId = db.prepare<[string], MembershipRow>(`${SELECT} WHERE m.id = ?`)
     this.insertMembership = db.prepare(
-      `INSERT INTO memberships (id, user_id, group_id, invitation_id, until, spots, deauthorizes, dos, created)
-       VALUES (@id, @userId, @groupId, @invitationId, @until, @spots, @deauthorizes, @dos, @created)`,
+      `INSERT INTO memberships (id, user_id, group_id, invitation_id, until, spots, deauthorizes, dos, owner, created)
+       VALUES (@id, @userId, @groupId, @invitationId, @until, @spots, @deauthorizes, @dos, @owner, @created)`,
     )
     this.deactivateOne = db.prepare('UPDATE memberships SET active = 0, ended = ? WHERE id = ? AND active = 1')
     this.decrement = db.prepare('UPDATE memberships SET spots = spots - 1 WHERE id = ? AND spots > 0')
@@ -107,8 +111,7 @@ export class MembershipStore {
     )
     this.activeOfUser = db.prepare<[string], MembershipRow>(`${SELECT} WHERE m.user_id = ? AND m.active = 1`)
     this.ownerOf = db.prepare<[string, string], MembershipRow>(
-      `${SELECT} WHERE m.user_id = ? AND m.group_id = ? AND m.active = 1 AND m.invitation_id IS NULL
-       AND m.until IS NULL AND m.spots IS NULL AND m.dos IS NULL AND m.deauthorizes = 2`,
+      `${SELECT} WHERE m.user_id = ? AND m.group_id = ? AND m.active = 1 AND m.owner = 1`,
     )
     this.lineageOf = db.prepare<[string, number], MembershipRow & Record<string, unknown>>(
       `WITH RECURSIVE up(id, depth) AS (
@@ -162,6 +165,10 @@ export class MembershipStore {
       inList =>
         `${SELECT} WHERE g.path IN (${inList}) AND m.user_id = @userId AND ${CURRENT} ORDER BY g.path, m.created`,
     )
+    this.ownersIn = new PerDepth<MembershipRow>(
+      db,
+      inList => `${SELECT} WHERE g.path IN (${inList}) AND m.owner = 1 AND ${CURRENT} ORDER BY g.path, m.created`,
+    )
   }
 
   get(id: string): Membership | undefined {
@@ -170,7 +177,7 @@ export class MembershipStore {
   }
 
   insert(membership: NewMembership): void {
-    this.insertMembership.run(membership)
+    this.insertMembership.run({ ...membership, owner: membership.owner ? 1 : 0 })
   }
 
   /** Marks it inactive; answers whether it was active. */
@@ -211,6 +218,14 @@ export class MembershipStore {
   /** The highest `deauthorizes` among the user's current memberships in `ancestors`; null when none. */
   highestPower(userId: string, ancestors: readonly string[], now: number): number | null {
     return this.power.for(ancestors.length).get({ ...listParameters(ancestors), userId, now }) ?? null
+  }
+
+  /** The current owner memberships of the groups at `ancestors` (a group and its ancestors): who owns it. */
+  owners(ancestors: readonly string[], now: number): Membership[] {
+    return this.ownersIn
+      .for(ancestors.length)
+      .all({ ...listParameters(ancestors), now })
+      .map(toMembership)
   }
 
   /** The user's current memberships in any of `ancestors`, i.e. those that grant the group. */

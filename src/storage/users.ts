@@ -1,6 +1,11 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Db } from './db.js'
 import { immediate } from './db.js'
+
+/** How a deleted account's identity is remembered: enough to recognise it, not to name it. */
+function identityHash(provider: string, providerUserId: string): Buffer {
+  return createHash('sha256').update(`${provider}:${providerUserId}`).digest()
+}
 
 /** What every application sees of a person. `id` is this service's UUID. */
 export interface User {
@@ -32,10 +37,13 @@ export class UserStore {
   private readonly updateProfile
   private readonly identitiesOf
   private readonly removeIdentity
-  private readonly removeUser
+  private readonly markDeleted
+  private readonly insertRetired
+  private readonly removeIdentities
+  private readonly retiredFor
 
   constructor(private readonly db: Db) {
-    this.byId = db.prepare<[string], User>('SELECT id, name, picture FROM users WHERE id = ?')
+    this.byId = db.prepare<[string], User>('SELECT id, name, picture FROM users WHERE id = ? AND deleted IS NULL')
     this.byIdentity = db.prepare<[string, string], User>(
       `SELECT u.id, u.name, u.picture FROM identities i JOIN users u ON u.id = i.user_id
        WHERE i.provider = ? AND i.provider_user_id = ?`,
@@ -52,7 +60,16 @@ export class UserStore {
     this.removeIdentity = db.prepare(
       'DELETE FROM identities WHERE user_id = ? AND provider = ? AND provider_user_id = ?',
     )
-    this.removeUser = db.prepare('DELETE FROM users WHERE id = ?')
+    this.markDeleted = db.prepare(
+      `UPDATE users SET name = '', picture = '', deleted = ? WHERE id = ? AND deleted IS NULL`,
+    )
+    this.insertRetired = db.prepare(
+      'INSERT OR IGNORE INTO retired_identities (identity_hash, user_id, retired) VALUES (?, ?, ?)',
+    )
+    this.removeIdentities = db.prepare('DELETE FROM identities WHERE user_id = ?')
+    this.retiredFor = db
+      .prepare<[Buffer], string>('SELECT user_id FROM retired_identities WHERE identity_hash = ?')
+      .pluck()
   }
 
   get(id: string): User | undefined {
@@ -108,9 +125,28 @@ export class UserStore {
     return this.identitiesOf.all(userId)
   }
 
-  /** Deletes the user; identities and sessions go with it (foreign keys cascade). */
-  delete(id: string): boolean {
-    return this.removeUser.run(id).changes > 0
+  /**
+   * Deletes the account: its name and picture go, and its identities, so
+   * that signing in with them again makes a new account. The row itself
+   * stays (marked deleted), because the memberships it held stay in the
+   * invitation chains that limits are counted along; the identities are
+   * remembered as hashes, so the new account cannot accept again what the
+   * old one accepted. Call inside the deletion transaction.
+   */
+  retire(id: string, now: number): boolean {
+    if (this.markDeleted.run(now, id).changes === 0) return false
+    for (const identity of this.identitiesOf.all(id)) {
+      this.insertRetired.run(identityHash(identity.provider, identity.providerUserId), id, now)
+    }
+    this.removeIdentities.run(id)
+    return true
+  }
+
+  /** The deleted accounts that one of this user's identities signed in to before. */
+  formerAccounts(userId: string): string[] {
+    return this.identitiesOf
+      .all(userId)
+      .flatMap(identity => this.retiredFor.all(identityHash(identity.provider, identity.providerUserId)))
   }
 
   private create(profile: Profile, now: number): User {

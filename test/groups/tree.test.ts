@@ -1,4 +1,5 @@
 import t from 'tap'
+import { ADMIN } from '../../src/groups/actor.js'
 import { groupFixture, outcome } from './fixture.js'
 
 t.test('namespaces are created with an owner who has not signed in yet', async t => {
@@ -27,7 +28,7 @@ t.test('namespaces are created with an owner who has not signed in yet', async t
   t.ok(fx.groups.membership.isMember(signedIn.id, 'chat'))
 })
 
-t.test('ensureNamespace is idempotent; another owner is a co-owner', async t => {
+t.test('ensureNamespace is idempotent; another owner only when asked for', async t => {
   const fx = groupFixture(t)
   const first = fx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   const again = fx.groups.tree.ensureNamespace('chat', 'test', 'owner')
@@ -35,7 +36,13 @@ t.test('ensureNamespace is idempotent; another owner is a co-owner', async t => 
   t.equal(again.createdMembership, false)
   t.equal(again.membership.id, first.membership.id)
   t.equal(again.group.id, first.group.id)
-  const other = fx.groups.tree.ensureNamespace('chat', 'github', '12345')
+  t.equal(
+    outcome(() => fx.groups.tree.ensureNamespace('chat', 'github', '12345')),
+    'LOGIN_ERR_CONFLICT',
+    'a group owned by someone else gets no second owner by mistake',
+  )
+  t.equal(fx.users.findByIdentity('github', '12345'), undefined, 'and nobody was created for it')
+  const other = fx.groups.tree.ensureNamespace('chat', 'github', '12345', ADMIN, { addOwner: true })
   t.equal(other.createdMembership, true)
   t.not(other.owner.id, first.owner.id)
   t.equal(fx.groups.membership.powerOver(other.owner.id, 'chat/x'), 2)

@@ -37,7 +37,7 @@ t.test('app list and app remove', async t => {
   const a = JSON.parse((await run(app.ctx, 'add', 'a.app'))[0]!) as { id: string; secret: string }
   const listed = await run(app.ctx, 'list')
   t.equal(listed.length, 2)
-  t.match(listed[0], /^a\.app\t[0-9a-f-]{36}\tcreated \d{4}-\d\d-\d\dT.*\tlast seen never$/)
+  t.match(listed[0], /^a\.app\t[0-9a-f-]{36}\tcreated \d{4}-\d\d-\d\dT.*\tlast seen never\tnamespaces none$/)
   t.match(listed[1], /^b-app\t/)
 
   const head = app.ctx.revocations.head()
