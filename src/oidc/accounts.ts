@@ -1,5 +1,6 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider'
 import type { AppContext } from '../context.js'
+import { namespaceOf } from '../groups/app-scope.js'
 import type { AppService } from '../realtime/apps.js'
 import type { User } from '../storage/users.js'
 
@@ -15,10 +16,8 @@ interface IssuedUnder {
  */
 export class OidcAccounts {
   constructor(
-    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access'>,
+    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups'>,
     private readonly apps: AppService,
-    /** The group paths a client may see of a user (its `groups` claim). */
-    private readonly groupsFor: (userId: string, clientId: string) => string[] | Promise<string[]>,
   ) {}
 
   /**
@@ -55,6 +54,18 @@ export class OidcAccounts {
     return this.admits(issued.clientId, userId)
   }
 
+  /**
+   * The `groups` claim: the paths of the user's current memberships inside
+   * the namespaces the client manages (created, or `app allow`ed on), never
+   * others, so that a role mapping or team sync learns nothing else.
+   */
+  groupsFor(userId: string, clientId: string): string[] {
+    const namespaces = new Set(this.ctx.groups.appScope.namespacesOf(clientId).map(n => n.namespace))
+    if (namespaces.size === 0) return []
+    const paths = this.ctx.groups.membership.current(userId).map(m => m.path)
+    return [...new Set(paths.filter(path => namespaces.has(namespaceOf(path))))].sort()
+  }
+
   private account(user: User, clientId: string | undefined): Account {
     return {
       accountId: user.id,
@@ -64,7 +75,7 @@ export class OidcAccounts {
         return {
           sub: user.id,
           ...(scopes.has('profile') && { name: user.name, ...(user.picture && { picture: user.picture }) }),
-          ...(scopes.has('groups') && clientId !== undefined && { groups: await this.groupsFor(user.id, clientId) }),
+          ...(scopes.has('groups') && clientId !== undefined && { groups: this.groupsFor(user.id, clientId) }),
         }
       },
     }

@@ -52,7 +52,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
     log: ctx.log,
     store,
     apps,
-    accounts: new OidcAccounts(ctx, apps, () => []),
+    accounts: new OidcAccounts(ctx, apps),
     signInTime,
   }
   const current = providerRing(ctx, deps)
