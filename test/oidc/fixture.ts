@@ -1,4 +1,5 @@
 import * as client from 'openid-client'
+import { request as httpRequest } from 'node:http'
 import { AppService } from '../../src/realtime/apps.js'
 import { clientSettings, type ClientSettingsInput } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
@@ -52,6 +53,12 @@ export async function oidcSetup(
   return { server, ...(await registerClient(server, 'grafana', settings)) }
 }
 
+const NAVIGATION = {
+  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-dest': 'document',
+}
+
 /**
  * The smallest browser that a code flow needs: a cookie jar and manual
  * redirects. `visit` follows redirects until one leaves for `stopAt` (the
@@ -69,12 +76,36 @@ export class Browser {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
   }
 
-  async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) headers.set('cookie', this.cookieHeader)
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' })
-    for (const setCookie of response.headers.getSetCookie()) this.keep(setCookie)
-    return response
+  /**
+   * One request, without following redirects. node:http rather than fetch,
+   * which would send `Sec-Fetch-Mode: cors` on every request where a
+   * browser following a link says `navigate`.
+   */
+  async fetch(
+    url: string | URL,
+    init: { method?: string; headers?: Record<string, string>; body?: URLSearchParams } = {},
+  ) {
+    const headers: Record<string, string> = { ...init.headers }
+    if (this.cookies.size > 0) headers.cookie = this.cookieHeader
+    const body = init.body?.toString()
+    const { status, rawHeaders, data } = await new Promise<{ status: number; rawHeaders: string[]; data: Buffer }>(
+      (resolve, reject) => {
+        const request = httpRequest(new URL(url), { method: init.method ?? 'GET', headers }, response => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () =>
+            resolve({ status: response.statusCode!, rawHeaders: response.rawHeaders, data: Buffer.concat(chunks) }),
+          )
+          response.on('error', reject)
+        })
+        request.on('error', reject)
+        request.end(body)
+      },
+    )
+    const responseHeaders = new Headers()
+    for (let i = 0; i < rawHeaders.length; i += 2) responseHeaders.append(rawHeaders[i]!, rawHeaders[i + 1]!)
+    for (const setCookie of responseHeaders.getSetCookie()) this.keep(setCookie)
+    return new Response([204, 304].includes(status) ? null : new Uint8Array(data), { status, headers: responseHeaders })
   }
 
   /** Follows redirects from `url`; answers the first URL that starts with `stopAt`, or the response that is not a redirect. */
@@ -82,7 +113,8 @@ export class Browser {
     let next = new URL(url)
     for (let hops = 0; hops < 20; hops++) {
       if (next.href.startsWith(stopAt)) return { url: next }
-      const response = await this.fetch(next)
+      // What a browser says when it follows a link (mod_auth_openidc tells navigations from scripts by these).
+      const response = await this.fetch(next, { headers: NAVIGATION })
       const location = response.headers.get('location')
       if (response.status < 300 || response.status >= 400 || !location) return { url: next, response }
       next = new URL(location, next)
