@@ -1,6 +1,7 @@
 import t from 'tap'
 import * as client from 'openid-client'
-import { Browser, REDIRECT_URI, authorizationRequest, oidcSetup, registerClient } from './fixture.js'
+import { AppService } from '../../src/realtime/apps.js'
+import { Browser, REDIRECT_URI, authorizationRequest, oidcSetup, registerClient, signInTo } from './fixture.js'
 
 /** The token endpoint's answer to a raw form, as an app with a bug (or an attacker) would send it. */
 async function tokenRequest(
@@ -181,4 +182,30 @@ t.test('an interaction that expired or belongs to another browser is a clear err
   const response = await stranger.fetch(`${setup.server.base}${next}`, { headers: { accept: 'text/html' } })
   t.equal(response.status, 400)
   t.match(await response.text(), /LOGIN_ERR_OIDC_REQUEST[\s\S]*|expired or was already used/)
+})
+
+t.test('a token revoked by its client (RFC 7009), or of a removed app, no longer works', async t => {
+  const setup = await oidcSetup(t)
+  const browser = new Browser(await setup.server.signIn('rita'))
+  const first = await signInTo(setup, browser)
+  await client.tokenRevocation(setup.rp, first.refresh_token!)
+  const refused = await client.refreshTokenGrant(setup.rp, first.refresh_token!).then(
+    () => null,
+    (error: unknown) => error,
+  )
+  t.match(refused, { error: 'invalid_grant' }, 'a revoked refresh token is refused')
+
+  const second = await signInTo(setup, browser)
+  const apps = new AppService(setup.server.app.ctx)
+  apps.remove('grafana')
+  const gone = await tokenRequest(
+    setup.issuer,
+    { grant_type: 'refresh_token', refresh_token: second.refresh_token! },
+    { id: setup.app.id, secret: setup.app.secret! },
+  )
+  t.same([gone.status, gone.body.error], [401, 'invalid_client'], 'a removed app cannot refresh')
+  const info = await fetch(`${setup.issuer}/oidc/userinfo`, {
+    headers: { authorization: `Bearer ${second.access_token}` },
+  })
+  t.equal(info.status, 401, 'nor use its access tokens')
 })
