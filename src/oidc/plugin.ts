@@ -68,6 +68,8 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
     // oidc-provider reads request bodies itself.
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    // No Fastify schemas here: oidc-provider checks every parameter itself and must answer
+    // in OAuth's error format (`{error, error_description}` or a redirect to the client).
     for (const route of FORWARDED) {
       scope.route({
         method: route.method,
@@ -78,7 +80,14 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
       })
     }
   })
-  app.get(`${INTERACTION_PATH}/:uid`, { config: { html: true } }, interactionHandler(provider, apps, signInTime))
+  app.get(
+    `${INTERACTION_PATH}/:uid`,
+    {
+      config: { html: true },
+      schema: { params: { type: 'object', properties: { uid: { type: 'string', pattern: '^[\\w-]{1,64}$' } } } },
+    },
+    interactionHandler(provider, apps, signInTime),
+  )
 }
 
 /** The provider of the current signing keys, built again when they change. */
