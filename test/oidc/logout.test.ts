@@ -1,6 +1,7 @@
 import t from 'tap'
 import * as client from 'openid-client'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
+import type { ClientSettingsInput } from '../../src/oidc/client-settings.js'
 import { Browser, oidcSetup, registerClient, signInTo, type OidcSetup, type Tokens } from './fixture.js'
 import { logoutReceiver } from './logout-receiver.js'
 
@@ -121,19 +122,42 @@ t.test('timeouts end what a session issued too', async t => {
   })
 })
 
+/** A user signed in to two clients, grafana and gitea, in one browser. */
+async function twoClients(t: Test, grafana: ClientSettingsInput, gitea: ClientSettingsInput) {
+  const setup = await oidcSetup(t, grafana)
+  const other = { server: setup.server, ...(await registerClient(setup.server, 'gitea', gitea)) }
+  const cookie = await setup.server.signIn('jack')
+  const browser = new Browser(cookie)
+  return {
+    setup,
+    gitea: other,
+    cookie,
+    browser,
+    tokens: [await signInTo(setup, browser), await signInTo(other, browser)],
+  }
+}
+
+/** Submits the logout page's form, as its "Yes" (or "Continue") button does, or its "No" button. */
+async function answer(browser: Browser, page: string, origin: string, logout: boolean): Promise<Response> {
+  const action = /<form id="logout" method="post" action="([^"]+)"/.exec(page)![1]!
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!
+  return browser.fetch(action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    body: new URLSearchParams({ xsrf, ...(logout && { logout: 'yes' }) }),
+  })
+}
+
 t.test('RP-initiated logout ends the session here and returns to a registered post-logout URI', async t => {
   const grafanaReceiver = await logoutReceiver(t)
   const giteaReceiver = await logoutReceiver(t)
   const signedOut = 'http://127.0.0.1:9/signed-out'
-  const setup = await oidcSetup(t, { backchannelLogoutUri: grafanaReceiver.uri, postLogoutRedirectUris: [signedOut] })
-  const gitea = {
-    server: setup.server,
-    ...(await registerClient(setup.server, 'gitea', { backchannelLogoutUri: giteaReceiver.uri })),
-  }
-  const cookie = await setup.server.signIn('jack')
-  const browser = new Browser(cookie)
-  const grafanaTokens = await signInTo(setup, browser)
-  const giteaTokens = await signInTo(gitea, browser)
+  const { setup, gitea, cookie, browser, tokens } = await twoClients(
+    t,
+    { backchannelLogoutUri: grafanaReceiver.uri, postLogoutRedirectUris: [signedOut] },
+    { backchannelLogoutUri: giteaReceiver.uri },
+  )
+  const [grafanaTokens, giteaTokens] = tokens as [Tokens, Tokens]
 
   const unregistered = client.buildEndSessionUrl(setup.rp, {
     id_token_hint: grafanaTokens.id_token!,
@@ -152,13 +176,7 @@ t.test('RP-initiated logout ends the session here and returns to a registered po
   const page = await asked.response!.text()
   t.match(page, /asked by <strong>grafana<\/strong>/)
   t.notMatch(page, /<script/i)
-  const action = /<form id="logout" method="post" action="([^"]+)"/.exec(page)![1]!
-  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!
-  const confirmed = await browser.fetch(action, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: setup.server.base },
-    body: new URLSearchParams({ xsrf, logout: 'yes' }),
-  })
+  const confirmed = await answer(browser, page, setup.server.base, true)
   t.equal(confirmed.status, 303)
   t.equal(confirmed.headers.get('location'), `${signedOut}?state=bye`, 'back to the app, with its state')
   t.notOk(browser.cookies.has(setup.server.config.cookieName), 'the lease cookie is cleared')
@@ -176,40 +194,24 @@ t.test('RP-initiated logout ends the session here and returns to a registered po
   const signedOutPage = await again.response!.text()
   t.match(signedOutPage, /You are signed out/, 'someone already signed out gets a page, not a script')
   t.notMatch(signedOutPage, /<script/i)
-  const onward = await browser.fetch(/action="([^"]+)"/.exec(signedOutPage)![1]!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: setup.server.base },
-    body: new URLSearchParams({ xsrf: /name="xsrf" value="([^"]+)"/.exec(signedOutPage)![1]!, logout: 'yes' }),
-  })
+  const onward = await answer(browser, signedOutPage, setup.server.base, true)
   t.equal(onward.headers.get('location'), `${signedOut}?state=bye`, 'and its button goes back to the app')
 })
 
 t.test('"No, stay signed in" signs out of the app that asked, not of the site', async t => {
-  const setup = await oidcSetup(t, { postLogoutRedirectUris: ['http://127.0.0.1:9/signed-out'] })
-  const gitea = { server: setup.server, ...(await registerClient(setup.server, 'gitea')) }
-  const cookie = await setup.server.signIn('kim')
-  const browser = new Browser(cookie)
-  const grafanaTokens = await signInTo(setup, browser)
-  const giteaTokens = await signInTo(gitea, browser)
+  const signedOut = 'http://127.0.0.1:9/signed-out'
+  const { setup, gitea, cookie, browser, tokens } = await twoClients(t, { postLogoutRedirectUris: [signedOut] }, {})
+  const [grafanaTokens, giteaTokens] = tokens as [Tokens, Tokens]
   const url = client.buildEndSessionUrl(setup.rp, {
     id_token_hint: grafanaTokens.id_token!,
-    post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out',
+    post_logout_redirect_uri: signedOut,
   })
   const page = await (await browser.visit(url, 'http://never/')).response!.text()
-  const stay = await browser.fetch(/action="([^"]+)"/.exec(page)![1]!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: setup.server.base },
-    body: new URLSearchParams({ xsrf: /name="xsrf" value="([^"]+)"/.exec(page)![1]! }),
-  })
-  t.equal(stay.headers.get('location'), 'http://127.0.0.1:9/signed-out')
-  t.equal(
-    (await setup.server.app.inject({ url: '/login/check', headers: { cookie } })).statusCode,
-    200,
-    'still signed in',
-  )
+  const stay = await answer(browser, page, setup.server.base, false)
+  t.equal(stay.headers.get('location'), signedOut)
+  const check = await setup.server.app.inject({ url: '/login/check', headers: { cookie } })
+  t.equal(check.statusCode, 200, 'still signed in')
   await checkEnded(t, setup, grafanaTokens)
-  t.ok(
-    (await client.refreshTokenGrant(gitea.rp, giteaTokens.refresh_token!)).access_token,
-    'the other app is untouched',
-  )
+  const refreshed = await client.refreshTokenGrant(gitea.rp, giteaTokens.refresh_token!)
+  t.ok(refreshed.access_token, 'the other app is untouched')
 })

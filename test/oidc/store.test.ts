@@ -6,8 +6,10 @@ import { tempDir } from '../helpers/app.js'
 
 const NOW = 1_800_000_000
 
-function store(t: { teardown(fn: () => unknown): void }) {
-  const path = join(tempDir(t), 'login.sqlite')
+type Teardown = { teardown(fn: () => unknown): void }
+
+/** A store on its own database connection; `path` opens another on the same file, as a second process would. */
+function store(t: Teardown, path = join(tempDir(t), 'login.sqlite')) {
   const db = openDatabase(path)
   t.teardown(() => db.close())
   return { store: new SqliteOidcStore(db), db, path }
@@ -27,9 +29,7 @@ t.test('artefacts are kept until they expire, replaced whole, and deleted', asyn
 
 t.test('single use: one consume wins, even across connections', async t => {
   const { store: first, path } = store(t)
-  const otherDb = openDatabase(path)
-  t.teardown(() => otherDb.close())
-  const second = new SqliteOidcStore(otherDb)
+  const { store: second } = store(t, path)
   await first.upsert('AuthorizationCode', 'c1', { jti: 'c1', grantId: 'g1' }, NOW + 60)
   const results = await Promise.all([
     first.consume('AuthorizationCode', 'c1', NOW),
@@ -57,9 +57,7 @@ t.test('grants: revoking one model or the whole grant', async t => {
 
 t.test('sessions by uid: found, and taken once', async t => {
   const { store: first, path } = store(t)
-  const otherDb = openDatabase(path)
-  t.teardown(() => otherDb.close())
-  const second = new SqliteOidcStore(otherDb)
+  const { store: second } = store(t, path)
   await first.upsert('Session', 'cookie1', { uid: 'sid1', accountId: 'u1' }, NOW + 600)
   await first.upsert('Session', 'cookie2', { uid: 'sid2', accountId: 'u1' }, NOW + 600)
   t.match(await first.findSessionByUid('sid1', NOW), { uid: 'sid1', accountId: 'u1' })
