@@ -25,8 +25,8 @@ export interface BuildOptions {
   realtime?: RealtimeOptions
 }
 
-// OAuth callbacks carry the authorization code and state in the query: never log them.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|access_token)=)[^&]*/g
+// OAuth callbacks carry the authorization code and state in the query (and RP-initiated logout an ID token): never log them.
+const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token)=)[^&]*/g
 
 function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {

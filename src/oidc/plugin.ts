@@ -61,7 +61,8 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const provider = () => current().provider
   const endings = new SessionEndings(ctx, store, provider)
   endings.start()
-  app.addHook('onClose', () => endings.stop())
+  // Before the database closes: logout tokens being sent finish first.
+  app.addHook('preClose', () => endings.stop())
 
   const forward = forwarder(ctx, current)
   await app.register(async scope => {
