@@ -1,8 +1,8 @@
 import { errors as oidcErrors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider'
 import type { OidcStore } from '../storage/oidc.js'
 
-/** Wall-clock Unix seconds: the clock oidc-provider writes `exp` with, so expiry here agrees with its own. */
-function wallClock(): number {
+/** Wall-clock Unix seconds: the clock oidc-provider writes `exp` with, so that stored expiry agrees with its own. */
+export function wallClock(): number {
   return Math.floor(Date.now() / 1000)
 }
 

@@ -2,6 +2,7 @@ import type { Provider } from 'oidc-provider'
 import type { AppContext } from '../context.js'
 import type { Revocation } from '../storage/revocations.js'
 import type { OidcStore } from '../storage/oidc.js'
+import { wallClock } from './adapter.js'
 
 /** oidc-provider's client model sends logout tokens itself (its typings leave the method out). */
 interface LogoutClient {
@@ -75,25 +76,28 @@ export class SessionEndings {
   /**
    * One sweep: forgets expired artefacts, revokes login sessions that timed
    * out with provider sessions still open, and ends those already revoked.
-   * Sweeps never overlap.
+   * Sweeps never overlap, and one that fails does not stop the next.
    */
   sweep(): Promise<void> {
-    this.sweeping = this.sweeping.then(async () => {
-      await this.store.sweep(Math.floor(Date.now() / 1000))
-      const { idleSeconds, maxAgeSeconds, leaseSeconds } = this.ctx.config
-      const now = this.ctx.clock.now()
-      // Candidates only: `sessions.list` decides what is still alive (a valid lease keeps an idle session).
-      const cutoffs = {
-        refreshedBefore: idleSeconds === null ? null : now - Math.max(idleSeconds, leaseSeconds),
-        createdBefore: maxAgeSeconds === null ? null : now - maxAgeSeconds,
-      }
-      for (const ended of await this.store.endedSessions(cutoffs)) {
-        if (ended.revoked || ended.userId === null) await this.end(ended.sid)
-        else if (!this.ctx.sessions.list(ended.userId).some(s => s.sid === ended.sid))
-          await this.ctx.sessions.revoke(ended.sid)
-      }
-    })
-    return this.sweeping
+    const run = this.sweeping.then(() => this.sweepOnce())
+    this.sweeping = run.catch(() => {})
+    return run
+  }
+
+  private async sweepOnce(): Promise<void> {
+    await this.store.sweep(wallClock())
+    const { idleSeconds, maxAgeSeconds, leaseSeconds } = this.ctx.config
+    const now = this.ctx.clock.now()
+    // Candidates only: `sessions.list` decides what is still alive (a valid lease keeps an idle session).
+    const cutoffs = {
+      refreshedBefore: idleSeconds === null ? null : now - Math.max(idleSeconds, leaseSeconds),
+      createdBefore: maxAgeSeconds === null ? null : now - maxAgeSeconds,
+    }
+    for (const ended of await this.store.endedSessions(cutoffs)) {
+      if (ended.revoked || ended.userId === null) await this.end(ended.sid)
+      else if (!this.ctx.sessions.list(ended.userId).some(s => s.sid === ended.sid))
+        await this.ctx.sessions.revoke(ended.sid)
+    }
   }
 
   private async endFor(clientId: string, accountId?: string, clientSid?: string, grantId?: string): Promise<void> {
