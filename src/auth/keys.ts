@@ -14,11 +14,18 @@ interface StoredKey {
   privateJwk: JWK
   publicJwk: JWK
   /**
-   * The RS256 key pair that signs OpenID Connect ID tokens in this
-   * generation (README, "OpenID Provider"); absent from files written
-   * before the server was an OpenID Provider, added when they are opened.
+   * The key pairs that sign OpenID Connect ID tokens in this generation
+   * (README, "OpenID Provider"): RS256, and Ed25519 for clients that ask for
+   * EdDSA, never the lease key, so that an ID token can never pass for a
+   * lease. Absent from files written before the server was an OpenID
+   * Provider; added when they are opened.
    */
-  idToken?: { privateJwk: JWK; publicJwk: JWK }
+  idToken?: { rs256: KeyPair; ed25519: KeyPair }
+}
+
+interface KeyPair {
+  privateJwk: JWK
+  publicJwk: JWK
 }
 
 export interface SigningKey {
@@ -37,18 +44,25 @@ async function newKey(now: number): Promise<StoredKey> {
     retired: null,
     privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' },
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
-    idToken: await newIdTokenKey(),
+    idToken: await newIdTokenKeys(),
   }
 }
 
-/** RS256: the algorithm every OpenID relying party supports. */
-async function newIdTokenKey(): Promise<NonNullable<StoredKey['idToken']>> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+async function idTokenKeyPair(alg: 'EdDSA' | 'RS256'): Promise<KeyPair> {
+  const { privateKey, publicKey } =
+    alg === 'EdDSA'
+      ? await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+      : await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
   const kid = randomUUID()
   return {
-    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' },
-    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
   }
+}
+
+/** RS256 is the algorithm every OpenID relying party supports; EdDSA is for those that ask for it. */
+async function newIdTokenKeys(): Promise<NonNullable<StoredKey['idToken']>> {
+  return { rs256: await idTokenKeyPair('RS256'), ed25519: await idTokenKeyPair('EdDSA') }
 }
 
 /**
@@ -72,7 +86,7 @@ export class KeyRing {
     // A file from before the OpenID Provider: its current generation gains an ID-token key.
     const current = keys.find(k => k.retired === null)
     if (current && !current.idToken) {
-      current.idToken = await newIdTokenKey()
+      current.idToken = await newIdTokenKeys()
       ring.save()
     }
     return ring
@@ -88,23 +102,29 @@ export class KeyRing {
   }
 
   /**
-   * The public keys a lease or an ID token may be verified with, as a JWKS
-   * document: Ed25519 (leases, and ID tokens of clients that ask for EdDSA)
-   * and RS256 (ID tokens).
+   * The public keys leases are signed with, as a JWKS document, and the
+   * RS256 keys of ID tokens beside them (a site's one key set; lease
+   * verifiers take only Ed25519 keys).
    */
   jwks(now: number, leaseSeconds: number): { keys: JWK[] } {
-    return { keys: this.published(now, leaseSeconds).flatMap(k => [k.publicJwk, ...idTokenKeys(k, 'publicJwk')]) }
+    return {
+      keys: this.published(now, leaseSeconds).flatMap(k => [
+        k.publicJwk,
+        ...(k.idToken ? [k.idToken.rs256.publicJwk] : []),
+      ]),
+    }
   }
 
   /**
-   * The private keys of the published generations for the OpenID Provider,
-   * newest first: it signs with the first key of the algorithm a client
-   * uses, and verifies `id_token_hint`s signed by any of them.
+   * The private ID-token keys of the published generations, for the OpenID
+   * Provider, newest first: it signs with the first key of the algorithm a
+   * client uses, verifies `id_token_hint`s with any of them, and publishes
+   * their public halves at its own `jwks_uri`.
    */
   providerJwks(now: number, leaseSeconds: number): JWK[] {
     return this.published(now, leaseSeconds)
       .reverse()
-      .flatMap(k => [...idTokenKeys(k, 'privateJwk'), k.privateJwk])
+      .flatMap(k => (k.idToken ? [k.idToken.rs256.privateJwk, k.idToken.ed25519.privateJwk] : []))
   }
 
   /**
@@ -142,8 +162,4 @@ export class KeyRing {
   private published(now: number, leaseSeconds: number): StoredKey[] {
     return this.keys.filter(k => k.retired === null || k.retired + leaseSeconds > now)
   }
-}
-
-function idTokenKeys(key: StoredKey, half: 'privateJwk' | 'publicJwk'): JWK[] {
-  return key.idToken ? [key.idToken[half]] : []
 }

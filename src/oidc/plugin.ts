@@ -18,6 +18,7 @@ import { joinSite } from './site-hooks.js'
 /** oidc-provider's endpoints this server answers, below `/login`; `session`: it needs the browser's login session. */
 const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean }[] = [
   { method: ['GET', 'OPTIONS'], url: '/.well-known/openid-configuration', session: false },
+  { method: ['GET', 'OPTIONS'], url: ROUTES.jwks, session: false },
   { method: ['GET'], url: ROUTES.authorization, session: true },
   { method: ['GET'], url: `${ROUTES.authorization}/:uid`, session: true },
   { method: ['POST', 'OPTIONS'], url: ROUTES.token, session: false },

@@ -36,8 +36,8 @@ export const ROUTES = {
   userinfo: '/oidc/userinfo',
   revocation: '/oidc/token/revocation',
   end_session: '/oidc/session/end',
-  // The site's one key set: lease keys and ID-token keys side by side (served by the auth routes).
-  jwks: '/.well-known/jwks.json',
+  // The ID-token keys only: a relying party never sees a lease key, so nothing it holds passes for a lease.
+  jwks: '/oidc/jwks',
 } as const
 
 /** The interaction step (signing in, refusals) is served by this server itself, below the issuer. */

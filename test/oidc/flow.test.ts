@@ -1,6 +1,8 @@
 import t from 'tap'
 import * as client from 'openid-client'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { createLoginClient } from '../../src/client/index.js'
+import { AppService } from '../../src/realtime/apps.js'
 import { Browser, REDIRECT_URI, authorizationRequest, oidcSetup, registerClient, signInTo } from './fixture.js'
 
 t.test('discovery: issuer <public url>/login, code flow only, the supported methods and algorithms', async t => {
@@ -15,7 +17,7 @@ t.test('discovery: issuer <public url>/login, code flow only, the supported meth
     token_endpoint: `${issuer}/oidc/token`,
     userinfo_endpoint: `${issuer}/oidc/userinfo`,
     end_session_endpoint: `${issuer}/oidc/session/end`,
-    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    jwks_uri: `${issuer}/oidc/jwks`,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
   })
@@ -28,11 +30,22 @@ t.test('discovery: issuer <public url>/login, code flow only, the supported meth
   t.same(document.scopes_supported, ['openid', 'offline_access', 'profile', 'groups'])
   t.notOk('registration_endpoint' in document, 'no dynamic registration')
 
-  const jwks = (await (await fetch(document.jwks_uri as string)).json()) as { keys: { kty: string; alg: string }[] }
+  type Jwks = { keys: { kty: string; alg: string; kid: string; d?: string }[] }
+  const idTokenKeys = (await (await fetch(document.jwks_uri as string)).json()) as Jwks
+  const siteKeys = (await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as Jwks
   t.same(
-    jwks.keys.map(k => `${k.kty}/${k.alg}`),
-    ['OKP/EdDSA', 'RSA/RS256'],
-    'one key set: the lease key and the ID-token key',
+    idTokenKeys.keys.map(k => `${k.kty}/${k.alg}`),
+    ['RSA/RS256', 'OKP/EdDSA'],
+    'jwks_uri: the ID-token keys',
+  )
+  t.notOk(
+    idTokenKeys.keys.some(k => k.kid === server.app.ctx.keys.signing.kid || 'd' in k),
+    'no lease key there, and no private half',
+  )
+  t.same(
+    siteKeys.keys.map(k => `${k.kty}/${k.alg}/${k.kid}`),
+    [`OKP/EdDSA/${server.app.ctx.keys.signing.kid}`, `RSA/RS256/${idTokenKeys.keys[0]!.kid}`],
+    "the site's key set: the lease key, and the RS256 ID-token key beside it",
   )
 })
 
@@ -58,7 +71,7 @@ t.test('a signed-in user: code + PKCE, a valid ID token, userinfo, refresh; nobo
   t.notOk('picture' in claims, 'no empty picture')
   t.equal(decodeProtectedHeader(tokens.id_token!).alg, 'RS256')
   // And independently, against the published key set.
-  const jwks = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`))
+  const jwks = createRemoteJWKSet(new URL(`${issuer}/oidc/jwks`))
   const { payload } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: app.id, algorithms: ['RS256'] })
   t.equal(payload.sub, me.id)
 
@@ -140,11 +153,10 @@ t.test(
   },
 )
 
-t.test('client_secret_post, a public client with PKCE, and EdDSA ID tokens for a client that asks', async t => {
+t.test('client_secret_post, and a public client with PKCE', async t => {
   const setup = await oidcSetup(t)
-  const { server, issuer } = setup
+  const { server } = setup
   const cookie = await server.signIn('dave')
-  const jwks = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`))
 
   const post = await registerClient(server, 'post', {}, secret => client.ClientSecretPost(secret!))
   t.ok((await signInTo(post, new Browser(cookie))).access_token, 'the secret may come in the body')
@@ -154,12 +166,41 @@ t.test('client_secret_post, a public client with PKCE, and EdDSA ID tokens for a
   const tokens = await signInTo(spa, new Browser(cookie))
   t.ok(tokens.refresh_token)
   t.ok((await client.refreshTokenGrant(spa.rp, tokens.refresh_token!)).access_token)
+})
 
-  const modern = await registerClient(server, 'modern', { idTokenAlg: 'EdDSA' })
-  const signed = await signInTo(modern, new Browser(cookie))
+t.test('EdDSA ID tokens for a client that asks, signed with a key of their own: never a lease', async t => {
+  const setup = await oidcSetup(t)
+  const { server, issuer } = setup
+  const { users, clock, keys } = server.app.ctx
+  const cookie = await server.signIn('dora')
+  // Shaped like a lease as far as an ID token can be: a picture, and a sid (the client has a back-channel URI).
+  users.upsertFromProfile(
+    { provider: 'test', providerUserId: 'dora', name: 'dora', picture: 'https://images.example.org/d.png' },
+    clock.now(),
+  )
+  const modern = await registerClient(server, 'modern', {
+    idTokenAlg: 'EdDSA',
+    backchannelLogoutUri: 'http://127.0.0.1:9/backchannel',
+  })
+  const signed = await signInTo(modern, new Browser(cookie), 'openid profile')
   const header = decodeProtectedHeader(signed.id_token!)
   t.equal(header.alg, 'EdDSA')
-  t.equal(header.kid, server.app.ctx.keys.signing.kid, 'signed with the current Ed25519 key')
+  t.not(header.kid, keys.signing.kid, 'not the lease key')
+  const jwks = createRemoteJWKSet(new URL(`${issuer}/oidc/jwks`))
   await jwtVerify(signed.id_token!, jwks, { issuer, audience: modern.app.id, algorithms: ['EdDSA'] })
-  t.pass('and verified with the published key set')
+  t.pass("verified with the provider's key set")
+
+  // What an app on the site checks a lease cookie with: the client library and /login/check.
+  const login = createLoginClient({
+    server: server.base,
+    app: new AppService(server.app.ctx).add('site'),
+    logger: false,
+  })
+  t.teardown(() => login.close())
+  await login.ready()
+  t.match(await login.authenticate({ cookie }), { status: 'ok' }, 'a lease is a lease')
+  const asLease = `${server.config.cookieName}=${signed.id_token}`
+  t.match(await login.authenticate({ cookie: asLease }), { status: 'unauthenticated' }, 'the ID token is not')
+  const check = await server.app.inject({ url: '/login/check', headers: { cookie: asLease } })
+  t.equal(check.statusCode, 401)
 })

@@ -14,7 +14,7 @@ interface Jwk {
 t.test('keys rotate (from another process) rotates the ID-token key too; the old one stays published', async t => {
   const setup = await oidcSetup(t)
   const { server, issuer, app } = setup
-  const jwksUrl = `${issuer}/.well-known/jwks.json`
+  const jwksUrl = `${issuer}/oidc/jwks`
   const published = async () => ((await (await fetch(jwksUrl)).json()) as { keys: Jwk[] }).keys
   const browser = new Browser(await server.signIn('lena'))
 
@@ -64,8 +64,14 @@ t.test('a key file from before the OpenID Provider gains an ID-token key when op
   const reopened = await KeyRing.open(runDir, now)
   t.equal(reopened.signing.kid, first.signing.kid, 'the lease key is kept')
   t.same(
+    reopened.providerJwks(now, 3600).map(k => k.alg),
+    ['RS256', 'EdDSA'],
+    'and the provider its ID-token keys',
+  )
+  t.same(
     reopened.jwks(now, 3600).keys.map(k => k.alg),
     ['EdDSA', 'RS256'],
+    'the site key set gains the RS256 key',
   )
   const rewritten = JSON.parse(readFileSync(path, 'utf8')) as { idToken?: unknown }[]
   t.ok(rewritten[0]!.idToken, 'and written to the file, for the other processes')

@@ -9,7 +9,7 @@ type Test = Parameters<Parameters<typeof t.test>[0]>[0]
 
 /** Checks a logout token as a relying party must (OpenID Connect Back-Channel Logout 1.0, section 2.6). */
 async function checkLogoutToken(t: Test, token: string, setup: Pick<OidcSetup, 'issuer' | 'app'>, idToken: Tokens) {
-  const jwks = createRemoteJWKSet(new URL(`${setup.issuer}/.well-known/jwks.json`))
+  const jwks = createRemoteJWKSet(new URL(`${setup.issuer}/oidc/jwks`))
   const { payload, protectedHeader } = await jwtVerify(token, jwks, {
     issuer: setup.issuer,
     audience: setup.app.id,
