@@ -41,9 +41,10 @@ export function interactionHandler(
       case 'membership': {
         const app = apps.client(String(details.params.client_id))
         const requirement = app?.oidc?.require ?? ''
+        // The app hears only that it was refused: which groups it requires stays on this side.
         const returnTo = await oidc.interactionResult(request.raw, reply.raw, {
           error: 'access_denied',
-          error_description: `only members of ${requirement} may sign in to ${app?.name}`,
+          error_description: 'the user is not a member of the group this app admits',
         })
         const refusal = new errors.Forbidden(`not a member of ${requirement}`)
         return renderPage(

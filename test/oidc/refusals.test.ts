@@ -154,6 +154,7 @@ t.test('--require: non-members are refused (a page here, access_denied to the ap
   const back = /id="return" href="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&')
   const returned = await outsider.visit(back)
   t.equal(returned.url.searchParams.get('error'), 'access_denied', 'its link takes the user back to the app')
+  t.notMatch(returned.url.href, /chat/, 'which group the app requires stays here')
   t.equal(returned.url.searchParams.get('state'), checks.expectedState)
 
   const silent = await authorizationRequest(setup.rp, 'openid', { prompt: 'none' })
