@@ -101,25 +101,17 @@ export class KeyRing {
     return this.signer
   }
 
-  /**
-   * The public keys leases are signed with, as a JWKS document, and the
-   * RS256 keys of ID tokens beside them (a site's one key set; lease
-   * verifiers take only Ed25519 keys).
-   */
+  /** The public keys a lease may be verified with, as a JWKS document. */
   jwks(now: number, leaseSeconds: number): { keys: JWK[] } {
-    return {
-      keys: this.published(now, leaseSeconds).flatMap(k => [
-        k.publicJwk,
-        ...(k.idToken ? [k.idToken.rs256.publicJwk] : []),
-      ]),
-    }
+    return { keys: this.published(now, leaseSeconds).map(k => k.publicJwk) }
   }
 
   /**
    * The private ID-token keys of the published generations, for the OpenID
    * Provider, newest first: it signs with the first key of the algorithm a
    * client uses, verifies `id_token_hint`s with any of them, and publishes
-   * their public halves at its own `jwks_uri`.
+   * their public halves at its own `jwks_uri` (never beside the lease keys,
+   * which every Ed25519 key there would pass for).
    */
   providerJwks(now: number, leaseSeconds: number): JWK[] {
     return this.published(now, leaseSeconds)
