@@ -28,7 +28,8 @@ t.test('several server processes sharing the database: each logout token is sent
           LOGIN_PORT: String(port),
           LOGIN_RATE_LIMIT: '100000',
         },
-        { ready: line => line.includes('"msg":"modular-login ready"') },
+        // Generous: a busy machine takes long to load a server's TypeScript.
+        { ready: line => line.includes('"msg":"modular-login ready"'), timeoutMs: 100_000 },
       )
       return `http://127.0.0.1:${port}`
     }),
