@@ -19,6 +19,7 @@ import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { accessRoutes } from './groups/routes.js' // access groups (issue #4)
+import { oidcPlugin } from './oidc/plugin.js'
 
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
@@ -33,9 +34,9 @@ export interface BuildOptions {
   realtime?: RealtimeOptions
 }
 
-// OAuth callbacks carry the authorization code and state in the query, and invitation pages carry the
-// invitation's id or short code in the path: both are bearer secrets, never logged.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|access_token)=)[^&]*/g
+// OAuth callbacks carry the authorization code and state in the query (RP-initiated logout an ID token), and
+// invitation pages carry the invitation's id or short code in the path: all bearer secrets, never logged.
+const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token)=)[^&]*/g
 
 function loggerOptions(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
   return {
@@ -108,6 +109,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)
   await app.register(accessRoutes, { prefix: '/login/access' }) // access groups (issue #4)
   await app.register(realtimePlugin, { prefix: '/login', ...options.realtime }) // realtime channel /login/ws (issue #5)
+  await app.register(oidcPlugin, { prefix: '/login' }) // the OpenID Provider
 
   // In debug mode nothing else serves the site root that sign-in returns to by default.
   if (config.debug) app.get('/', async (_request, reply) => reply.redirect('/login/view/sessions'))

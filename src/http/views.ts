@@ -65,3 +65,13 @@ export async function renderErrorPage(
   }
   return send(reply, status, 'error', { ...common(request, signedIn), title: 'Error', status, error })
 }
+
+/**
+ * `templates/<name>.html` inside the layout, as HTML, without the session's
+ * chrome: for pages that Fastify does not send itself (the OpenID
+ * Provider's, which oidc-provider sends).
+ */
+export function pageHtml(name: string, data: { title: string } & Record<string, unknown>, now: number): string {
+  const it = { user: null, csrf: '', time: timeHelpers(now), asset: assetUrl, here: '', notice: null, ...data }
+  return eta.render('layout', { ...it, body: eta.render(name, it) })
+}

@@ -1,5 +1,21 @@
 import type { Db } from './db.js'
 
+/** How an app signs people in as an OpenID Connect client (README, "OpenID Provider"). */
+export interface OidcClientSettings {
+  /** Exact URLs the authorization code may be sent to; at least one. */
+  redirectUris: string[]
+  /** Exact URLs RP-initiated logout may return to. */
+  postLogoutRedirectUris: string[]
+  /** Where back-channel logout tokens are POSTed; null for none. */
+  backchannelLogoutUri: string | null
+  /** A public client (single-page or native app): no secret, PKCE required. */
+  public: boolean
+  /** A group expression (text form) a user must hold to sign in to the app; null for anyone. */
+  require: string | null
+  /** How its ID tokens are signed. */
+  idTokenAlg: 'RS256' | 'EdDSA'
+}
+
 /** A client application registered with `modular-login app add`. */
 export interface App {
   id: string
@@ -7,6 +23,8 @@ export interface App {
   created: number
   /** Last successful authentication on the realtime channel; null when never. */
   lastSeen: number | null
+  /** Its OpenID Connect client settings; null for an app without a redirect URI. */
+  oidc: OidcClientSettings | null
 }
 
 /** An app with the hash of its secret, for verification only. */
@@ -14,7 +32,45 @@ export interface AppCredentials extends App {
   secretHash: Buffer
 }
 
-const COLUMNS = 'id, name, created, last_seen AS lastSeen'
+interface AppRow extends Omit<App, 'oidc'> {
+  redirectUris: string
+  postLogoutRedirectUris: string
+  backchannelLogoutUri: string | null
+  public: number
+  require: string | null
+  idTokenAlg: OidcClientSettings['idTokenAlg']
+}
+
+const COLUMNS = `id, name, created, last_seen AS lastSeen, redirect_uris AS redirectUris,
+  post_logout_redirect_uris AS postLogoutRedirectUris, backchannel_logout_uri AS backchannelLogoutUri,
+  public, require, id_token_alg AS idTokenAlg`
+
+function toApp(row: AppRow & { secretHash: Buffer }): AppCredentials
+function toApp(row: AppRow): App
+function toApp(row: AppRow & { secretHash?: Buffer }): App {
+  const {
+    redirectUris,
+    postLogoutRedirectUris,
+    backchannelLogoutUri,
+    public: isPublic,
+    require,
+    idTokenAlg,
+    ...app
+  } = row
+  const uris = JSON.parse(redirectUris) as string[]
+  const oidc =
+    uris.length === 0
+      ? null
+      : {
+          redirectUris: uris,
+          postLogoutRedirectUris: JSON.parse(postLogoutRedirectUris) as string[],
+          backchannelLogoutUri,
+          public: isPublic === 1,
+          require,
+          idTokenAlg,
+        }
+  return { ...app, oidc }
+}
 
 /** Client applications and the hashes of their secrets. */
 export class AppStore {
@@ -26,31 +82,56 @@ export class AppStore {
   private readonly touch
 
   constructor(db: Db) {
-    this.insertApp = db.prepare('INSERT INTO apps (id, name, secret_hash, created) VALUES (?, ?, ?, ?)')
-    this.byId = db.prepare<[string], AppCredentials>(
+    this.insertApp = db.prepare(
+      `INSERT INTO apps (id, name, secret_hash, created, redirect_uris, post_logout_redirect_uris,
+         backchannel_logout_uri, public, require, id_token_alg)
+       VALUES (@id, @name, @secretHash, @created, @redirectUris, @postLogoutRedirectUris,
+         @backchannelLogoutUri, @public, @require, @idTokenAlg)`,
+    )
+    this.byId = db.prepare<[string], AppRow & { secretHash: Buffer }>(
       `SELECT ${COLUMNS}, secret_hash AS secretHash FROM apps WHERE id = ?`,
     )
-    this.byName = db.prepare<[string], App>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`)
-    this.all = db.prepare<[], App>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)
+    this.byName = db.prepare<[string], AppRow>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`)
+    this.all = db.prepare<[], AppRow>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)
     this.deleteApp = db.prepare('DELETE FROM apps WHERE id = ?')
     this.touch = db.prepare('UPDATE apps SET last_seen = ? WHERE id = ?')
   }
 
-  insert(app: { id: string; name: string; secretHash: Buffer; created: number }): void {
-    this.insertApp.run(app.id, app.name, app.secretHash, app.created)
+  insert(app: {
+    id: string
+    name: string
+    secretHash: Buffer
+    created: number
+    oidc: OidcClientSettings | null
+  }): void {
+    const { oidc } = app
+    this.insertApp.run({
+      id: app.id,
+      name: app.name,
+      secretHash: app.secretHash,
+      created: app.created,
+      redirectUris: JSON.stringify(oidc?.redirectUris ?? []),
+      postLogoutRedirectUris: JSON.stringify(oidc?.postLogoutRedirectUris ?? []),
+      backchannelLogoutUri: oidc?.backchannelLogoutUri ?? null,
+      public: oidc?.public ? 1 : 0,
+      require: oidc?.require ?? null,
+      idTokenAlg: oidc?.idTokenAlg ?? 'RS256',
+    })
   }
 
   /** The app and its secret hash, for checking credentials. */
   credentials(id: string): AppCredentials | undefined {
-    return this.byId.get(id)
+    const row = this.byId.get(id)
+    return row && toApp(row)
   }
 
   findByName(name: string): App | undefined {
-    return this.byName.get(name)
+    const row = this.byName.get(name)
+    return row && toApp(row)
   }
 
   list(): App[] {
-    return this.all.all()
+    return this.all.all().map(row => toApp(row))
   }
 
   /** Deletes the app; answers whether it existed. */
