@@ -11,14 +11,15 @@
  *
  * Each driver runs twice, with and without prepared statements (`pg`: a named query per SQL text;
  * `postgres`: `unsafe(text, params, { prepare })`, which is how SQL written as strings reaches it). They take
- * turns within each round so that a busy neighbour slows all alike; each ratio is the median of per-round
- * ratios against the first contender.
+ * turns phase by phase so that a busy neighbour slows all alike; each ratio is the median of per-round ratios
+ * against the first contender: of operations a second with --concurrency callers, of the median latency for
+ * the others.
  *
  * Then, once per driver, what it makes of the server going away and coming back (a fast shutdown during a
  * query, queries while it is down, a restart): the error shapes, whether its pool and its LISTEN recover
  * without help, and how it hands back BIGINT and bytea.
  *
- * Options: --rounds <n> (3), --duration <seconds> per measurement (2), --concurrency <n> (16),
+ * Options: --rounds <n> (5), --duration <seconds> per measurement (2), --concurrency <n> (16),
  * --notifications <n> per round (300), --downtime <seconds> without a server (10).
  */
 import { performance } from 'node:perf_hooks'
@@ -31,7 +32,7 @@ import { median } from './support.js'
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '16' },
     notifications: { type: 'string', default: '300' },
@@ -257,38 +258,75 @@ interface Measured {
   contender: Contender
   /** Each contender listens on a channel of its own, so that it hears only its own notifications. */
   channel: string
+  /** Per phase, one entry per counted round. */
   figures: Record<string, Figures[]>
 }
 
-/** One measurement of every phase for one contender; answers a short line for the round's log. */
-async function measure(entry: Measured): Promise<string> {
-  const { contender, channel, figures } = entry
-  const record = (phase: string, result: Figures) => (figures[phase] ??= []).push(result)
-  record('select, 1 caller', await drive(1, i => contender.query(SELECT_ITEM, [itemId(i * 7919)])))
-  record(
-    `select, ${concurrency} callers`,
-    await drive(concurrency, i => contender.query(SELECT_ITEM, [itemId(i * 7919)])),
-  )
-  record(`write tx, ${concurrency} callers`, await drive(concurrency, i => writeOnce(contender, itemId(i))))
-  record('notify → listen', await notifyLatencies(contender, channel, notifications))
-  const last = (phase: string) => figures[phase]!.at(-1)!
-  return `${contender.name}: ${perSecond(last(`select, ${concurrency} callers`).perSecond)} selects, ${perSecond(
-    last(`write tx, ${concurrency} callers`).perSecond,
-  )} tx, notify p50 ${ms(last('notify → listen').p50)}`
+interface Phase {
+  name: string
+  /** What the ratio compares: operations a second (higher is better) or the median latency (lower is better). */
+  compare: 'throughput' | 'latency'
+  run(entry: Measured): Promise<Figures>
+}
+
+const selectOne = (contender: Contender) => (i: number) => contender.query(SELECT_ITEM, [itemId(i * 7919)])
+const phases: Phase[] = [
+  { name: 'select, 1 caller', compare: 'latency', run: ({ contender }) => drive(1, selectOne(contender)) },
+  {
+    name: `select, ${concurrency} callers`,
+    compare: 'throughput',
+    run: ({ contender }) => drive(concurrency, selectOne(contender)),
+  },
+  {
+    name: `write tx, ${concurrency} callers`,
+    compare: 'throughput',
+    run: ({ contender }) => drive(concurrency, i => writeOnce(contender, itemId(i))),
+  },
+  {
+    name: 'notify → listen',
+    compare: 'latency',
+    run: ({ contender, channel }) => notifyLatencies(contender, channel, notifications),
+  },
+]
+
+/**
+ * Round 0 warms every contender up (connections, plans, JIT) and is not counted. Within a round the contenders
+ * take turns phase by phase, each round starting with the next one, so that a neighbour's burst of load or
+ * the position in the turn does not land on one of them alone.
+ */
+async function measureRounds(entries: readonly Measured[]): Promise<void> {
+  for (let round = 0; round <= rounds; round++) {
+    const line: string[] = []
+    for (const phase of phases) {
+      const results = new Map<Measured, Figures>()
+      for (let turn = 0; turn < entries.length; turn++) {
+        const entry = entries[(round + turn) % entries.length]!
+        results.set(entry, await phase.run(entry))
+      }
+      if (round === 0) continue
+      for (const [entry, result] of results) (entry.figures[phase.name] ??= []).push(result)
+      if (phase.compare === 'throughput')
+        line.push(`${phase.name}: ${entries.map(entry => perSecond(results.get(entry)!.perSecond)).join(' / ')}`)
+    }
+    if (round > 0) process.stdout.write(`  round ${round}: ${line.join(', ')}\n`)
+  }
 }
 
 function report(entries: readonly Measured[]): void {
   const baseline = entries[0]!
-  for (const phase of Object.keys(baseline.figures)) {
-    process.stdout.write(`\n${phase}\n`)
+  for (const phase of phases) {
+    process.stdout.write(`\n${phase.name}\n`)
+    const theirs = baseline.figures[phase.name]!
     for (const { contender, figures } of entries) {
-      const mine = figures[phase]!
-      const ratios = mine.map((f, round) => f.perSecond / baseline.figures[phase]![round]!.perSecond)
-      const throughput = phase.startsWith('notify') ? '' : `${perSecond(median(mine.map(f => f.perSecond)))}  `
+      const mine = figures[phase.name]!
+      const ratios = mine.map((f, round) =>
+        phase.compare === 'throughput' ? f.perSecond / theirs[round]!.perSecond : f.p50 / theirs[round]!.p50,
+      )
+      const rate = phase.name.startsWith('notify') ? '' : `${perSecond(median(mine.map(f => f.perSecond)))}  `
+      const ratio = `×${median(ratios).toFixed(2)} ${phase.compare === 'throughput' ? 'the rate' : 'the p50'}`
       process.stdout.write(
-        `  ${contender.name.padEnd(18)} ${throughput}p50 ${ms(median(mine.map(f => f.p50)))}  p99 ${ms(
-          median(mine.map(f => f.p99)),
-        )}  ×${median(ratios).toFixed(2)} vs ${baseline.contender.name}\n`,
+        `  ${contender.name.padEnd(18)} ${rate}p50 ${ms(median(mine.map(f => f.p50)))}  ` +
+          `p99 ${ms(median(mine.map(f => f.p99)))}  ${ratio} of ${baseline.contender.name}\n`,
       )
     }
   }
@@ -312,7 +350,7 @@ async function notifyUntilHeard(contender: Contender, payloads: string[], tag: s
  */
 async function recovery(cluster: PostgresCluster, contender: Contender): Promise<void> {
   process.stdout.write(`\n${contender.name}: fast shutdown, ${downtime} s down, restart\n`)
-  const say = (label: string, text: string) => process.stdout.write(`  ${label.padEnd(26)} ${text}\n`)
+  const say = (label: string, text: string) => process.stdout.write(`  ${label.padEnd(29)} ${text}\n`)
   const seen: string[] = []
   const payloads: string[] = []
   const listening = (event: string) => seen.push(`${ms(performance.now() - began)}: ${event}`)
@@ -361,7 +399,10 @@ async function recovery(cluster: PostgresCluster, contender: Contender): Promise
     failed++
     await sleep(100)
   }
-  say('first success after restart:', `${ms(performance.now() - upAt)} (${failed} failed queries before it)`)
+  say(
+    'first success after restart:',
+    `${ms(performance.now() - upAt)} (${failed === 0 ? 'the first query' : `after ${failed} failed queries`})`,
+  )
 
   const heard = await notifyUntilHeard(contender, payloads, 'after', 30_000)
   if (heard !== null)
@@ -387,7 +428,7 @@ async function types(url: string): Promise<void> {
     const back = row.bytes
     const same = Buffer.isBuffer(back) && back.equals(bytes)
     process.stdout.write(
-      `  ${name.padEnd(34)} big: ${typeof row.big} ${String(row.big)}, count(*): ${typeof row.n}, ` +
+      `  ${name.padEnd(37)} big: ${typeof row.big} ${String(row.big)}, count(*): ${typeof row.n}, ` +
         `Buffer param → bytea → ${same ? 'the same Buffer' : `${typeof back} ${String(back)}`}\n`,
     )
   }
@@ -439,13 +480,8 @@ try {
       if (measuring && !event.startsWith('onlisten')) process.stdout.write(`  ${contender.name}: ${event}\n`)
     })
 
-  // Round 0 warms every contender up (connections, plans, JIT) and is not counted.
-  for (let round = 0; round <= rounds; round++) {
-    const lines: string[] = []
-    for (const entry of entries) lines.push(await measure(entry))
-    if (round === 0) for (const { figures } of entries) for (const phase of Object.keys(figures)) figures[phase] = []
-    else process.stdout.write(`  round ${round}: ${lines.join(' | ')}\n`)
-  }
+  process.stdout.write(`  rounds (${entries.map(entry => entry.contender.name).join(' / ')}):\n`)
+  await measureRounds(entries)
   report(entries)
   measuring = false
   for (const { contender } of entries) await contender.close()

@@ -224,8 +224,14 @@ interface ServerOptions {
  */
 class Server {
   private log = ''
+  private spawnFailed = false
 
   private constructor(private readonly child: ChildProcess) {
+    // A program that cannot be started emits 'error' and never 'exit'.
+    child.once('error', error => {
+      this.spawnFailed = true
+      this.log += error.message
+    })
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       // The end of the log is what explains a failure; a long run must not grow it without bound.
       this.log = (this.log + chunk).slice(-16_384)
@@ -252,7 +258,7 @@ class Server {
   }
 
   private get exited(): boolean {
-    return this.child.exitCode !== null || this.child.signalCode !== null
+    return this.spawnFailed || this.child.exitCode !== null || this.child.signalCode !== null
   }
 
   /** Polls with `pg_isready` until the server accepts connections, fails as soon as it exits. */
