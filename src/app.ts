@@ -10,12 +10,16 @@ import { authRoutes } from './auth/routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
+import { INVITATION_PATH } from './http/invitation-paths.js'
+import { addSecurityHeaders } from './http/security-headers.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { staticAssets } from './http/assets.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { accessRoutes } from './groups/routes.js' // access groups (issue #4)
+import { oidcPlugin } from './oidc/plugin.js'
 
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
@@ -30,10 +34,9 @@ export interface BuildOptions {
   realtime?: RealtimeOptions
 }
 
-// OAuth callbacks carry the authorization code and state in the query, and invitation pages carry the
-// invitation's id or short code in the path: both are bearer secrets, never logged.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|access_token)=)[^&]*/g
-const INVITATION_PATH = /(\/login\/access\/(?:accept|add|qr\/accept|qr\/img)\/)[^/?#]+/g
+// OAuth callbacks carry the authorization code and state in the query (RP-initiated logout an ID token), and
+// invitation pages carry the invitation's id or short code in the path: all bearer secrets, never logged.
+const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token)=)[^&]*/g
 
 function loggerOptions(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
   return {
@@ -88,6 +91,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
   await app.register(cookie)
   await app.register(formbody)
+  await addSecurityHeaders(app)
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after),
@@ -99,11 +103,13 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   instrument(app) // request durations and the /metrics endpoint
 
   await app.register(healthRoutes, { prefix: '/login' })
+  await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)
   await app.register(accessRoutes, { prefix: '/login/access' }) // access groups (issue #4)
   await app.register(realtimePlugin, { prefix: '/login', ...options.realtime }) // realtime channel /login/ws (issue #5)
+  await app.register(oidcPlugin, { prefix: '/login' }) // the OpenID Provider
 
   // In debug mode nothing else serves the site root that sign-in returns to by default.
   if (config.debug) app.get('/', async (_request, reply) => reply.redirect('/login/view/sessions'))

@@ -55,6 +55,8 @@ export const errors = {
   ProtocolVersion: define('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s'),
   /** A part the answer needs (the database, the cache) cannot be reached: nothing was changed; retry shortly. */
   Unavailable: define('LOGIN_ERR_UNAVAILABLE', 'Service unavailable: %s'),
+  /** The OpenID Provider refused a request it cannot answer to the client (README, "OpenID Provider"). */
+  OidcRequest: define('LOGIN_ERR_OIDC_REQUEST', 'OpenID Connect request refused: %s'),
   /** A setting is invalid; the server does not start. */
   Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),
   /** Anything unexpected: logged with its stack, shown without it. */

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
-import { EventEmitter } from 'node:events'
 import type { KeyObject } from 'node:crypto'
 import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config.js'
@@ -10,12 +10,25 @@ import type { RevocationStore } from '../storage/revocations.js'
 import type { SigningKeyStore, StoredGeneration } from '../storage/signing-keys.js'
 import { leaseCookieMaxAge } from './cookie.js'
 
-/** One generation of signing keys: the Ed25519 lease key. */
+/** One generation of signing keys: the Ed25519 lease key, and the keys that sign ID tokens beside it. */
 interface KeyGeneration {
   kid: string
   created: number
   /** Set when a newer key took over: published for one lease lifetime, kept for renewals longer (see {@link retiredKeySeconds}). */
   retired: number | null
+  privateJwk: JWK
+  publicJwk: JWK
+  /**
+   * The key pairs that sign OpenID Connect ID tokens in this generation
+   * (README, "OpenID Provider"): RS256, and Ed25519 for clients that ask for
+   * EdDSA, never the lease key, so that an ID token can never pass for a
+   * lease. Absent from generations made before the server was an OpenID
+   * Provider; added when they are opened.
+   */
+  idToken?: { rs256: KeyPair; ed25519: KeyPair }
+}
+
+interface KeyPair {
   privateJwk: JWK
   publicJwk: JWK
 }
@@ -25,19 +38,28 @@ export interface SigningKey {
   privateKey: KeyObject | CryptoKey | Uint8Array
 }
 
-/** Where servers before the database held their keys (`run/lease-keys.json`): imported once, so nobody is signed out. */
+/** Where servers before the database held their keys (`run/lease-keys.json`): taken over once, so nobody is signed out. */
 const LEGACY_FILE = 'lease-keys.json'
 
-async function newGeneration(now: number): Promise<KeyGeneration> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
-  const kid = randomUUID()
+async function keyPair(alg: 'EdDSA' | 'RS256', kid = randomUUID()): Promise<KeyPair> {
+  const { privateKey, publicKey } =
+    alg === 'EdDSA'
+      ? await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+      : await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
   return {
-    kid,
-    created: now,
-    retired: null,
-    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA', use: 'sig' },
-    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
   }
+}
+
+/** RS256 is the algorithm every OpenID relying party supports; EdDSA is for those that ask for it. */
+async function newIdTokenKeys(): Promise<NonNullable<KeyGeneration['idToken']>> {
+  return { rs256: await keyPair('RS256'), ed25519: await keyPair('EdDSA') }
+}
+
+async function newGeneration(now: number): Promise<KeyGeneration> {
+  const kid = randomUUID()
+  return { kid, created: now, retired: null, ...(await keyPair('EdDSA', kid)), idToken: await newIdTokenKeys() }
 }
 
 function toStored(generation: KeyGeneration): StoredGeneration {
@@ -60,8 +82,8 @@ export function retiredKeySeconds(config: Config): number {
 }
 
 /**
- * The lease signing keys, kept in the database so that every node signs
- * with the same key. The newest key signs; retired keys stay in the JWKS
+ * The signing keys, kept in the database so that every node signs with the
+ * same ones. The newest generation signs; retired keys stay in the JWKS
  * until the leases they signed have expired, and the server keeps
  * verifying them as long as those leases can be renewed, so rotating never
  * signs anybody out. Emits `changed` when the keys it holds changed.
@@ -80,8 +102,9 @@ export class KeyRing extends EventEmitter<{ changed: [] }> {
 
   /**
    * The keys in the database; on first start, the ones an older server kept
-   * in `run/lease-keys.json`, or else a new key (whichever node starts first
-   * makes it; the others read it).
+   * in `run/lease-keys.json`, or else a new generation (whichever node
+   * starts first makes it; the others read it). A generation from before
+   * the OpenID Provider gains its ID-token keys.
    */
   static async open(
     db: Database,
@@ -91,12 +114,16 @@ export class KeyRing extends EventEmitter<{ changed: [] }> {
     now: number,
   ): Promise<KeyRing> {
     await db.transaction(async () => {
-      if ((await store.all()).length > 0) return
-      const legacy = join(runDir, LEGACY_FILE)
-      const generations = existsSync(legacy)
-        ? (JSON.parse(readFileSync(legacy, 'utf8')) as KeyGeneration[])
-        : [await newGeneration(now)]
-      for (const generation of generations) await store.insert(toStored(generation))
+      if ((await store.all()).length === 0) {
+        const legacy = join(runDir, LEGACY_FILE)
+        const generations = existsSync(legacy)
+          ? (JSON.parse(readFileSync(legacy, 'utf8')) as KeyGeneration[])
+          : [await newGeneration(now)]
+        for (const generation of generations) await store.insert(toStored(generation))
+      }
+      // An RSA key takes a noticeable moment to make: only when the current generation lacks one.
+      const current = (await store.all()).map(fromStored).find(k => k.retired === null)
+      if (current && !current.idToken) await store.replace(toStored({ ...current, idToken: await newIdTokenKeys() }))
     })
     const keys = (await store.all()).map(fromStored)
     return new KeyRing(db, store, changes, keys, await KeyRing.signerOf(keys))
@@ -122,9 +149,22 @@ export class KeyRing extends EventEmitter<{ changed: [] }> {
   }
 
   /**
-   * Starts signing with a fresh key; the old one stays published for one
-   * lease lifetime. Keys retired longer ago than `keepSeconds` are dropped.
-   * Every node hears of it through the change log and reloads.
+   * The private ID-token keys of the published generations, for the OpenID
+   * Provider, newest first: it signs with the first key of the algorithm a
+   * client uses, verifies `id_token_hint`s with any of them, and publishes
+   * their public halves at its own `jwks_uri` (never beside the lease keys,
+   * which every Ed25519 key there would pass for).
+   */
+  providerJwks(now: number, leaseSeconds: number): JWK[] {
+    return this.retiredWithin(now, leaseSeconds)
+      .reverse()
+      .flatMap(k => (k.idToken ? [k.idToken.rs256.privateJwk, k.idToken.ed25519.privateJwk] : []))
+  }
+
+  /**
+   * Starts signing with a fresh generation; the old one stays published for
+   * one lease lifetime. Generations retired longer ago than `keepSeconds`
+   * are dropped. Every node hears of it through the change log and reloads.
    */
   async rotate(now: number, keepSeconds: number): Promise<string> {
     const next = await newGeneration(now)

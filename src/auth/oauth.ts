@@ -10,6 +10,7 @@ import { configureProviders } from './providers/configure.js'
 import type { OAuthProvider } from './providers/oauth-provider.js'
 import { presets } from './providers/presets.js'
 import { isFormPost, nextOf } from './routes.js'
+import { notify } from '../http/notice.js'
 import { completeSignIn, signInRateLimit } from './sign-in.js'
 
 type Start = { Querystring: { next?: string } }
@@ -79,6 +80,8 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
       throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
     await links.link(linkUser, identity)
     request.log.info({ user: linkUser, provider: provider.id }, 'identity linked')
+    // Only this server's pages show notices (see src/http/notice.ts).
+    if (next.startsWith('/login')) notify(request, reply, `Linked ${provider.label}: it signs in to this account too.`)
     return reply.redirect(next, 303)
   }
 
@@ -128,7 +131,10 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
       }
       await links.unlink(user.id, provider, id)
       request.log.info({ user: user.id, provider }, 'identity unlinked')
-      if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+      if (isFormPost(request)) {
+        notify(request, reply, `Unlinked ${ctx.providers.list().find(p => p.id === provider)?.label ?? provider}.`)
+        return reply.redirect('/login/view/sessions', 303)
+      }
       return { unlinked: { provider, provider_user_id: id } }
     },
   )

@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { assertSameSite } from '../http/csrf.js'
 import { wantsHtml } from '../http/html.js'
-import { fields, formOrJson, nextQuery, param, readByItsOwner } from '../http/schemas.js'
+import { fields, formOrJson, nextQuery, param, readByItsOwner, text } from '../http/schemas.js'
+import { deviceName } from '../http/device-name.js'
+import { notify } from '../http/notice.js'
+import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
 import { clearLeaseCookie } from './cookie.js'
 import { currentUser, requireUser } from './current.js'
@@ -39,6 +42,12 @@ function sessionView(
   }
 }
 
+/** Names compared as people type them: spacing, case and Unicode forms do not matter. */
+function sameName(typed: unknown, name: string): boolean {
+  const plain = (text: string) => text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLocaleLowerCase()
+  return typeof typed === 'string' && plain(typed) === plain(name)
+}
+
 /** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, forward-auth. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
@@ -46,11 +55,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get<NextQuery>('/', { schema: { querystring: nextQuery } }, async (request, reply) => {
     const next = nextOf(request)
     if (await currentUser(request, reply)) return reply.redirect(next)
-    const providers = ctx.providers.list().map(p => ({
-      id: p.id,
-      label: p.label,
-      url: `${p.path}?next=${encodeURIComponent(next)}`,
-    }))
+    const providers = signInOptions(request, next)
     if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
     return renderPage(request, reply, 'login', { title: 'Sign in', providers, next })
   })
@@ -64,12 +69,17 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/sessions', async (request, reply) => {
     const { user, sid } = await requireUser(request, reply)
-    const sessions = (await ctx.sessions.list(user.id)).map(s => sessionView(s, sid))
+    // This device first, then the most recently active.
+    const sessions = (await ctx.sessions.list(user.id))
+      .map(s => ({ ...sessionView(s, sid), device: deviceName(s.userAgent) }))
+      .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed)
+    const providers = ctx.providers.list()
+    const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
     return renderPage(request, reply, 'sessions', {
       title: 'Your sessions',
       sessions,
-      identities: await ctx.users.identities(user.id),
-      providers: ctx.providers.list(),
+      identities: (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) })),
+      providers,
     })
   })
 
@@ -82,10 +92,25 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const session = await ctx.sessions.owned(user.id, request.params.sid)
       if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
       await ctx.sessions.revoke(session.sid, 'session_list')
-      if (isFormPost(request)) return reply.redirect('/login/view/sessions', 303)
+      if (isFormPost(request)) {
+        notify(request, reply, `Signed out ${deviceName(session.userAgent)}.`)
+        return reply.redirect('/login/view/sessions', 303)
+      }
       return { revoked: session.sid }
     },
   )
+
+  app.post('/deauthorize-others', { schema: { body: csrfOnly } }, async (request, reply) => {
+    const { user, sid } = await requireUser(request, reply)
+    const others = (await ctx.sessions.list(user.id)).filter(s => s.sid !== sid)
+    for (const session of others) await ctx.sessions.revoke(session.sid, 'session_list')
+    if (isFormPost(request)) {
+      const count = others.length === 1 ? 'one other session' : `${others.length} other sessions`
+      notify(request, reply, others.length === 0 ? 'There were no other sessions.' : `Signed out ${count}.`)
+      return reply.redirect('/login/view/sessions', 303)
+    }
+    return { revoked: others.map(s => s.sid) }
+  })
 
   const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
     const next = nextOf(request, '/login')
@@ -95,6 +120,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     if (signedIn) await ctx.sessions.revoke(signedIn.sid, 'logout')
     clearLeaseCookie(reply, ctx.config)
     if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }
+    // Only this server's pages show notices; an app's page would leave it waiting for a later one.
+    if (signedIn && next.startsWith('/login')) notify(request, reply, 'You are signed out.')
     return reply.redirect(next, 303)
   }
   app.get('/logout', { config: { html: true }, schema: { querystring: nextQuery } }, logout)
@@ -105,14 +132,27 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return renderPage(request, reply, 'delete', { title: 'Delete your account' })
   })
 
-  app.post('/delete', { schema: { body: csrfOnly } }, async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    await ctx.accounts.delete(user.id)
-    clearLeaseCookie(reply, ctx.config)
-    request.log.info({ user: user.id }, 'account deleted')
-    if (isFormPost(request)) return reply.redirect('/login', 303)
-    return { deleted: user.id }
-  })
+  app.post<{ Body: { confirm_name?: unknown } | undefined }>(
+    '/delete',
+    { schema: { body: formOrJson({ confirm_name: text(256) }) } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const form = isFormPost(request)
+      // The page asks for the account's name first, so that one stray tap deletes nothing.
+      if (form && !sameName(request.body?.confirm_name, user.name)) {
+        const error = `Type your name, ${user.name}, to confirm; nothing was deleted.`
+        return renderPage(request, reply, 'delete', { title: 'Delete your account', error }, 400)
+      }
+      await ctx.accounts.delete(user.id)
+      clearLeaseCookie(reply, ctx.config)
+      request.log.info({ user: user.id }, 'account deleted')
+      if (form) {
+        notify(request, reply, 'Your account was deleted.')
+        return reply.redirect('/login', 303)
+      }
+      return { deleted: user.id }
+    },
+  )
 
   // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or
   // redirect. A 401 names where to sign in, so that the proxy can send the browser there (README, "Forward-auth").

@@ -48,6 +48,9 @@ export function removableJson(m: MemberView) {
     path: m.path,
     until: m.until,
     via: m.invitationId,
+    since: m.created,
+    spots: m.spots,
+    admitted_by: m.inviterName,
   }
 }
 

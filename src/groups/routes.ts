@@ -1,18 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { currentUser, requireUser } from '../auth/current.js'
-import { errors } from '../errors.js'
-import { bodyOf, fields, formFields, formOrJson, idsBody, param, text, yesNo } from '../http/schemas.js'
+import { errors, isLoginError } from '../errors.js'
+import { notify } from '../http/notice.js'
+import { bodyOf, fields, formFields, formOrJson, idArray, idsBody, param, text, yesNo } from '../http/schemas.js'
+import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
+import { eventText } from './event-text.js'
 import { flag, idList, MAX_COUNT, optionalInteger } from './fields.js'
 import { invitationRequestFromForm } from './invitation-form.js'
 import { parseInvitationRequest } from './invitation-request.js'
+import { inviteFormMessage } from './invite-form-message.js'
 import { cancellableJson, eventJson, invitableJson, membershipJson, removableJson } from './json.js'
 import { qrPng } from './qr.js'
 
 type InviteParams = { Params: { invite: string } }
+type WildcardParams = { Params: { '*': string } }
 
 const inviteParams = param('invite', 64)
+const membershipParams = param('membership', 100)
 const wildcard = param('*', 600)
+const logPage = fields({ before: text(20), limit: text(20) })
 // The invite view's form: one row of fields per group (`g<row>`, `g<row>.<field>`); the JSON body is read by its parser.
 const invitationBody = bodyOf(
   {
@@ -21,10 +28,22 @@ const invitationBody = bodyOf(
   },
   { type: 'object' },
 )
-type WildcardParams = { Params: { '*': string } }
 
 /** Where accepting sends a user whose invitation named no redirect. */
 const DEFAULT_LANDING = '/login/access/view/groups'
+/** Entries per page of the audit log view. */
+const LOG_PAGE = 100
+
+/** `/login/access/view/log/<path>`, each segment encoded. */
+function logUrl(path: string): string {
+  return `/login/access/view/log/${path.split('/').map(encodeURIComponent).join('/')}`
+}
+
+/** What a notice names: one or two things by name ("a and b"), more by count ("3 members"). */
+function listed(items: readonly string[], many: string): string {
+  if (items.length > 0 && items.length <= 2) return items.join(' and ')
+  return `${items.length} ${many}`
+}
 
 /**
  * Whether the visitor came to this page by themselves: typed or scanned
@@ -59,7 +78,7 @@ function idsOf(request: FastifyRequest, key: string): string[] {
 }
 
 /**
- * Access groups over HTTP (SPEC §3), registered under `/login/access`:
+ * Access groups over HTTP (README, "Access groups"), registered under `/login/access`:
  * JSON endpoints, and `/view/` pages that mirror them.
  */
 export async function accessRoutes(app: FastifyInstance): Promise<void> {
@@ -77,19 +96,41 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/view/groups', async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-groups', {
-      title: 'Your groups',
-      memberships: (await groups.membership.current(user.id)).map(membershipJson),
-    })
+    // The audit log of a group is for those who may remove anyone in it.
+    const memberships = await Promise.all(
+      (await groups.membership.current(user.id)).map(async m => ({
+        ...membershipJson(m),
+        logUrl: ((await groups.membership.powerOver(user.id, m.path)) ?? 0) >= 2 ? logUrl(m.path) : null,
+      })),
+    )
+    return renderPage(request, reply, 'access-groups', { title: 'Your groups', memberships })
   })
+
+  app.get<{ Params: { membership: string } }>(
+    '/view/leave/:membership',
+    { schema: { params: membershipParams } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const membership = (await groups.membership.current(user.id)).find(m => m.id === request.params.membership)
+      if (!membership) throw new errors.NotFound('No such current membership of yours')
+      return renderPage(request, reply, 'confirm-leave', {
+        title: `Leave ${membership.path}?`,
+        membership: membershipJson(membership),
+      })
+    },
+  )
 
   app.post<{ Params: { membership: string } }>(
     '/leave/:membership',
-    { schema: { params: param('membership', 100), body: formOrJson({}) } },
+    { schema: { params: membershipParams, body: formOrJson({}) } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
+      const path = (await groups.membership.current(user.id)).find(m => m.id === request.params.membership)?.path
       await groups.removal.leave(user.id, request.params.membership)
-      if (isFormPost(request)) return reply.redirect('/login/access/view/groups', 303)
+      if (isFormPost(request)) {
+        notify(request, reply, path ? `You left ${path}.` : 'You left the group.')
+        return reply.redirect('/login/access/view/groups', 303)
+      }
       return { left: request.params.membership }
     },
   )
@@ -113,30 +154,82 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       const { user } = await requireUser(request, reply)
       const { group } = request.query
       const invitable = (
-        await (group ? groups.invitations.invitable(user.id, group) : groups.invitations.invitable(user.id))
+        await (group ? await groups.invitations.invitable(user.id, group) : await groups.invitations.invitable(user.id))
       ).map(invitableJson)
       return renderPage(request, reply, 'access-invite', { title: 'Invite people', invitable, group: group ?? '' })
     },
   )
 
+  /**
+   * The invite form again, with what was typed and, above it, why no link
+   * was made: the refusal in the form's words (groups by path, labels,
+   * readable times).
+   */
+  const inviteAgain = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    userId: string,
+    error: Error,
+    status: number,
+  ) => {
+    const values = Object.fromEntries(
+      Object.entries(body(request)).map(([key, value]) => [key, String(Array.isArray(value) ? value.at(-1) : value)]),
+    )
+    const invitable = (await groups.invitations.invitable(userId)).map(invitableJson)
+    const rows = Object.keys(values)
+      .filter(key => /^g\d{1,3}$/.test(key) && values[key] === 'on')
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+      .map(key => values[`${key}.accessing`] ?? '')
+    const memberships = new Map(invitable.map(g => [g.membership, g.path]))
+    return renderPage(
+      request,
+      reply,
+      'access-invite',
+      {
+        title: 'Invite people',
+        invitable,
+        group: '',
+        values,
+        error: inviteFormMessage(error.message, rows, memberships),
+      },
+      status,
+    )
+  }
+
   app.post('/allow', { schema: { body: invitationBody } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const form = isFormPost(request)
-    const invitation = form
-      ? invitationRequestFromForm(body(request), ctx.clock.now())
-      : parseInvitationRequest(request.body)
-    const link = await groups.invitations.create(user.id, invitation)
-    // The form lands on the preview, which is what the inviter sees at the accept link.
-    if (form) return reply.redirect(`/login/access/accept/${link.short}`, 303)
-    return { long: link.long, short: link.short, url: acceptUrl(link.short) }
+    if (!form) {
+      const link = await groups.invitations.create(user.id, parseInvitationRequest(request.body))
+      return { long: link.long, short: link.short, url: acceptUrl(link.short) }
+    }
+    try {
+      const link = await groups.invitations.create(user.id, invitationRequestFromForm(body(request), ctx.clock.now()))
+      // The form lands on the preview, which is what the inviter sees at the accept link.
+      notify(request, reply, 'Your invitation link is ready.')
+      return reply.redirect(`/login/access/accept/${link.short}`, 303)
+    } catch (error) {
+      const status = isLoginError(error) ? (error.statusCode ?? 500) : 500
+      if (status >= 500) throw error
+      return inviteAgain(request, reply, user.id, error as Error, status)
+    }
   })
 
   // ---- accepting
 
   const acceptPage = async (request: FastifyRequest<InviteParams>, reply: FastifyReply, qr: boolean) => {
     const signedIn = await currentUser(request, reply)
-    // Sends the visitor through /login?next=<this page> and back (error handler).
-    if (!signedIn) throw new errors.Unauthenticated()
+    if (!signedIn) {
+      // Who invites to what, and the sign-in buttons, which come back here.
+      const link = await groups.invitations.describe(request.params.invite, null)
+      if (link.closed !== null)
+        throw new errors.InvitationGone(`This invitation can no longer be accepted: ${link.closed}`)
+      return renderPage(request, reply, 'access-invited', {
+        title: 'You are invited',
+        link,
+        providers: signInOptions(request, request.url),
+      })
+    }
     const link = await groups.invitations.describe(request.params.invite, signedIn.user.id)
     if (link.viewerIsInviter) {
       return renderPage(request, reply, 'access-preview', {
@@ -174,16 +267,23 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: inviteParams, body: formOrJson({ handoff: yesNo }) } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
-      const accepted = await ctx.metrics.invitationAcceptance(() => groups.invitations.accept(user.id, request.params.invite))
+      const accepted = await ctx.metrics.invitationAcceptance(() =>
+        groups.invitations.accept(user.id, request.params.invite),
+      )
       const redirect = accepted.redirect ?? DEFAULT_LANDING
       if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
+      const paths = accepted.memberships.map(m => m.path)
       if (flag(body(request).handoff, 'handoff')) {
         return renderPage(request, reply, 'access-handoff', {
-          title: 'You are in',
+          title: 'You joined',
+          paths,
           redirect,
+          redirectLabel: accepted.redirect === null ? 'See your groups' : 'Continue here',
           handoff: `${config.publicUrl}/login/access/qr`,
         })
       }
+      // An app's own page says what the access is for; the default landing says what happened.
+      if (accepted.redirect === null) notify(request, reply, `You joined ${paths.join(', ')}.`)
       return reply.redirect(redirect, 303)
     },
   )
@@ -216,11 +316,41 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
+  app.get<{ Querystring: { memberships?: string | string[]; cascade?: string } }>(
+    '/view/remove/confirm',
+    { schema: { querystring: fields({ memberships: idArray(), cascade: text(10) }) } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const { memberships, cascade } = request.query
+      const ids = new Set(typeof memberships === 'string' ? [memberships] : (memberships ?? []))
+      const members = (await groups.removal.removable(user.id)).filter(m => ids.has(m.id)).map(removableJson)
+      if (members.length === 0) {
+        notify(request, reply, 'Tick the members to remove first.')
+        return reply.redirect('/login/access/view/remove', 303)
+      }
+      return renderPage(request, reply, 'confirm-remove', {
+        title: members.length === 1 ? `Remove ${members[0]!.name}?` : `Remove ${members.length} members?`,
+        members,
+        cascade: flag(cascade, 'cascade'),
+      })
+    },
+  )
+
   app.post('/revoke', { schema: { body: idsBody('memberships', { cascade: yesNo }) } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
     const ids = idsOf(request, 'memberships')
+    const form = isFormPost(request)
+    const named = form ? (await groups.removal.removable(user.id)).filter(m => ids.includes(m.id)) : []
     const removed = await groups.removal.revoke(user.id, ids, flag(body(request).cascade, 'cascade'))
-    if (isFormPost(request)) return reply.redirect('/login/access/view/remove', 303)
+    if (form) {
+      const who = listed(
+        named.map(m => `${m.userName} from ${m.path}`),
+        'members',
+      )
+      const more = removed.length - named.length
+      notify(request, reply, `Removed ${who}${more > 0 ? ` and ${more} admitted below them` : ''}.`)
+      return reply.redirect('/login/access/view/remove', 303)
+    }
     return { removed }
   })
 
@@ -241,22 +371,51 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/cancel', { schema: { body: idsBody('invitations') } }, async (request, reply) => {
     const { user } = await requireUser(request, reply)
-    const cancelled = await groups.removal.cancel(user.id, idsOf(request, 'invitations'))
-    if (isFormPost(request)) return reply.redirect('/login/access/view/renege', 303)
+    const ids = idsOf(request, 'invitations')
+    const form = isFormPost(request)
+    const named = form ? (await groups.removal.cancellable(user.id)).filter(i => ids.includes(i.id)) : []
+    const cancelled = await groups.removal.cancel(user.id, ids)
+    if (form) {
+      const what = listed(
+        named.map(i => `the invitation to ${i.path}`),
+        'invitations',
+      )
+      notify(request, reply, `Cancelled ${what}.`)
+      return reply.redirect('/login/access/view/renege', 303)
+    }
     return { cancelled }
   })
 
   // ---- audit log
 
-  const page = fields({ before: text(20), limit: text(20) })
   app.get<WildcardParams & { Querystring: { before?: string; limit?: string } }>(
     '/log/*',
-    { schema: { params: wildcard, querystring: page } },
+    { schema: { params: wildcard, querystring: logPage } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
       const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
       const limit = optionalInteger(request.query.limit, 'limit', 1, MAX_COUNT) ?? undefined
       return (await groups.events.read(user.id, request.params['*'], { before, limit })).map(eventJson)
+    },
+  )
+
+  app.get<WildcardParams & { Querystring: { before?: string } }>(
+    '/view/log/*',
+    { schema: { params: wildcard, querystring: logPage } },
+    async (request, reply) => {
+      const { user } = await requireUser(request, reply)
+      const ref = request.params['*']
+      const before = optionalInteger(request.query.before, 'before', 1, Number.MAX_SAFE_INTEGER) ?? undefined
+      const events = await groups.events.read(user.id, ref, { before, limit: LOG_PAGE })
+      const group = (await groups.tree.require(ref)).path
+      const last = events.at(-1)
+      return renderPage(request, reply, 'access-log', {
+        title: `Audit log of ${group}`,
+        group,
+        before,
+        events: events.map(e => ({ ...eventJson(e), text: eventText(e) })),
+        older: events.length === LOG_PAGE && last ? `${logUrl(group)}?before=${last.id}` : null,
+      })
     },
   )
 }

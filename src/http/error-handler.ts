@@ -26,11 +26,15 @@ function classify(error: FastifyError): Answer {
 }
 
 /** Sends `{statusCode, error, message, code}` or a readable page; never a stack trace. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, answer: Answer): FastifyReply {
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: Answer,
+): FastifyReply | Promise<FastifyReply> {
   if (answer.code === 'LOGIN_ERR_UNAUTHENTICATED' && request.method === 'GET' && wantsHtml(request)) {
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
-  if (wantsHtml(request)) return renderErrorPage(reply, answer.statusCode, answer)
+  if (wantsHtml(request)) return renderErrorPage(request, reply, answer.statusCode, answer)
   return reply
     .code(answer.statusCode)
     .type('application/json; charset=utf-8')
@@ -42,14 +46,18 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, answer: 
     })
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply | Promise<FastifyReply> {
   const answer = classify(error)
   if (answer.statusCode >= 500) request.log.error({ err: error }, 'request failed')
   else request.log.info({ code: answer.code, status: answer.statusCode }, answer.message)
   return sendError(request, reply, answer)
 }
 
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
   return sendError(request, reply, {
     statusCode: 404,
     code: 'LOGIN_ERR_NOT_FOUND',

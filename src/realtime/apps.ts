@@ -1,12 +1,18 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { AppStore, type App } from '../storage/apps.js'
+import { AppStore, type App, type AppCredentials, type OidcClientSettings } from '../storage/apps.js'
 
 /** What `app add` prints once: the only time the secret is ever seen. */
 export interface IssuedCredentials {
   id: string
   secret: string
+}
+
+/** A public OpenID Connect client (a single-page or native app) has no secret: PKCE stands in for it. */
+export interface PublicClientCredentials {
+  id: string
+  secret: null
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -18,7 +24,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
  * ~50 ms of server CPU per attempt. SHA-256 keeps a stolen database from
  * revealing usable secrets, which is all a hash can do for a random key.
  */
-function hashSecret(secret: string): Buffer {
+export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest()
 }
 
@@ -33,20 +39,30 @@ export class AppService {
     this.store = new AppStore(ctx.db)
   }
 
-  /** Registers an app and answers its credentials (the secret is not kept). */
-  async add(name: string): Promise<IssuedCredentials> {
+  /**
+   * Registers an app and answers its credentials (the secret is not kept).
+   * With OpenID Connect settings (validated by `clientSettings`), it is
+   * also a client of the OpenID Provider; a public one gets no secret.
+   */
+  add(name: string): Promise<IssuedCredentials>
+  add(name: string, oidc: OidcClientSettings | null): Promise<IssuedCredentials | PublicClientCredentials>
+  async add(
+    name: string,
+    oidc: OidcClientSettings | null = null,
+  ): Promise<IssuedCredentials | PublicClientCredentials> {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new errors.BadRequest(
         'an app name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
       )
     }
     const id = randomUUID()
+    // A public client's stored hash is of a secret nobody ever sees: nothing can authenticate as it.
     const secret = randomBytes(32).toString('base64url')
     await this.ctx.db.transaction(async () => {
       if (await this.store.findByName(name)) throw new errors.Conflict(`An app named ${name} already exists`)
-      await this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now() })
+      await this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now(), oidc })
     })
-    return { id, secret }
+    return { id, secret: oidc?.public ? null : secret }
   }
 
   list(): Promise<App[]> {
@@ -55,6 +71,11 @@ export class AppService {
 
   find(name: string): Promise<App | undefined> {
     return this.store.findByName(name)
+  }
+
+  /** The app with this id and the hash of its secret, as the OpenID Provider authenticates clients. */
+  client(id: string): Promise<AppCredentials | undefined> {
+    return this.store.credentials(id)
   }
 
   /**
@@ -82,6 +103,7 @@ export class AppService {
     if (!timingSafeEqual(presented, expected) || !found) return null
     const now = this.ctx.clock.now()
     await this.store.seen(found.id, now)
-    return { id: found.id, name: found.name, created: found.created, lastSeen: now }
+    const { secretHash: _hash, ...app } = found
+    return { ...app, lastSeen: now }
   }
 }

@@ -1,5 +1,21 @@
 import type { Database } from './database.js'
 
+/** How an app signs people in as an OpenID Connect client (README, "OpenID Provider"). */
+export interface OidcClientSettings {
+  /** Exact URLs the authorization code may be sent to; at least one. */
+  redirectUris: string[]
+  /** Exact URLs RP-initiated logout may return to. */
+  postLogoutRedirectUris: string[]
+  /** Where back-channel logout tokens are POSTed; null for none. */
+  backchannelLogoutUri: string | null
+  /** A public client (single-page or native app): no secret, PKCE required. */
+  public: boolean
+  /** A group expression (text form) a user must hold to sign in to the app; null for anyone. */
+  require: string | null
+  /** How its ID tokens are signed. */
+  idTokenAlg: 'RS256' | 'EdDSA'
+}
+
 /** A client application registered with `modular-login app add`. */
 export interface App {
   id: string
@@ -7,6 +23,8 @@ export interface App {
   created: number
   /** Last successful authentication on the realtime channel; null when never. */
   lastSeen: number | null
+  /** Its OpenID Connect client settings; null for an app without a redirect URI. */
+  oidc: OidcClientSettings | null
 }
 
 /** An app with the hash of its secret, for verification only. */
@@ -14,34 +32,93 @@ export interface AppCredentials extends App {
   secretHash: Buffer
 }
 
-const COLUMNS = 'id, name, created, last_seen AS "lastSeen"'
+interface AppRow extends Omit<App, 'oidc'> {
+  redirectUris: string
+  postLogoutRedirectUris: string
+  backchannelLogoutUri: string | null
+  public: number
+  require: string | null
+  idTokenAlg: OidcClientSettings['idTokenAlg']
+}
+
+const COLUMNS = `id, name, created, last_seen AS "lastSeen", redirect_uris AS "redirectUris",
+  post_logout_redirect_uris AS "postLogoutRedirectUris", backchannel_logout_uri AS "backchannelLogoutUri",
+  "public", "require", id_token_alg AS "idTokenAlg"`
+
+function toApp(row: AppRow & { secretHash: Buffer }): AppCredentials
+function toApp(row: AppRow): App
+function toApp(row: AppRow & { secretHash?: Buffer }): App {
+  const {
+    redirectUris,
+    postLogoutRedirectUris,
+    backchannelLogoutUri,
+    public: isPublic,
+    require,
+    idTokenAlg,
+    ...app
+  } = row
+  const uris = JSON.parse(redirectUris) as string[]
+  const oidc =
+    uris.length === 0
+      ? null
+      : {
+          redirectUris: uris,
+          postLogoutRedirectUris: JSON.parse(postLogoutRedirectUris) as string[],
+          backchannelLogoutUri,
+          public: isPublic === 1,
+          require,
+          idTokenAlg,
+        }
+  return { ...app, oidc }
+}
 
 /** Client applications and the hashes of their secrets. */
 export class AppStore {
   constructor(private readonly db: Database) {}
 
-  async insert(app: { id: string; name: string; secretHash: Buffer; created: number }): Promise<void> {
-    await this.db.sql.run('INSERT INTO apps (id, name, secret_hash, created) VALUES (?, ?, ?, ?)', [
-      app.id,
-      app.name,
-      app.secretHash,
-      app.created,
-    ])
+  async insert(app: {
+    id: string
+    name: string
+    secretHash: Buffer
+    created: number
+    oidc: OidcClientSettings | null
+  }): Promise<void> {
+    const { oidc } = app
+    await this.db.sql.run(
+      `INSERT INTO apps (id, name, secret_hash, created, redirect_uris, post_logout_redirect_uris,
+         backchannel_logout_uri, "public", "require", id_token_alg)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        app.id,
+        app.name,
+        app.secretHash,
+        app.created,
+        JSON.stringify(oidc?.redirectUris ?? []),
+        JSON.stringify(oidc?.postLogoutRedirectUris ?? []),
+        oidc?.backchannelLogoutUri ?? null,
+        oidc?.public ?? false,
+        oidc?.require ?? null,
+        oidc?.idTokenAlg ?? 'RS256',
+      ],
+    )
   }
 
   /** The app and its secret hash, for checking credentials. */
-  credentials(id: string): Promise<AppCredentials | undefined> {
-    return this.db.sql.one<AppCredentials>(`SELECT ${COLUMNS}, secret_hash AS "secretHash" FROM apps WHERE id = ?`, [
-      id,
-    ])
+  async credentials(id: string): Promise<AppCredentials | undefined> {
+    const row = await this.db.sql.one<AppRow & { secretHash: Buffer }>(
+      `SELECT ${COLUMNS}, secret_hash AS "secretHash" FROM apps WHERE id = ?`,
+      [id],
+    )
+    return row && toApp(row)
   }
 
-  findByName(name: string): Promise<App | undefined> {
-    return this.db.sql.one<App>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`, [name])
+  async findByName(name: string): Promise<App | undefined> {
+    const row = await this.db.sql.one<AppRow>(`SELECT ${COLUMNS} FROM apps WHERE name = ?`, [name])
+    return row && toApp(row)
   }
 
-  list(): Promise<App[]> {
-    return this.db.sql.all<App>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)
+  async list(): Promise<App[]> {
+    return (await this.db.sql.all<AppRow>(`SELECT ${COLUMNS} FROM apps ORDER BY name`)).map(row => toApp(row))
   }
 
   /** Deletes the app; answers whether it existed. */

@@ -26,6 +26,8 @@ export interface Membership {
 /** A membership with its member's display name, for listings. */
 export interface MemberView extends Membership {
   userName: string
+  /** Who admitted them: the name behind the membership that created their invitation (null: none, or deleted). */
+  inviterName: string | null
 }
 
 /** One level of the inviter chain: a membership and the invitation it came through. */
@@ -37,13 +39,17 @@ export interface LineageLevel {
 export type NewMembership = Omit<Membership, 'path' | 'active'>
 
 type MembershipRow = Omit<Membership, 'active' | 'owner'> & { active: number; owner: number }
+type ViewRow = MembershipRow & { userName: string; inviterName: string | null }
 
 const COLUMNS = `m.id AS id, m.user_id AS "userId", m.group_id AS "groupId", g.path AS path,
   m.invitation_id AS "invitationId", m.until AS until, m.spots AS spots, m.deauthorizes AS deauthorizes, m.dos AS dos,
   m.owner AS owner, m.active AS active, m.created AS created`
 const SELECT = `SELECT ${COLUMNS} FROM memberships m JOIN groups g ON g.id = m.group_id`
-const SELECT_VIEW = `SELECT ${COLUMNS}, u.name AS "userName"
-  FROM memberships m JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id`
+// The member's name, and the name of whoever admitted them (through their invitation's inviting membership).
+const VIEW_COLUMNS = 'u.name AS "userName", iu.name AS "inviterName"'
+const VIEW_JOINS = `JOIN users u ON u.id = m.user_id LEFT JOIN invitations mi ON mi.id = m.invitation_id
+  LEFT JOIN memberships im ON im.id = mi.inviter_id LEFT JOIN users iu ON iu.id = im.user_id`
+const SELECT_VIEW = `SELECT ${COLUMNS}, ${VIEW_COLUMNS} FROM memberships m JOIN groups g ON g.id = m.group_id ${VIEW_JOINS}`
 const CURRENT = 'm.active = 1 AND (m.until IS NULL OR m.until > ?)'
 // Inviter chains are short; the bound only stops a corrupted (cyclic) table from looping forever.
 const MAX_CHAIN = 10_000
@@ -52,10 +58,8 @@ function toMembership(row: MembershipRow): Membership {
   return { ...row, owner: row.owner === 1, active: row.active === 1 }
 }
 
-type ViewRow = MembershipRow & { userName: string }
-
 function toView(row: ViewRow): MemberView {
-  return { ...toMembership(row), userName: row.userName }
+  return { ...toMembership(row), userName: row.userName, inviterName: row.inviterName }
 }
 
 /** Memberships and the walks along their inviter chains. */
@@ -212,8 +216,8 @@ export class MembershipStore {
            JOIN memberships m ON m.invitation_id = i.id
          WHERE down.depth < ?
        )
-       SELECT ${COLUMNS}, u.name AS "userName"
-       FROM down JOIN memberships m ON m.id = down.id JOIN groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id
+       SELECT ${COLUMNS}, ${VIEW_COLUMNS}
+       FROM down JOIN memberships m ON m.id = down.id JOIN groups g ON g.id = m.group_id ${VIEW_JOINS}
        WHERE down.depth > 0 AND ${CURRENT}`,
       [id, MAX_CHAIN, now],
     )

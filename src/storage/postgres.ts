@@ -31,6 +31,11 @@ function unavailable(error: unknown): unknown {
   return lost ? new errors.Unavailable('the database cannot be reached; try again shortly') : error
 }
 
+/** Flags are stored as 0/1 on both engines (`src/storage/database.ts`). */
+function flagAsNumber(value: SqlValue): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value
+}
+
 /** The URL without its password, for messages and logs. */
 function describe(url: string): string {
   try {
@@ -196,7 +201,7 @@ export class PostgresDatabase implements Database {
       params: readonly SqlValue[],
     ): Promise<pg.QueryResult<T & pg.QueryResultRow>> => {
       try {
-        return await target.query<T & pg.QueryResultRow>({ ...this.statement(sql), values: params as unknown[] })
+        return await target.query<T & pg.QueryResultRow>({ ...this.statement(sql), values: params.map(flagAsNumber) })
       } catch (error) {
         throw unavailable(error)
       }

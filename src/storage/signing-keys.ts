@@ -28,6 +28,11 @@ export class SigningKeyStore {
     ])
   }
 
+  /** Rewrites a generation's key material (a generation gaining keys it did not have). */
+  async replace(generation: StoredGeneration): Promise<void> {
+    await this.db.sql.run('UPDATE signing_keys SET material = ? WHERE kid = ?', [generation.material, generation.kid])
+  }
+
   /** Marks the current generation(s) retired at `now`. */
   async retireCurrent(now: number): Promise<void> {
     await this.db.sql.run('UPDATE signing_keys SET retired = ? WHERE retired IS NULL', [now])

@@ -56,9 +56,10 @@ t.test('a signed-in user links GitHub, and either provider then reaches the same
   t.same(listed.linkable, [{ id: 'github', label: 'GitHub', url: '/login/link/github' }])
 
   const page = await (await b.get('/login/view/sessions')).text()
-  t.match(page, /<li data-provider="github">github: MDQ6VXNlcjE=/)
+  t.match(page, 'id="notice" role="status">Linked GitHub: it signs in to this account too.<', 'the page says so')
+  t.match(page, /<li class="card" data-provider="github">[\s\S]*?GitHub[\s\S]*?MDQ6VXNlcjE=/)
   t.equal(page.match(/action="\/login\/unlink"/g)?.length, 2, 'each identity can be unlinked while another remains')
-  t.match(page, /<a class="button" href="\/login\/link\/github" data-link="github">GitHub<\/a>/)
+  t.match(page, /<a class="button secondary" href="\/login\/link\/github" data-link="github">GitHub<\/a>/)
 
   const other = browser()
   await other.get(await consent(await begin(other, '/login/github')))
@@ -146,11 +147,9 @@ t.test('unlinking: a CSRF-protected POST, never the last identity', async t => {
     (await app.ctx.users.identities(alice)).map(i => i.provider),
     ['github'],
   )
-  t.notMatch(
-    await (await b.get('/login/view/sessions')).text(),
-    /action="\/login\/unlink"/,
-    'the last one offers no unlink',
-  )
+  const after = await (await b.get('/login/view/sessions')).text()
+  t.match(after, 'id="notice" role="status">Unlinked Test account.<', 'the page says what was unlinked')
+  t.notMatch(after, /action="\/login\/unlink"/, 'the last one offers no unlink')
 
   const last = await b.postJson('/login/unlink', { provider: 'github', id: GITHUB_ID })
   t.equal(last.status, 409)

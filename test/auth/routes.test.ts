@@ -21,11 +21,11 @@ async function me(app: FastifyInstance, cookie: string) {
 
 t.test('/login lists the providers on offer', async t => {
   const cases: { debug: boolean; next?: string; providers: unknown[] }[] = [
-    { debug: true, providers: [{ id: 'test', label: 'test', url: '/login/test?next=%2F' }] },
+    { debug: true, providers: [{ id: 'test', label: 'Test account', url: '/login/test?next=%2F' }] },
     {
       debug: true,
       next: '/app/page?x=1',
-      providers: [{ id: 'test', label: 'test', url: '/login/test?next=%2Fapp%2Fpage%3Fx%3D1' }],
+      providers: [{ id: 'test', label: 'Test account', url: '/login/test?next=%2Fapp%2Fpage%3Fx%3D1' }],
     },
     { debug: false, providers: [] },
   ]
@@ -40,7 +40,10 @@ t.test('/login lists the providers on offer', async t => {
     t.equal(page.statusCode, 200)
     t.match(page.headers['content-type'], /^text\/html/)
     if (providers.length)
-      t.match(page.body, /<a class="button" href="\/login\/test\?next=[^"]+" data-provider="test">test<\/a>/)
+      t.match(
+        page.body,
+        /<a class="button" href="\/login\/test\?next=[^"]+" data-provider="test">Continue with Test account<\/a>/,
+      )
     else t.match(page.body, /No sign-in provider is configured/)
   }
 })
@@ -137,10 +140,10 @@ t.test("/login/sessions lists the user's active sessions and marks the current o
   const page = await app.inject({ url: '/login/view/sessions', headers: { cookie: laptop } })
   t.equal(page.statusCode, 200)
   t.match(page.headers['cache-control'], /no-store/)
-  t.match(page.body, new RegExp(`<tr data-sid="${sidOf(laptop)}">[\\s\\S]*?this device`))
+  t.match(page.body, new RegExp(`data-sid="${sidOf(laptop)}">[\\s\\S]*?This device`))
   t.match(page.body, new RegExp(`action="/login/deauthorize/${sidOf(phone)}"`), 'the other session has a revoke button')
   t.notMatch(page.body, new RegExp(`action="/login/deauthorize/${sidOf(laptop)}"`), 'the current one has none')
-  t.match(page.body, /<ul id="identities">[\s\S]*test: alice/, 'sign-in methods are listed')
+  t.match(page.body, /id="identities">[\s\S]*Test account[\s\S]*alice/, 'sign-in methods are listed')
   t.equal((await app.inject({ url: '/login/sessions' })).json().code, 'LOGIN_ERR_UNAUTHENTICATED')
 })
 
@@ -369,10 +372,24 @@ t.test('/login/delete removes the account: every session dead, the user gone', a
     const page = await app.inject({ url: '/login/view/delete', headers: { cookie } })
     t.match(
       page.body,
-      /<form method="post" action="\/login\/delete">[\s\S]*name="_csrf" value="[^"]+"/,
+      /<form method="post" action="\/login\/delete"[^>]*>[\s\S]*name="_csrf" value="[^"]+"/,
       'the confirmation page carries the form token',
     )
 
+    if (kind === 'form') {
+      // The page asks for the account's name: anything else deletes nothing.
+      for (const typed of ['', 'bob', 'alicex']) {
+        const refused = await app.inject({
+          method: 'POST',
+          url: '/login/delete',
+          headers: { cookie, ...form },
+          payload: `_csrf=${await formToken(app, cookie)}&confirm_name=${typed}`,
+        })
+        t.equal(refused.statusCode, 400, `name ${JSON.stringify(typed)}: refused`)
+        t.match(refused.body, /id="form-error" role="alert">Type your name, alice, to confirm; nothing was deleted./)
+        t.equal((await me(app, cookie)).statusCode, 200, `name ${JSON.stringify(typed)}: still signed in`)
+      }
+    }
     const response =
       kind === 'json'
         ? await app.inject({ method: 'POST', url: '/login/delete', headers: { cookie, ...json }, payload: '{}' })
@@ -380,7 +397,7 @@ t.test('/login/delete removes the account: every session dead, the user gone', a
             method: 'POST',
             url: '/login/delete',
             headers: { cookie, ...form },
-            payload: `_csrf=${await formToken(app, cookie)}`,
+            payload: `_csrf=${await formToken(app, cookie)}&confirm_name=%20ALICE%20`,
           })
     if (kind === 'json') t.same(response.json(), { deleted: user.id })
     else t.equal(response.headers.location, '/login', 'the form goes back to the sign-in page')
@@ -431,4 +448,32 @@ t.test('/login/check answers forward-auth by status and headers only', async t =
   const outsider = await app.inject({ url: '/login/check?group=no-such-group', headers: { cookie } })
   t.equal(outsider.statusCode, 403, 'a group the user does not hold')
   t.match(outsider.json(), { code: 'LOGIN_ERR_FORBIDDEN' })
+})
+
+t.test('/login/deauthorize-others signs out every other session of the user, and only those', async t => {
+  const { app, signIn } = await startApp(t)
+  const laptop = await signIn('dana')
+  const phone = await signIn('dana')
+  const tablet = await signIn('dana')
+  const erin = await signIn('erin')
+  const response = await app.inject({
+    method: 'POST',
+    url: '/login/deauthorize-others',
+    headers: { cookie: laptop, ...json },
+    payload: '{}',
+  })
+  t.equal(response.statusCode, 200)
+  t.same((response.json().revoked as string[]).sort(), [sidOf(phone), sidOf(tablet)].sort())
+  for (const cookie of [phone, tablet]) t.equal((await me(app, cookie)).statusCode, 401, 'the others are signed out')
+  t.equal((await me(app, laptop)).statusCode, 200, 'this one stays')
+  t.equal((await me(app, erin)).statusCode, 200, 'other users are untouched')
+  const alone = await app.inject({
+    method: 'POST',
+    url: '/login/deauthorize-others',
+    headers: { cookie: laptop, ...json },
+    payload: '{}',
+  })
+  t.same(alone.json(), { revoked: [] })
+  const signedOut = await app.inject({ method: 'POST', url: '/login/deauthorize-others', headers: json, payload: '{}' })
+  t.equal(signedOut.json().code, 'LOGIN_ERR_UNAUTHENTICATED')
 })

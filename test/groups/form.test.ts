@@ -21,7 +21,8 @@ t.test('the invite form becomes the same request as the JSON body', async t => {
       g0: 'on',
       'g0.accessing': 'chat/a',
       'g0.inviter': 'm0',
-      'g0.access_hours': '48',
+      'g0.access_days': '2',
+      'g0.access_hours': '12',
       'g0.plus': '',
       'g0.deauthorizes': '0',
       'g1.accessing': 'chat/unticked',
@@ -41,7 +42,7 @@ t.test('the invite form becomes the same request as the JSON body', async t => {
           inviter: 'm0',
           acceptanceExpiration: null,
           accessExpiration: null,
-          accessDuration: 48 * 3600,
+          accessDuration: 60 * 3600,
           plus: null,
           depletes: false,
           dos: null,
@@ -60,8 +61,16 @@ t.test('the invite form becomes the same request as the JSON body', async t => {
         },
       ],
     },
-    'ticked rows only, in row order, hours turned into seconds',
+    'ticked rows only, in row order, days and hours turned into seconds',
   )
+})
+
+t.test('days and hours left empty or zero mean no limit', async t => {
+  const request = invitationRequestFromForm(
+    { g0: 'on', 'g0.accessing': 'chat', 'g0.accept_days': '0', 'g0.accept_hours': '', 'g0.access_days': ' ' },
+    NOW,
+  )
+  t.match(request.invitations[0], { acceptanceExpiration: null, accessDuration: null })
 })
 
 t.test('form mistakes are bad requests naming the field', async t => {
@@ -69,9 +78,9 @@ t.test('form mistakes are bad requests naming the field', async t => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{}, /Tick at least one group/],
     [{ g0: 'off', 'g0.accessing': 'chat' }, /Tick at least one group/],
-    [{ ...row, 'g0.accept_hours': '-1' }, /accept within \(hours\) must be a positive number/],
-    [{ ...row, 'g0.accept_hours': 'soon' }, /accept within \(hours\) must be a positive number/],
-    [{ ...row, 'g0.access_hours': '0' }, /access lasts \(hours\) must be a positive number/],
+    [{ ...row, 'g0.accept_hours': '-1' }, /“Accept within” must be a number of days and hours/],
+    [{ ...row, 'g0.accept_days': 'soon' }, /“Accept within” must be a number of days and hours/],
+    [{ ...row, 'g0.access_days': '1e9' }, /“Access lasts” is too long/],
     [{ ...row, 'g0.plus': 'many' }, /plus must be a whole number/],
     [{ ...row, 'g0.deauthorizes': '7' }, /deauthorizes must be a whole number from 0 to 2/],
     [{ ...row, invitees: '0' }, /invitees must be a whole number from 1/],

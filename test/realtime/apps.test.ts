@@ -15,7 +15,8 @@ t.test('app add prints the credentials once; only a hash of the secret is stored
   const [line, ...more] = await run(app.ctx, 'add', 'chat')
   t.same(more, [])
   const creds = JSON.parse(line!) as { id: string; secret: string }
-  t.same(Object.keys(creds), ['id', 'secret'])
+  t.same(Object.keys(creds), ['id', 'secret', 'issuer'])
+  t.equal((creds as { issuer?: string }).issuer, `${app.ctx.config.publicUrl}/login`, 'the OpenID Provider it may use')
   t.match(creds.id, /^[0-9a-f-]{36}$/)
   t.equal(Buffer.from(creds.secret, 'base64url').length, 32, '32 random bytes')
 

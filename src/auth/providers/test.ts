@@ -14,7 +14,7 @@ const NAME = /^[^\p{C}]{1,64}$/u
  */
 export async function testProvider(app: FastifyInstance): Promise<void> {
   const { config } = app.ctx
-  if (config.debug) app.ctx.providers.add({ id: 'test', label: 'test', path: '/login/test' })
+  if (config.debug) app.ctx.providers.add({ id: 'test', label: 'Test account', path: '/login/test' })
 
   app.addHook('onRequest', async () => {
     if (!config.debug) throw new errors.DebugOnly()

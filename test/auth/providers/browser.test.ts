@@ -27,9 +27,9 @@ t.test(
     await page.waitForURL(`${base}/login/view/sessions?from=browser`)
     t.equal(await page.textContent('header strong'), 'Jo Browser', 'signed in, by the name the provider gave')
     t.equal(
-      (await page.textContent('#identities li'))?.trim(),
-      'oidc:mock: johndoe',
-      'the identity is the provider user id',
+      (await page.innerText('#identities li')).replace(/\s+/g, ' ').trim(),
+      'Mock ID johndoe',
+      'the identity: the provider by its label, and the provider user id',
     )
 
     const lease = (await context.cookies(base)).find(c => c.name === 'login')

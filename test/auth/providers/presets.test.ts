@@ -80,13 +80,13 @@ t.test('the sign-in page offers exactly the configured providers', async t => {
   t.same(
     listed.providers.map(p => [p.id, p.label]),
     [
-      ['test', 'test'],
+      ['test', 'Test account'],
       ['github', 'GitHub'],
     ],
   )
   t.equal(listed.providers[1]!.url, '/login/github?next=%2F')
   const page = await (await b.get('/login', { accept: 'text/html' })).text()
-  t.match(page, /<a class="button" href="\/login\/github\?next=%2F" data-provider="github">GitHub<\/a>/)
+  t.match(page, /<a class="button" href="\/login\/github\?next=%2F" data-provider="github">Continue with GitHub<\/a>/)
   t.notMatch(page, /google|facebook/i)
 
   for (const path of [

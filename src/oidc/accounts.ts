@@ -1,0 +1,83 @@
+import type { Account, AccountClaims, FindAccount } from 'oidc-provider'
+import type { AppContext } from '../context.js'
+import { namespaceOf } from '../groups/app-scope.js'
+import type { AppService } from '../realtime/apps.js'
+import type { User } from '../storage/users.js'
+
+/** Where a code or token came from: the login session and the client it was issued to. */
+interface IssuedUnder {
+  sessionUid?: string | undefined
+  clientId?: string | undefined
+}
+
+/**
+ * The people behind the OpenID Provider: who a `sub` is, what claims a
+ * client sees, and whether what was issued to a client still stands.
+ */
+export class OidcAccounts {
+  constructor(
+    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups'>,
+    private readonly apps: AppService,
+  ) {}
+
+  /**
+   * oidc-provider's `findAccount`. With a code or token (exchanging a code,
+   * refreshing, asking for userinfo), the account is found only while the
+   * login session it was issued in lives and the user still meets the
+   * client's `--require`: otherwise the grant fails (`invalid_grant`,
+   * `invalid_token`), however long the token itself had to live.
+   */
+  readonly find: FindAccount = async (ctx, sub, token) => {
+    const user = await this.ctx.users.get(sub)
+    if (!user) return undefined
+    const issued = token as IssuedUnder | undefined
+    const clientId = issued?.clientId ?? ctx.oidc.client?.clientId
+    if (issued && !(await this.stillStands(sub, issued))) return undefined
+    return this.account(user, clientId)
+  }
+
+  /** Whether the user meets the group expression the client requires (always, when it requires none). */
+  async admits(clientId: string | undefined, userId: string): Promise<boolean> {
+    const require = clientId === undefined ? null : ((await this.apps.client(clientId))?.oidc?.require ?? null)
+    return require === null || (await this.ctx.access.holds(userId, require))
+  }
+
+  private async stillStands(userId: string, issued: IssuedUnder): Promise<boolean> {
+    const sid = issued.sessionUid
+    if (!sid) return false
+    if (!(await this.ctx.sessions.list(userId)).some(session => session.sid === sid)) {
+      // Revoked, or past a timeout nobody acted on yet: revoking (a no-op for the
+      // first) ends it everywhere and sends the back-channel logout tokens.
+      await this.ctx.sessions.revoke(sid)
+      return false
+    }
+    return this.admits(issued.clientId, userId)
+  }
+
+  /**
+   * The `groups` claim: the paths of the user's current memberships inside
+   * the namespaces the client manages (created, or `app allow`ed on), never
+   * others, so that a role mapping or team sync learns nothing else.
+   */
+  async groupsFor(userId: string, clientId: string): Promise<string[]> {
+    const namespaces = new Set((await this.ctx.groups.appScope.namespacesOf(clientId)).map(n => n.namespace))
+    if (namespaces.size === 0) return []
+    const paths = (await this.ctx.groups.membership.current(userId)).map(m => m.path)
+    return [...new Set(paths.filter(path => namespaces.has(namespaceOf(path))))].sort()
+  }
+
+  private account(user: User, clientId: string | undefined): Account {
+    return {
+      accountId: user.id,
+      // oidc-provider keeps only the claims of the scopes granted; this only avoids looking groups up for nothing.
+      claims: async (_use, scope): Promise<AccountClaims> => {
+        const scopes = new Set(scope.split(' '))
+        return {
+          sub: user.id,
+          ...(scopes.has('profile') && { name: user.name, ...(user.picture && { picture: user.picture }) }),
+          ...(scopes.has('groups') && clientId !== undefined && { groups: await this.groupsFor(user.id, clientId) }),
+        }
+      },
+    }
+  }
+}

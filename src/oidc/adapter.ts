@@ -1,0 +1,61 @@
+import { errors as oidcErrors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider'
+import type { OidcStore } from '../storage/oidc.js'
+
+/** Wall-clock Unix seconds: the clock oidc-provider writes `exp` with, so that stored expiry agrees with its own. */
+export function wallClock(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/** Models that are used once: a second use means a replay (or a race lost to another request). */
+const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken'])
+
+/**
+ * oidc-provider's storage, one adapter per model, over the async
+ * {@link OidcStore}. Clients are not stored by oidc-provider: they are the
+ * apps registered with `app add`, answered by `clients`.
+ */
+export function createAdapter(
+  store: OidcStore,
+  clients: (id: string) => Promise<AdapterPayload | undefined>,
+): AdapterFactory {
+  return (model: string): Adapter => ({
+    async upsert(id, payload, expiresIn) {
+      // Every model here has a lifetime; the fallback only guards against one that would not.
+      await store.upsert(model, id, payload, wallClock() + (expiresIn ?? 3600))
+    },
+
+    async find(id) {
+      if (model === 'Client') return clients(id)
+      return store.find(model, id, wallClock())
+    },
+
+    async findByUid(uid) {
+      return store.findSessionByUid(uid, wallClock())
+    },
+
+    // The device flow, which looks codes up by user code, is off.
+    async findByUserCode() {
+      return undefined
+    },
+
+    async consume(id) {
+      if (await store.consume(model, id, wallClock())) return
+      if (!SINGLE_USE.has(model)) return
+      // Two requests presented the same code or refresh token at once: the first
+      // one won; treat the second like a replay, and end what the first one got.
+      const payload = await store.find(model, id, wallClock())
+      if (typeof payload?.grantId === 'string') await store.revokeGrant(payload.grantId)
+      throw new oidcErrors.InvalidGrant(
+        `${model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`,
+      )
+    },
+
+    async destroy(id) {
+      await store.destroy(model, id)
+    },
+
+    async revokeByGrantId(grantId) {
+      await store.revokeByGrantId(model, grantId)
+    },
+  })
+}

@@ -1,0 +1,64 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { InteractionResults, Provider } from 'oidc-provider'
+import { currentUser } from '../auth/current.js'
+import type { SignedIn } from '../auth/sessions.js'
+import { errors } from '../errors.js'
+import { renderPage } from '../http/views.js'
+import type { AppService } from '../realtime/apps.js'
+
+type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
+
+/**
+ * `GET /login/oidc/interaction/<uid>`: the step oidc-provider hands an
+ * authorization request to when it needs the user. Nothing is asked here:
+ * a signed-out browser goes through the normal sign-in page and comes back;
+ * a signed-in one is sent straight on (sign-in and consent are implied);
+ * someone outside the client's `--require` gets a page saying why, whose
+ * link takes them back to the client with `error=access_denied`.
+ */
+export function interactionHandler(
+  provider: () => Provider,
+  apps: AppService,
+  signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
+) {
+  return async (request: InteractionRequest, reply: FastifyReply) => {
+    const oidc = provider()
+    const details = await oidc.interactionDetails(request.raw, reply.raw).catch(() => undefined)
+    if (!details || details.uid !== request.params.uid) {
+      throw new errors.OidcRequest('this sign-in has expired or was already used; go back to the app and sign in again')
+    }
+    const signedIn = await currentUser(request, reply)
+    if (!signedIn) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
+
+    let result: InteractionResults
+    switch (details.prompt.name) {
+      case 'login':
+        result = { login: { accountId: signedIn.user.id, ts: await signInTime(signedIn) } }
+        break
+      case 'consent':
+        result = { consent: { grantId: details.grantId } }
+        break
+      case 'membership': {
+        const app = await apps.client(String(details.params.client_id))
+        const requirement = app?.oidc?.require ?? ''
+        // The app hears only that it was refused: which groups it requires stays on this side.
+        const returnTo = await oidc.interactionResult(request.raw, reply.raw, {
+          error: 'access_denied',
+          error_description: 'the user is not a member of the group this app admits',
+        })
+        const refusal = new errors.Forbidden(`not a member of ${requirement}`)
+        return renderPage(
+          request,
+          reply,
+          'oidc-refused',
+          { title: 'Not a member', app: app?.name, requirement, returnTo, code: refusal.code },
+          403,
+        )
+      }
+      default:
+        throw new errors.OidcRequest(`nothing here can answer the prompt ${details.prompt.name}`)
+    }
+    const returnTo = await oidc.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false })
+    return reply.redirect(returnTo, 303)
+  }
+}

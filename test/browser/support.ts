@@ -1,0 +1,139 @@
+import { AxeBuilder } from '@axe-core/playwright'
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { serveApp, type ServedApp } from '../helpers/app.js'
+
+/**
+ * What the browser tests of the pages share: the app served with the
+ * strict Content-Security-Policy the pages must live with, phone and
+ * desktop browsers, the checks every page passes (no horizontal
+ * scrolling, no serious accessibility violation, no CSP violation) and
+ * the screenshots the README shows.
+ */
+
+export type Size = 'phone' | 'desktop'
+
+const VIEWPORTS: Record<Size, { width: number; height: number }> = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+}
+
+/** User agents of the devices the sessions page names. */
+export const AGENTS = {
+  chromeLinux: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  safariIphone:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+    'Version/17.5 Mobile/15E148 Safari/604.1',
+  firefoxWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
+  chromeAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+}
+
+export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+/** The app on loopback, as it serves everyone: every answer carries its strict policy (src/http/security-headers.ts). */
+export function servePages(t: Teardown): Promise<ServedApp> {
+  return serveApp(t)
+}
+
+/** A fresh browser profile of that size (a phone is a touch screen honouring the viewport tag). */
+export async function newContext(
+  t: Teardown,
+  browser: Browser,
+  size: Size,
+  userAgent = size === 'phone' ? AGENTS.safariIphone : AGENTS.chromeLinux,
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: VIEWPORTS[size],
+    isMobile: size === 'phone',
+    hasTouch: size === 'phone',
+    userAgent,
+  })
+  t.teardown(() => context.close())
+  return context
+}
+
+/** Puts a session of `who` (made with that user agent) into the browser profile. */
+export async function signInto(context: BrowserContext, served: ServedApp, who: string, userAgent: string) {
+  const [name, value] = (await served.signIn(who, { 'user-agent': userAgent })).split('=') as [string, string]
+  await context.addCookies([{ name, value, url: served.base }])
+}
+
+const cspViolations = new WeakMap<Page, string[]>()
+
+/** A page whose console is watched for the browser's CSP refusals. */
+export async function newPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  const refused: string[] = []
+  page.on('console', message => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
+  })
+  cspViolations.set(page, refused)
+  return page
+}
+
+/** What the CSP refused on this page since the last call (the list starts afresh). */
+export function cspRefusals(page: Page): string[] {
+  return (cspViolations.get(page) ?? []).splice(0)
+}
+
+export interface PageReport {
+  name: string
+  width: number
+  scrollWidth: number
+  violations: Record<string, number>
+}
+
+/**
+ * The checks every page passes: nothing wider than the window, no
+ * serious or critical axe-core finding, nothing the CSP refused. Answers
+ * what was measured, for the summary.
+ */
+export async function checkPage(
+  t: { ok: (v: unknown, m: string) => void; same: (a: unknown, b: unknown, m: string) => void },
+  page: Page,
+  name: string,
+): Promise<PageReport> {
+  // A phone widens its layout viewport to fit wide content, so the screen's width is the measure, not innerWidth.
+  const width = page.viewportSize()!.width
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }))
+  t.ok(
+    scrollWidth <= width && innerWidth <= width,
+    `${name} at ${width} px: no horizontal scrolling (content ${scrollWidth} px wide)`,
+  )
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  const blocking = violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join('; ')})`)
+  t.same(blocking, [], `${name} at ${width} px: no serious or critical accessibility violation`)
+  t.same(cspRefusals(page), [], `${name} at ${width} px: nothing refused by the CSP`)
+  const counts: Record<string, number> = {}
+  for (const v of violations) counts[v.impact ?? 'unknown'] = (counts[v.impact ?? 'unknown'] ?? 0) + v.nodes.length
+  return { name, width, scrollWidth, violations: counts }
+}
+
+/** Writes `docs/screenshots/<name>-<size>.png` (the whole page). */
+export async function screenshot(page: Page, name: string, size: Size): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: `${SCREENSHOTS}${name}-${size}.png`, fullPage: true })
+}
+
+/** One comment line per page: widths and axe findings by impact (none serious or critical, or a test failed). */
+export function summary(reports: readonly PageReport[]): string {
+  return reports
+    .map(r => {
+      const found = Object.entries(r.violations).map(([impact, n]) => `${impact} ${n}`)
+      const axe = found.length ? found.join(', ') : 'no findings'
+      return `${r.name} @${r.width}: page ${r.scrollWidth} px wide; axe: ${axe}`
+    })
+    .join('\n')
+}

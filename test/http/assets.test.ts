@@ -1,0 +1,42 @@
+import t from 'tap'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { startApp } from '../helpers/app.js'
+
+t.test('the stylesheet, icon and scripts are served with long caching under versioned URLs', async t => {
+  const { app } = await startApp(t)
+  const page = await app.inject({ url: '/login', headers: { accept: 'text/html' } })
+  const types: Record<string, RegExp> = {
+    'site.css': /^text\/css/,
+    'favicon.svg': /^image\/svg\+xml/,
+    'local-time.js': /javascript/,
+    'auto-submit.js': /javascript/,
+  }
+  for (const [name, type] of Object.entries(types)) {
+    const version = createHash('sha256')
+      .update(readFileSync(new URL(`../../static/${name}`, import.meta.url)))
+      .digest('base64url')
+      .slice(0, 12)
+    const url = `/login/static/${name}?v=${version}`
+    t.match(page.body, `"${url}"`, `${name}: the page links it with its content hash`)
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 200, name)
+    t.match(response.headers['content-type'], type, `${name}: type`)
+    t.match(response.headers['cache-control'], /max-age=31536000/, `${name}: kept a year`)
+    t.match(response.headers['cache-control'], /immutable/)
+  }
+})
+
+t.test('nothing else is served from there', async t => {
+  const { app } = await startApp(t)
+  for (const url of [
+    '/login/static/',
+    '/login/static/nope.css',
+    '/login/static/../package.json',
+    '/login/static/%2e%2e/package.json',
+  ]) {
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 404, url)
+    t.match(response.json(), { code: 'LOGIN_ERR_NOT_FOUND' }, url)
+  }
+})

@@ -1,0 +1,71 @@
+import { decodeJwt } from 'jose'
+import { freePort } from '../helpers/app.js'
+import { spawnTs, type Child } from '../helpers/realtime.js'
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+/** A login server in a process of its own, one node of a deployment. */
+export interface Node {
+  url: string
+  port: number
+  child: Child
+  /** Stops it (SIGTERM, a clean shutdown) and starts it again on the same port; resolves once it is ready. */
+  restart(): Promise<void>
+}
+
+/**
+ * Starts a node on `LOGIN_DATABASE=database` (and the memcached servers
+ * given), in debug mode, on its own port; ready once it logs so.
+ */
+export async function startNode(
+  t: Teardown,
+  database: string,
+  memcached: readonly string[],
+  extra: Record<string, string> = {},
+): Promise<Node> {
+  const port = await freePort()
+  const env = {
+    LOGIN_DATABASE: database,
+    LOGIN_MEMCACHED: memcached.join(','),
+    LOGIN_RUN_DIR: `/tmp/login-node-${port}`,
+    LOGIN_DEBUG: '1',
+    LOGIN_LOG_LEVEL: 'info',
+    LOGIN_RATE_LIMIT: '100000',
+    LOGIN_HOST: '127.0.0.1',
+    LOGIN_PORT: String(port),
+    LOGIN_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...extra,
+  }
+  const start = () =>
+    spawnTs(t, '../../src/main.ts', env, {
+      ready: line => line.includes('"msg":"modular-login ready"'),
+      timeoutMs: 120_000,
+    })
+  const node: Node = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child: await start(),
+    async restart() {
+      await node.child.kill('SIGTERM')
+      node.child = await start()
+    },
+  }
+  return node
+}
+
+/** Signs in with the `test` provider on a node; answers the cookie and the session's id. */
+export async function signInOn(node: Node, who: string): Promise<{ cookie: string; sid: string }> {
+  const response = await fetch(`${node.url}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
+  const cookie = response.headers.getSetCookie().find(c => c.startsWith('login=') && !c.startsWith('login=;'))
+  if (!cookie) throw new Error(`sign-in failed on ${node.url}: ${response.status}`)
+  const pair = cookie.split(';')[0]!
+  return { cookie: pair, sid: decodeJwt(pair.slice('login='.length)).sid as string }
+}
+
+/** The status of `/login/check` on a node for a cookie. */
+export async function check(node: Node, cookie: string, group?: string): Promise<number> {
+  const query = group === undefined ? '' : `?group=${encodeURIComponent(group)}`
+  return (await fetch(`${node.url}/login/check${query}`, { headers: { cookie } })).status
+}

@@ -1,0 +1,47 @@
+import t from 'tap'
+import { AppService } from '../../src/realtime/apps.js'
+import { clientSettings } from '../../src/oidc/client-settings.js'
+import { issuerOf } from '../../src/oidc/issuer.js'
+import { serveApp } from '../helpers/app.js'
+import { launchBrowser } from '../helpers/browser.js'
+import { startRelyingParty } from './relying-party.js'
+
+const browser = await launchBrowser(t)
+
+t.test(
+  'a relying party on another origin: click "sign in", sign in with the test provider, land back signed in',
+  { skip: typeof browser === 'string' ? browser : false },
+  async t => {
+    if (typeof browser === 'string') return
+    const server = await serveApp(t)
+    const rp = await startRelyingParty(t)
+    t.not(new URL(rp.origin).hostname, new URL(server.base).hostname, 'another origin, another site')
+    const creds = await new AppService(server.app.ctx).add('wiki', clientSettings({ redirectUris: [rp.redirectUri] }))
+    await rp.configure(issuerOf(server.config), creds.id, creds.secret!)
+    const { groups } = server.app.ctx
+    await groups.tree.ensureNamespace('wiki', 'test', 'Zoë Browser')
+    await groups.appScope.allow(creds.id, 'wiki')
+
+    const context = await browser.newContext()
+    t.teardown(() => context.close())
+    const page = await context.newPage()
+    page.setDefaultTimeout(15_000)
+
+    await page.goto(rp.origin)
+    await page.click('#sign-in')
+    await page.waitForURL(url => url.origin === server.base && url.pathname === '/login')
+    t.equal(await page.title(), 'Sign in', "the login server's own sign-in page")
+    await page.click('a[data-provider="test"]')
+    await page.fill('input[name="who"]', 'Zoë Browser')
+    await Promise.all([page.waitForURL(`${rp.origin}/`), page.click('button[type="submit"]')])
+    t.equal(await page.textContent('#user'), 'Signed in as Zoë Browser', 'back on the app, signed in')
+    t.equal(await page.textContent('#groups'), 'wiki', 'with the groups of its namespace')
+
+    // Signed in at the login server too: a second sign-in to the app asks nothing.
+    const again = await context.newPage()
+    await again.goto(`${rp.origin}/sign-in`)
+    await again.waitForURL(`${rp.origin}/`)
+    t.equal(await again.textContent('#user'), 'Signed in as Zoë Browser', 'straight back, no page in between')
+    t.equal((await context.request.get(`${server.base}/login/check`)).status(), 200)
+  },
+)

@@ -1,0 +1,100 @@
+import t from 'tap'
+import { appCommand } from '../../src/realtime/cli.js'
+import { startApp } from '../helpers/app.js'
+
+async function run(ctx: Parameters<typeof appCommand>[1], ...args: string[]): Promise<string[]> {
+  const lines: string[] = []
+  await appCommand(args, ctx, line => lines.push(line))
+  return lines
+}
+
+t.test('app add registers an OpenID Connect client and prints {id, secret, issuer} once', async t => {
+  const { app } = await startApp(t, { publicUrl: 'https://login.example.org' })
+  const [line] = await run(
+    app.ctx,
+    'add',
+    'grafana',
+    '--redirect-uri',
+    'https://grafana.example.org/login/generic_oauth',
+    '--redirect-uri=https://grafana.example.org/other',
+    '--post-logout-redirect-uri',
+    'https://grafana.example.org/login',
+    '--backchannel-logout-uri',
+    'https://grafana.example.org/backchannel',
+    '--require',
+    ' grafana/editors | admin ',
+  )
+  const printed = JSON.parse(line!) as { id: string; secret: string; issuer: string }
+  t.same(Object.keys(printed), ['id', 'secret', 'issuer'])
+  t.equal(printed.issuer, 'https://login.example.org/login')
+  t.equal(Buffer.from(printed.secret, 'base64url').length, 32)
+
+  const [spa] = await run(
+    app.ctx,
+    'add',
+    'spa',
+    '--redirect-uri',
+    'http://localhost:5173/cb',
+    '--public',
+    '--id-token-alg',
+    'EdDSA',
+  )
+  t.equal(JSON.parse(spa!).secret, null, 'a public client gets no secret')
+
+  const listed = await run(app.ctx, 'list')
+  t.equal(
+    listed[0],
+    [
+      'grafana',
+      printed.id,
+      listed[0]!.split('\t')[2],
+      'last seen never',
+      'namespaces none',
+      'redirect https://grafana.example.org/login/generic_oauth https://grafana.example.org/other',
+      'post-logout https://grafana.example.org/login',
+      'back-channel logout https://grafana.example.org/backchannel',
+      'require grafana/editors | admin',
+      'ID tokens RS256',
+    ].join('\t'),
+  )
+  t.match(listed[1], /^spa\t.*\tredirect http:\/\/localhost:5173\/cb\tpublic \(PKCE, no secret\)\tID tokens EdDSA$/)
+
+  const [plain] = await run(app.ctx, 'add', 'chat')
+  t.same(Object.keys(JSON.parse(plain!)), ['id', 'secret', 'issuer'], 'an app for the realtime channel only')
+  const chat = (await run(app.ctx, 'list')).find(l => l.startsWith('chat\t'))
+  t.match(chat, /^chat\t.*\tnamespaces none$/, 'lists no OpenID Connect settings')
+})
+
+t.test('bad OpenID Connect options are clear errors, and nothing is registered', async t => {
+  const { app } = await startApp(t)
+  const cases: [string[], string, RegExp][] = [
+    [['--public'], 'LOGIN_ERR_BAD_REQUEST', /need at least one --redirect-uri/],
+    [['--redirect-uri', 'http://grafana.example.org/cb'], 'LOGIN_ERR_BAD_REQUEST', /--redirect-uri must use https/],
+    [['--redirect-uri', 'https://grafana.example.org/cb#x'], 'LOGIN_ERR_BAD_REQUEST', /fragment/],
+    [['--redirect-uri', 'https://user:pw@grafana.example.org/cb'], 'LOGIN_ERR_BAD_REQUEST', /credentials/],
+    [['--redirect-uri', '/relative'], 'LOGIN_ERR_BAD_REQUEST', /absolute URL/],
+    [['--redirect-uri', 'https://a.example.org/ cb'], 'LOGIN_ERR_BAD_REQUEST', /without spaces/],
+    [['--redirect-uri', 'javascript:alert(1)'], 'LOGIN_ERR_BAD_REQUEST', /https/],
+    [
+      ['--redirect-uri', 'https://a.example.org/cb', '--backchannel-logout-uri', 'ftp://a.example.org/'],
+      'LOGIN_ERR_BAD_REQUEST',
+      /--backchannel-logout-uri must use https/,
+    ],
+    [
+      ['--redirect-uri', 'https://a.example.org/cb', '--require', 'chat/(staff'],
+      'LOGIN_ERR_BAD_EXPRESSION',
+      /position|expected/,
+    ],
+    [['--redirect-uri', 'https://a.example.org/cb', '--id-token-alg', 'none'], 'LOGIN_ERR_BAD_REQUEST', /RS256, EdDSA/],
+    [
+      ['--redirect-uri', 'https://a.example.org/cb', '--secret', 'x'],
+      'LOGIN_ERR_BAD_REQUEST',
+      /Unknown option '--secret'/,
+    ],
+    [['--redirect-uri'], 'LOGIN_ERR_BAD_REQUEST', /argument missing/],
+  ]
+  for (const [options, code, message] of cases) {
+    await t.rejects(run(app.ctx, 'add', 'x', ...options), { code, message }, options.join(' '))
+  }
+  t.same(await run(app.ctx, 'list'), [])
+})
