@@ -166,6 +166,28 @@ const loader =
   process.execArgv.find(a => a.includes('@tapjs/typescript')) ??
   `--import=${new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href}`
 
+/**
+ * Runs a TypeScript file (a command-line program) to its end under tap's
+ * loader, with `args` and extra environment; answers its exit code and what
+ * it printed.
+ */
+export async function runTs(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url)), ...args], {
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', chunk => (stdout += chunk))
+  child.stderr.on('data', chunk => (stderr += chunk))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  return { code, stdout, stderr }
+}
+
 /** A child process running a TypeScript file under tap's loader; it prints one JSON line when ready. */
 export interface Child {
   process: ChildProcess

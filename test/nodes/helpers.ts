@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose'
-import { freePort } from '../helpers/app.js'
+import { freePort, tempDir } from '../helpers/app.js'
 import { spawnTs, type Child } from '../helpers/realtime.js'
 
 interface Teardown {
@@ -29,7 +29,7 @@ export async function startNode(
   const env = {
     LOGIN_DATABASE: database,
     LOGIN_MEMCACHED: memcached.join(','),
-    LOGIN_RUN_DIR: `/tmp/login-node-${port}`,
+    LOGIN_RUN_DIR: tempDir(t),
     LOGIN_DEBUG: '1',
     LOGIN_LOG_LEVEL: 'info',
     LOGIN_RATE_LIMIT: '100000',

@@ -14,7 +14,10 @@ t.test(
   async t => {
     const server = await serveApp(t)
     const plan = await apachePlan()
-    const creds = await new AppService(server.app.ctx).add('apache', clientSettings({ redirectUris: [plan.redirectUri] }))
+    const creds = await new AppService(server.app.ctx).add(
+      'apache',
+      clientSettings({ redirectUris: [plan.redirectUri] }),
+    )
     const apache = await startApache(t, plan, {
       issuer: issuerOf(server.config),
       clientId: creds.id,

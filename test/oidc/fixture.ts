@@ -30,7 +30,10 @@ export async function registerClient(
   settings: ClientSettingsInput = {},
   auth?: (secret: string | null) => client.ClientAuth,
 ): Promise<Omit<OidcSetup, 'server'>> {
-  const app = await new AppService(server.app.ctx).add(name, clientSettings({ redirectUris: [REDIRECT_URI], ...settings }))
+  const app = await new AppService(server.app.ctx).add(
+    name,
+    clientSettings({ redirectUris: [REDIRECT_URI], ...settings }),
+  )
   const issuer = issuerOf(server.config)
   const clientAuth = auth
     ? auth(app.secret)
