@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Statement } from 'better-sqlite3'
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { TransactionContext, type Database, type Sql, type SqlValue } from './database.js'
 import { pendingMigrations } from './migrations.js'
 
@@ -13,12 +13,14 @@ function bindable(params: readonly SqlValue[]): unknown[] {
  * The embedded engine: one SQLite file (WAL, foreign keys on) under `run/`,
  * shared by the server processes of one machine.
  *
- * better-sqlite3 is synchronous and this process has one connection, while
- * a transaction's work is asynchronous: so transactions take turns within
- * the process, and a statement from outside a transaction waits while one
- * is open (else it would run inside it, seeing or being rolled back with
- * its changes). `BEGIN IMMEDIATE` makes other processes' transactions take
- * turns with ours; `busy_timeout` makes them queue instead of failing.
+ * better-sqlite3 is synchronous, while a transaction's work is
+ * asynchronous: so within a process the transactions on one file take
+ * turns, and a statement from outside a transaction waits while one is open
+ * (else it would run inside it, seeing or being rolled back with its
+ * changes, or, on another connection to the file, block the whole process
+ * waiting for a lock that only this process can release). `BEGIN IMMEDIATE`
+ * makes other processes' transactions take turns with ours; `busy_timeout`
+ * makes them queue instead of failing.
  */
 export class SqliteDatabase implements Database {
   readonly engine = 'sqlite' as const
@@ -26,15 +28,15 @@ export class SqliteDatabase implements Database {
   private readonly connection: BetterSqlite3.Database
   private readonly statements = new Map<string, Statement>()
   private readonly transactions = new TransactionContext()
-  /** Settles when the transaction under way (if any) has ended; transactions chain onto it. */
-  private turn: Promise<unknown> = Promise.resolve()
-  private busy = false
+  /** The turns of every connection of this process to the same file. */
+  private readonly turns: Turns
   private readonly direct: Sql
   private readonly waiting: Sql
 
   constructor(path: string) {
     if (path !== ':memory:') makePrivate(path)
     this.description = path
+    this.turns = turnsOf(path)
     this.connection = new BetterSqlite3(path)
     this.connection.pragma('journal_mode = WAL')
     this.connection.pragma('foreign_keys = ON')
@@ -66,8 +68,9 @@ export class SqliteDatabase implements Database {
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.transactions.current()) return work()
     const scope = this.transactions.scope(this.direct)
-    const next = this.turn.then(async () => {
-      this.busy = true
+    const turns = this.turns
+    const next = turns.last.then(async () => {
+      turns.busy = true
       this.connection.exec('BEGIN IMMEDIATE')
       try {
         const result = await this.transactions.run(scope, work)
@@ -77,10 +80,10 @@ export class SqliteDatabase implements Database {
         if (this.connection.inTransaction) this.connection.exec('ROLLBACK')
         throw error
       } finally {
-        this.busy = false
+        turns.busy = false
       }
     })
-    this.turn = next.catch(() => undefined)
+    turns.last = next.catch(() => undefined)
     return next.then(async result => {
       await TransactionContext.settle(scope)
       return result
@@ -102,15 +105,15 @@ export class SqliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.turn
+    await this.turns.last
     this.connection.close()
   }
 
   /** A statement from outside any transaction: at once, or after the transaction under way. */
   private outside<T>(statement: () => Promise<T>): Promise<T> {
-    if (!this.busy) return statement()
-    const after = this.turn.then(statement)
-    this.turn = after.catch(() => undefined)
+    if (!this.turns.busy) return statement()
+    const after = this.turns.last.then(statement)
+    this.turns.last = after.catch(() => undefined)
     return after
   }
 
@@ -135,6 +138,21 @@ export class SqliteDatabase implements Database {
       })
       .immediate()
   }
+}
+
+/** Whose turn it is on one file: what settles when the transaction under way (if any) has ended, and whether one is. */
+interface Turns {
+  last: Promise<unknown>
+  busy: boolean
+}
+
+const turnsByFile = new Map<string, Turns>()
+
+function turnsOf(path: string): Turns {
+  if (path === ':memory:') return { last: Promise.resolve(), busy: false }
+  let turns = turnsByFile.get(resolve(path))
+  if (!turns) turnsByFile.set(resolve(path), (turns = { last: Promise.resolve(), busy: false }))
+  return turns
 }
 
 /**
