@@ -1,0 +1,353 @@
+// Every repository answers the same on every storage engine: what the services above rely on.
+import t from 'tap'
+import type { Database } from '../../src/storage/database.js'
+import { AppNamespaceStore } from '../../src/storage/app-namespaces.js'
+import { AppStore } from '../../src/storage/apps.js'
+import { GroupEventStore } from '../../src/storage/group-events.js'
+import { GroupStore } from '../../src/storage/groups.js'
+import { InvitationStore } from '../../src/storage/invitations.js'
+import { MembershipStore } from '../../src/storage/memberships.js'
+import { OAuthFlowStore } from '../../src/storage/oauth-flows.js'
+import { ServerSecretStore } from '../../src/storage/server-secrets.js'
+import { SessionStore } from '../../src/storage/sessions.js'
+import { SigningKeyStore } from '../../src/storage/signing-keys.js'
+import { UserStore } from '../../src/storage/users.js'
+import { storageEngines, type EngineUnderTest, type TapTest } from '../helpers/engines.js'
+
+const NOW = 1_800_000_000
+
+const { engines, skipped } = await storageEngines(t)
+if (skipped) t.comment(`PostgreSQL left out: ${skipped}`)
+for (const engine of engines) t.test(engine.engine, async t => conformance(t, engine))
+
+/** A group forest: chat, chat/room, chat/room/sub, chat0 (sorts right after chat/… in byte order), other. */
+async function forest(db: Database) {
+  const groups = new GroupStore(db)
+  const ids: Record<string, string> = {}
+  for (const path of ['chat', 'chat/room', 'chat/room/sub', 'chat0', 'other']) {
+    const parent = path.includes('/') ? ids[path.slice(0, path.lastIndexOf('/'))]! : null
+    ids[path] = `g-${path}`
+    await groups.insert({ id: ids[path]!, parentId: parent, name: path.split('/').at(-1)!, path, created: NOW })
+  }
+  return { groups, ids }
+}
+
+async function conformance(t: TapTest, engine: EngineUnderTest) {
+  t.test('users: sign-in upserts, placeholders, links, deletion that remembers identities', async t => {
+    const db = await engine.open(t)
+    const users = new UserStore(db)
+    const alice = await users.upsertFromProfile(
+      { provider: 'test', providerUserId: 'a', name: 'Alice', picture: 'p' },
+      NOW,
+    )
+    t.same(await users.get(alice.id), alice)
+    const renamed = await users.upsertFromProfile(
+      { provider: 'test', providerUserId: 'a', name: 'Al', picture: '' },
+      NOW,
+    )
+    t.equal(renamed.id, alice.id, 'the same identity is the same user')
+    t.equal((await users.get(alice.id))?.name, 'Al', 'the profile follows the provider')
+    const owner = await users.ensureForIdentity('github', '42', NOW)
+    t.equal((await users.ensureForIdentity('github', '42', NOW)).id, owner.id, 'a placeholder is made once')
+    await users.link(alice.id, 'google', 'g-a', NOW + 1)
+    t.same(
+      (await users.identities(alice.id)).map(i => i.provider),
+      ['test', 'google'],
+    )
+    t.equal(await users.unlink(alice.id, 'google', 'g-a'), true)
+    t.equal(await users.unlink(alice.id, 'google', 'g-a'), false)
+
+    t.equal(await db.transaction(() => users.retire(alice.id, NOW + 2)), true)
+    t.equal(await users.get(alice.id), undefined, 'a deleted account is gone for everyone')
+    t.equal(await users.findByIdentity('test', 'a'), undefined, 'and its identities with it')
+    const again = await users.upsertFromProfile(
+      { provider: 'test', providerUserId: 'a', name: 'A', picture: '' },
+      NOW + 3,
+    )
+    t.not(again.id, alice.id, 'signing in again makes a new account')
+    t.same(await users.formerAccounts(again.id), [alice.id], 'which knows the deleted one was the same person')
+    t.same(await users.formerAccounts(owner.id), [])
+  })
+
+  t.test('sessions: created, refreshed, revoked once, all of a user at once', async t => {
+    const db = await engine.open(t)
+    const user = await new UserStore(db).ensureForIdentity('test', 'u', NOW)
+    const sessions = new SessionStore(db)
+    for (const sid of ['s1', 's2']) {
+      await sessions.create({
+        sid,
+        userId: user.id,
+        provider: 'test',
+        ip: '::1',
+        userAgent: 'ua',
+        created: NOW,
+        refreshed: NOW,
+      })
+    }
+    t.match(await sessions.get('s1'), { sid: 's1', userId: user.id, userAgent: 'ua', revoked: null })
+    t.equal(await sessions.refreshed('s1', NOW + 5), true)
+    t.equal((await sessions.get('s1'))?.refreshed, NOW + 5)
+    t.equal(await sessions.revoke('s1', NOW + 6), true)
+    t.equal(await sessions.revoke('s1', NOW + 7), false, 'only once')
+    t.equal(await sessions.refreshed('s1', NOW + 8), false, 'a revoked session is not refreshed')
+    t.same(
+      (await sessions.activeForUser(user.id)).map(s => s.sid),
+      ['s2'],
+    )
+    t.same(await sessions.revokeAllOf(user.id, NOW + 9), ['s2'])
+    t.same(await sessions.activeForUser(user.id), [])
+  })
+
+  t.test('groups: by id, by path, by paths, and the range of descendants in byte order', async t => {
+    const db = await engine.open(t)
+    const { groups, ids } = await forest(db)
+    t.equal((await groups.get(ids['chat/room']!))?.path, 'chat/room')
+    t.equal((await groups.findByPath('chat/room/sub'))?.parentId, ids['chat/room'])
+    t.same((await groups.findByPaths(['chat', 'nope', 'other'])).map(g => g.path).sort(), ['chat', 'other'])
+    t.same(await groups.findByPaths([]), [])
+    t.same(
+      (await groups.pathRange('chat/', 'chat0')).map(g => g.path),
+      ['chat/room', 'chat/room/sub'],
+      'everything below chat, and nothing beside it',
+    )
+  })
+
+  t.test('memberships and invitations: held groups, powers, owners, chains, expiry', async t => {
+    const db = await engine.open(t)
+    const { ids } = await forest(db)
+    const users = new UserStore(db)
+    const [owner, member, guest] = await Promise.all(['o', 'm', 'g'].map(n => users.ensureForIdentity('test', n, NOW)))
+    const memberships = new MembershipStore(db)
+    const invitations = new InvitationStore(db)
+    const base = { invitationId: null, until: null, spots: null, dos: null, created: NOW }
+    await memberships.insert({
+      ...base,
+      id: 'm-owner',
+      userId: owner!.id,
+      groupId: ids.chat!,
+      deauthorizes: 2,
+      owner: true,
+    })
+    await invitations.insert({
+      id: 'i1',
+      chainId: 'i1',
+      position: 0,
+      inviterId: 'm-owner',
+      groupId: ids['chat/room']!,
+      invitees: 3,
+      acceptanceExpiration: null,
+      accessExpiration: null,
+      accessDuration: null,
+      plus: 1,
+      depletes: true,
+      dos: null,
+      deauthorizes: 1,
+      redirect: '/after',
+      confirm: false,
+      created: NOW,
+    })
+    await memberships.insert({
+      ...base,
+      id: 'm-member',
+      userId: member!.id,
+      groupId: ids['chat/room']!,
+      invitationId: 'i1',
+      until: NOW + 100,
+      spots: 1,
+      deauthorizes: 1,
+      owner: false,
+    })
+    await memberships.insert({
+      ...base,
+      id: 'm-guest',
+      userId: guest!.id,
+      groupId: ids.other!,
+      until: NOW + 10,
+      deauthorizes: 0,
+      owner: false,
+    })
+
+    t.match(await memberships.get('m-owner'), { owner: true, active: true, path: 'chat' })
+    t.match(await invitations.get('i1'), { depletes: true, confirm: false, active: true, path: 'chat/room' })
+    t.same(
+      [...(await memberships.heldAmong(member!.id, [ids.chat!, ids['chat/room']!, ids['chat/room/sub']!], NOW))],
+      [ids['chat/room']],
+    )
+    t.same([...(await memberships.heldAmong(member!.id, [ids['chat/room']!], NOW + 100))], [], 'not once expired')
+    t.equal(await memberships.highestPower(owner!.id, ['chat', 'chat/room'], NOW), 2)
+    t.equal(await memberships.highestPower(guest!.id, ['chat'], NOW), null)
+    t.same(
+      (await memberships.owners(['chat', 'chat/room'], NOW)).map(m => m.id),
+      ['m-owner'],
+    )
+    t.same(
+      (await memberships.granting(member!.id, ['chat', 'chat/room'], NOW)).map(m => m.id),
+      ['m-member'],
+    )
+    t.same(
+      (await memberships.lineage('m-member')).map(level => [level.membership.id, level.invitation?.id ?? null]),
+      [
+        ['m-member', 'i1'],
+        ['m-owner', null],
+      ],
+      'the inviter chain, up to the owner',
+    )
+    t.match(await memberships.currentDescendants('m-owner', NOW), [{ id: 'm-member', userName: 'm', inviterName: 'o' }])
+    t.same((await memberships.currentWithin('chat', ['chat/', 'chat0'], NOW)).map(m => m.id).sort(), [
+      'm-member',
+      'm-owner',
+    ])
+    t.same(await memberships.expiredBetween(NOW, NOW + 10), [{ id: 'm-guest', userId: guest!.id }])
+    await memberships.setSweptUntil(NOW + 10)
+    t.equal(await memberships.sweptUntil(), NOW + 10)
+
+    await memberships.consumeSpot('m-member')
+    await memberships.consumeSpot('m-member')
+    t.equal((await memberships.get('m-member'))?.spots, 0, 'spots never go below zero')
+    await invitations.consume('i1')
+    t.equal((await invitations.get('i1'))?.invitees, 2)
+    t.equal(await memberships.deactivate('m-guest', NOW + 1), true)
+    t.equal(await memberships.deactivate('m-guest', NOW + 2), false)
+    t.same((await memberships.activeOf(guest!.id)).length, 0)
+
+    await db.transaction(async () => {
+      await invitations.recordAcceptance('i1', guest!.id, NOW)
+      await invitations.recordAcceptance('i1', member!.id, NOW)
+    })
+    t.equal(await invitations.hasAccepted('i1', guest!.id), true)
+    t.equal(await invitations.latestAcceptedRedirect(member!.id), '/after')
+    t.equal(await invitations.latestAcceptedRedirect(owner!.id), undefined)
+    t.same(
+      (await invitations.activeCreatedByAny(['m-owner', 'x'])).map(i => [i.id, i.inviterName]),
+      [['i1', 'o']],
+    )
+    t.same(await invitations.activeCreatedByAny([]), [])
+    await invitations.deactivateLink('i1')
+    t.same(await invitations.activeWithin('chat', ['chat/', 'chat0']), [])
+  })
+
+  t.test('the audit log: newest first, by page, names of deleted accounts withheld', async t => {
+    const db = await engine.open(t)
+    const { ids } = await forest(db)
+    const users = new UserStore(db)
+    const actor = await users.ensureForIdentity('test', 'actor', NOW)
+    const gone = await users.ensureForIdentity('test', 'gone', NOW)
+    const events = new GroupEventStore(db)
+    for (const [i, path] of ['chat', 'chat/room', 'other', 'chat0'].entries()) {
+      await events.append({
+        groupId: ids[path]!,
+        kind: 'member_granted',
+        actorId: actor.id,
+        subjectId: gone.id,
+        created: NOW + i,
+        detail: { i },
+      })
+    }
+    await db.transaction(() => users.retire(gone.id, NOW + 9))
+    const log = await events.list('chat', ['chat/', 'chat0'], Number.MAX_SAFE_INTEGER, 10)
+    t.same(
+      log.map(e => e.path),
+      ['chat/room', 'chat'],
+      'the group and below it, newest first',
+    )
+    t.match(log[0], { actorName: 'actor', subjectName: null, detail: { i: 1 } })
+    t.same(
+      (await events.list('chat', ['chat/', 'chat0'], log[0]!.id, 10)).map(e => e.path),
+      ['chat'],
+      'older than an id',
+    )
+  })
+
+  t.test('apps and the namespaces they manage', async t => {
+    const db = await engine.open(t)
+    const apps = new AppStore(db)
+    const secretHash = Buffer.alloc(32, 7)
+    await apps.insert({ id: 'a1', name: 'wiki', secretHash, created: NOW, oidc: null })
+    await apps.insert({
+      id: 'a2',
+      name: 'grafana',
+      secretHash,
+      created: NOW,
+      oidc: {
+        redirectUris: ['https://g.example/cb'],
+        postLogoutRedirectUris: [],
+        backchannelLogoutUri: null,
+        public: true,
+        require: 'staff',
+        idTokenAlg: 'EdDSA',
+      },
+    })
+    const credentials = await apps.credentials('a1')
+    t.ok(credentials?.secretHash.equals(secretHash), 'the hash comes back as bytes')
+    t.match(await apps.findByName('grafana'), {
+      oidc: { public: true, require: 'staff', redirectUris: ['https://g.example/cb'] },
+    })
+    t.same(
+      (await apps.list()).map(a => a.name),
+      ['grafana', 'wiki'],
+    )
+    await apps.seen('a1', NOW + 5)
+    t.equal((await apps.findByName('wiki'))?.lastSeen, NOW + 5)
+
+    const namespaces = new AppNamespaceStore(db)
+    await namespaces.add('a1', 'chat', 'created', NOW)
+    await namespaces.add('a1', 'chat', 'allowed', NOW + 1)
+    t.match(await namespaces.get('a1', 'chat'), { kind: 'created' }, 'an existing record is kept as it is')
+    await namespaces.add('a1', 'blog', 'allowed', NOW)
+    t.same(
+      (await namespaces.list('a1')).map(n => n.namespace),
+      ['blog', 'chat'],
+    )
+    t.equal(await apps.delete('a1'), true)
+    t.same(await namespaces.list('a1'), [], 'an app takes its namespaces with it')
+  })
+
+  t.test('OAuth flows: taken once, even by two nodes at once', async t => {
+    const db = await engine.open(t)
+    const other = await engine.another(t, db)
+    const flows = new OAuthFlowStore(db)
+    const flow = {
+      state: 'st',
+      browser: 'b',
+      provider: 'github',
+      verifier: 'v',
+      nonce: 'n',
+      next: '/',
+      linkUser: null,
+      expires: NOW + 600,
+    }
+    await flows.create(flow)
+    const taken = await Promise.all([
+      flows.take('st', 'b', 'github'),
+      new OAuthFlowStore(other).take('st', 'b', 'github'),
+    ])
+    t.same(taken.filter(Boolean), [flow], 'exactly one taker gets it')
+    await flows.create({ ...flow, state: 'old', expires: NOW })
+    await flows.purgeExpired(NOW)
+    t.equal(await flows.take('old', 'b', 'github'), undefined)
+  })
+
+  t.test('signing keys and secrets: one of each for every node', async t => {
+    const db = await engine.open(t)
+    const other = await engine.another(t, db)
+    const secrets = [new ServerSecretStore(db), new ServerSecretStore(other)]
+    const values = await Promise.all(
+      secrets.map((store, i) => store.loadOrCreate('form-secret', () => `made-by-${i}`, NOW)),
+    )
+    t.equal(values[0], values[1], 'whichever node asked first, every node gets the same secret')
+    const keys = new SigningKeyStore(db)
+    await keys.insert({ kid: 'k1', created: NOW, retired: null, material: '{"a":1}' })
+    await keys.retireCurrent(NOW + 10)
+    await keys.insert({ kid: 'k2', created: NOW + 10, retired: null, material: '{"a":2}' })
+    await keys.replace({ kid: 'k2', created: NOW + 10, retired: null, material: '{"a":3}' })
+    t.same(await new SigningKeyStore(other).all(), [
+      { kid: 'k1', created: NOW, retired: NOW + 10, material: '{"a":1}' },
+      { kid: 'k2', created: NOW + 10, retired: null, material: '{"a":3}' },
+    ])
+    await keys.forgetRetiredBefore(NOW + 10)
+    t.same(
+      (await keys.all()).map(k => k.kid),
+      ['k2'],
+    )
+  })
+}
