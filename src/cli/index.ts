@@ -60,14 +60,14 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig()
     // Run without the server's LOGIN_RUN_DIR, the CLI would otherwise work on a brand-new, empty SQLite database.
     const file = config.database ? null : sqlitePath(config.runDir)
-    if (file !== null && !existsSync(file) && !create)
+    const fresh = file !== null && !existsSync(file)
+    if (fresh && !create)
       throw new errors.NotFound(
         `no database at ${file}; set LOGIN_RUN_DIR or LOGIN_DATABASE (or LOGIN_CONFIG) as the server has it, ` +
           'or pass --create to start a new one',
       )
     const app = await buildApp(config, { logger: false })
-    const opened = file !== null && !existsSync(file) ? 'created' : 'using'
-    process.stderr.write(`modular-login: ${opened} the database ${app.ctx.db.description}\n`)
+    process.stderr.write(`modular-login: ${fresh ? 'creating' : 'using'} the database ${app.ctx.db.description}\n`)
     try {
       await command.run(args, app.ctx, line => process.stdout.write(`${line}\n`))
     } finally {
