@@ -18,7 +18,7 @@ import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
 import { healthRoutes } from './http/health.js'
-import { accessRoutes } from './groups/routes.js' // access groups (issue #4)
+import { accessRoutes } from './groups/routes.js'
 import { oidcPlugin } from './oidc/plugin.js'
 
 export interface BuildOptions {
@@ -106,9 +106,9 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(testProvider, { prefix: '/login/test' })
-  await app.register(oauthRoutes, { prefix: '/login' }) // OAuth/OpenID providers and account linking (issue #3)
-  await app.register(accessRoutes, { prefix: '/login/access' }) // access groups (issue #4)
-  await app.register(realtimePlugin, { prefix: '/login', ...options.realtime }) // realtime channel /login/ws (issue #5)
+  await app.register(oauthRoutes, { prefix: '/login' })
+  await app.register(accessRoutes, { prefix: '/login/access' })
+  await app.register(realtimePlugin, { prefix: '/login', ...options.realtime })
   await app.register(oidcPlugin, { prefix: '/login' }) // the OpenID Provider
 
   // In debug mode nothing else serves the site root that sign-in returns to by default.
