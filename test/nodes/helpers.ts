@@ -55,13 +55,14 @@ export async function startNode(
   return node
 }
 
-/** Signs in with the `test` provider on a node; answers the cookie and the session's id. */
-export async function signInOn(node: Node, who: string): Promise<{ cookie: string; sid: string }> {
+/** Signs in with the `test` provider on a node; answers the cookie, the session's id and the user's. */
+export async function signInOn(node: Node, who: string): Promise<{ cookie: string; sid: string; user: string }> {
   const response = await fetch(`${node.url}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
   const cookie = response.headers.getSetCookie().find(c => c.startsWith('login=') && !c.startsWith('login=;'))
   if (!cookie) throw new Error(`sign-in failed on ${node.url}: ${response.status}`)
   const pair = cookie.split(';')[0]!
-  return { cookie: pair, sid: decodeJwt(pair.slice('login='.length)).sid as string }
+  const claims = decodeJwt(pair.slice('login='.length))
+  return { cookie: pair, sid: claims.sid as string, user: claims.sub! }
 }
 
 /** The status of `/login/check` on a node for a cookie. */
