@@ -14,18 +14,15 @@ export class SigningKeyStore {
 
   /** Every generation, oldest first. */
   all(): Promise<StoredGeneration[]> {
-    return this.db.sql.all<StoredGeneration>(
-      'SELECT kid, created, retired, material FROM signing_keys ORDER BY created, kid',
-    )
+    return this.db.sql.all<StoredGeneration>('SELECT kid, created, retired, material FROM signing_keys ORDER BY seq')
   }
 
   async insert(generation: StoredGeneration): Promise<void> {
-    await this.db.sql.run('INSERT INTO signing_keys (kid, created, retired, material) VALUES (?, ?, ?, ?)', [
-      generation.kid,
-      generation.created,
-      generation.retired,
-      generation.material,
-    ])
+    await this.db.sql.run(
+      `INSERT INTO signing_keys (kid, seq, created, retired, material)
+       VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM signing_keys), ?, ?, ?)`,
+      [generation.kid, generation.created, generation.retired, generation.material],
+    )
   }
 
   /** Rewrites a generation's key material (a generation gaining keys it did not have). */

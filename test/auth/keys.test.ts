@@ -134,3 +134,20 @@ t.test('rotation: the new key signs, the old one stays published for one lease l
     'and is dropped from the database at the next rotation',
   )
 })
+
+t.test('keys rotated twice within one second: the newest signs ID tokens, on every node', async t => {
+  const db = sqliteDatabase(t)
+  const clock = new ManualClock()
+  const keys = await openKeys(db, clock.now())
+  for (let i = 0; i < 4; i++) await keys.rotate(clock.now(), LEASE)
+  const newest = (await openKeys(db, clock.now())).providerJwks(clock.now(), LEASE)
+  const first = newest.find(k => k.alg === 'RS256')
+  t.same(first, keys.providerJwks(clock.now(), LEASE)[0], 'nodes agree')
+  t.equal(
+    keys.providerJwks(clock.now(), LEASE).filter(k => k.alg === 'RS256').length,
+    5,
+    'all generations of the lease lifetime published',
+  )
+  const current = await db.sql.one<{ material: string }>('SELECT material FROM signing_keys WHERE retired IS NULL')
+  t.match(current!.material, first!.kid!, 'the first RS256 key is the current generation’s')
+})

@@ -46,7 +46,11 @@ t.test('two nodes serve one deployment', { skip }, async t => {
     const bob = await signInOn(b, 'bob')
     await fetch(`${b.url}/login/logout`, { method: 'POST', headers: { cookie: bob.cookie } })
     // Its replay (a fresh app hears the last lease lifetime's revocations) holds alice's from above; bob's comes live.
-    const pushed = await client.nextWhere(m => m.type === 'revoked' && m.sid === bob.sid, PATIENCE_MS, "bob's revocation")
+    const pushed = await client.nextWhere(
+      m => m.type === 'revoked' && m.sid === bob.sid,
+      PATIENCE_MS,
+      "bob's revocation",
+    )
     t.match(pushed, { user: bob.user }, 'naming whose session it was')
   })
 

@@ -350,4 +350,17 @@ async function conformance(t: TapTest, engine: EngineUnderTest) {
       ['k2'],
     )
   })
+
+  t.test('signing key generations come back in the order they were made, within one second too', async t => {
+    const keys = new SigningKeyStore(await engine.open(t))
+    // Ids sort the other way round from the order of making: the store may not fall back on them.
+    for (const kid of ['z', 'y', 'x']) {
+      await keys.retireCurrent(NOW)
+      await keys.insert({ kid, created: NOW, retired: null, material: '{}' })
+    }
+    t.same(
+      (await keys.all()).map(k => k.kid),
+      ['z', 'y', 'x'],
+    )
+  })
 }

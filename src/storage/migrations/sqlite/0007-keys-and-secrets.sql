@@ -5,6 +5,7 @@
 -- it (OpenID Connect ID tokens), rotated together by `keys rotate`.
 CREATE TABLE signing_keys (
   kid       TEXT PRIMARY KEY,               -- the generation's lease key id
+  seq       INTEGER NOT NULL,               -- the order generations were made in (several may share a second)
   created   INTEGER NOT NULL,
   retired   INTEGER,                         -- set when the next generation took over
   material  TEXT NOT NULL                   -- JSON: the generation's key pairs, private halves included
