@@ -37,7 +37,7 @@ t.test('an idle session renews its lease of a retired key long after the key lef
 
 t.test('renewals of a retired key end where the session would have ended anyway', async t => {
   const IDLE = 10 * LEASE
-  const { app, config, clock, signIn } = await startApp(t, { leaseSeconds: LEASE, idleSeconds: IDLE })
+  const { app, clock, signIn } = await startApp(t, { leaseSeconds: LEASE, idleSeconds: IDLE })
   const active = await signIn('active')
   const idle = await signIn('idle')
   await rotate(app)
