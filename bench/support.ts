@@ -20,14 +20,14 @@ export interface LoadOptions {
 }
 
 /** `--duration --warmup --rounds --connections --log-level` from the command line. */
-export function loadOptions(defaults: { warmup: number }): LoadOptions {
+export function loadOptions(defaults: { warmup: number; logLevel?: string }): LoadOptions {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '3' },
       warmup: { type: 'string', default: String(defaults.warmup) },
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
-      'log-level': { type: 'string', default: 'warn' },
+      'log-level': { type: 'string', default: defaults.logLevel ?? 'warn' },
     },
   })
   return {

@@ -1,11 +1,12 @@
 /**
  * One benchmark target, run in a child process of bench/check.ts so that the
  * server and the load generator do not share a thread. Both targets are
- * started by this same script, with the same Node flags and the same Fastify
- * logger settings, so the only difference is what a request does.
+ * started by this same script, with the same Node flags, so the only
+ * difference is what a request does.
  *
- *   hello  a bare Fastify answering "hello world"
- *   login  the login server (`buildApp`) with one signed-in user
+ *   hello  a bare Fastify answering "hello world", logger off
+ *   login  the login server (`buildApp`) as `server.sh start` runs it (not in
+ *          debug mode), with one signed-in user
  *
  * Tells the parent `{ port, cookie? }` over IPC once it listens.
  */
@@ -22,8 +23,10 @@ export interface TargetOptions {
   kind: 'hello' | 'login'
   /** memcached servers for the login server; empty = in-process cache. */
   memcached: string[]
-  /** Log level for both targets (pino, written to this child's stdout, which the parent discards). */
+  /** Log level of the login server (pino, written to this child's stdout, which the parent discards). */
   logLevel: string
+  /** Login only: `LOGIN_DATABASE` (PostgreSQL); SQLite in a fresh run directory when absent. */
+  database?: string
   /** Login only: register an app (its credentials come back in `ready.app`) and give the user a group. */
   app?: boolean
   /** Login only: `LOGIN_CHANNEL_RATE_LIMIT` (the server's default when absent). */
@@ -41,20 +44,17 @@ export interface TargetReady {
 
 const options = JSON.parse(process.argv[2] ?? '{}') as TargetOptions
 const runDir = mkdtempSync(join(tmpdir(), 'login-bench-'))
-const logger = { level: options.logLevel }
-
 const app =
   options.kind === 'hello'
-    ? Fastify({ logger }).get('/', async (_request, reply) => reply.send('hello world'))
+    ? Fastify({ logger: false }).get('/', async (_request, reply) => reply.send('hello world'))
     : await buildApp(
         loadConfig(
           {},
           {
             runDir,
-            debug: true,
             logLevel: options.logLevel,
             memcached: options.memcached,
-            rateLimit: 1_000_000,
+            ...(options.database ? { database: options.database } : {}),
             ...(options.channelRateLimit ? { channelRateLimit: options.channelRateLimit } : {}),
           },
         ),
@@ -64,14 +64,16 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()
 const ready: TargetReady = { port: typeof address === 'object' && address ? address.port : 0 }
 if (options.kind === 'login') {
-  const response = await app.inject({ url: '/login/test/as?who=bench' })
-  const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? [])
-  ready.cookie = setCookie.find(c => c.startsWith('login=') && !c.startsWith('login=;'))?.split(';')[0]
-  if (!ready.cookie) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
+  // Signed in through the services a provider's callback ends with: production mode has no `test` provider.
+  const { users, sessions, clock, config } = app.ctx
+  const profile = { provider: 'github', providerUserId: 'bench', name: 'bench', picture: '' }
+  const user = await users.upsertFromProfile(profile, clock.now())
+  const { token } = await sessions.start({ user, provider: 'github', ip: '127.0.0.1', userAgent: 'bench' })
+  ready.cookie = `${config.cookieName}=${token}`
   if (options.app) {
     ready.app = await new AppService(app.ctx).add('bench')
-    ready.user = (await app.ctx.users.findByIdentity('test', 'bench'))!.id
-    await app.ctx.groups.tree.ensureNamespace('bench', 'test', 'bench')
+    ready.user = user.id
+    await app.ctx.groups.tree.ensureNamespace('bench', 'github', 'bench')
   }
 }
 process.send!(ready)

@@ -10,8 +10,8 @@ import { authRoutes } from './auth/routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
-import { INVITATION_PATH } from './http/invitation-paths.js'
 import { addSecurityHeaders } from './http/security-headers.js'
+import { loggerOptions, OneLinePerRequest } from './http/logging.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
 import './http/augment.js'
@@ -34,29 +34,11 @@ export interface BuildOptions {
   realtime?: RealtimeOptions
 }
 
-// OAuth callbacks carry the authorization code and state in the query (RP-initiated logout an ID token), and
-// invitation pages carry the invitation's id or short code in the path: all bearer secrets, never logged.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token)=)[^&]*/g
-
-function loggerOptions(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
-  return {
-    level: config.logLevel,
-    ...(stream ? { stream } : {}),
-    redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
-    serializers: {
-      req: request => ({
-        method: request.method,
-        url: request.url.replace(SECRET_QUERY, '$1…').replace(INVITATION_PATH, '$1…'),
-        remoteAddress: request.ip,
-      }),
-    },
-  }
-}
-
 /** Assembles the login server: shared services, then each area as a plugin. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config, options.logStream),
+    logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
+    logController: new OneLinePerRequest(),
     trustProxy: config.trustProxy,
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
     requestTimeout: config.requestTimeoutMs,
@@ -91,7 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
   await app.register(cookie)
   await app.register(formbody)
-  await addSecurityHeaders(app)
+  addSecurityHeaders(app)
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => new errors.RateLimited(context.after),

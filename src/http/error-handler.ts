@@ -3,6 +3,7 @@ import type { LoginErrorCode } from 'modular-login-client/errors'
 import { STATUS_CODES } from 'node:http'
 import { errors, isLoginError } from '../errors.js'
 import { wantsHtml } from './html.js'
+import { noteRefusal } from './logging.js'
 import { renderErrorPage } from './views.js'
 
 interface Answer {
@@ -31,6 +32,7 @@ export function sendError(
   reply: FastifyReply,
   answer: Answer,
 ): FastifyReply | Promise<FastifyReply> {
+  if (answer.statusCode < 500) noteRefusal(request, answer)
   if (answer.code === 'LOGIN_ERR_UNAUTHENTICATED' && request.method === 'GET' && wantsHtml(request)) {
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
@@ -53,7 +55,6 @@ export function errorHandler(
 ): FastifyReply | Promise<FastifyReply> {
   const answer = classify(error)
   if (answer.statusCode >= 500) request.log.error({ err: error }, 'request failed')
-  else request.log.info({ code: answer.code, status: answer.statusCode }, answer.message)
   return sendError(request, reply, answer)
 }
 

@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet'
+import helmet from 'helmet'
 import type { FastifyInstance } from 'fastify'
 import { servesHttps } from '../config.js'
 import { carriesInvitation } from './invitation-paths.js'
@@ -12,11 +12,11 @@ import { carriesInvitation } from './invitation-paths.js'
  * (its URL is the invitation). Forms may lead anywhere on the site, as
  * `next` may. Called on the root instance, so that it covers every route.
  */
-export async function addSecurityHeaders(app: FastifyInstance): Promise<void> {
+export function addSecurityHeaders(app: FastifyInstance): void {
   const { config } = app.ctx
   const siteHosts = [config.site, `*.${config.site}`, ...config.allowedRedirectHosts].map(host => `${host}:*`)
-  await app.register(helmet, {
-    global: true,
+  // Built once: the policy is the same for every answer (it is on every /login/check, the hottest path).
+  const setHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -39,7 +39,9 @@ export async function addSecurityHeaders(app: FastifyInstance): Promise<void> {
     crossOriginResourcePolicy: false,
     crossOriginEmbedderPolicy: false,
   })
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // Fastify's own headers win over those set on the raw response, whenever the answer is sent.
     if (carriesInvitation(request.url)) reply.header('referrer-policy', 'no-referrer')
+    setHeaders(request.raw, reply.raw, error => done(error as Error | undefined))
   })
 }

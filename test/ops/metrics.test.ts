@@ -228,8 +228,8 @@ t.test('the revocation feed lag', async t => {
   const { ctx } = server.app
   t.equal(value(await scrape(server), 'login_revocation_feed_lag_seconds'), 0, 'caught up')
   ctx.feed.stop()
-  ctx.revocations.append('session', 'sid-not-applied', 'user', server.clock.now() - 30)
+  await ctx.db.transaction(() => ctx.revocations.append('session', 'sid-not-applied', 'user', server.clock.now() - 30))
   t.equal(value(await scrape(server), 'login_revocation_feed_lag_seconds'), 30, 'an entry this process has not applied')
-  ctx.feed.poll()
+  await ctx.feed.poll()
   t.equal(value(await scrape(server), 'login_revocation_feed_lag_seconds'), 0, 'applied')
 })

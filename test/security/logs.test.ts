@@ -29,6 +29,7 @@ t.test('no invitation id or short code reaches the log', async t => {
       `/login/access/qr/accept/${code}`,
       `/login/access/qr/img/${code}`,
       `/login/access/accept/${code}?x=1`,
+      `/login/access/accept/${code}/no-such-page`,
     ]) {
       await app.inject({ url, headers: { cookie: guest } })
       await app.inject({ url, headers: { cookie: owner } })
