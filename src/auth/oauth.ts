@@ -9,11 +9,11 @@ import { OAuthFlows, type CallbackQuery } from './oauth-flows.js'
 import { configureProviders } from './providers/configure.js'
 import type { OAuthProvider } from './providers/oauth-provider.js'
 import { presets } from './providers/presets.js'
-import { isFormPost, nextOf } from './routes.js'
+import { answer } from '../http/form-or-json.js'
+import { nextOf, type NextQuery } from '../http/next-query.js'
 import { notify } from '../http/notice.js'
 import { completeSignIn, signInRateLimit } from './sign-in.js'
 
-type Start = { Querystring: { next?: string } }
 type Callback = { Querystring: CallbackQuery }
 type Named = { Params: { name: string } }
 
@@ -55,13 +55,13 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     return provider
   }
 
-  const signIn = async (path: string, request: FastifyRequest<Start>, reply: FastifyReply) => {
+  const signIn = async (path: string, request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
     const provider = find(path)
     const next = nextOf(request)
     return reply.redirect(await flows.begin(request, reply, provider, { next, linkUser: null }))
   }
 
-  const link = async (path: string, request: FastifyRequest<Start>, reply: FastifyReply) => {
+  const link = async (path: string, request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
     const provider = find(path)
     // A GET that starts linking: another site must not be able to send a signed-in user into it.
     assertSameSite(request)
@@ -86,11 +86,11 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   }
 
   for (const { id } of presets) {
-    app.get<Start>(`/${id}`, starting, (request, reply) => signIn(id, request, reply))
+    app.get<NextQuery>(`/${id}`, starting, (request, reply) => signIn(id, request, reply))
     app.get<Callback>(`/${id}/continue`, returning, (request, reply) => callback(id, request, reply))
-    app.get<Start>(`/link/${id}`, starting, (request, reply) => link(id, request, reply))
+    app.get<NextQuery>(`/link/${id}`, starting, (request, reply) => link(id, request, reply))
   }
-  app.get<Start & Named>('/oidc/:name', { ...starting, schema: { ...starting.schema, ...named } }, (request, reply) =>
+  app.get<NextQuery & Named>('/oidc/:name', { ...starting, schema: { ...starting.schema, ...named } }, (request, reply) =>
     signIn(`oidc/${request.params.name}`, request, reply),
   )
   app.get<Callback & Named>(
@@ -98,7 +98,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     { ...returning, schema: { ...returning.schema, ...named } },
     (request, reply) => callback(`oidc/${request.params.name}`, request, reply),
   )
-  app.get<Start & Named>(
+  app.get<NextQuery & Named>(
     '/link/oidc/:name',
     { ...starting, schema: { ...starting.schema, ...named } },
     (request, reply) => link(`oidc/${request.params.name}`, request, reply),
@@ -131,11 +131,10 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
       }
       await links.unlink(user.id, provider, id)
       request.log.info({ user: user.id, provider }, 'identity unlinked')
-      if (isFormPost(request)) {
-        notify(request, reply, `Unlinked ${ctx.providers.list().find(p => p.id === provider)?.label ?? provider}.`)
-        return reply.redirect('/login/view/sessions', 303)
-      }
-      return { unlinked: { provider, provider_user_id: id } }
+      return answer(request, reply, { unlinked: { provider, provider_user_id: id } }, () => ({
+        to: '/login/view/sessions',
+        notice: `Unlinked ${ctx.providers.list().find(p => p.id === provider)?.label ?? provider}.`,
+      }))
     },
   )
 }

@@ -5,28 +5,14 @@ import { wantsHtml } from '../http/html.js'
 import { fields, formOrJson, nextQuery, param, readByItsOwner, text } from '../http/schemas.js'
 import { deviceName } from '../http/device-name.js'
 import { notify } from '../http/notice.js'
+import { answer, isFormPost } from '../http/form-or-json.js'
+import { listingRoutes } from '../http/listing-routes.js'
+import { nextOf, type NextQuery } from '../http/next-query.js'
 import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
 import { clearLeaseCookie } from './cookie.js'
 import { currentUser, requireUser } from './current.js'
 import { originalUrl, signInUrl } from './original-url.js'
-import { validateNext } from './redirects.js'
-
-type NextQuery = { Querystring: { next?: string } }
-
-/** `?next=` checked against this site's redirect policy. */
-export function nextOf(request: FastifyRequest<NextQuery>, fallback = '/'): string {
-  const { site, allowedRedirectHosts } = request.server.ctx.config
-  const raw: unknown = request.query.next
-  // `?next=a&next=b` parses to an array; which one an app or proxy would follow is anybody's guess.
-  if (raw !== undefined && typeof raw !== 'string') throw new errors.BadNext('must be given once')
-  return validateNext(raw, { site, allowedHosts: allowedRedirectHosts }, fallback)
-}
-
-/** Form posts go back to a page; API calls get JSON. */
-export function isFormPost(request: FastifyRequest): boolean {
-  return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
-}
 
 function sessionView(
   session: { sid: string; ip: string; userAgent: string; created: number; refreshed: number },
@@ -62,25 +48,25 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/me', async (request, reply) => (await requireUser(request, reply)).user)
 
-  app.get('/sessions', async (request, reply) => {
-    const { user, sid } = await requireUser(request, reply)
-    return (await ctx.sessions.list(user.id)).map(s => sessionView(s, sid))
-  })
-
-  app.get('/view/sessions', async (request, reply) => {
-    const { user, sid } = await requireUser(request, reply)
-    // This device first, then the most recently active.
-    const sessions = (await ctx.sessions.list(user.id))
-      .map(s => ({ ...sessionView(s, sid), device: deviceName(s.userAgent) }))
-      .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed)
-    const providers = ctx.providers.list()
-    const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
-    return renderPage(request, reply, 'sessions', {
+  listingRoutes(app, {
+    path: '/sessions',
+    load: async ({ user, sid }) => (await ctx.sessions.list(user.id)).map(s => sessionView(s, sid)),
+    page: {
+      template: 'sessions',
       title: 'Your sessions',
-      sessions,
-      identities: (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) })),
-      providers,
-    })
+      data: async (sessions, { user }) => {
+        const providers = ctx.providers.list()
+        const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
+        return {
+          // This device first, then the most recently active.
+          sessions: sessions
+            .map(s => ({ ...s, device: deviceName(s.user_agent) }))
+            .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed),
+          identities: (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) })),
+          providers,
+        }
+      },
+    },
   })
 
   const csrfOnly = formOrJson({})
@@ -92,11 +78,10 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const session = await ctx.sessions.owned(user.id, request.params.sid)
       if (!session || session.revoked !== null) throw new errors.NotFound('No such active session of yours')
       await ctx.sessions.revoke(session.sid, 'session_list')
-      if (isFormPost(request)) {
-        notify(request, reply, `Signed out ${deviceName(session.userAgent)}.`)
-        return reply.redirect('/login/view/sessions', 303)
-      }
-      return { revoked: session.sid }
+      return answer(request, reply, { revoked: session.sid }, () => ({
+        to: '/login/view/sessions',
+        notice: `Signed out ${deviceName(session.userAgent)}.`,
+      }))
     },
   )
 
@@ -104,12 +89,13 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const { user, sid } = await requireUser(request, reply)
     const others = (await ctx.sessions.list(user.id)).filter(s => s.sid !== sid)
     for (const session of others) await ctx.sessions.revoke(session.sid, 'session_list')
-    if (isFormPost(request)) {
+    return answer(request, reply, { revoked: others.map(s => s.sid) }, () => {
       const count = others.length === 1 ? 'one other session' : `${others.length} other sessions`
-      notify(request, reply, others.length === 0 ? 'There were no other sessions.' : `Signed out ${count}.`)
-      return reply.redirect('/login/view/sessions', 303)
-    }
-    return { revoked: others.map(s => s.sid) }
+      return {
+        to: '/login/view/sessions',
+        notice: others.length === 0 ? 'There were no other sessions.' : `Signed out ${count}.`,
+      }
+    })
   })
 
   const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
@@ -137,20 +123,15 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     { schema: { body: formOrJson({ confirm_name: text(256) }) } },
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
-      const form = isFormPost(request)
       // The page asks for the account's name first, so that one stray tap deletes nothing.
-      if (form && !sameName(request.body?.confirm_name, user.name)) {
+      if (isFormPost(request) && !sameName(request.body?.confirm_name, user.name)) {
         const error = `Type your name, ${user.name}, to confirm; nothing was deleted.`
         return renderPage(request, reply, 'delete', { title: 'Delete your account', error }, 400)
       }
       await ctx.accounts.delete(user.id)
       clearLeaseCookie(reply, ctx.config)
       request.log.info({ user: user.id }, 'account deleted')
-      if (form) {
-        notify(request, reply, 'Your account was deleted.')
-        return reply.redirect('/login', 303)
-      }
-      return { deleted: user.id }
+      return answer(request, reply, { deleted: user.id }, () => ({ to: '/login', notice: 'Your account was deleted.' }))
     },
   )
 

@@ -1,6 +1,6 @@
 import type { Invitation } from '../storage/invitations.js'
 import { errors } from '../errors.js'
-import { flag, MAX_COUNT, MAX_TIME, optionalInteger, power } from './fields.js'
+import { flag, MAX_COUNT, MAX_TIME, optionalInteger, power } from '../field-checks.js'
 
 /** One group of a requested invitation link. */
 export interface InvitationItem extends Pick<

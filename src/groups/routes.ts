@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { currentUser, requireUser } from '../auth/current.js'
 import { errors, isLoginError } from '../errors.js'
+import { answer, bodyFields, idsOf, isFormPost } from '../http/form-or-json.js'
+import { listingRoutes } from '../http/listing-routes.js'
 import { notify } from '../http/notice.js'
 import { bodyOf, fields, formFields, formOrJson, idArray, idsBody, param, text, yesNo } from '../http/schemas.js'
 import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
 import { eventText } from './event-text.js'
-import { flag, idList, MAX_COUNT, optionalInteger } from './fields.js'
+import { flag, MAX_COUNT, optionalInteger } from '../field-checks.js'
 import { invitationRequestFromForm } from './invitation-form.js'
 import { parseInvitationRequest } from './invitation-request.js'
 import { inviteFormMessage } from './invite-form-message.js'
@@ -57,26 +59,6 @@ function arrivedDirectly(request: FastifyRequest): boolean {
   return fetchSite === 'none' || fetchSite === 'same-origin'
 }
 
-/** Browser form posts go back to a page; API calls get JSON. */
-function isFormPost(request: FastifyRequest): boolean {
-  return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
-}
-
-function body(request: FastifyRequest): Record<string, unknown> {
-  const value = request.body
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
-}
-
-/**
- * Ids to act on: a bare JSON array, or `{<key>: [...]}` (a form sends one
- * checkbox value as a string, several as an array).
- */
-function idsOf(request: FastifyRequest, key: string): string[] {
-  if (Array.isArray(request.body)) return idList(request.body, key)
-  const value = body(request)[key]
-  return idList(typeof value === 'string' ? [value] : value, key)
-}
-
 /**
  * Access groups over HTTP (README, "Access groups"), registered under `/login/access`:
  * JSON endpoints, and `/view/` pages that mirror them.
@@ -89,21 +71,22 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- the caller's memberships
 
-  app.get('/groups', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    return (await groups.membership.current(user.id)).map(membershipJson)
-  })
-
-  app.get('/view/groups', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    // The audit log of a group is for those who may remove anyone in it.
-    const memberships = await Promise.all(
-      (await groups.membership.current(user.id)).map(async m => ({
-        ...membershipJson(m),
-        logUrl: ((await groups.membership.powerOver(user.id, m.path)) ?? 0) >= 2 ? logUrl(m.path) : null,
-      })),
-    )
-    return renderPage(request, reply, 'access-groups', { title: 'Your groups', memberships })
+  listingRoutes(app, {
+    path: '/groups',
+    load: async ({ user }) => (await groups.membership.current(user.id)).map(membershipJson),
+    page: {
+      template: 'access-groups',
+      title: 'Your groups',
+      // The audit log of a group is for those who may remove anyone in it.
+      data: async (memberships, { user }) => ({
+        memberships: await Promise.all(
+          memberships.map(async m => ({
+            ...m,
+            logUrl: ((await groups.membership.powerOver(user.id, m.path)) ?? 0) >= 2 ? logUrl(m.path) : null,
+          })),
+        ),
+      }),
+    },
   })
 
   app.get<{ Params: { membership: string } }>(
@@ -127,11 +110,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       const { user } = await requireUser(request, reply)
       const path = (await groups.membership.current(user.id)).find(m => m.id === request.params.membership)?.path
       await groups.removal.leave(user.id, request.params.membership)
-      if (isFormPost(request)) {
-        notify(request, reply, path ? `You left ${path}.` : 'You left the group.')
-        return reply.redirect('/login/access/view/groups', 303)
-      }
-      return { left: request.params.membership }
+      return answer(request, reply, { left: request.params.membership }, () => ({
+        to: '/login/access/view/groups',
+        notice: path ? `You left ${path}.` : 'You left the group.',
+      }))
     },
   )
 
@@ -173,7 +155,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     status: number,
   ) => {
     const values = Object.fromEntries(
-      Object.entries(body(request)).map(([key, value]) => [key, String(Array.isArray(value) ? value.at(-1) : value)]),
+      Object.entries(bodyFields(request)).map(([key, value]) => [
+        key,
+        String(Array.isArray(value) ? value.at(-1) : value),
+      ]),
     )
     const invitable = (await groups.invitations.invitable(userId)).map(invitableJson)
     const rows = Object.keys(values)
@@ -204,7 +189,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       return { long: link.long, short: link.short, url: acceptUrl(link.short) }
     }
     try {
-      const link = await groups.invitations.create(user.id, invitationRequestFromForm(body(request), ctx.clock.now()))
+      const link = await groups.invitations.create(
+        user.id,
+        invitationRequestFromForm(bodyFields(request), ctx.clock.now()),
+      )
       // The form lands on the preview, which is what the inviter sees at the accept link.
       notify(request, reply, 'Your invitation link is ready.')
       return reply.redirect(`/login/access/accept/${link.short}`, 303)
@@ -273,7 +261,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       const redirect = accepted.redirect ?? DEFAULT_LANDING
       if (!isFormPost(request)) return { memberships: accepted.memberships.map(membershipJson), redirect }
       const paths = accepted.memberships.map(m => m.path)
-      if (flag(body(request).handoff, 'handoff')) {
+      if (flag(bodyFields(request).handoff, 'handoff')) {
         return renderPage(request, reply, 'access-handoff', {
           title: 'You joined',
           paths,
@@ -303,17 +291,10 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- removing members
 
-  app.get('/remove', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    return (await groups.removal.removable(user.id)).map(removableJson)
-  })
-
-  app.get('/view/remove', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-remove', {
-      title: 'Remove members',
-      removable: (await groups.removal.removable(user.id)).map(removableJson),
-    })
+  listingRoutes(app, {
+    path: '/remove',
+    load: async ({ user }) => (await groups.removal.removable(user.id)).map(removableJson),
+    page: { template: 'access-remove', title: 'Remove members', data: removable => ({ removable }) },
   })
 
   app.get<{ Querystring: { memberships?: string | string[]; cascade?: string } }>(
@@ -341,32 +322,26 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const ids = idsOf(request, 'memberships')
     const form = isFormPost(request)
     const named = form ? (await groups.removal.removable(user.id)).filter(m => ids.includes(m.id)) : []
-    const removed = await groups.removal.revoke(user.id, ids, flag(body(request).cascade, 'cascade'))
-    if (form) {
+    const removed = await groups.removal.revoke(user.id, ids, flag(bodyFields(request).cascade, 'cascade'))
+    return answer(request, reply, { removed }, () => {
       const who = listed(
         named.map(m => `${m.userName} from ${m.path}`),
         'members',
       )
       const more = removed.length - named.length
-      notify(request, reply, `Removed ${who}${more > 0 ? ` and ${more} admitted below them` : ''}.`)
-      return reply.redirect('/login/access/view/remove', 303)
-    }
-    return { removed }
+      return {
+        to: '/login/access/view/remove',
+        notice: `Removed ${who}${more > 0 ? ` and ${more} admitted below them` : ''}.`,
+      }
+    })
   })
 
   // ---- cancelling invitations
 
-  app.get('/renege', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    return (await groups.removal.cancellable(user.id)).map(cancellableJson)
-  })
-
-  app.get('/view/renege', async (request, reply) => {
-    const { user } = await requireUser(request, reply)
-    return renderPage(request, reply, 'access-renege', {
-      title: 'Cancel invitations',
-      cancellable: (await groups.removal.cancellable(user.id)).map(cancellableJson),
-    })
+  listingRoutes(app, {
+    path: '/renege',
+    load: async ({ user }) => (await groups.removal.cancellable(user.id)).map(cancellableJson),
+    page: { template: 'access-renege', title: 'Cancel invitations', data: cancellable => ({ cancellable }) },
   })
 
   app.post('/cancel', { schema: { body: idsBody('invitations') } }, async (request, reply) => {
@@ -375,15 +350,13 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const form = isFormPost(request)
     const named = form ? (await groups.removal.cancellable(user.id)).filter(i => ids.includes(i.id)) : []
     const cancelled = await groups.removal.cancel(user.id, ids)
-    if (form) {
-      const what = listed(
+    return answer(request, reply, { cancelled }, () => ({
+      to: '/login/access/view/renege',
+      notice: `Cancelled ${listed(
         named.map(i => `the invitation to ${i.path}`),
         'invitations',
-      )
-      notify(request, reply, `Cancelled ${what}.`)
-      return reply.redirect('/login/access/view/renege', 303)
-    }
-    return { cancelled }
+      )}.`,
+    }))
   })
 
   // ---- audit log

@@ -1,7 +1,7 @@
 import type { RequestId, RequestOf, RequestType } from 'modular-login-client/protocol'
 import { errors } from '../errors.js'
 import { parseExpression } from '../groups/expressions.js'
-import { MAX_COUNT, MAX_TIME, optionalInteger, power } from '../groups/fields.js'
+import { MAX_COUNT, MAX_TIME, optionalInteger, power } from '../field-checks.js'
 
 /** A message as read off the wire: a JSON object with a string `type`. */
 export type Json = Record<string, unknown>

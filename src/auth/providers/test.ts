@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../../errors.js'
 import { fields, nextQuery, readByItsOwner, text } from '../../http/schemas.js'
 import { renderPage } from '../../http/views.js'
-import { nextOf } from '../routes.js'
+import { nextOf } from '../../http/next-query.js'
 import { completeSignIn, signInRateLimit } from '../sign-in.js'
 
 const NAME = /^[^\p{C}]{1,64}$/u

@@ -1,4 +1,4 @@
-import { errors } from '../errors.js'
+import { errors } from './errors.js'
 
 /**
  * Checks of individual request fields, shared by the JSON API, the forms
