@@ -90,8 +90,10 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     app.get<Callback>(`/${id}/continue`, returning, (request, reply) => callback(id, request, reply))
     app.get<NextQuery>(`/link/${id}`, starting, (request, reply) => link(id, request, reply))
   }
-  app.get<NextQuery & Named>('/oidc/:name', { ...starting, schema: { ...starting.schema, ...named } }, (request, reply) =>
-    signIn(`oidc/${request.params.name}`, request, reply),
+  app.get<NextQuery & Named>(
+    '/oidc/:name',
+    { ...starting, schema: { ...starting.schema, ...named } },
+    (request, reply) => signIn(`oidc/${request.params.name}`, request, reply),
   )
   app.get<Callback & Named>(
     '/oidc/:name/continue',
