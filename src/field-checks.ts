@@ -32,7 +32,7 @@ export function flag(value: unknown, field: string): boolean {
 }
 
 /** `deauthorizes`: 0, 1 or 2, default 0. */
-export function power(value: unknown, field: string): number {
+export function deauthorizesLevel(value: unknown, field: string): number {
   return optionalInteger(value, field, 0, 2) ?? 0
 }
 

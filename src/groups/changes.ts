@@ -1,4 +1,4 @@
-import type { GroupEnv } from './env.js'
+import type { GroupDeps } from './group-deps.js'
 
 /**
  * Logs that a membership of a user changed — added (accepted, granted, an
@@ -6,12 +6,12 @@ import type { GroupEnv } from './env.js'
  * in the log that every server process tails and pushes to connected apps
  * (README, "Pushed by the server"), so that no app keeps a stale answer
  * for that user. Call inside the transaction that made the change; call
- * `env.announce()` once it has committed.
+ * `deps.announce()` once it has committed.
  */
 export async function logMembershipChange(
-  env: GroupEnv,
+  deps: GroupDeps,
   membership: { id: string; userId: string },
   now: number,
 ): Promise<void> {
-  await env.revocations.append('membership', membership.id, membership.userId, now)
+  await deps.revocations.append('membership', membership.id, membership.userId, now)
 }

@@ -1,8 +1,8 @@
 import { errors } from '../errors.js'
 import type { GroupEvent } from '../storage/group-events.js'
-import type { GroupEnv } from './env.js'
+import type { GroupDeps } from './group-deps.js'
 import type { MembershipService } from './membership.js'
-import { descendantRange } from './paths.js'
+import { descendantRange } from './group-paths.js'
 import type { GroupTree } from './tree.js'
 
 export const DEFAULT_PAGE = 100
@@ -11,7 +11,7 @@ export const MAX_PAGE = 500
 /** Reading the audit log: the events of a group and its subgroups, for users with power 2 over it. */
 export class GroupEventLog {
   constructor(
-    private readonly env: GroupEnv,
+    private readonly deps: GroupDeps,
     private readonly tree: GroupTree,
     private readonly membership: MembershipService,
   ) {}
@@ -26,6 +26,6 @@ export class GroupEventLog {
       )
     }
     const limit = Math.min(page.limit ?? DEFAULT_PAGE, MAX_PAGE)
-    return this.env.events.list(group.path, descendantRange(group.path), page.before ?? Number.MAX_SAFE_INTEGER, limit)
+    return this.deps.events.list(group.path, descendantRange(group.path), page.before ?? Number.MAX_SAFE_INTEGER, limit)
   }
 }

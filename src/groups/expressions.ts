@@ -1,6 +1,6 @@
 import type { GroupExpression } from 'modular-login-client/protocol'
 import { errors } from '../errors.js'
-import { findPathProblem, NAME_CHARACTER } from './paths.js'
+import { findPathProblem, NAME_CHARACTER } from './group-paths.js'
 
 // A parsed expression is in the JSON form of the protocol's `GroupExpression` (README, "The chat example"):
 // a path, or one of `{and: [...]}`, `{or: [...]}`, `{not: e}`.

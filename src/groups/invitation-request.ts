@@ -1,6 +1,6 @@
 import type { Invitation } from '../storage/invitations.js'
 import { errors } from '../errors.js'
-import { flag, MAX_COUNT, MAX_TIME, optionalInteger, power } from '../field-checks.js'
+import { flag, MAX_COUNT, MAX_TIME, optionalInteger, deauthorizesLevel } from '../field-checks.js'
 
 /** One group of a requested invitation link. */
 export interface InvitationItem extends Pick<
@@ -73,7 +73,7 @@ function item(value: unknown, at: string): InvitationItem {
     plus: optionalInteger(raw.plus, `${at}.plus`, 0, MAX_COUNT),
     depletes: flag(raw.depletes, `${at}.depletes`),
     dos: optionalInteger(raw.dos, `${at}.dos`, 1, MAX_COUNT),
-    deauthorizes: power(raw.deauthorizes, `${at}.deauthorizes`),
+    deauthorizes: deauthorizesLevel(raw.deauthorizes, `${at}.deauthorizes`),
   }
 }
 

@@ -4,9 +4,9 @@ import type { Group } from '../storage/groups.js'
 import type { Invitation } from '../storage/invitations.js'
 import type { LineageLevel, Membership } from '../storage/memberships.js'
 import { logMembershipChange } from './changes.js'
-import type { GroupEnv } from './env.js'
+import type { GroupDeps } from './group-deps.js'
 import type { InvitationItem, InvitationRequest } from './invitation-request.js'
-import { ancestorPaths, checkPath, descendantRange, isWithin } from './paths.js'
+import { ancestorPaths, checkPath, descendantRange, isWithin } from './group-paths.js'
 import { invitationIdOf, isUuid, toShort } from './shortcode.js'
 import type { GroupTree } from './tree.js'
 
@@ -43,8 +43,9 @@ function least(a: number | null, b: number | null): number | null {
 
 export interface CreatedLink {
   /** The link's id (a UUID): that of its first invitation. */
-  long: string
-  short: string
+  id: string
+  /** The link's short code, which names it in URLs and is typed by hand. */
+  code: string
   invitations: Invitation[]
 }
 
@@ -74,8 +75,10 @@ export interface InvitableGroup {
 
 /** An invitation link as shown before accepting it, and to its creator as a preview. */
 export interface LinkDescription {
-  long: string
-  short: string
+  /** The link's id (a UUID). */
+  id: string
+  /** Its short code. */
+  code: string
   invitations: Invitation[]
   inviter: { membership: string; userId: string; name: string } | null
   /** How many more people can accept it now (the least over its groups of invitees and the inviter's bound); null = unlimited. */
@@ -96,7 +99,7 @@ export interface Acceptance {
 /** Invitation links: creation under the limits, and acceptance. */
 export class InvitationService {
   constructor(
-    private readonly env: GroupEnv,
+    private readonly deps: GroupDeps,
     private readonly tree: GroupTree,
     /** Validates a `redirect` like `?next=` and returns its normalised form (throws `LOGIN_ERR_BAD_NEXT`). */
     private readonly checkRedirect: (raw: string) => string,
@@ -104,25 +107,25 @@ export class InvitationService {
 
   /** The admission bound of a membership: how many people it may still admit, counting depleting ancestors; null = unlimited. */
   async admissionBound(membershipId: string): Promise<number | null> {
-    return boundOf(admissionWalk(await this.env.memberships.lineage(membershipId)))
+    return boundOf(admissionWalk(await this.deps.memberships.lineage(membershipId)))
   }
 
   /** What each of the caller's memberships that grants `ref` (or any group, without `ref`) lets them invite to. */
   async invitable(userId: string, ref?: string): Promise<InvitableGroup[]> {
-    const now = this.env.clock.now()
+    const now = this.deps.clock.now()
     let memberships: Membership[]
     if (ref === undefined) {
-      memberships = await this.env.memberships.currentOf(userId, now)
+      memberships = await this.deps.memberships.currentOf(userId, now)
     } else {
       const path = (await this.tree.find(ref))?.path ?? checkPath(ref)
-      memberships = await this.env.memberships.granting(userId, ancestorPaths(path), now)
+      memberships = await this.deps.memberships.granting(userId, ancestorPaths(path), now)
     }
     const invitable: InvitableGroup[] = []
     for (const membership of memberships.filter(m => m.dos !== 1)) {
       invitable.push({
         membership,
-        limits: this.limitsOf(membership, await this.env.memberships.lineage(membership.id)),
-        subgroups: await this.env.groups.pathRange(...descendantRange(membership.path)),
+        limits: this.limitsOf(membership, await this.deps.memberships.lineage(membership.id)),
+        subgroups: await this.deps.groups.pathRange(...descendantRange(membership.path)),
       })
     }
     return invitable
@@ -136,8 +139,8 @@ export class InvitationService {
   async create(userId: string, request: InvitationRequest): Promise<CreatedLink> {
     if (request.invitations.length === 0) throw new errors.BadRequest('invitations must name at least one group')
     const redirect = request.redirect === null ? null : this.checkRedirect(request.redirect)
-    const now = this.env.clock.now()
-    return this.env.db.transaction(async () => {
+    const now = this.deps.clock.now()
+    return this.deps.db.transaction(async () => {
       const chainId = randomUUID()
       const paths = new Set<string>()
       const invitations: Invitation[] = []
@@ -148,7 +151,7 @@ export class InvitationService {
         paths.add(path)
         const { group } = await this.tree.ensurePath(path, userId, now)
         const id = position === 0 ? chainId : randomUUID()
-        await this.env.invitations.insert({
+        await this.deps.invitations.insert({
           id,
           chainId,
           position,
@@ -166,7 +169,7 @@ export class InvitationService {
           confirm: request.confirm,
           created: now,
         })
-        await this.env.events.append({
+        await this.deps.events.append({
           groupId: group.id,
           kind: 'invitation_created',
           actorId: userId,
@@ -185,9 +188,9 @@ export class InvitationService {
             deauthorizes: item.deauthorizes,
           },
         })
-        invitations.push((await this.env.invitations.get(id))!)
+        invitations.push((await this.deps.invitations.get(id))!)
       }
-      return { long: chainId, short: toShort(chainId), invitations }
+      return { id: chainId, code: toShort(chainId), invitations }
     })
   }
 
@@ -195,16 +198,16 @@ export class InvitationService {
   async describe(ref: string, viewerId: string | null): Promise<LinkDescription> {
     const chain = await this.chainOf(ref)
     const head = chain[0]!
-    const inviterMembership = head.inviterId === null ? undefined : await this.env.memberships.get(head.inviterId)
-    const inviterUser = inviterMembership && (await this.env.users.get(inviterMembership.userId))
+    const inviterMembership = head.inviterId === null ? undefined : await this.deps.memberships.get(head.inviterId)
+    const inviterUser = inviterMembership && (await this.deps.users.get(inviterMembership.userId))
     let placesLeft: number | null = null
     for (const invitation of chain) {
       placesLeft = least(placesLeft, invitation.invitees)
       if (invitation.inviterId !== null) placesLeft = least(placesLeft, await this.admissionBound(invitation.inviterId))
     }
     return {
-      long: head.chainId,
-      short: toShort(head.chainId),
+      id: head.chainId,
+      code: toShort(head.chainId),
       invitations: chain,
       inviter:
         inviterMembership && inviterUser
@@ -212,7 +215,7 @@ export class InvitationService {
           : null,
       placesLeft,
       closed:
-        (await this.closedReason(chain, this.env.clock.now())) ?? (placesLeft === 0 ? 'it has no places left' : null),
+        (await this.closedReason(chain, this.deps.clock.now())) ?? (placesLeft === 0 ? 'it has no places left' : null),
       viewerIsInviter: viewerId !== null && inviterMembership?.userId === viewerId,
       viewerAccepted: viewerId !== null && (await this.hasAccepted(head.chainId, await this.selvesOf(viewerId))),
     }
@@ -226,17 +229,17 @@ export class InvitationService {
    */
   async accept(userId: string, ref: string): Promise<Acceptance> {
     const chainId = (await this.chainOf(ref))[0]!.chainId
-    const now = this.env.clock.now()
-    const outcome = await this.env.db.transaction(async () => {
-      const chain = await this.env.invitations.chain(chainId)
+    const now = this.deps.clock.now()
+    const outcome = await this.deps.db.transaction(async () => {
+      const chain = await this.deps.invitations.chain(chainId)
       // An expired link is deactivated; that must commit, so it is answered rather than thrown.
       const closed = await this.closedReason(chain, now)
       if (closed !== null) {
-        await this.env.invitations.deactivateLink(chainId)
+        await this.deps.invitations.deactivateLink(chainId)
         return { closed }
       }
       for (const invitation of chain) {
-        if ((await this.env.memberships.get(invitation.inviterId!))?.userId === userId) {
+        if ((await this.deps.memberships.get(invitation.inviterId!))?.userId === userId) {
           throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
         }
       }
@@ -245,18 +248,18 @@ export class InvitationService {
         throw new errors.Conflict('You have already accepted this invitation')
       const memberships: Membership[] = []
       for (const invitation of chain) memberships.push(await this.admit(userId, selves, invitation, now))
-      await this.env.invitations.recordAcceptance(chainId, userId, now)
+      await this.deps.invitations.recordAcceptance(chainId, userId, now)
       return { accepted: { link: chainId, memberships, redirect: chain[0]!.redirect } }
     })
     if ('closed' in outcome)
       throw new errors.InvitationGone(`This invitation can no longer be accepted: ${outcome.closed}`)
-    this.env.announce()
+    this.deps.announce()
     return outcome.accepted
   }
 
   /** Where `/login/access/qr` sends a user: the redirect of the link they accepted last (null when it had none). */
   async latestRedirect(userId: string): Promise<string | null> {
-    const redirect = await this.env.invitations.latestAcceptedRedirect(userId)
+    const redirect = await this.deps.invitations.latestAcceptedRedirect(userId)
     if (redirect === undefined) throw new errors.NotFound('You have not accepted any invitation yet')
     return redirect
   }
@@ -280,7 +283,7 @@ export class InvitationService {
       item.inviter === null
         ? await this.pickInviter(userId, path, now, at)
         : await this.ownInviter(userId, item.inviter, path, now, at)
-    const limits = this.limitsOf(inviter, await this.env.memberships.lineage(inviter.id))
+    const limits = this.limitsOf(inviter, await this.deps.memberships.lineage(inviter.id))
     const limit = (message: string): never => {
       throw new errors.InvitationLimit(`${at}${message}`)
     }
@@ -344,7 +347,7 @@ export class InvitationService {
     now: number,
     at: string,
   ): Promise<Membership> {
-    const membership = await this.env.memberships.get(membershipId)
+    const membership = await this.deps.memberships.get(membershipId)
     if (!membership || membership.userId !== userId)
       throw new errors.Forbidden(`${at}inviter ${membershipId} is not one of your memberships`)
     if (!membership.active)
@@ -359,7 +362,7 @@ export class InvitationService {
 
   /** Among the caller's memberships granting `path`, one that may invite, with the largest admission bound. */
   private async pickInviter(userId: string, path: string, now: number, at: string): Promise<Membership> {
-    const granting = await this.env.memberships.granting(userId, ancestorPaths(path), now)
+    const granting = await this.deps.memberships.granting(userId, ancestorPaths(path), now)
     if (granting.length === 0) throw new errors.Forbidden(`${at}you are not a member of ${path}`)
     let best: { membership: Membership; bound: number | null } | undefined
     for (const membership of granting) {
@@ -375,19 +378,19 @@ export class InvitationService {
 
   /** The user and the deleted accounts one of their identities signed in to: the same person, for acceptance. */
   private async selvesOf(userId: string): Promise<ReadonlySet<string>> {
-    return new Set([userId, ...(await this.env.users.formerAccounts(userId))])
+    return new Set([userId, ...(await this.deps.users.formerAccounts(userId))])
   }
 
   private async hasAccepted(chainId: string, selves: ReadonlySet<string>): Promise<boolean> {
-    for (const id of selves) if (await this.env.invitations.hasAccepted(chainId, id)) return true
+    for (const id of selves) if (await this.deps.invitations.hasAccepted(chainId, id)) return true
     return false
   }
 
   private async chainOf(ref: string): Promise<Invitation[]> {
     const id = invitationIdOf(ref)
-    const invitation = id && (await this.env.invitations.get(id))
+    const invitation = id && (await this.deps.invitations.get(id))
     if (!invitation) throw new errors.NotFound('No such invitation (check the link or code)')
-    return this.env.invitations.chain(invitation.chainId)
+    return this.deps.invitations.chain(invitation.chainId)
   }
 
   /** Why a chain cannot be accepted at `now` (cancelled, past a deadline, inviter gone), or null. */
@@ -398,7 +401,7 @@ export class InvitationService {
         return 'its acceptance deadline has passed'
       if (invitation.accessExpiration !== null && now >= invitation.accessExpiration)
         return 'the access it grants has already ended'
-      const inviter = invitation.inviterId === null ? undefined : await this.env.memberships.get(invitation.inviterId)
+      const inviter = invitation.inviterId === null ? undefined : await this.deps.memberships.get(invitation.inviterId)
       if (!inviter || !inviter.active || (inviter.until !== null && inviter.until <= now))
         return "the inviter's own access has ended"
     }
@@ -416,7 +419,7 @@ export class InvitationService {
     invitation: Invitation,
     now: number,
   ): Promise<Membership> {
-    const lineage = await this.env.memberships.lineage(invitation.inviterId!)
+    const lineage = await this.deps.memberships.lineage(invitation.inviterId!)
     if (lineage.some(level => selves.has(level.membership.userId))) {
       throw new errors.Conflict(
         `You are already in the inviter chain of ${invitation.path}: accepting would make a loop`,
@@ -428,17 +431,17 @@ export class InvitationService {
     if (boundOf(levels) === 0)
       throw new errors.InvitationGone(`This invitation to ${invitation.path} has no places left`)
 
-    await this.env.invitations.consume(invitation.id)
+    await this.deps.invitations.consume(invitation.id)
     for (const level of levels) {
-      await this.env.memberships.consumeSpot(level.membership.id)
-      if (level.invitation?.depletes) await this.env.invitations.consume(level.invitation.id)
+      await this.deps.memberships.consumeSpot(level.membership.id)
+      if (level.invitation?.depletes) await this.deps.invitations.consume(level.invitation.id)
     }
 
     const inviter = lineage[0]!.membership
     const granted =
       invitation.accessExpiration ?? (invitation.accessDuration === null ? null : now + invitation.accessDuration)
     const id = randomUUID()
-    await this.env.memberships.insert({
+    await this.deps.memberships.insert({
       id,
       userId,
       groupId: invitation.groupId,
@@ -450,7 +453,7 @@ export class InvitationService {
       owner: false,
       created: now,
     })
-    await this.env.events.append({
+    await this.deps.events.append({
       groupId: invitation.groupId,
       kind: 'invitation_accepted',
       actorId: userId,
@@ -460,7 +463,7 @@ export class InvitationService {
       created: now,
       detail: { link: invitation.chainId },
     })
-    await logMembershipChange(this.env, { id, userId }, now)
-    return (await this.env.memberships.get(id))!
+    await logMembershipChange(this.deps, { id, userId }, now)
+    return (await this.deps.memberships.get(id))!
   }
 }

@@ -4,13 +4,13 @@ import type { Membership } from '../storage/memberships.js'
 import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { assertAppManages } from './app-scope.js'
 import { logMembershipChange } from './changes.js'
-import { endWithCascade } from './ending.js'
-import type { GroupEnv } from './env.js'
+import { endWithCascade } from './end-membership.js'
+import type { GroupDeps } from './group-deps.js'
 import type { GroupExpression } from 'modular-login-client/protocol'
 import { evaluate, parseExpression, pathsOf } from './expressions.js'
 import { inChunks } from './in-chunks.js'
-import { MAX_COUNT, MAX_TIME, optionalInteger, power } from '../field-checks.js'
-import { ancestorPaths, checkPath } from './paths.js'
+import { MAX_COUNT, MAX_TIME, optionalInteger, deauthorizesLevel } from '../field-checks.js'
+import { ancestorPaths, checkPath } from './group-paths.js'
 import { assertOwnersRemain } from './owners.js'
 import type { GroupTree } from './tree.js'
 
@@ -28,7 +28,7 @@ export interface GrantOptions {
  */
 export class MembershipService {
   constructor(
-    private readonly env: GroupEnv,
+    private readonly deps: GroupDeps,
     private readonly tree: GroupTree,
   ) {}
 
@@ -52,8 +52,8 @@ export class MembershipService {
     const lineages = await this.tree.lineageIds(pathsOf(expression))
     const ids = new Set<string>()
     for (const lineage of lineages.values()) for (const id of lineage ?? []) ids.add(id)
-    const now = this.env.clock.now()
-    const held = new Set(await inChunks([...ids], chunk => this.env.memberships.heldAmong(userId, chunk, now)))
+    const now = this.deps.clock.now()
+    const held = new Set(await inChunks([...ids], chunk => this.deps.memberships.heldAmong(userId, chunk, now)))
     return evaluate(expression, path => lineages.get(path)?.some(id => held.has(id)) ?? false)
   }
 
@@ -67,16 +67,16 @@ export class MembershipService {
 
   /** The user's active, unexpired memberships. */
   current(userId: string): Promise<Membership[]> {
-    return this.env.memberships.currentOf(userId, this.env.clock.now())
+    return this.deps.memberships.currentOf(userId, this.deps.clock.now())
   }
 
   /**
-   * A user's power over a group (README, "Endpoints"): the highest `deauthorizes` of
+   * A user's power over a group (README, "Who may remove whom"): the highest `deauthorizes` of
    * their current memberships in it or its ancestors; null when they hold
    * none (not a member).
    */
   powerOver(userId: string, path: string): Promise<number | null> {
-    return this.env.memberships.highestPower(userId, ancestorPaths(path), this.env.clock.now())
+    return this.deps.memberships.highestPower(userId, ancestorPaths(path), this.deps.clock.now())
   }
 
   /**
@@ -86,19 +86,19 @@ export class MembershipService {
    */
   async grant(userId: string, path: string, options: GrantOptions = {}, actor: Actor = ADMIN): Promise<Membership> {
     checkPath(path)
-    const now = this.env.clock.now()
+    const now = this.deps.clock.now()
     const until = optionalInteger(options.until, 'until', 0, MAX_TIME)
     if (until !== null && until <= now) throw new errors.BadRequest('until must be in the future')
     const spots = options.spots === undefined ? 0 : optionalInteger(options.spots, 'spots', 0, MAX_COUNT)
     const dos = optionalInteger(options.dos, 'dos', 1, MAX_COUNT)
-    const deauthorizes = power(options.deauthorizes, 'deauthorizes')
+    const deauthorizes = deauthorizesLevel(options.deauthorizes, 'deauthorizes')
     const actorId = actingUser(actor)
-    const granted = await this.env.db.transaction(async () => {
-      await assertAppManages(this.env, actor, path)
-      if (!(await this.env.users.get(userId))) throw new errors.NotFound(`No user ${userId}`)
+    const granted = await this.deps.db.transaction(async () => {
+      await assertAppManages(this.deps, actor, path)
+      if (!(await this.deps.users.get(userId))) throw new errors.NotFound(`No user ${userId}`)
       const { group } = await this.tree.ensurePath(path, actorId, now)
       const id = randomUUID()
-      await this.env.memberships.insert({
+      await this.deps.memberships.insert({
         id,
         userId,
         groupId: group.id,
@@ -110,7 +110,7 @@ export class MembershipService {
         owner: false,
         created: now,
       })
-      await this.env.events.append({
+      await this.deps.events.append({
         groupId: group.id,
         kind: 'member_granted',
         actorId,
@@ -119,10 +119,10 @@ export class MembershipService {
         created: now,
         detail: { until, spots, deauthorizes, dos, ...actorDetail(actor) },
       })
-      await logMembershipChange(this.env, { id, userId }, now)
-      return (await this.env.memberships.get(id))!
+      await logMembershipChange(this.deps, { id, userId }, now)
+      return (await this.deps.memberships.get(id))!
     })
-    this.env.announce()
+    this.deps.announce()
     return granted
   }
 
@@ -133,17 +133,17 @@ export class MembershipService {
    * ids of every membership ended.
    */
   async remove(membershipId: string, options: { cascade?: boolean } = {}, actor: Actor = ADMIN): Promise<string[]> {
-    const now = this.env.clock.now()
-    const ended = await this.env.db.transaction(async () => {
-      const membership = await this.env.memberships.get(membershipId)
+    const now = this.deps.clock.now()
+    const ended = await this.deps.db.transaction(async () => {
+      const membership = await this.deps.memberships.get(membershipId)
       if (!membership) throw new errors.NotFound(`No membership ${membershipId}`)
-      await assertAppManages(this.env, actor, membership.path)
+      await assertAppManages(this.deps, actor, membership.path)
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} was already removed`)
-      await assertOwnersRemain(this.env, [membership], now)
+      await assertOwnersRemain(this.deps, [membership], now)
       const ending = { kind: 'member_removed', actorId: actingUser(actor), reason: 'removed' } as const
-      return endWithCascade(this.env, membership, ending, options.cascade === true, now)
+      return endWithCascade(this.deps, membership, ending, options.cascade === true, now)
     })
-    this.env.announce()
+    this.deps.announce()
     return ended
   }
 }

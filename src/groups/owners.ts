@@ -1,7 +1,7 @@
 import { errors } from '../errors.js'
 import type { Membership } from '../storage/memberships.js'
-import type { GroupEnv } from './env.js'
-import { ancestorPaths } from './paths.js'
+import type { GroupDeps } from './group-deps.js'
+import { ancestorPaths } from './group-paths.js'
 
 /**
  * Owners are protected (README, "Who may remove whom"): an owner's
@@ -11,16 +11,16 @@ import { ancestorPaths } from './paths.js'
  */
 
 /** Whether the user owns the group at `path` or one above it. */
-export async function ownsOver(env: GroupEnv, userId: string, path: string, now: number): Promise<boolean> {
-  return (await env.memberships.owners(ancestorPaths(path), now)).some(m => m.userId === userId)
+export async function ownsOver(deps: GroupDeps, userId: string, path: string, now: number): Promise<boolean> {
+  return (await deps.memberships.owners(ancestorPaths(path), now)).some(m => m.userId === userId)
 }
 
 /** `LOGIN_ERR_CONFLICT` when ending all of `targets` together would leave a group without an owner. */
-export async function assertOwnersRemain(env: GroupEnv, targets: readonly Membership[], now: number): Promise<void> {
+export async function assertOwnersRemain(deps: GroupDeps, targets: readonly Membership[], now: number): Promise<void> {
   const ending = new Set(targets.map(m => m.id))
   for (const target of targets) {
     if (!target.owner) continue
-    const others = (await env.memberships.owners(ancestorPaths(target.path), now)).filter(m => !ending.has(m.id))
+    const others = (await deps.memberships.owners(ancestorPaths(target.path), now)).filter(m => !ending.has(m.id))
     if (others.length === 0) {
       throw new errors.Conflict(
         `That would leave ${target.path} without an owner; add another owner first ` +

@@ -1,10 +1,10 @@
 import { errors } from '../errors.js'
 import type { Invitation, InvitationView } from '../storage/invitations.js'
 import type { LineageLevel, Membership, MemberView } from '../storage/memberships.js'
-import { endMembership, endWithCascade } from './ending.js'
-import type { GroupEnv } from './env.js'
+import { endMembership, endWithCascade } from './end-membership.js'
+import type { GroupDeps } from './group-deps.js'
 import { assertOwnersRemain, ownsOver } from './owners.js'
-import { ancestorPaths, descendantRange } from './paths.js'
+import { ancestorPaths, descendantRange } from './group-paths.js'
 
 /**
  * Removing members (revoke), cancelling invitations (renege) and leaving,
@@ -16,18 +16,18 @@ import { ancestorPaths, descendantRange } from './paths.js'
  * invitations and leave.
  */
 export class RemovalService {
-  constructor(private readonly env: GroupEnv) {}
+  constructor(private readonly deps: GroupDeps) {}
 
   /**
    * Removes memberships (all or none), and with `cascade` the memberships
    * admitted below each. Answers the ids of every membership removed.
    */
   async revoke(userId: string, membershipIds: readonly string[], cascade = false): Promise<string[]> {
-    const now = this.env.clock.now()
-    const removed = await this.env.db.transaction(async () => {
+    const now = this.deps.clock.now()
+    const removed = await this.deps.db.transaction(async () => {
       const targets: Membership[] = []
       for (const id of membershipIds) {
-        const membership = await this.env.memberships.get(id)
+        const membership = await this.deps.memberships.get(id)
         if (!membership) throw new errors.NotFound(`No membership ${id}`)
         if (!membership.active) throw new errors.Conflict(`Membership ${id} was already removed`)
         if (!(await this.mayRemove(userId, membership, now))) {
@@ -39,25 +39,25 @@ export class RemovalService {
         }
         targets.push(membership)
       }
-      await assertOwnersRemain(this.env, targets, now)
+      await assertOwnersRemain(this.deps, targets, now)
       const ending = { kind: 'member_removed', actorId: userId, reason: 'revoked' } as const
       const ended: string[] = []
-      for (const target of targets) ended.push(...(await endWithCascade(this.env, target, ending, cascade, now)))
+      for (const target of targets) ended.push(...(await endWithCascade(this.deps, target, ending, cascade, now)))
       return ended
     })
-    this.env.announce()
+    this.deps.announce()
     return removed
   }
 
   /** Cancels invitations (all or none). Answers their ids. */
   async cancel(userId: string, invitationIds: readonly string[]): Promise<string[]> {
-    const now = this.env.clock.now()
-    return this.env.db.transaction(async () => {
+    const now = this.deps.clock.now()
+    return this.deps.db.transaction(async () => {
       // Refusals name the invitation by its place in the request: its id is a bearer link, kept out of logs.
       const targets: Invitation[] = []
       for (const [index, id] of invitationIds.entries()) {
         const which = `invitations[${index}]`
-        const invitation = await this.env.invitations.get(id)
+        const invitation = await this.deps.invitations.get(id)
         if (!invitation) throw new errors.NotFound(`${which}: no such invitation`)
         if (!invitation.active) throw new errors.Conflict(`${which} was already cancelled or has expired`)
         if (!(await this.mayCancel(userId, invitation.path, invitation.inviterId, now))) {
@@ -66,8 +66,8 @@ export class RemovalService {
         targets.push(invitation)
       }
       for (const invitation of targets) {
-        await this.env.invitations.deactivate(invitation.id)
-        await this.env.events.append({
+        await this.deps.invitations.deactivate(invitation.id)
+        await this.deps.events.append({
           groupId: invitation.groupId,
           kind: 'invitation_cancelled',
           actorId: userId,
@@ -83,15 +83,15 @@ export class RemovalService {
 
   /** Ends one of the caller's own memberships. */
   async leave(userId: string, membershipId: string): Promise<void> {
-    const now = this.env.clock.now()
-    await this.env.db.transaction(async () => {
-      const membership = await this.env.memberships.get(membershipId)
+    const now = this.deps.clock.now()
+    await this.deps.db.transaction(async () => {
+      const membership = await this.deps.memberships.get(membershipId)
       if (!membership || membership.userId !== userId)
         throw new errors.NotFound(`No membership ${membershipId} of yours`)
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} has already ended`)
-      await endMembership(this.env, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
+      await endMembership(this.deps, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
     })
-    this.env.announce()
+    this.deps.announce()
   }
 
   /**
@@ -99,17 +99,17 @@ export class RemovalService {
    * caller's own are left out: they leave instead.
    */
   async removable(userId: string): Promise<MemberView[]> {
-    const now = this.env.clock.now()
+    const now = this.deps.clock.now()
     const found = new Map<string, MemberView>()
-    for (const mine of await this.env.memberships.currentOf(userId, now)) {
+    for (const mine of await this.deps.memberships.currentOf(userId, now)) {
       const reach =
         mine.deauthorizes >= 2
-          ? await this.env.memberships.currentWithin(mine.path, descendantRange(mine.path), now)
+          ? await this.deps.memberships.currentWithin(mine.path, descendantRange(mine.path), now)
           : mine.deauthorizes === 1
-            ? await this.env.memberships.currentDescendants(mine.id, now)
+            ? await this.deps.memberships.currentDescendants(mine.id, now)
             : []
       for (const member of reach) {
-        if (member.userId !== userId && (!member.owner || (await ownsOver(this.env, userId, member.path, now)))) {
+        if (member.userId !== userId && (!member.owner || (await ownsOver(this.deps, userId, member.path, now)))) {
           found.set(member.id, member)
         }
       }
@@ -119,8 +119,8 @@ export class RemovalService {
 
   /** The active invitations the caller may cancel, by path then creation time. */
   async cancellable(userId: string): Promise<InvitationView[]> {
-    const now = this.env.clock.now()
-    const { memberships, invitations } = this.env
+    const now = this.deps.clock.now()
+    const { memberships, invitations } = this.deps
     const found = new Map<string, InvitationView>()
     const add = (listed: InvitationView[]) => {
       for (const invitation of listed) found.set(invitation.id, invitation)
@@ -144,25 +144,25 @@ export class RemovalService {
    * announces (as every service here does after its own transaction).
    */
   async forgetUser(userId: string, now: number): Promise<void> {
-    for (const membership of await this.env.memberships.activeOf(userId)) {
+    for (const membership of await this.deps.memberships.activeOf(userId)) {
       const ending = { kind: 'member_removed', actorId: userId, reason: 'account deleted' } as const
-      await endMembership(this.env, membership, ending, now)
+      await endMembership(this.deps, membership, ending, now)
     }
   }
 
   private async mayRemove(userId: string, target: Membership, now: number): Promise<boolean> {
-    if (target.owner) return ownsOver(this.env, userId, target.path, now)
-    const power = (await this.env.memberships.highestPower(userId, ancestorPaths(target.path), now)) ?? 0
+    if (target.owner) return ownsOver(this.deps, userId, target.path, now)
+    const power = (await this.deps.memberships.highestPower(userId, ancestorPaths(target.path), now)) ?? 0
     if (power >= 2) return true
     // Power 1 reaches only the target's inviter chain above it.
-    return power === 1 && this.carriesPower(userId, (await this.env.memberships.lineage(target.id)).slice(1), now)
+    return power === 1 && this.carriesPower(userId, (await this.deps.memberships.lineage(target.id)).slice(1), now)
   }
 
   private async mayCancel(userId: string, path: string, inviterId: string | null, now: number): Promise<boolean> {
-    const power = (await this.env.memberships.highestPower(userId, ancestorPaths(path), now)) ?? 0
+    const power = (await this.deps.memberships.highestPower(userId, ancestorPaths(path), now)) ?? 0
     if (power >= 2) return true
     if (inviterId === null) return false
-    const lineage = await this.env.memberships.lineage(inviterId)
+    const lineage = await this.deps.memberships.lineage(inviterId)
     if (lineage[0]?.membership.userId === userId) return true
     return power === 1 && this.carriesPower(userId, lineage, now)
   }

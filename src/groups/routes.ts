@@ -12,7 +12,7 @@ import { flag, MAX_COUNT, optionalInteger } from '../field-checks.js'
 import { invitationRequestFromForm } from './invitation-form.js'
 import { parseInvitationRequest } from './invitation-request.js'
 import { inviteFormMessage } from './invite-form-message.js'
-import { cancellableJson, eventJson, invitableJson, membershipJson, removableJson } from './json.js'
+import { cancellableJson, eventJson, invitableJson, membershipJson, removableJson } from './json-shapes.js'
 import { qrPng } from './qr.js'
 
 type InviteParams = { Params: { invite: string } }
@@ -66,8 +66,8 @@ function arrivedDirectly(request: FastifyRequest): boolean {
 export async function accessRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
   const { groups, config } = ctx
-  const acceptUrl = (short: string) => `${config.publicUrl}/login/access/accept/${short}`
-  const qrAcceptUrl = (short: string) => `${config.publicUrl}/login/access/qr/accept/${short}`
+  const acceptUrl = (code: string) => `${config.publicUrl}/login/access/accept/${code}`
+  const qrAcceptUrl = (code: string) => `${config.publicUrl}/login/access/qr/accept/${code}`
 
   // ---- the caller's memberships
 
@@ -186,7 +186,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
     const form = isFormPost(request)
     if (!form) {
       const link = await groups.invitations.create(user.id, parseInvitationRequest(request.body))
-      return { long: link.long, short: link.short, url: acceptUrl(link.short) }
+      return { long: link.id, short: link.code, url: acceptUrl(link.code) }
     }
     try {
       const link = await groups.invitations.create(
@@ -195,7 +195,7 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       )
       // The form lands on the preview, which is what the inviter sees at the accept link.
       notify(request, reply, 'Your invitation link is ready.')
-      return reply.redirect(`/login/access/accept/${link.short}`, 303)
+      return reply.redirect(`/login/access/accept/${link.code}`, 303)
     } catch (error) {
       const status = isLoginError(error) ? (error.statusCode ?? 500) : 500
       if (status >= 500) throw error
@@ -223,9 +223,9 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
       return renderPage(request, reply, 'access-preview', {
         title: 'Your invitation',
         link,
-        url: acceptUrl(link.short),
-        qrUrl: qrAcceptUrl(link.short),
-        qrImage: `/login/access/qr/img/${link.short}`,
+        url: acceptUrl(link.code),
+        qrUrl: qrAcceptUrl(link.code),
+        qrImage: `/login/access/qr/img/${link.code}`,
       })
     }
     if (link.closed !== null)
@@ -279,8 +279,8 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
   // ---- QR codes
 
   app.get<InviteParams>('/qr/img/:invite', { schema: { params: inviteParams } }, async (request, reply) => {
-    const { short } = await groups.invitations.describe(request.params.invite, null)
-    const png = await qrPng(qrAcceptUrl(short))
+    const { code } = await groups.invitations.describe(request.params.invite, null)
+    const png = await qrPng(qrAcceptUrl(code))
     return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png)
   })
 

@@ -8,7 +8,7 @@ import { MembershipStore } from '../storage/memberships.js'
 import type { RevocationStore } from '../storage/revocations.js'
 import type { UserStore } from '../storage/users.js'
 import { AppScope } from './app-scope.js'
-import type { GroupEnv } from './env.js'
+import type { GroupDeps } from './group-deps.js'
 import { GroupEventLog } from './events.js'
 import { MembershipExpiry } from './expiry.js'
 import { InvitationService } from './invitations.js'
@@ -16,7 +16,7 @@ import { MembershipService } from './membership.js'
 import { RemovalService } from './removal.js'
 import { GroupTree } from './tree.js'
 
-export interface GroupDependencies {
+export interface GroupServiceOptions {
   db: Database
   clock: Clock
   users: UserStore
@@ -40,28 +40,28 @@ export interface GroupServices {
   expiry: MembershipExpiry
 }
 
-export function createGroupServices(deps: GroupDependencies): GroupServices {
-  const env: GroupEnv = {
-    db: deps.db,
-    clock: deps.clock,
-    users: deps.users,
-    revocations: deps.revocations,
-    groups: new GroupStore(deps.db),
-    memberships: new MembershipStore(deps.db),
-    invitations: new InvitationStore(deps.db),
-    events: new GroupEventStore(deps.db),
-    appNamespaces: new AppNamespaceStore(deps.db),
-    announce: deps.announce ?? (() => {}),
+export function createGroupServices(options: GroupServiceOptions): GroupServices {
+  const deps: GroupDeps = {
+    db: options.db,
+    clock: options.clock,
+    users: options.users,
+    revocations: options.revocations,
+    groups: new GroupStore(options.db),
+    memberships: new MembershipStore(options.db),
+    invitations: new InvitationStore(options.db),
+    events: new GroupEventStore(options.db),
+    appNamespaces: new AppNamespaceStore(options.db),
+    announce: options.announce ?? (() => {}),
   }
-  const tree = new GroupTree(env)
-  const membership = new MembershipService(env, tree)
+  const tree = new GroupTree(deps)
+  const membership = new MembershipService(deps, tree)
   return {
     tree,
     membership,
-    invitations: new InvitationService(env, tree, deps.checkRedirect),
-    removal: new RemovalService(env),
-    events: new GroupEventLog(env, tree, membership),
-    appScope: new AppScope(env),
-    expiry: new MembershipExpiry(env),
+    invitations: new InvitationService(deps, tree, options.checkRedirect),
+    removal: new RemovalService(deps),
+    events: new GroupEventLog(deps, tree, membership),
+    appScope: new AppScope(deps),
+    expiry: new MembershipExpiry(deps),
   }
 }

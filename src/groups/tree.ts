@@ -6,9 +6,9 @@ import type { User } from '../storage/users.js'
 import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { claimForApp } from './app-scope.js'
 import { logMembershipChange } from './changes.js'
-import type { GroupEnv } from './env.js'
+import type { GroupDeps } from './group-deps.js'
 import { inChunks } from './in-chunks.js'
-import { ancestorPaths, checkPath, findPathProblem } from './paths.js'
+import { ancestorPaths, checkPath, findPathProblem } from './group-paths.js'
 import { isUuid } from './shortcode.js'
 
 export interface NamespaceResult {
@@ -34,7 +34,7 @@ export class GroupTree {
    */
   private readonly lineages = new Map<string, readonly string[]>()
 
-  constructor(private readonly env: GroupEnv) {}
+  constructor(private readonly deps: GroupDeps) {}
 
   /**
    * The ids of the group at each path and of its ancestors, root first;
@@ -61,7 +61,7 @@ export class GroupTree {
   ): Promise<Map<string, readonly string[] | undefined>> {
     const ancestors = [...new Set(paths.flatMap(ancestorPaths))]
     const idOf = new Map<string, string>()
-    for (const group of await inChunks(ancestors, chunk => this.env.groups.findByPaths(chunk))) {
+    for (const group of await inChunks(ancestors, chunk => this.deps.groups.findByPaths(chunk))) {
       idOf.set(group.path, group.id)
     }
     for (const path of paths) {
@@ -79,7 +79,7 @@ export class GroupTree {
 
   /** The group with this id, or else at this path. */
   async find(ref: string): Promise<Group | undefined> {
-    return (isUuid(ref) ? await this.env.groups.get(ref.toLowerCase()) : undefined) ?? this.env.groups.findByPath(ref)
+    return (isUuid(ref) ? await this.deps.groups.get(ref.toLowerCase()) : undefined) ?? this.deps.groups.findByPath(ref)
   }
 
   /** Like `find`, but a group that does not exist is `LOGIN_ERR_NOT_FOUND`. */
@@ -95,11 +95,11 @@ export class GroupTree {
    */
   async ensurePath(path: string, actorId: string | null, now: number): Promise<{ group: Group; created: Group[] }> {
     checkPath(path)
-    return this.env.db.transaction(async () => {
+    return this.deps.db.transaction(async () => {
       const created: Group[] = []
       let parent: Group | undefined
       for (const ancestor of ancestorPaths(path)) {
-        let group = await this.env.groups.findByPath(ancestor)
+        let group = await this.deps.groups.findByPath(ancestor)
         if (!group) {
           group = {
             id: randomUUID(),
@@ -108,8 +108,8 @@ export class GroupTree {
             path: ancestor,
             created: now,
           }
-          await this.env.groups.insert(group)
-          await this.env.events.append({
+          await this.deps.groups.insert(group)
+          await this.deps.events.append({
             groupId: group.id,
             kind: parent ? 'group_created' : 'namespace_created',
             actorId,
@@ -154,26 +154,26 @@ export class GroupTree {
     ) {
       throw new errors.BadRequest('owner provider user id must be 1 to 256 printable characters')
     }
-    const now = this.env.clock.now()
+    const now = this.deps.clock.now()
     const actorId = actingUser(actor)
-    const result = await this.env.db.transaction(async () => {
-      await claimForApp(this.env, actor, path, now)
-      const owner = await this.env.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
+    const result = await this.deps.db.transaction(async () => {
+      await claimForApp(this.deps, actor, path, now)
+      const owner = await this.deps.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
       const { group, created } = await this.ensurePath(path, actorId, now)
-      let membership = await this.env.memberships.ownerMembership(owner.id, group.id)
+      let membership = await this.deps.memberships.ownerMembership(owner.id, group.id)
       const createdMembership = !membership
       if (!membership) {
-        const others = await this.env.memberships.owners([group.path], now)
+        const others = await this.deps.memberships.owners([group.path], now)
         if (others.length > 0 && !options.addOwner) {
           const names: string[] = []
-          for (const other of others) names.push((await this.env.users.get(other.userId))?.name ?? other.userId)
+          for (const other of others) names.push((await this.deps.users.get(other.userId))?.name ?? other.userId)
           throw new errors.Conflict(
             `${group.path} is owned by ${names.join(', ')} already; to add ${ownerProvider}:${ownerProviderUserId} ` +
               'as another owner, say so (--add-owner)',
           )
         }
         const id = randomUUID()
-        await this.env.memberships.insert({
+        await this.deps.memberships.insert({
           id,
           userId: owner.id,
           groupId: group.id,
@@ -185,7 +185,7 @@ export class GroupTree {
           owner: true,
           created: now,
         })
-        await this.env.events.append({
+        await this.deps.events.append({
           groupId: group.id,
           kind: 'owner_added',
           actorId,
@@ -194,12 +194,12 @@ export class GroupTree {
           created: now,
           detail: { owner: `${ownerProvider}:${ownerProviderUserId}`, ...actorDetail(actor) },
         })
-        await logMembershipChange(this.env, { id, userId: owner.id }, now)
-        membership = (await this.env.memberships.get(id))!
+        await logMembershipChange(this.deps, { id, userId: owner.id }, now)
+        membership = (await this.deps.memberships.get(id))!
       }
       return { group, owner, membership, createdGroups: created.map(g => g.path), createdMembership }
     })
-    if (result.createdMembership) this.env.announce()
+    if (result.createdMembership) this.deps.announce()
     return result
   }
 }

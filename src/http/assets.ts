@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { packageRoot } from '../paths.js'
+import { packageRoot } from '../package-files.js'
 
 const PREFIX = '/login/static/'
 const root = join(packageRoot, 'static')

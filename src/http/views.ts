@@ -1,6 +1,6 @@
 import { Eta } from 'eta'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { templatesDir } from '../paths.js'
+import { templatesDir } from '../package-files.js'
 import { csrfToken } from './csrf.js'
 import { currentUser } from '../auth/current.js'
 import type { SignedIn } from '../auth/sessions.js'

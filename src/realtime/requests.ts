@@ -1,7 +1,7 @@
 import type { RequestId, RequestOf, RequestType } from 'modular-login-client/protocol'
 import { errors } from '../errors.js'
 import { parseExpression } from '../groups/expressions.js'
-import { MAX_COUNT, MAX_TIME, optionalInteger, power } from '../field-checks.js'
+import { MAX_COUNT, MAX_TIME, optionalInteger, deauthorizesLevel } from '../field-checks.js'
 
 /** A message as read off the wire: a JSON object with a string `type`. */
 export type Json = Record<string, unknown>
@@ -71,7 +71,9 @@ export const validators: RequestValidators = {
     // The same checks, with the same messages, as the membership service's own and its HTTP routes'.
     ...(message.until === undefined ? {} : { until: optionalInteger(message.until, 'until', 0, MAX_TIME) }),
     ...(message.spots === undefined ? {} : { spots: optionalInteger(message.spots, 'spots', 0, MAX_COUNT) }),
-    ...(message.deauthorizes === undefined ? {} : { deauthorizes: power(message.deauthorizes, 'deauthorizes') }),
+    ...(message.deauthorizes === undefined
+      ? {}
+      : { deauthorizes: deauthorizesLevel(message.deauthorizes, 'deauthorizes') }),
     ...(message.dos === undefined ? {} : { dos: optionalInteger(message.dos, 'dos', 1, MAX_COUNT) }),
   }),
   remove: (message, id) => {

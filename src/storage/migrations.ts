@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Engine } from './database.js'
-import { migrationsDir } from '../paths.js'
+import { migrationsDir } from '../package-files.js'
 
 const MIGRATION_FILE = /^(\d{4})-[a-z0-9-]+\.sql$/
 

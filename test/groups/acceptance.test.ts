@@ -16,7 +16,7 @@ t.test('accepting spends one place at every level walked', async t => {
     invitations: [{ accessing: 'chat', depletes: true, plus: 0 }],
   })
   const bob = await fx.join('bob', link)
-  t.equal((await fx.invitation(link.long)).invitees, 2, "bob used a place of alice's invitation")
+  t.equal((await fx.invitation(link.id)).invitees, 2, "bob used a place of alice's invitation")
   t.equal((await fx.membership(alice.membership.id)).spots, 3, "and one of alice's spots")
   t.equal(
     (await fx.invitation(alice.membership.invitationId!)).invitees,
@@ -24,7 +24,7 @@ t.test('accepting spends one place at every level walked', async t => {
     "and, depleting, one of carol's invitation to alice",
   )
   t.equal((await fx.membership(carolGrant.id)).spots, 8, "and one of carol's spots")
-  t.match(bob.membership, { invitationId: link.long, spots: 0, deauthorizes: 0, dos: null, until: null, path: 'chat' })
+  t.match(bob.membership, { invitationId: link.id, spots: 0, deauthorizes: 0, dos: null, until: null, path: 'chat' })
   t.ok(ownerId)
 })
 
@@ -55,7 +55,7 @@ t.test('acceptance rules', async t => {
     },
     {
       name: 'by short code',
-      run: async (fx, o) => fx.join('x', (await fx.invite(o, { invitations: [{ accessing: 'chat' }] })).short),
+      run: async (fx, o) => fx.join('x', (await fx.invite(o, { invitations: [{ accessing: 'chat' }] })).code),
       code: 'ok',
     },
     {
@@ -85,7 +85,7 @@ t.test('acceptance rules', async t => {
     {
       name: "the inviter's own link",
       run: async (fx, o) =>
-        fx.groups.invitations.accept(o, (await fx.invite(o, { invitations: [{ accessing: 'chat' }] })).long),
+        fx.groups.invitations.accept(o, (await fx.invite(o, { invitations: [{ accessing: 'chat' }] })).id),
       code: 'LOGIN_ERR_CONFLICT',
     },
     {
@@ -95,7 +95,7 @@ t.test('acceptance rules', async t => {
         const a = await fx.admit(o, 'alice', 'chat')
         return fx.groups.invitations.accept(
           o,
-          (await fx.invite(a.userId, { invitations: [{ accessing: 'chat/x' }] })).long,
+          (await fx.invite(a.userId, { invitations: [{ accessing: 'chat/x' }] })).id,
         )
       },
     },
@@ -146,7 +146,7 @@ t.test('acceptance rules', async t => {
       code: 'LOGIN_ERR_INVITATION_GONE',
       run: async (fx, o) => {
         const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        await fx.groups.removal.cancel(o, [link.long])
+        await fx.groups.removal.cancel(o, [link.id])
         return fx.join('x', link)
       },
     },
@@ -184,7 +184,7 @@ t.test('sequential acceptances stop exactly at the limit', async t => {
     'LOGIN_ERR_INVITATION_GONE',
     'LOGIN_ERR_INVITATION_GONE',
   ])
-  t.equal((await fx.invitation(link.long)).invitees, 0)
+  t.equal((await fx.invitation(link.id)).invitees, 0)
 })
 
 t.test('50 acceptances at once take turns: exactly the places left are given', async t => {
@@ -224,7 +224,7 @@ t.test('a chain is accepted all or nothing', async t => {
   t.equal(await outcome(() => fx.join('bob', chain)), 'LOGIN_ERR_INVITATION_GONE')
   const bob = await fx.user('bob')
   t.notOk(await fx.groups.membership.isMember(bob, 'chat/a'), 'the first group was rolled back')
-  t.equal((await fx.invitation(chain.long)).invitees, 1, 'and so was its counter')
+  t.equal((await fx.invitation(chain.id)).invitees, 1, 'and so was its counter')
 
   await fx.groups.membership.grant(alice, 'chat/c', { spots: 1 })
   const ok = await fx.invite(alice, {
@@ -234,12 +234,12 @@ t.test('a chain is accepted all or nothing', async t => {
       { accessing: 'chat/c', plus: 0 },
     ],
   })
-  const accepted = await fx.groups.invitations.accept(bob, ok.short)
+  const accepted = await fx.groups.invitations.accept(bob, ok.code)
   t.same(
     accepted.memberships.map(m => m.path),
     ['chat/a', 'chat/c'],
   )
-  t.equal(accepted.link, ok.long)
+  t.equal(accepted.link, ok.id)
 })
 
 t.test('the access granted: until and spots', async t => {
@@ -293,10 +293,10 @@ t.test('describe: what a visitor and the inviter see', async t => {
     confirm: true,
     invitations: [{ accessing: 'chat/room', plus: 0, acceptance_expiration: T0 + 60 }],
   })
-  const visitor = await fx.groups.invitations.describe(link.short, await fx.user('bob'))
+  const visitor = await fx.groups.invitations.describe(link.code, await fx.user('bob'))
   t.match(visitor, {
-    long: link.long,
-    short: link.short,
+    id: link.id,
+    code: link.code,
     inviter: { name: 'alice', userId: alice.userId },
     placesLeft: 2,
     closed: null,
@@ -304,14 +304,14 @@ t.test('describe: what a visitor and the inviter see', async t => {
     viewerAccepted: false,
   })
   t.match(visitor.invitations, [{ path: 'chat/room', confirm: true, redirect: '/chat', acceptanceExpiration: T0 + 60 }])
-  t.equal((await fx.groups.invitations.describe(link.long, alice.userId)).viewerIsInviter, true)
+  t.equal((await fx.groups.invitations.describe(link.id, alice.userId)).viewerIsInviter, true)
   await fx.join('bob', link)
-  t.match(await fx.groups.invitations.describe(link.long, await fx.user('bob')), {
+  t.match(await fx.groups.invitations.describe(link.id, await fx.user('bob')), {
     viewerAccepted: true,
     placesLeft: 1,
   })
   fx.clock.advance(61)
-  t.match(await fx.groups.invitations.describe(link.long, null), { closed: 'its acceptance deadline has passed' })
+  t.match(await fx.groups.invitations.describe(link.id, null), { closed: 'its acceptance deadline has passed' })
   t.equal(await outcome(() => fx.groups.invitations.describe('nope', null)), 'LOGIN_ERR_NOT_FOUND')
 })
 

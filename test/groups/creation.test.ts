@@ -346,11 +346,11 @@ t.test('what is stored and logged', async t => {
       { accessing: 'chat/b' },
     ],
   })
-  t.equal(link.long, link.invitations[0]!.id, 'the link is the first invitation')
-  t.equal(link.short.length, 22)
+  t.equal(link.id, link.invitations[0]!.id, 'the link is the first invitation')
+  t.equal(link.code.length, 22)
   t.match(link.invitations, [
     {
-      chainId: link.long,
+      chainId: link.id,
       position: 0,
       inviterId: membership.id,
       path: 'chat/a',
@@ -366,7 +366,7 @@ t.test('what is stored and logged', async t => {
       active: true,
     },
     {
-      chainId: link.long,
+      chainId: link.id,
       position: 1,
       path: 'chat/b',
       invitees: 4,
@@ -381,7 +381,7 @@ t.test('what is stored and logged', async t => {
     log.filter(e => e.kind === 'invitation_created'),
     [
       { path: 'chat/b', actorId: ownerId, invitationId: link.invitations[1]!.id },
-      { path: 'chat/a', actorId: ownerId, invitationId: link.long, detail: { link: link.long, invitees: 4, plus: 1 } },
+      { path: 'chat/a', actorId: ownerId, invitationId: link.id, detail: { link: link.id, invitees: 4, plus: 1 } },
     ],
   )
 })

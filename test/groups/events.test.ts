@@ -10,7 +10,7 @@ t.test('every group change is logged with who and when', async t => {
   const bob = await fx.join('bob', link)
   const carol = await fx.admit(ownerId, 'carol', 'chat')
   const granted = await fx.groups.membership.grant(await fx.user('dave'), 'chat/room', {}, userActor(ownerId))
-  await fx.groups.removal.cancel(ownerId, [link.long])
+  await fx.groups.removal.cancel(ownerId, [link.id])
   await fx.groups.removal.revoke(ownerId, [bob.membership.id])
   await fx.groups.removal.leave(carol.userId, carol.membership.id)
 
@@ -43,7 +43,7 @@ t.test('every group change is logged with who and when', async t => {
     actorId: bob.userId,
     actorName: 'bob',
     subjectId: bob.userId,
-    invitationId: link.long,
+    invitationId: link.id,
     membershipId: bob.membership.id,
   })
   t.match(log[7], { actorId: ownerId, actorName: 'owner', membershipId: granted.id })

@@ -107,7 +107,7 @@ export function groupFixture(t: TestLike): GroupFixture {
     invite,
     async join(name, link) {
       const userId = await user(name)
-      const ref = typeof link === 'string' ? link : link.long
+      const ref = typeof link === 'string' ? link : link.id
       const accepted = await groups.invitations.accept(userId, ref)
       return { userId, membership: accepted.memberships[0]! }
     },

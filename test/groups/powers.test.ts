@@ -39,7 +39,7 @@ async function world(t: Parameters<typeof groupFixture>[0]): Promise<World> {
       await fx.invite(users[name]!, {
         invitations: [{ accessing: name === 'sub' || name === 'roomie' ? 'chat/room' : 'chat' }],
       })
-    ).long
+    ).id
   }
   return { fx, users, memberships, pending }
 }

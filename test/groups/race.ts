@@ -20,7 +20,7 @@ export async function fivePlaces(groups: GroupServices, users: UserStore, round:
     owner,
     parseInvitationRequest({ invitees: 5, invitations: [{ accessing: `chat/five${round}` }] }),
   )
-  return { links: [link.long], admits: 5 }
+  return { links: [link.id], admits: 5 }
 }
 
 /**
@@ -42,14 +42,14 @@ export async function depletingChain(
     alice,
     parseInvitationRequest({ invitees: 4, invitations: [{ accessing: path, depletes: true, plus: 4 }] }),
   )
-  await groups.invitations.accept(bob, toBob.long)
+  await groups.invitations.accept(bob, toBob.id)
   const links: string[] = []
   for (let i = 0; i < 5; i++) {
     const link = await groups.invitations.create(
       bob,
       parseInvitationRequest({ invitees: 3, invitations: [{ accessing: path, depletes: true, plus: 0 }] }),
     )
-    links.push(link.long)
+    links.push(link.id)
   }
   return { links, admits: 3 }
 }

@@ -34,7 +34,7 @@ t.test(
         },
       ],
     })
-    const acceptUrl = `${base}/login/access/accept/${link.short}`
+    const acceptUrl = `${base}/login/access/accept/${link.code}`
 
     // The other site: `localhost` is another site than `127.0.0.1`, where the login server is.
     const evil = createServer((_request, response) => {

@@ -43,7 +43,7 @@ const targets: Record<string, Setup> = {
     return { cookie, url: `/login/deauthorize/${sidOf(other)}`, harmed: async () => !(await stillSignedIn(app, other)) }
   },
   'accept an invitation': async (app, signIn) => {
-    const { long } = await app.ctx.groups.invitations.create(
+    const { id } = await app.ctx.groups.invitations.create(
       (await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')).owner.id,
       {
         invitees: null,
@@ -68,7 +68,7 @@ const targets: Record<string, Setup> = {
     const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id
     return {
       cookie,
-      url: `/login/access/add/${long}`,
+      url: `/login/access/add/${id}`,
       harmed: async () => app.ctx.groups.membership.isMember(user, 'club'),
     }
   },

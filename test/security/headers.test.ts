@@ -64,9 +64,9 @@ t.test('an invitation page sends no Referer at all: its URL is the invitation', 
   })
   const cookie = await signIn('guest')
   for (const url of [
-    `/login/access/accept/${link.short}`,
-    `/login/access/qr/accept/${link.long}`,
-    `/login/access/qr/img/${link.short}`,
+    `/login/access/accept/${link.code}`,
+    `/login/access/qr/accept/${link.id}`,
+    `/login/access/qr/img/${link.code}`,
   ]) {
     const response = await app.inject({ url, headers: { cookie } })
     t.equal(response.statusCode, 200, url)

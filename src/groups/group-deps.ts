@@ -9,7 +9,7 @@ import type { RevocationStore } from '../storage/revocations.js'
 import type { UserStore } from '../storage/users.js'
 
 /** What every group service works with: the database, the time, and the repositories. */
-export interface GroupEnv {
+export interface GroupDeps {
   db: Database
   clock: Clock
   users: UserStore

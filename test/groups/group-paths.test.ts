@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ancestorPaths, checkPath, descendantRange, findPathProblem, isWithin } from '../../src/groups/paths.js'
+import { ancestorPaths, checkPath, descendantRange, findPathProblem, isWithin } from '../../src/groups/group-paths.js'
 
 t.test('path validation', async t => {
   const cases: [string, string, number | null][] = [

@@ -1,6 +1,6 @@
 import type { Membership } from '../storage/memberships.js'
 import { logMembershipChange } from './changes.js'
-import type { GroupEnv } from './env.js'
+import type { GroupDeps } from './group-deps.js'
 
 export interface Ending {
   kind: 'member_removed' | 'member_left'
@@ -14,20 +14,20 @@ export interface Ending {
  * Ends a membership: marks it inactive, appends it to the revocation log
  * (which connected apps are pushed), cancels the pending invitations it
  * created, and logs both. Must run inside the caller's transaction, which
- * must call `env.announce()` after committing. Answers false when it was
+ * must call `deps.announce()` after committing. Answers false when it was
  * already inactive.
  */
 export async function endMembership(
-  env: GroupEnv,
+  deps: GroupDeps,
   membership: Membership,
   ending: Ending,
   now: number,
 ): Promise<boolean> {
-  if (!(await env.memberships.deactivate(membership.id, now))) return false
-  await logMembershipChange(env, membership, now)
-  for (const invitation of await env.invitations.activeCreatedBy(membership.id)) {
-    await env.invitations.deactivate(invitation.id)
-    await env.events.append({
+  if (!(await deps.memberships.deactivate(membership.id, now))) return false
+  await logMembershipChange(deps, membership, now)
+  for (const invitation of await deps.invitations.activeCreatedBy(membership.id)) {
+    await deps.invitations.deactivate(invitation.id)
+    await deps.events.append({
       groupId: invitation.groupId,
       kind: 'invitation_cancelled',
       actorId: ending.actorId,
@@ -37,7 +37,7 @@ export async function endMembership(
       detail: { reason: 'inviter removed' },
     })
   }
-  await env.events.append({
+  await deps.events.append({
     groupId: membership.groupId,
     kind: ending.kind,
     actorId: ending.actorId,
@@ -55,16 +55,16 @@ export async function endMembership(
  * invitation, so a cascade never reaches one. Answers the ids ended.
  */
 export async function endWithCascade(
-  env: GroupEnv,
+  deps: GroupDeps,
   target: Membership,
   ending: Ending,
   cascade: boolean,
   now: number,
 ): Promise<string[]> {
-  const ended = (await endMembership(env, target, ending, now)) ? [target.id] : []
+  const ended = (await endMembership(deps, target, ending, now)) ? [target.id] : []
   if (!cascade) return ended
-  for (const below of await env.memberships.currentDescendants(target.id, now)) {
-    if (await endMembership(env, below, { ...ending, reason: 'cascade' }, now)) ended.push(below.id)
+  for (const below of await deps.memberships.currentDescendants(target.id, now)) {
+    if (await endMembership(deps, below, { ...ending, reason: 'cascade' }, now)) ended.push(below.id)
   }
   return ended
 }
