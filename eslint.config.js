@@ -25,4 +25,16 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // An async call left without `await` runs after the check that depends on it (a test that passes by luck, a
+    // change that lands after the answer): refused with the types' help. tap's `t.test()` runs by itself.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }] },
+      ],
+    },
+  },
 )

@@ -74,20 +74,20 @@ try {
   // Cache calls.
   const live = new MemcachedCache(memcached.servers, quiet)
   const baseline = await timed(CALLS, getOrSet(live))
-  live.close()
+  await live.close()
   process.stdout.write(`  ${'live memcached'.padEnd(44)} ${describe(baseline)}\n`)
   const dead = await startMemcached()
   await dead!.kill()
   const killed = new MemcachedCache(dead!.servers, quiet)
   ok = report('memcached killed', await timed(CALLS, getOrSet(killed)), baseline) && ok
-  killed.close()
+  await killed.close()
 
   const sockets = new Set<Socket>()
   const silent = createServer(socket => sockets.add(socket))
   await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
   const hung = new MemcachedCache([`127.0.0.1:${(silent.address() as { port: number }).port}`], quiet)
   ok = report('memcached accepting, never answering', await timed(CALLS, getOrSet(hung)), baseline) && ok
-  hung.close()
+  await hung.close()
   for (const socket of sockets) socket.destroy()
   silent.close()
 

@@ -174,7 +174,7 @@ t.test('EdDSA ID tokens for a client that asks, signed with a key of their own: 
   const { users, clock, keys } = server.app.ctx
   const cookie = await server.signIn('dora')
   // Shaped like a lease as far as an ID token can be: a picture, and a sid (the client has a back-channel URI).
-  users.upsertFromProfile(
+  await users.upsertFromProfile(
     { provider: 'test', providerUserId: 'dora', name: 'dora', picture: 'https://images.example.org/d.png' },
     clock.now(),
   )

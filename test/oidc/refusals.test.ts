@@ -198,7 +198,7 @@ t.test('a token revoked by its client (RFC 7009), or of a removed app, no longer
 
   const second = await signInTo(setup, browser)
   const apps = new AppService(setup.server.app.ctx)
-  apps.remove('grafana')
+  await apps.remove('grafana')
   const gone = await tokenRequest(
     setup.issuer,
     { grant_type: 'refresh_token', refresh_token: second.refresh_token! },

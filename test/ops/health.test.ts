@@ -60,21 +60,21 @@ t.test('memcached unreachable from the start: not ready', async t => {
 
 t.test('a revocation feed that stopped applying the log: not ready', async t => {
   const { app, clock } = await startApp(t)
-  app.ctx.feed.stop()
-  app.ctx.revocations.append('session', 'sid-not-applied', 'user', clock.now())
+  await app.ctx.feed.stop()
+  await app.ctx.db.transaction(() => app.ctx.revocations.append('session', 'sid-not-applied', 'user', clock.now()))
   t.equal((await app.inject({ url: '/login/ready' })).statusCode, 200, 'an entry just written is not a lag')
   clock.advance(60)
   const ready = await app.inject({ url: '/login/ready' })
   t.equal(ready.statusCode, 503)
   t.match(ready.json(), { message: /feed/, checks: { feed: { ok: false, lagSeconds: 60 } } })
-  app.ctx.feed.poll()
+  await app.ctx.feed.poll()
   t.equal((await app.inject({ url: '/login/ready' })).statusCode, 200, 'caught up')
 })
 
 t.test('a database that cannot be read: not ready, and never a 500', async t => {
   const { app } = await startApp(t)
-  app.ctx.feed.stop()
-  app.ctx.db.close()
+  await app.ctx.feed.stop()
+  await app.ctx.db.close()
   const ready = await app.inject({ url: '/login/ready' })
   t.equal(ready.statusCode, 503)
   t.match(ready.json(), {

@@ -166,7 +166,7 @@ t.test('sign-in flows that fail are counted by their error code', async t => {
 t.test('invitations accepted and refused', async t => {
   const server = await serveApp(t, { metricsPort: 0 })
   const { app } = server
-  app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
+  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   const owner = await server.signIn('owner')
   const link = (
     await inject(app, '/login/access/allow', owner, 'POST', { invitees: 1, invitations: [{ accessing: 'chat' }] })
@@ -227,7 +227,7 @@ t.test('the revocation feed lag', async t => {
   const server = await serveApp(t, { metricsPort: 0 })
   const { ctx } = server.app
   t.equal(value(await scrape(server), 'login_revocation_feed_lag_seconds'), 0, 'caught up')
-  ctx.feed.stop()
+  await ctx.feed.stop()
   await ctx.db.transaction(() => ctx.revocations.append('session', 'sid-not-applied', 'user', server.clock.now() - 30))
   t.equal(value(await scrape(server), 'login_revocation_feed_lag_seconds'), 30, 'an entry this process has not applied')
   await ctx.feed.poll()

@@ -117,7 +117,7 @@ ${locations}
 
     // Groups: the check location fixes the expression; the visitor's query string cannot change it.
     const bob = leaseCookie(login.config, (await get('/login/test/as?who=bob')).headers.getSetCookie())
-    login.app.ctx.groups.tree.ensureNamespace('chat/room', 'test', 'alice')
+    await login.app.ctx.groups.tree.ensureNamespace('chat/room', 'test', 'alice')
     t.equal((await get('/chat/', alice)).status, 200, 'a member of chat/room passes')
     t.equal((await get('/chat/', bob)).status, 403, 'a non-member gets 403')
     t.equal((await get('/chat/?group=x', bob)).status, 403, 'whatever the query string says')

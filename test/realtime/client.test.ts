@@ -119,7 +119,7 @@ t.test('groups: membership answers are cached until a membership push', async t 
   t.equal(await login.isMember(dana.user.id, { and: ['chat/room'] }), true)
 
   // Cached: the answer comes without the server, even when the server has changed its mind...
-  server.app.ctx.groups.membership.grant(dana.user.id, 'chat', {})
+  await server.app.ctx.groups.membership.grant(dana.user.id, 'chat', {})
   t.match(
     await login.authenticate({ cookie, group: 'chat' }),
     { status: 'forbidden' },
@@ -218,7 +218,7 @@ t.test('lease expiry and cached answers are judged by the clock the client is gi
 
   await login.ensure('club', 'test:127.0.0.1')
   t.equal(await login.isMember(kim.user.id, 'club'), false)
-  server.app.ctx.groups.membership.grant(kim.user.id, 'club')
+  await server.app.ctx.groups.membership.grant(kim.user.id, 'club')
   t.equal(await login.isMember(kim.user.id, 'club'), false, 'a cached no (grants are not pushed)')
   now += 60_001
   t.equal(await login.isMember(kim.user.id, 'club'), true, 'asked again once the TTL has passed on the given clock')

@@ -15,7 +15,7 @@ t.test("an app's cached 'not a member' ends the moment someone joins; its 'membe
   })
   t.teardown(() => login.close())
   await login.ready()
-  server.app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
+  await server.app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
   const cookie = await server.signIn('guest')
   const guest = (await server.app.ctx.users.findByIdentity('test', 'guest'))!.id
 
@@ -41,10 +41,10 @@ t.test("an app's cached 'not a member' ends the moment someone joins; its 'membe
   server.clock.advance(61)
   await within(10_000, async () => (await login.authenticate({ cookie, group: 'club' })).status === 'forbidden')
   t.pass('once it expired, the app refuses again')
-  t.notOk(server.app.ctx.groups.membership.isMember(guest, 'club'))
+  t.notOk(await server.app.ctx.groups.membership.isMember(guest, 'club'))
 
   t.match(await login.authenticate({ cookie, group: 'club/vip' }), { status: 'forbidden' }, 'cached again')
-  server.app.ctx.groups.membership.grant(guest, 'club/vip')
+  await server.app.ctx.groups.membership.grant(guest, 'club/vip')
   await within(10_000, async () => (await login.authenticate({ cookie, group: 'club/vip' })).status === 'ok')
   t.pass('a direct grant is pushed too')
 })
