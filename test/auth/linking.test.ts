@@ -1,6 +1,7 @@
 import t from 'tap'
 import { startFakeProviders } from '../helpers/fake-providers.js'
 import { begin, consent, locationOf, startOAuthApp, type Browser } from '../helpers/oauth.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const GITHUB_ID = 'MDQ6VXNlcjE='
 const LEASE = 'login'
@@ -28,7 +29,7 @@ async function formToken(browser: Browser): Promise<string> {
   return /name="_csrf" value="([^"]+)"/.exec(page)![1]!
 }
 
-async function setup(t: { teardown(fn: () => unknown): void }) {
+async function setup(t: Teardown) {
   const fake = await startFakeProviders(t)
   return startOAuthApp(t, { github: fake.credentials.github })
 }

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
 import { performance } from 'node:perf_hooks'
@@ -8,8 +8,6 @@ import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { leaseCookie, signIn, startApp, testConfig } from '../helpers/app.js'
 import { startMemcached } from '../helpers/memcached.js'
-
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
 
 /** What one request with a lease cookie came back with. */
 interface Outcome {
@@ -42,7 +40,7 @@ async function waitUntil(done: () => boolean): Promise<void> {
   while (!done() && performance.now() < deadline) await sleep(10)
 }
 
-function assertSignedOut(tt: Tap, outcome: Outcome, what: string) {
+function assertSignedOut(tt: Test, outcome: Outcome, what: string) {
   tt.match(outcome, { status: 401, code: 'LOGIN_ERR_UNAUTHENTICATED', renewed: undefined, cleared: true }, what)
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { serveApp, type ServedApp } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 /**
  * What the browser tests of the pages share: the app served with the
@@ -31,10 +32,6 @@ export const AGENTS = {
 }
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
 
 /** The app on loopback, as it serves everyone: every answer carries its strict policy (src/http/security-headers.ts). */
 export function servePages(t: Teardown): Promise<ServedApp> {

@@ -10,13 +10,13 @@ import { InvitationStore, type Invitation } from '../../src/storage/invitations.
 import { RevocationStore } from '../../src/storage/revocations.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { UserStore } from '../../src/storage/users.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 /** The start of every test's controlled time. */
 export const T0 = 1_700_000_000
 
-interface TestLike {
+interface TestLike extends Teardown {
   testdir(): string
-  teardown(fn: () => unknown): void
 }
 
 export interface GroupFixture {

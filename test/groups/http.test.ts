@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { startApp, type TestApp } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const json = { 'content-type': 'application/json' }
 const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }
@@ -14,9 +15,7 @@ async function formToken(app: FastifyInstance, cookie: string): Promise<string> 
 }
 
 /** An app where test user `owner` owns `chat`, signed in. */
-async function world(
-  t: Parameters<typeof startApp>[0],
-): Promise<TestApp & { owner: string; as: (who: string) => Promise<string> }> {
+async function world(t: Teardown): Promise<TestApp & { owner: string; as: (who: string) => Promise<string> }> {
   const testApp = await startApp(t)
   await testApp.app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
   return { ...testApp, owner: await testApp.signIn('owner'), as: testApp.signIn }

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../../src/app.js'
 import { testConfig } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 import { depletingChain, fivePlaces, raceAcceptances, signInOverHttp } from './race.js'
 
 const PROCESSES = 3
@@ -13,7 +14,7 @@ const RACERS = 50
 const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url))
 
 /** Starts a server process on `runDir` with this test's TypeScript loader; answers its base URL. */
-async function startServer(t: { teardown(fn: () => unknown): void }, runDir: string): Promise<string> {
+async function startServer(t: Teardown, runDir: string): Promise<string> {
   const loader = process.execArgv.filter(arg => arg.includes('@tapjs/typescript'))
   const child: ChildProcess = spawn(process.execPath, [...loader, SERVER, runDir], {
     stdio: ['pipe', 'pipe', 'inherit'],

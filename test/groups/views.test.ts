@@ -2,6 +2,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 import { startApp, type TestApp } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const json = { 'content-type': 'application/json' }
 const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }
@@ -9,7 +10,7 @@ const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'tex
 type Response = Awaited<ReturnType<FastifyInstance['inject']>>
 
 /** An app where `owner` owns `chat` and has admitted `bob` to it. */
-async function world(t: Parameters<typeof startApp>[0]) {
+async function world(t: Teardown) {
   const testApp: TestApp = await startApp(t)
   const { app, signIn } = testApp
   await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')

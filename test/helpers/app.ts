@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import { loadConfig, type Config } from '../../src/config.js'
+import type { Teardown } from './teardown.js'
 
 /** What a test gets: a fresh server on a fresh run/ folder, with its clock in the test's hands. */
 export interface TestApp {
@@ -14,10 +15,6 @@ export interface TestApp {
   clock: ManualClock
   /** Signs in with the `test` provider and answers the lease cookie as `name=value`. */
   signIn(who: string, headers?: Record<string, string>): Promise<string>
-}
-
-interface Teardown {
-  teardown(fn: () => unknown): void
 }
 
 /** A temporary folder removed when the test ends. */

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { chromium, type Browser } from 'playwright-core'
+import type { Teardown } from './teardown.js'
 
 /** Debian's chromium; playwright-core ships no browser of its own. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -13,10 +14,6 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
  * for what a page shows, never for a time (latency belongs in bench/).
  */
 export const PAGE_TIMEOUT_MS = 60_000
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
 
 /**
  * Launches a headless Chromium that is closed when the test ends. Answers

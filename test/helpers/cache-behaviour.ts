@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Cache } from '../../src/cache/index.js'
 
 /** A fresh, empty cache and a way to let time pass for its TTLs. */
@@ -9,8 +9,7 @@ export interface CacheSubject {
 }
 
 /** The `t` a subtest receives. */
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
-type Case = (cache: Cache, elapse: (seconds: number) => Promise<void>, tt: Tap) => Promise<void>
+type Case = (cache: Cache, elapse: (seconds: number) => Promise<void>, tt: Test) => Promise<void>
 
 /** What every `Cache` must do, whatever is behind it. */
 const cases: Record<string, Case> = {

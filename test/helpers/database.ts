@@ -5,10 +5,7 @@ import { RevocationStore } from '../../src/storage/revocations.js'
 import { SigningKeyStore } from '../../src/storage/signing-keys.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { tempDir } from './app.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from './teardown.js'
 
 /** A fresh SQLite database in a temporary folder, closed when the test ends. */
 export function sqliteDatabase(t: Teardown, folder = tempDir(t)): Database {

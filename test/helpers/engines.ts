@@ -1,17 +1,10 @@
-import type t from 'tap'
 import { join } from 'node:path'
 import type { Database, Engine } from '../../src/storage/database.js'
 import { PostgresDatabase } from '../../src/storage/postgres.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { tempDir } from './app.js'
 import { startPostgres } from './postgres.js'
-
-/** A tap subtest, as the callback of `t.test` receives it. */
-export type TapTest = Parameters<Parameters<typeof t.test>[0]>[0]
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from './teardown.js'
 
 /** A storage engine under test: fresh databases, and second connections to them as another process or node would open. */
 export interface EngineUnderTest {

@@ -1,11 +1,9 @@
-import type t from 'tap'
+import type { Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PATIENCE_MS, within, type LiveServer } from './realtime.js'
-
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
 
 /** What an example prints once it listens, capturing its port. */
 export const LISTENING = {
@@ -20,7 +18,7 @@ export const LISTENING = {
  * others to sign in.
  */
 export async function checkExample(
-  t: Tap,
+  t: Test,
   server: LiveServer,
   example: keyof typeof LISTENING,
   script: string,

@@ -5,10 +5,7 @@ import { OAuth2Server } from 'oauth2-mock-server'
 import type { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { serveApp, tempDir } from './app.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from './teardown.js'
 
 /** An app listening on loopback over real HTTP, with credentials.json written for it. */
 export interface OAuthApp {

@@ -3,10 +3,7 @@ import { readFile } from 'node:fs/promises'
 import pg from 'pg'
 import t from 'tap'
 import { SUPERUSER, startPostgres } from './postgres.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from './teardown.js'
 
 /** A connected client, closed when the test ends; errors it reports outside a query (a lost server) are collected. */
 async function connect(t: Teardown, url: string): Promise<{ client: pg.Client; errors: Error[] }> {

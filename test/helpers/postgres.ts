@@ -6,6 +6,7 @@ import { delimiter, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { freePort } from './app.js'
+import type { Teardown } from './teardown.js'
 
 const run = promisify(execFile)
 
@@ -37,10 +38,6 @@ export interface PostgresCluster {
   stop(mode?: 'fast' | 'immediate'): Promise<void>
   /** Stops the server if it runs and starts it again on the same port with the same data; resolves once it accepts connections. */
   restart(): Promise<void>
-}
-
-interface Teardown {
-  teardown(fn: () => unknown): void
 }
 
 const running = new Set<ChildProcess>()

@@ -9,10 +9,7 @@ import type { Config } from '../../src/config.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { signIn, testConfig } from './app.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from './teardown.js'
 
 /** A login server listening on 127.0.0.1, port 0. */
 export interface LiveServer {

@@ -1,10 +1,10 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { startApp } from '../helpers/app.js'
 
 type Injected = { statusCode: number; headers: Record<string, unknown>; body: string }
 
 /** A JSON error as the spec promises it: status, reason phrase, message and a stable code; no stack. */
-function assertJsonError(tt: Tap, response: Injected, label: string, status?: number, code?: string) {
+function assertJsonError(tt: Test, response: Injected, label: string, status?: number, code?: string) {
   tt.ok(response.statusCode >= 400 && response.statusCode < 500, `${label}: a 4xx (got ${response.statusCode})`)
   if (status !== undefined) tt.equal(response.statusCode, status, `${label}: status`)
   tt.match(response.headers['content-type'], /^application\/json/, `${label}: JSON`)
@@ -16,8 +16,6 @@ function assertJsonError(tt: Tap, response: Injected, label: string, status?: nu
   )
   tt.notMatch(response.body, /\bat .+:\d+:\d+|node_modules|\/src\//, `${label}: no stack trace`)
 }
-
-type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
 
 t.test('garbage cookies never make a 500: the request is just not signed in', async t => {
   const { app } = await startApp(t)

@@ -1,10 +1,11 @@
 import t from 'tap'
 import { startApp } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }
 
 /** Signs `who` in twice (two devices) and signs the second out through the sessions page's form. */
-async function revokeOther(t: Parameters<typeof startApp>[0]) {
+async function revokeOther(t: Teardown) {
   const testApp = await startApp(t)
   const { app, signIn } = testApp
   const cookie = await signIn('alice', {

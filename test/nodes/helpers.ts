@@ -1,10 +1,7 @@
 import { decodeJwt } from 'jose'
 import { freePort, tempDir } from '../helpers/app.js'
 import { spawnTs, type Child } from '../helpers/realtime.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from '../helpers/teardown.js'
 
 /** A login server in a process of its own, one node of a deployment. */
 export interface Node {

@@ -4,10 +4,7 @@ import { constants, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'no
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePort, tempDir } from '../helpers/app.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from '../helpers/teardown.js'
 
 /** Debian's Apache and mod_auth_openidc (packages apache2 and libapache2-mod-auth-openidc, installed by .ci/run). */
 export const APACHE = process.env.APACHE_PATH ?? '/usr/sbin/apache2'

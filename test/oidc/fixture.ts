@@ -5,10 +5,7 @@ import { clientSettings, type ClientSettingsInput } from '../../src/oidc/client-
 import { issuerOf } from '../../src/oidc/issuer.js'
 import type { Config } from '../../src/config.js'
 import { serveApp, type ServedApp } from '../helpers/app.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from '../helpers/teardown.js'
 
 /** Where the relying parties of these tests say they live: nothing listens there, the "browser" stops at it. */
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback'

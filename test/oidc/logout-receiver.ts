@@ -1,10 +1,7 @@
 import { createServer } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from '../helpers/teardown.js'
 
 /** A relying party's back-channel logout endpoint on loopback: it keeps every logout token POSTed to it. */
 export interface LogoutReceiver {

@@ -1,11 +1,9 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import * as client from 'openid-client'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import type { ClientSettingsInput } from '../../src/oidc/client-settings.js'
 import { Browser, oidcSetup, registerClient, signInTo, type OidcSetup, type Tokens } from './fixture.js'
 import { logoutReceiver } from './logout-receiver.js'
-
-type Test = Parameters<Parameters<typeof t.test>[0]>[0]
 
 /** Checks a logout token as a relying party must (OpenID Connect Back-Channel Logout 1.0, section 2.6). */
 async function checkLogoutToken(t: Test, token: string, setup: Pick<OidcSetup, 'issuer' | 'app'>, idToken: Tokens) {

@@ -1,19 +1,18 @@
 // The OpenID Provider's store, on every storage engine.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Database } from '../../src/storage/database.js'
 import { OidcStore } from '../../src/storage/oidc.js'
-import { storageEngines, type EngineUnderTest, type TapTest } from '../helpers/engines.js'
+import { storageEngines, type EngineUnderTest } from '../helpers/engines.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const NOW = 1_800_000_000
-
-type Teardown = { teardown(fn: () => unknown): void }
 
 const { engines, skipped } = await storageEngines(t)
 if (skipped) t.comment(`PostgreSQL left out: ${skipped}`)
 
 for (const engine of engines) t.test(engine.engine, async t => conformance(t, engine))
 
-async function conformance(t: TapTest, engine: EngineUnderTest) {
+async function conformance(t: Test, engine: EngineUnderTest) {
   /** A store on a fresh database; `again` opens another connection to it, as a second process or node would. */
   async function store(t: Teardown, again?: Database) {
     const db = again ? await engine.another(t, again) : await engine.open(t)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, tempDir } from '../helpers/app.js'
 import { within } from '../helpers/realtime.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const haveMemcached = existsSync('/usr/bin/memcached')
@@ -34,7 +35,7 @@ async function run(command: string, args: string[], options: { cwd: string; env?
  * dist/ built from the current sources there, so that nothing touches the
  * repository's dist/ or run/ while other tests use them.
  */
-async function checkout(t: { teardown(fn: () => unknown): void }): Promise<string> {
+async function checkout(t: Teardown): Promise<string> {
   const lock = statSync(join(root, 'package-lock.json')).mtimeMs
   const installed = statSync(join(root, 'node_modules/.package-lock.json')).mtimeMs
   // server.sh would run npm ci through the link, in the repository's own node_modules.

@@ -5,10 +5,7 @@ import { once } from 'node:events'
 import { decodeJwt } from 'jose'
 import { createLoginClient, type LoginRequest } from 'modular-login-client'
 import { liveServer, type LiveServer } from '../helpers/realtime.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from '../helpers/teardown.js'
 
 async function setup(t: Teardown) {
   const server = await liveServer(t)

@@ -2,10 +2,7 @@ import t from 'tap'
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
 import { createLoginClient, type LoginClient, type LoginLogger } from 'modular-login-client'
 import { liveServer, PATIENCE_MS, within, type LiveServer } from '../helpers/realtime.js'
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
+import type { Teardown } from '../helpers/teardown.js'
 
 /** A logger that keeps what it is told. */
 function recorder(): LoginLogger & { lines: string[] } {

@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import { leaseCookie, testConfig } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 /** Every field name a route of this server reads from the query or the body. */
 const FIELDS = [
@@ -73,7 +74,7 @@ interface Route {
   url: string
 }
 
-async function world(t: { teardown(fn: () => unknown): void }) {
+async function world(t: Teardown) {
   const routes: Route[] = []
   const config = testConfig(t, { rateLimit: 1_000_000 })
   const app: FastifyInstance = await buildApp(config, {

@@ -1,15 +1,15 @@
 // What every storage engine promises the rules above it (src/storage/database.ts), tested on each engine.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { errors } from '../../src/errors.js'
 import { CHANGES_CHANNEL, RevocationStore } from '../../src/storage/revocations.js'
 import { within } from '../helpers/realtime.js'
-import { storageEngines, type EngineUnderTest, type TapTest } from '../helpers/engines.js'
+import { storageEngines, type EngineUnderTest } from '../helpers/engines.js'
 
 const { engines, skipped } = await storageEngines(t)
 if (skipped) t.comment(`PostgreSQL left out: ${skipped}`)
 for (const engine of engines) t.test(engine.engine, async t => conformance(t, engine))
 
-async function conformance(t: TapTest, engine: EngineUnderTest) {
+async function conformance(t: Test, engine: EngineUnderTest) {
   const counter = async (db: Awaited<ReturnType<EngineUnderTest['open']>>) =>
     (await db.sql.one<{ value: string }>(`SELECT value FROM server_secrets WHERE name = 'counter'`))?.value
 

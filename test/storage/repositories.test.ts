@@ -1,5 +1,5 @@
 // Every repository answers the same on every storage engine: what the services above rely on.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Database } from '../../src/storage/database.js'
 import { AppNamespaceStore } from '../../src/storage/app-namespaces.js'
 import { AppStore } from '../../src/storage/apps.js'
@@ -12,7 +12,7 @@ import { ServerSecretStore } from '../../src/storage/server-secrets.js'
 import { SessionStore } from '../../src/storage/sessions.js'
 import { SigningKeyStore } from '../../src/storage/signing-keys.js'
 import { UserStore } from '../../src/storage/users.js'
-import { storageEngines, type EngineUnderTest, type TapTest } from '../helpers/engines.js'
+import { storageEngines, type EngineUnderTest } from '../helpers/engines.js'
 
 const NOW = 1_800_000_000
 
@@ -32,7 +32,7 @@ async function forest(db: Database) {
   return { groups, ids }
 }
 
-async function conformance(t: TapTest, engine: EngineUnderTest) {
+async function conformance(t: Test, engine: EngineUnderTest) {
   t.test('users: sign-in upserts, placeholders, links, deletion that remembers identities', async t => {
     const db = await engine.open(t)
     const users = new UserStore(db)

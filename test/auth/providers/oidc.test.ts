@@ -11,16 +11,13 @@ import {
   writeCredentials,
   type OAuthApp,
 } from '../../helpers/oauth.js'
+import type { Teardown } from '../../helpers/teardown.js'
 
 const CLIENT = 'mock-client'
 const LEASE = 'login'
 
 // One provider for the whole file (an RSA key is slow to make); each test removes the hooks it adds.
 const mock = await startMockIssuer(t)
-
-interface Teardown {
-  teardown(fn: () => unknown): void
-}
 
 function credentials(mock: OAuth2Server) {
   return {
