@@ -1,12 +1,11 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { decodeJwt } from 'jose'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
-import { leaseCookie, signIn, startApp, testConfig } from '../helpers/app.js'
+import { leaseClaims, leaseCookie, sidOf, signIn, startApp, testConfig } from '../helpers/app.js'
 import { startMemcached } from '../helpers/memcached.js'
 
 /** What one request with a lease cookie came back with. */
@@ -30,9 +29,6 @@ async function probe(app: FastifyInstance, config: Config, cookie: string, url =
     cleared: ours.some(c => c.startsWith(`${config.cookieName}=;`) && /Max-Age=0/i.test(c)),
   }
 }
-
-const tokenOf = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1)
-const sidOf = (cookie: string) => decodeJwt(tokenOf(cookie)).sid as string
 
 /** Polls until `done` holds; the limit is generous, since a busy machine delays timers by seconds. */
 async function waitUntil(done: () => boolean): Promise<void> {
@@ -146,7 +142,7 @@ t.test('lease lifecycle: re-issued while the session lives, ended by idle and ab
         }
         t.ok(outcome.renewed, `${at}: a new lease is sent`)
         cookie = outcome.renewed!
-        const claims = decodeJwt(tokenOf(cookie))
+        const claims = leaseClaims(cookie)
         t.equal(claims.sid, sid, 'for the same session')
         t.equal(claims.iat, clock.now())
         t.equal(

@@ -1,8 +1,5 @@
 import t from 'tap'
-import { decodeJwt } from 'jose'
-import { leaseCookie, startApp } from '../helpers/app.js'
-
-const sidOf = (cookie: string) => decodeJwt(cookie.slice(cookie.indexOf('=') + 1)).sid as string
+import { leaseCookie, sidOf, startApp } from '../helpers/app.js'
 
 t.test('sign-in endpoints are rate-limited per client IP: the (N+1)th gets 429 LOGIN_ERR_RATE_LIMITED', async t => {
   const limit = 3

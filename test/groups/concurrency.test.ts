@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
-import { startApp } from '../helpers/app.js'
-import { depletingChain, fivePlaces, raceAcceptances, signInOverHttp } from './race.js'
+import { signInOverHttp, startApp } from '../helpers/app.js'
+import { depletingChain, fivePlaces, raceAcceptances } from './race.js'
 
 const ROUNDS = 3
 const RACERS = 50
@@ -15,7 +15,7 @@ t.test('50 simultaneous acceptances over HTTP admit exactly what the limits allo
 
   // Signed in once: each round races over new links, which the same people may accept again.
   const cookies = await Promise.all(
-    Array.from({ length: RACERS }, (_, i) => signInOverHttp(base, config.cookieName, `racer${i}`)),
+    Array.from({ length: RACERS }, (_, i) => signInOverHttp(base, `racer${i}`, config.cookieName)),
   )
   for (const [name, scenario] of [
     ['invitees: 5', fivePlaces],

@@ -4,9 +4,9 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../../src/app.js'
-import { testConfig } from '../helpers/app.js'
+import { signInOverHttp, testConfig } from '../helpers/app.js'
 import type { Teardown } from '../helpers/teardown.js'
-import { depletingChain, fivePlaces, raceAcceptances, signInOverHttp } from './race.js'
+import { depletingChain, fivePlaces, raceAcceptances } from './race.js'
 
 const PROCESSES = 3
 const ROUNDS = 3
@@ -45,7 +45,7 @@ t.test('several server processes sharing one SQLite file never over-admit', asyn
   const bases = await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, config.runDir)))
   // Signed in once: each round races over new links, which the same people may accept again.
   const cookies = await Promise.all(
-    Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, config.cookieName, `racer${i}`)),
+    Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, `racer${i}`, config.cookieName)),
   )
 
   for (const [name, scenario] of [

@@ -75,11 +75,3 @@ export async function raceAcceptances(
   for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1
   return counts
 }
-
-/** Signs in as `who` over HTTP with the test provider; answers the lease cookie. */
-export async function signInOverHttp(base: string, cookieName: string, who: string): Promise<string> {
-  const response = await fetch(`${base}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
-  const cookie = response.headers.getSetCookie().find(c => c.startsWith(`${cookieName}=`))
-  if (response.status !== 303 || !cookie) throw new Error(`sign-in as ${who} failed: ${response.status}`)
-  return cookie.split(';')[0]!
-}

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { decodeJwt, type JWTPayload } from 'jose'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createServer } from 'node:net'
@@ -42,11 +43,29 @@ export async function startApp(t: Teardown, overrides: Partial<Config> = {}): Pr
 }
 
 /** `name=value` of the lease cookie set by a response, or throws. */
-export function leaseCookie(config: Config, setCookie: string | string[] | number | undefined): string {
+export function leaseCookie(
+  config: Pick<Config, 'cookieName'>,
+  setCookie: string | string[] | number | undefined,
+): string {
   const all = Array.isArray(setCookie) ? setCookie : [String(setCookie ?? '')]
   const found = all.find(c => c.startsWith(`${config.cookieName}=`) && !c.startsWith(`${config.cookieName}=;`))
   if (!found) throw new Error(`no lease cookie in ${JSON.stringify(setCookie)}`)
   return found.split(';')[0]!
+}
+
+/** The token (a JWT) a lease cookie given as `name=value` carries. */
+export function leaseToken(cookie: string): string {
+  return cookie.slice(cookie.indexOf('=') + 1)
+}
+
+/** The claims of a lease cookie given as `name=value`, read without verifying them. */
+export function leaseClaims(cookie: string): JWTPayload {
+  return decodeJwt(leaseToken(cookie))
+}
+
+/** The id of the session a lease cookie (`name=value`) belongs to. */
+export function sidOf(cookie: string): string {
+  return leaseClaims(cookie).sid as string
 }
 
 export async function signIn(
@@ -58,6 +77,13 @@ export async function signIn(
   const response = await app.inject({ method: 'GET', url: `/login/test/as?who=${encodeURIComponent(who)}`, headers })
   if (response.statusCode !== 303) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`)
   return leaseCookie(config, response.headers['set-cookie'])
+}
+
+/** Signs in as `who` with the `test` provider over real HTTP at `base`; answers the lease cookie as `name=value`. */
+export async function signInOverHttp(base: string, who: string, cookieName = 'login'): Promise<string> {
+  const response = await fetch(`${base}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
+  if (response.status !== 303) throw new Error(`sign-in as ${who} at ${base} failed: ${response.status}`)
+  return leaseCookie({ cookieName }, response.headers.getSetCookie())
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */

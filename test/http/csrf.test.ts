@@ -1,9 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { decodeJwt } from 'jose'
-import { startApp } from '../helpers/app.js'
+import { sidOf, startApp } from '../helpers/app.js'
 
-const sidOf = (cookie: string) => decodeJwt(cookie.slice(cookie.indexOf('=') + 1)).sid as string
 const json = { 'content-type': 'application/json' }
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
 

@@ -1,5 +1,4 @@
-import { decodeJwt } from 'jose'
-import { freePort, tempDir } from '../helpers/app.js'
+import { freePort, leaseClaims, signInOverHttp, tempDir } from '../helpers/app.js'
 import { spawnTs, type Child } from '../helpers/realtime.js'
 import type { Teardown } from '../helpers/teardown.js'
 
@@ -54,12 +53,9 @@ export async function startNode(
 
 /** Signs in with the `test` provider on a node; answers the cookie, the session's id and the user's. */
 export async function signInOn(node: Node, who: string): Promise<{ cookie: string; sid: string; user: string }> {
-  const response = await fetch(`${node.url}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
-  const cookie = response.headers.getSetCookie().find(c => c.startsWith('login=') && !c.startsWith('login=;'))
-  if (!cookie) throw new Error(`sign-in failed on ${node.url}: ${response.status}`)
-  const pair = cookie.split(';')[0]!
-  const claims = decodeJwt(pair.slice('login='.length))
-  return { cookie: pair, sid: claims.sid as string, user: claims.sub! }
+  const cookie = await signInOverHttp(node.url, who)
+  const claims = leaseClaims(cookie)
+  return { cookie, sid: claims.sid as string, user: claims.sub! }
 }
 
 /** The status of `/login/check` on a node for a cookie. */

@@ -2,14 +2,11 @@ import t from 'tap'
 import { decodeJwt } from 'jose'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { sqlitePath } from '../../src/storage/open.js'
+import { sidOf } from '../helpers/app.js'
 import { openKeys } from '../helpers/database.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { liveServer, RawClient } from '../helpers/realtime.js'
-
-function sidOf(cookie: string): string {
-  return decodeJwt(cookie.split('=')[1]!).sid as string
-}
 
 t.test('refusals: wrong secret, unknown app, no hello, wrong version', async t => {
   const server = await liveServer(t)

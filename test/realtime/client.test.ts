@@ -1,6 +1,7 @@
 import t from 'tap'
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
 import { createLoginClient, type LoginClient, type LoginLogger } from 'modular-login-client'
+import { leaseClaims, leaseToken, sidOf } from '../helpers/app.js'
 import { liveServer, PATIENCE_MS, within, type LiveServer } from '../helpers/realtime.js'
 import type { Teardown } from '../helpers/teardown.js'
 
@@ -28,8 +29,6 @@ async function client(t: Teardown, server: LiveServer, options: Partial<Paramete
   return { login, logger }
 }
 
-const tokenOf = (cookie: string) => cookie.split('=')[1]!
-
 /** Signs in with the server's clock set back so that the lease has already expired by real time. */
 async function expiredLease(server: LiveServer, who: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
@@ -52,7 +51,7 @@ t.test('leases are verified locally, memoised, and refused once revoked (pushed 
 
   // Authentic-looking but signed by a key the server never published.
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
-  const claims = decodeJwt(tokenOf(cookie))
+  const claims = leaseClaims(cookie)
   const forged = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'EdDSA', kid: 'made-up' }).sign(privateKey)
   t.match(await login.authenticate({ cookie: `login=${forged}` }), { status: 'unauthenticated' })
 
@@ -74,8 +73,8 @@ t.test('an expired lease is refreshed over the channel and the new cookie is han
   t.equal(result.cookies.length, 1)
   const renewed = result.cookies[0]!
   t.match(renewed, { name: 'login', path: '/', httpOnly: true, sameSite: 'lax', secure: false })
-  t.not(renewed.value, tokenOf(old))
-  t.equal(decodeJwt(renewed.value).sid, decodeJwt(tokenOf(old)).sid)
+  t.not(renewed.value, leaseToken(old))
+  t.equal(decodeJwt(renewed.value).sid, sidOf(old))
   t.ok(decodeJwt(renewed.value).exp! > Date.now() / 1000)
   t.match(login.core.setCookieHeaders(result)[0], /^login=[\w.-]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/)
 
@@ -84,7 +83,7 @@ t.test('an expired lease is refreshed over the channel and the new cookie is han
   t.match(await login.authenticate({ cookie: `login=${renewed.value}` }), { status: 'ok', cookies: [] })
 
   const gone = await expiredLease(server, 'carol')
-  await server.app.ctx.sessions.revoke(decodeJwt(tokenOf(gone)).sid as string)
+  await server.app.ctx.sessions.revoke(sidOf(gone))
   t.match(
     await login.authenticate({ cookie: gone }),
     { status: 'unauthenticated' },
@@ -159,7 +158,7 @@ t.test('server down: unexpired leases keep being served; reconnect replays what 
 
   // Another process revokes meanwhile, then a server comes back on the same port.
   const other = await liveServer(t, { runDir: first.config.runDir })
-  await other.app.ctx.sessions.revoke(decodeJwt(tokenOf(b)).sid as string)
+  await other.app.ctx.sessions.revoke(sidOf(b))
   t.equal((await login.authenticate({ cookie: b })).status, 'ok', 'the app cannot know yet')
   await liveServer(t, { runDir: first.config.runDir }, first.port)
   const took = await within(

@@ -1,10 +1,9 @@
 // The login server and a protected app in separate processes, over loopback.
 import t from 'tap'
-import { decodeJwt } from 'jose'
 import { buildApp } from '../../src/app.js'
 import { appCommand } from '../../src/realtime/cli.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
-import { testConfig } from '../helpers/app.js'
+import { leaseClaims, sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
 import { PATIENCE_MS, RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
 
 const config = testConfig(t)
@@ -39,20 +38,9 @@ const appProcess: Child = await spawnTs(t, '../realtime/fixtures/app.ts', {
 })
 const site = `http://127.0.0.1:${appProcess.ready.port}`
 
-async function signIn(server: string, who: string): Promise<string> {
-  const response = await fetch(`${server}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
-  const cookie = response.headers.getSetCookie().find(c => c.startsWith('login=') && !c.startsWith('login=;'))
-  if (response.status !== 303 || !cookie) throw new Error(`sign-in failed: ${response.status}`)
-  return cookie.split(';')[0]!
-}
-
 /** The app's answer to an API call (POST: no redirects) with this cookie. */
 async function status(cookie: string, path = '/api/me'): Promise<number> {
   return (await fetch(`${site}${path}`, { method: 'POST', headers: { cookie } })).status
-}
-
-async function userIdOf(cookie: string): Promise<string> {
-  return decodeJwt(cookie.split('=')[1]!).sub!
 }
 
 /**
@@ -64,10 +52,10 @@ async function answers(cookie: string, code: number, path?: string): Promise<num
 }
 
 t.test('sign in, use the app, and every kind of revocation reaches it', async t => {
-  const alice = await signIn(a, 'alice')
+  const alice = await signInOverHttp(a, 'alice')
   const me = await fetch(`${site}/me`, { headers: { cookie: alice } })
   t.equal(me.status, 200)
-  t.match(await me.json(), { name: 'alice', id: await userIdOf(alice) })
+  t.match(await me.json(), { name: 'alice', id: leaseClaims(alice).sub })
   const away = await fetch(`${site}/me`, { redirect: 'manual' })
   t.equal(away.status, 302)
   t.equal(away.headers.get('location'), `${a}/login?next=${encodeURIComponent(`${site}/me`)}`)
@@ -78,34 +66,34 @@ t.test('sign in, use the app, and every kind of revocation reaches it', async t 
   t.comment(`logout: 401 after ${(await answers(alice, 401)).toFixed(1)} ms`)
 
   // A session revoked from the session list (by another session of the same user).
-  const [bob1, bob2] = [await signIn(a, 'bob'), await signIn(a, 'bob')]
+  const [bob1, bob2] = [await signInOverHttp(a, 'bob'), await signInOverHttp(a, 'bob')]
   t.equal(await status(bob2), 200)
-  const sid2 = decodeJwt(bob2.split('=')[1]!).sid as string
+  const sid2 = sidOf(bob2)
   t.equal((await fetch(`${a}/login/deauthorize/${sid2}`, { method: 'POST', headers: { cookie: bob1 } })).status, 200)
   t.comment(`session list: 401 after ${(await answers(bob2, 401)).toFixed(1)} ms`)
   t.equal(await status(bob1), 200, 'the other session is untouched')
 
   // A membership removed (by an app over the channel).
-  const carol = await signIn(a, 'carol')
+  const carol = await signInOverHttp(a, 'carol')
   const channel = (await RawClient.hello(a, creds)).client
   t.teardown(() => channel.close())
   await channel.request({ type: 'ensure', path: 'chat', owner: 'test:127.0.0.1' })
-  const granted = await channel.request({ type: 'grant', user: await userIdOf(carol), path: 'chat/room' })
+  const granted = await channel.request({ type: 'grant', user: leaseClaims(carol).sub, path: 'chat/room' })
   t.equal(await status(carol, '/api/in/room'), 200)
   t.equal(await status(carol, '/api/in/other'), 403)
   await channel.request({ type: 'remove', membership: (granted.membership as { id: string }).id })
   t.comment(`membership removal: 403 after ${(await answers(carol, 403, '/api/in/room')).toFixed(1)} ms`)
 
   // Account deletion.
-  const dave = await signIn(a, 'dave')
-  await channel.request({ type: 'grant', user: await userIdOf(dave), path: 'chat/room' })
+  const dave = await signInOverHttp(a, 'dave')
+  await channel.request({ type: 'grant', user: leaseClaims(dave).sub, path: 'chat/room' })
   t.equal(await status(dave, '/api/in/room'), 200)
   t.equal((await fetch(`${a}/login/delete`, { method: 'POST', headers: { cookie: dave } })).status, 200)
   t.comment(`account deletion: 401 after ${(await answers(dave, 401)).toFixed(1)} ms`)
 })
 
 t.test('a revocation written by another server process is relayed', async t => {
-  const erin = await signIn(b, 'erin')
+  const erin = await signInOverHttp(b, 'erin')
   t.equal(await status(erin), 200, 'a lease from either process works')
   t.equal((await fetch(`${b}/login/logout`, { method: 'POST', headers: { cookie: erin } })).status, 200)
   t.comment(
@@ -131,8 +119,8 @@ t.test('protocol abuse against the server process: clear refusals, errors, and i
 })
 
 t.test('server killed: the app keeps serving; what it missed arrives after reconnect', async t => {
-  const frank = await signIn(a, 'frank')
-  const gina = await signIn(a, 'gina')
+  const frank = await signInOverHttp(a, 'frank')
+  const gina = await signInOverHttp(a, 'gina')
   t.equal(await status(frank), 200)
   const port = String(serverA.ready.port)
   await serverA.kill('SIGKILL')

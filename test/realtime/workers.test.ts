@@ -2,10 +2,9 @@
 import t from 'tap'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
-import { decodeJwt } from 'jose'
 import { buildApp } from '../../src/app.js'
 import { AppService } from '../../src/realtime/apps.js'
-import { testConfig } from '../helpers/app.js'
+import { sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
 import { RawClient, spawnTs } from '../helpers/realtime.js'
 
 async function freePort(): Promise<number> {
@@ -46,9 +45,8 @@ t.test("two workers on one port relay each other's revocations", async t => {
   t.teardown(() => clients.forEach(c => c.close()))
 
   for (const who of ['ann', 'ben']) {
-    const signIn = await fetch(`${url}/login/test/as?who=${who}`, { redirect: 'manual' })
-    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!
-    const sid = decodeJwt(cookie.split('=')[1]!).sid
+    const cookie = await signInOverHttp(url, who)
+    const sid = sidOf(cookie)
     const start = performance.now()
     t.equal((await fetch(`${url}/login/logout`, { method: 'POST', headers: { cookie } })).status, 200)
     const pushed = await Promise.all(clients.map(c => c.next('revoked')))

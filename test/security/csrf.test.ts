@@ -2,10 +2,8 @@
 // visitor's cookie: fetch(url, {method: 'POST', credentials: 'include', mode: 'no-cors'}) and form posts.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { decodeJwt } from 'jose'
-import { startApp } from '../helpers/app.js'
+import { sidOf, startApp } from '../helpers/app.js'
 
-const sidOf = (cookie: string) => decodeJwt(cookie.slice(cookie.indexOf('=') + 1)).sid as string
 const sibling = { origin: 'http://app.localhost', 'sec-fetch-site': 'same-site' }
 
 /** What a page that has no form token can send without a CORS preflight. */
