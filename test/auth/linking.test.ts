@@ -1,4 +1,5 @@
 import t from 'tap'
+import { formTokenIn } from '../helpers/csrf.js'
 import { startFakeProviders } from '../helpers/fake-providers.js'
 import { begin, consent, locationOf, startOAuthApp, type Browser } from '../helpers/oauth.js'
 import type { Teardown } from '../helpers/teardown.js'
@@ -22,11 +23,6 @@ async function userId(browser: Browser): Promise<string> {
 async function signInAsTest(browser: Browser, who: string): Promise<string> {
   await browser.get(`/login/test/as?who=${who}`)
   return userId(browser)
-}
-
-async function formToken(browser: Browser): Promise<string> {
-  const page = await (await browser.get('/login/view/sessions')).text()
-  return /name="_csrf" value="([^"]+)"/.exec(page)![1]!
 }
 
 async function setup(t: Teardown) {
@@ -141,7 +137,11 @@ t.test('unlinking: a CSRF-protected POST, never the last identity', async t => {
   t.equal(unknown.status, 404)
   t.equal((await json<{ code: string }>(unknown)).code, 'LOGIN_ERR_NOT_FOUND')
 
-  const removed = await b.postForm('/login/unlink', { provider: 'test', id: 'alice', _csrf: await formToken(b) })
+  const removed = await b.postForm('/login/unlink', {
+    provider: 'test',
+    id: 'alice',
+    _csrf: formTokenIn(await (await b.get('/login/view/sessions')).text()),
+  })
   t.equal(removed.status, 303)
   t.equal(removed.headers.get('location'), '/login/view/sessions')
   t.same(

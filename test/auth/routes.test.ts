@@ -1,17 +1,10 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { leaseToken, sidOf, startApp } from '../helpers/app.js'
+import { formToken } from '../helpers/csrf.js'
 
 const json = { 'content-type': 'application/json' }
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
-
-/** The form token a signed-in page carries. */
-async function formToken(app: FastifyInstance, cookie: string): Promise<string> {
-  const page = await app.inject({ url: '/login/view/sessions', headers: { cookie } })
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1]
-  if (!token) throw new Error(`no form token in ${page.body}`)
-  return token
-}
 
 async function me(app: FastifyInstance, cookie: string) {
   return app.inject({ url: '/login/me', headers: { cookie } })

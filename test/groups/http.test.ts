@@ -1,18 +1,14 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { formToken } from '../helpers/csrf.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 const json = { 'content-type': 'application/json' }
 const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }
 
-/** The form token a signed-in page carries. */
-async function formToken(app: FastifyInstance, cookie: string): Promise<string> {
-  const page = await app.inject({ url: '/login/access/view/groups', headers: { cookie } })
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1]
-  if (!token) throw new Error(`no form token in ${page.body}`)
-  return token
-}
+/** The signed-in page whose form token these tests send. */
+const GROUPS_PAGE = '/login/access/view/groups'
 
 /** An app where test user `owner` owns `chat`, signed in. */
 async function world(t: Teardown): Promise<TestApp & { owner: string; as: (who: string) => Promise<string> }> {
@@ -137,7 +133,7 @@ t.test('the inviter sees the preview; the QR image is a PNG', async t => {
 
 t.test('confirm shows a button; the form flow; the QR handoff', async t => {
   const { app, owner, as } = await world(t)
-  const token = await formToken(app, owner)
+  const token = await formToken(app, owner, GROUPS_PAGE)
   const inviteView = await app.inject({ url: '/login/access/view/invite', headers: { cookie: owner } })
   t.equal(inviteView.statusCode, 200)
   t.match(inviteView.body, /<fieldset data-path="chat"/)
@@ -197,7 +193,7 @@ t.test('confirm shows a button; the form flow; the QR handoff', async t => {
   t.match(qrPage.body, /<button type="submit" id="accept">Join chat\/photos<\/button>/)
   t.notMatch(qrPage.body, /data-auto-submit/, 'confirm: no automatic acceptance')
   t.match(qrPage.body, /name="handoff" value="on"/)
-  const bobToken = await formToken(app, bob)
+  const bobToken = await formToken(app, bob, GROUPS_PAGE)
   const handoff = await app.inject({
     method: 'POST',
     url: `/login/access/add/${short}`,
@@ -219,7 +215,7 @@ t.test('confirm shows a button; the form flow; the QR handoff', async t => {
     method: 'POST',
     url: `/login/access/add/${short}`,
     headers: { ...form, cookie: carol },
-    payload: `_csrf=${encodeURIComponent(await formToken(app, carol))}`,
+    payload: `_csrf=${encodeURIComponent(await formToken(app, carol, GROUPS_PAGE))}`,
   })
   t.equal(plain.statusCode, 303)
   t.equal(plain.headers.location, '/photos')
@@ -298,7 +294,7 @@ t.test('removal, cancelling, leaving and the log over HTTP', async t => {
   )
   const renegeView = await app.inject({ url: '/login/access/view/renege', headers: { cookie: mod } })
   t.match(renegeView.body, pending.short)
-  const modToken = await formToken(app, mod)
+  const modToken = await formToken(app, mod, GROUPS_PAGE)
   const cancelled = await app.inject({
     method: 'POST',
     url: '/login/access/cancel',
@@ -407,7 +403,7 @@ t.test('listings and bad input', async t => {
     method: 'POST',
     url: '/login/access/allow',
     headers: { ...form, cookie: owner },
-    payload: `_csrf=${encodeURIComponent(await formToken(app, owner))}`,
+    payload: `_csrf=${encodeURIComponent(await formToken(app, owner, GROUPS_PAGE))}`,
   })
   t.equal(formError.statusCode, 400)
   t.match(formError.body, /Tick at least one group/)

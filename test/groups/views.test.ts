@@ -2,6 +2,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 import { startApp, type TestApp } from '../helpers/app.js'
+import { formToken } from '../helpers/csrf.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 const json = { 'content-type': 'application/json' }
@@ -23,13 +24,8 @@ async function world(t: Teardown) {
   return { ...testApp, owner, bob, post, bobMembership: joined.memberships[0].membership as string }
 }
 
-async function formToken(app: FastifyInstance, cookie: string): Promise<string> {
-  const page = await app.inject({ url: '/login/access/view/groups', headers: { cookie } })
-  return /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
-}
-
 async function submit(app: FastifyInstance, cookie: string, url: string, fields: Record<string, string | string[]>) {
-  const body = new URLSearchParams({ _csrf: await formToken(app, cookie) })
+  const body = new URLSearchParams({ _csrf: await formToken(app, cookie, '/login/access/view/groups') })
   for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(key, v)
   return app.inject({ method: 'POST', url, headers: { ...form, cookie }, payload: body.toString() })
 }

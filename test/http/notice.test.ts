@@ -1,5 +1,6 @@
 import t from 'tap'
 import { startApp } from '../helpers/app.js'
+import { formTokenIn } from '../helpers/csrf.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }
@@ -16,7 +17,7 @@ async function revokeOther(t: Teardown) {
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1',
   })
   const page = await app.inject({ url: '/login/view/sessions', headers: { cookie } })
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
+  const token = formTokenIn(page.body)
   const sid = new RegExp(`action="/login/deauthorize/([^"]+)"`).exec(page.body)![1]!
   const posted = await app.inject({
     method: 'POST',

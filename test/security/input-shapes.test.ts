@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import { leaseCookie, testConfig } from '../helpers/app.js'
+import { formToken } from '../helpers/csrf.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /** Every field name a route of this server reads from the query or the body. */
@@ -129,8 +130,7 @@ t.test('no route answers 5xx to a wrong shape', async t => {
       })
     }
     const cookie = await signIn()
-    const page = (await app.inject({ url: '/login/view/sessions', headers: { cookie } })).body
-    const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? ''
+    const token = await formToken(app, cookie)
     for (const body of formBodies(token)) {
       await send({
         method,
