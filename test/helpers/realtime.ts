@@ -52,6 +52,15 @@ export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, p
   }
 }
 
+/** Signs in with the server's clock set back so that the lease has already expired by real time. */
+export async function expiredLease(server: LiveServer, who: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  server.clock.set(now - server.config.leaseSeconds - 5)
+  const cookie = await server.signIn(who)
+  server.clock.set(now)
+  return cookie
+}
+
 /** A raw websocket client that queues what it receives, for protocol tests. */
 export class RawClient {
   readonly messages: Record<string, unknown>[] = []

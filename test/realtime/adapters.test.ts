@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import { once } from 'node:events'
 import { createLoginClient, type LoginRequest } from 'modular-login-client'
 import { sidOf } from '../helpers/app.js'
-import { liveServer, type LiveServer } from '../helpers/realtime.js'
+import { expiredLease, liveServer } from '../helpers/realtime.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 async function setup(t: Teardown) {
@@ -19,14 +19,6 @@ async function setup(t: Teardown) {
   await login.grant(kim.id, 'chat/dm1')
   await login.grant(kim.id, `chat/dm1/${kim.id}/img7/read_access`)
   return { server, login, cookie, kim, owner }
-}
-
-async function expiredLease(server: LiveServer, who: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  server.clock.set(now - server.config.leaseSeconds - 5)
-  const cookie = await server.signIn(who)
-  server.clock.set(now)
-  return cookie
 }
 
 t.test('Fastify: required, optional, groups from route params, redirects, 401, 403, renewed cookie', async t => {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
 import { createLoginClient, type LoginClient, type LoginLogger } from 'modular-login-client'
 import { leaseClaims, leaseToken, sidOf } from '../helpers/app.js'
-import { liveServer, PATIENCE_MS, within, type LiveServer } from '../helpers/realtime.js'
+import { expiredLease, liveServer, PATIENCE_MS, within, type LiveServer } from '../helpers/realtime.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /** A logger that keeps what it is told. */
@@ -27,15 +27,6 @@ async function client(t: Teardown, server: LiveServer, options: Partial<Paramete
   t.teardown(() => login.close())
   await login.ready()
   return { login, logger }
-}
-
-/** Signs in with the server's clock set back so that the lease has already expired by real time. */
-async function expiredLease(server: LiveServer, who: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  server.clock.set(now - server.config.leaseSeconds - 5)
-  const cookie = await server.signIn(who)
-  server.clock.set(now)
-  return cookie
 }
 
 t.test('leases are verified locally, memoised, and refused once revoked (pushed within 100 ms)', async t => {
