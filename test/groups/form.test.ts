@@ -1,5 +1,6 @@
 import t from 'tap'
 import { invitationRequestFromForm } from '../../src/groups/invitation-form.js'
+import { openInvitation } from '../helpers/invitations.js'
 
 const NOW = 1_700_000_000
 
@@ -37,26 +38,13 @@ t.test('the invite form becomes the same request as the JSON body', async t => {
       redirect: '/here',
       confirm: true,
       invitations: [
+        { ...openInvitation('chat/a'), inviter: 'm0', accessDuration: 60 * 3600 },
         {
-          accessing: 'chat/a',
-          inviter: 'm0',
-          acceptanceExpiration: null,
-          accessExpiration: null,
-          accessDuration: 60 * 3600,
-          plus: null,
-          depletes: false,
-          dos: null,
-          deauthorizes: 0,
-        },
-        {
-          accessing: 'chat/b',
+          ...openInvitation('chat/b'),
           inviter: 'm2',
           acceptanceExpiration: NOW + 1800,
-          accessExpiration: null,
-          accessDuration: null,
           plus: 1,
           depletes: true,
-          dos: null,
           deauthorizes: 1,
         },
       ],

@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { serveApp } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
+import { openLink } from '../helpers/invitations.js'
 
 const browser = await launchBrowser(t)
 
@@ -16,24 +17,7 @@ t.test(
     if (typeof browser === 'string') return
     const { app, base } = await serveApp(t)
     const { owner } = await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
-    const link = await app.ctx.groups.invitations.create(owner.id, {
-      invitees: null,
-      redirect: '/login/me',
-      confirm: false,
-      invitations: [
-        {
-          accessing: 'club',
-          inviter: null,
-          acceptanceExpiration: null,
-          accessExpiration: null,
-          accessDuration: null,
-          plus: null,
-          depletes: false,
-          dos: null,
-          deauthorizes: 0,
-        },
-      ],
-    })
+    const link = await app.ctx.groups.invitations.create(owner.id, openLink('club', { redirect: '/login/me' }))
     const acceptUrl = `${base}/login/access/accept/${link.code}`
 
     // The other site: `localhost` is another site than `127.0.0.1`, where the login server is.

@@ -3,6 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { sidOf, startApp } from '../helpers/app.js'
+import { openLink } from '../helpers/invitations.js'
 
 const sibling = { origin: 'http://app.localhost', 'sec-fetch-site': 'same-site' }
 
@@ -43,24 +44,7 @@ const targets: Record<string, Setup> = {
   'accept an invitation': async (app, signIn) => {
     const { id } = await app.ctx.groups.invitations.create(
       (await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')).owner.id,
-      {
-        invitees: null,
-        redirect: null,
-        confirm: false,
-        invitations: [
-          {
-            accessing: 'club',
-            inviter: null,
-            acceptanceExpiration: null,
-            accessExpiration: null,
-            accessDuration: null,
-            plus: null,
-            depletes: false,
-            dos: null,
-            deauthorizes: 0,
-          },
-        ],
-      },
+      openLink('club'),
     )
     const cookie = await signIn('alice')
     const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id

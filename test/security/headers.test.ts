@@ -4,6 +4,7 @@ import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startApp } from '../helpers/app.js'
+import { openLink } from '../helpers/invitations.js'
 
 const templates = fileURLToPath(new URL('../../templates/', import.meta.url))
 
@@ -44,24 +45,7 @@ t.test('every page is unframeable, sniff-proof and runs only this server’s own
 t.test('an invitation page sends no Referer at all: its URL is the invitation', async t => {
   const { app, signIn } = await startApp(t)
   const { owner } = await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
-  const link = await app.ctx.groups.invitations.create(owner.id, {
-    invitees: null,
-    redirect: null,
-    confirm: true,
-    invitations: [
-      {
-        accessing: 'club',
-        inviter: null,
-        acceptanceExpiration: null,
-        accessExpiration: null,
-        accessDuration: null,
-        plus: null,
-        depletes: false,
-        dos: null,
-        deauthorizes: 0,
-      },
-    ],
-  })
+  const link = await app.ctx.groups.invitations.create(owner.id, openLink('club', { confirm: true }))
   const cookie = await signIn('guest')
   for (const url of [
     `/login/access/accept/${link.code}`,
