@@ -1,14 +1,12 @@
 import t from 'tap'
-import { launchBrowser } from '../helpers/browser.js'
+import { browserTests } from '../helpers/browser.js'
 import { AGENTS, cspRefusals, newContext, newPage, servePages, signInto } from './support.js'
 
-const browser = await launchBrowser(t)
+const browserTest = await browserTests(t)
 
-t.test(
+browserTest(
   'an owner invites from a phone; the invitee opens the link signed out, signs in, joins; the owner removes them',
-  { skip: typeof browser === 'string' ? browser : false },
-  async t => {
-    if (typeof browser === 'string') return
+  async (t, browser) => {
     const served = await servePages(t)
     const { app, base } = served
     await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
@@ -82,43 +80,37 @@ t.test(
   },
 )
 
-t.test(
-  'leaving a group and deleting the account each ask first, and say what happened',
-  { skip: typeof browser === 'string' ? browser : false },
-  async t => {
-    if (typeof browser === 'string') return
-    const served = await servePages(t)
-    const { app, base } = served
-    await app.ctx.groups.tree.ensureNamespace('club', 'test', 'Kim')
-    await app.ctx.groups.tree.ensureNamespace('choir', 'test', 'Kim')
-    const context = await newContext(t, browser, 'phone')
-    await signInto(context, served, 'Kim', AGENTS.safariIphone)
-    const page = await newPage(context)
+browserTest('leaving a group and deleting the account each ask first, and say what happened', async (t, browser) => {
+  const served = await servePages(t)
+  const { app, base } = served
+  await app.ctx.groups.tree.ensureNamespace('club', 'test', 'Kim')
+  await app.ctx.groups.tree.ensureNamespace('choir', 'test', 'Kim')
+  const context = await newContext(t, browser, 'phone')
+  await signInto(context, served, 'Kim', AGENTS.safariIphone)
+  const page = await newPage(context)
 
-    await page.goto(`${base}/login/access/view/groups`)
-    await Promise.all([
-      page.waitForURL(/\/login\/access\/view\/leave\//),
-      page.click('tr[data-path="club"] a:text("Leave…")'),
-    ])
-    t.equal(await page.title(), 'Leave club?')
-    await Promise.all([
-      page.waitForURL(`${base}/login/access/view/groups`),
-      page.click('#leave-form button:text("Leave club")'),
-    ])
-    t.equal(await page.innerText('#notice'), 'You left club.')
-    t.same(
-      await page.locator('#memberships tbody tr').evaluateAll(rows => rows.map(r => r.getAttribute('data-path'))),
-      ['choir'],
-    )
+  await page.goto(`${base}/login/access/view/groups`)
+  await Promise.all([
+    page.waitForURL(/\/login\/access\/view\/leave\//),
+    page.click('tr[data-path="club"] a:text("Leave…")'),
+  ])
+  t.equal(await page.title(), 'Leave club?')
+  await Promise.all([
+    page.waitForURL(`${base}/login/access/view/groups`),
+    page.click('#leave-form button:text("Leave club")'),
+  ])
+  t.equal(await page.innerText('#notice'), 'You left club.')
+  t.same(await page.locator('#memberships tbody tr').evaluateAll(rows => rows.map(r => r.getAttribute('data-path'))), [
+    'choir',
+  ])
 
-    await page.goto(`${base}/login/view/delete`)
-    await page.fill('#confirm-name', 'Tim')
-    await Promise.all([page.waitForURL(`${base}/login/delete`), page.click('#delete-form button[type="submit"]')])
-    t.match(await page.innerText('#form-error'), /Type your name, Kim, to confirm; nothing was deleted/)
-    t.equal((await context.request.get(`${base}/login/check`)).status(), 200, 'a wrong name deletes nothing')
-    await page.fill('#confirm-name', 'kim')
-    await Promise.all([page.waitForURL(`${base}/login`), page.click('#delete-form button[type="submit"]')])
-    t.equal(await page.innerText('#notice'), 'Your account was deleted.')
-    t.equal((await context.request.get(`${base}/login/check`)).status(), 401)
-  },
-)
+  await page.goto(`${base}/login/view/delete`)
+  await page.fill('#confirm-name', 'Tim')
+  await Promise.all([page.waitForURL(`${base}/login/delete`), page.click('#delete-form button[type="submit"]')])
+  t.match(await page.innerText('#form-error'), /Type your name, Kim, to confirm; nothing was deleted/)
+  t.equal((await context.request.get(`${base}/login/check`)).status(), 200, 'a wrong name deletes nothing')
+  await page.fill('#confirm-name', 'kim')
+  await Promise.all([page.waitForURL(`${base}/login`), page.click('#delete-form button[type="submit"]')])
+  t.equal(await page.innerText('#notice'), 'Your account was deleted.')
+  t.equal((await context.request.get(`${base}/login/check`)).status(), 401)
+})

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { decodeJwt } from 'jose'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchBrowser } from '../helpers/browser.js'
+import { browserTests } from '../helpers/browser.js'
 import { AGENTS, cspRefusals, newContext, newPage, servePages } from './support.js'
 
 async function leaseOf(context: BrowserContext, base: string) {
@@ -15,13 +15,11 @@ async function signInWithForm(page: Page, base: string, who: string, next: strin
   await Promise.all([page.waitForURL(`${base}${next}`), page.click('main button[type="submit"]')])
 }
 
-const browser = await launchBrowser(t)
+const browserTest = await browserTests(t)
 
-t.test(
+browserTest(
   'sign in, then sign another device out from the sessions page: it says so, and that device is signed out',
-  { skip: typeof browser === 'string' ? browser : false },
-  async t => {
-    if (typeof browser === 'string') return
+  async (t, browser) => {
     const { base } = await servePages(t)
     const laptop = await newContext(t, browser, 'desktop', AGENTS.chromeLinux)
     const phone = await newContext(t, browser, 'phone', AGENTS.safariIphone)
@@ -86,31 +84,26 @@ t.test(
   },
 )
 
-t.test(
-  '"Sign out all other sessions" keeps only this one',
-  { skip: typeof browser === 'string' ? browser : false },
-  async t => {
-    if (typeof browser === 'string') return
-    const { base } = await servePages(t)
-    const agents = [AGENTS.chromeLinux, AGENTS.firefoxWindows, AGENTS.safariIphone]
-    const contexts = await Promise.all(agents.map(agent => newContext(t, browser, 'desktop', agent)))
-    const pages: Page[] = []
-    for (const context of contexts) {
-      const page = await newPage(context)
-      await signInWithForm(page, base, 'Mo', '/login/view/sessions')
-      pages.push(page)
-    }
-    const [page] = pages as [Page]
-    await page.reload()
-    t.equal(await page.locator('#sessions > li').count(), 3)
-    await Promise.all([page.waitForURL(`${base}/login/view/sessions`), page.click('#sign-out-others button')])
-    t.equal(await page.innerText('#notice'), 'Signed out 2 other sessions.')
-    t.same(await page.locator('#sessions .device').allInnerTexts(), ['Chrome on Linux'])
-    const checks = await Promise.all(contexts.map(c => c.request.get(`${base}/login/check`)))
-    t.same(
-      checks.map(r => r.status()),
-      [200, 401, 401],
-      'the others are signed out',
-    )
-  },
-)
+browserTest('"Sign out all other sessions" keeps only this one', async (t, browser) => {
+  const { base } = await servePages(t)
+  const agents = [AGENTS.chromeLinux, AGENTS.firefoxWindows, AGENTS.safariIphone]
+  const contexts = await Promise.all(agents.map(agent => newContext(t, browser, 'desktop', agent)))
+  const pages: Page[] = []
+  for (const context of contexts) {
+    const page = await newPage(context)
+    await signInWithForm(page, base, 'Mo', '/login/view/sessions')
+    pages.push(page)
+  }
+  const [page] = pages as [Page]
+  await page.reload()
+  t.equal(await page.locator('#sessions > li').count(), 3)
+  await Promise.all([page.waitForURL(`${base}/login/view/sessions`), page.click('#sign-out-others button')])
+  t.equal(await page.innerText('#notice'), 'Signed out 2 other sessions.')
+  t.same(await page.locator('#sessions .device').allInnerTexts(), ['Chrome on Linux'])
+  const checks = await Promise.all(contexts.map(c => c.request.get(`${base}/login/check`)))
+  t.same(
+    checks.map(r => r.status()),
+    [200, 401, 401],
+    'the others are signed out',
+  )
+})

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
 import type { ServedApp } from '../helpers/app.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { browserTests } from '../helpers/browser.js'
 import {
   AGENTS,
   checkPage,
@@ -41,9 +41,8 @@ export async function sweepPages(
 ): Promise<void> {
   // Every page is measured and run through axe-core at two sizes: minutes on a busy machine.
   t.setTimeout(10 * 60_000)
-  const browser = await launchBrowser(t)
-  t.test(title, { skip: typeof browser === 'string' ? browser : false }, async t => {
-    if (typeof browser === 'string') return
+  const browserTest = await browserTests(t)
+  browserTest(title, async (t, browser) => {
     const served = await servePages(t)
     const world = await fullWorld(served)
     const reports: PageReport[] = []

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
-import { chromium, type Browser } from 'playwright-core'
+import type { Test } from 'tap'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { Teardown } from './teardown.js'
 
 /** Debian's chromium; playwright-core ships no browser of its own. */
@@ -32,4 +33,29 @@ export async function launchBrowser(t: Teardown): Promise<Browser | string> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 2 * PAGE_TIMEOUT_MS })
   t.teardown(() => browser.close())
   return browser
+}
+
+/** Declares a test that drives the file's browser; without one it is skipped with the reason. */
+export type BrowserTest = (name: string, body: (t: Test, browser: Browser) => Promise<void>) => Promise<unknown>
+
+/**
+ * Launches the browser of a test file (closed when `t` ends, see
+ * {@link launchBrowser}) and answers how to declare the tests that drive it.
+ */
+export async function browserTests(t: Test): Promise<BrowserTest> {
+  const browser = await launchBrowser(t)
+  return (name, body) =>
+    t.test(name, { skip: typeof browser === 'string' ? browser : false }, async t => {
+      if (typeof browser === 'string') return
+      await body(t, browser)
+    })
+}
+
+/** A fresh browser profile, closed when the test ends, with a page open in it that waits up to {@link PAGE_TIMEOUT_MS}. */
+export async function freshPage(t: Teardown, browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext()
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  return { context, page }
 }

@@ -3,16 +3,14 @@ import { AppService } from '../../src/realtime/apps.js'
 import { clientSettings } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
 import { serveApp } from '../helpers/app.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { browserTests, freshPage } from '../helpers/browser.js'
 import { startRelyingParty } from './relying-party.js'
 
-const browser = await launchBrowser(t)
+const browserTest = await browserTests(t)
 
-t.test(
+browserTest(
   'a relying party on another origin: click "sign in", sign in with the test provider, land back signed in',
-  { skip: typeof browser === 'string' ? browser : false },
-  async t => {
-    if (typeof browser === 'string') return
+  async (t, browser) => {
     const server = await serveApp(t)
     const rp = await startRelyingParty(t)
     t.not(new URL(rp.origin).hostname, new URL(server.base).hostname, 'another origin, another site')
@@ -22,10 +20,7 @@ t.test(
     await groups.tree.ensureNamespace('wiki', 'test', 'Zoë Browser')
     await groups.appScope.allow(creds.id, 'wiki')
 
-    const context = await browser.newContext()
-    t.teardown(() => context.close())
-    const page = await context.newPage()
-    page.setDefaultTimeout(15_000)
+    const { context, page } = await freshPage(t, browser)
 
     await page.goto(rp.origin)
     await page.click('#sign-in')

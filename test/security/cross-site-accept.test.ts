@@ -5,16 +5,14 @@ import { createServer } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { serveApp } from '../helpers/app.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { browserTests, freshPage } from '../helpers/browser.js'
 import { openLink } from '../helpers/invitations.js'
 
-const browser = await launchBrowser(t)
+const browserTest = await browserTests(t)
 
-t.test(
+browserTest(
   'an invitation opened from another site waits for a click; typed, it accepts itself',
-  { skip: typeof browser === 'string' ? browser : false },
-  async t => {
-    if (typeof browser === 'string') return
+  async (t, browser) => {
     const { app, base } = await serveApp(t)
     const { owner } = await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
     const link = await app.ctx.groups.invitations.create(owner.id, openLink('club', { redirect: '/login/me' }))
@@ -30,10 +28,7 @@ t.test(
     t.teardown(() => evil.close())
     const evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}/`
 
-    const context = await browser.newContext()
-    t.teardown(() => context.close())
-    const page = await context.newPage()
-    page.setDefaultTimeout(20_000)
+    const { page } = await freshPage(t, browser)
     await page.goto(`${base}/login/test/as?who=visitor`)
     const visitor = (await app.ctx.users.findByIdentity('test', 'visitor'))!.id
 
