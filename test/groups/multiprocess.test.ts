@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { buildApp } from '../../src/app.js'
 import { signInOverHttp, testConfig } from '../helpers/app.js'
 import type { Teardown } from '../helpers/teardown.js'
-import { depletingChain, fivePlaces, raceAcceptances } from './race.js'
+import { raceRounds } from './race.js'
 
 const PROCESSES = 3
 const ROUNDS = 3
@@ -47,25 +47,5 @@ t.test('several server processes sharing one SQLite file never over-admit', asyn
   const cookies = await Promise.all(
     Array.from({ length: RACERS }, (_, i) => signInOverHttp(bases[i % PROCESSES]!, `racer${i}`, config.cookieName)),
   )
-
-  for (const [name, scenario] of [
-    ['invitees: 5', fivePlaces],
-    ['depleting chain, 3-spot ancestor', depletingChain],
-  ] as const) {
-    for (let round = 0; round < ROUNDS; round++) {
-      const race = await scenario(groups, users, round, clock.now())
-      const counts = await raceAcceptances(bases, cookies, race.links)
-      t.same(
-        counts,
-        { 200: race.admits, 410: RACERS - race.admits },
-        `${name}, round ${round + 1}, ${PROCESSES} processes`,
-      )
-      const owner = (await users.findByIdentity('test', 'owner'))!.id
-      t.equal(
-        (await groups.removal.removable(owner)).filter(m => race.links.includes(m.invitationId ?? '')).length,
-        race.admits,
-        'memberships in the shared file',
-      )
-    }
-  }
+  await raceRounds(t, { groups, users, clock }, bases, cookies, ROUNDS, `, ${PROCESSES} processes on one file`)
 })

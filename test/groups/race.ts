@@ -2,6 +2,7 @@
  * Shared by the concurrency tests: the two scenarios of the issue, set up
  * through the services, then raced over real HTTP.
  */
+import type { Test } from 'tap'
 import type { GroupServices } from '../../src/groups/services.js'
 import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 import type { UserStore } from '../../src/storage/users.js'
@@ -74,4 +75,33 @@ export async function raceAcceptances(
   const counts: Record<number, number> = {}
   for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1
   return counts
+}
+
+/**
+ * Races both scenarios `rounds` times each over the servers at `bases`, one
+ * acceptance per cookie: exactly what the limits allow is admitted, and
+ * exactly that many memberships exist afterwards. `where` ends each message.
+ */
+export async function raceRounds(
+  t: Test,
+  services: { groups: GroupServices; users: UserStore; clock: { now(): number } },
+  bases: string[],
+  cookies: string[],
+  rounds: number,
+  where = '',
+): Promise<void> {
+  const { groups, users, clock } = services
+  for (const [name, scenario] of [
+    ['invitees: 5', fivePlaces],
+    ['depleting chain, 3-spot ancestor', depletingChain],
+  ] as const) {
+    for (let round = 0; round < rounds; round++) {
+      const race = await scenario(groups, users, round, clock.now())
+      const counts = await raceAcceptances(bases, cookies, race.links)
+      t.same(counts, { 200: race.admits, 410: cookies.length - race.admits }, `${name}, round ${round + 1}${where}`)
+      const owner = (await users.findByIdentity('test', 'owner'))!.id
+      const members = (await groups.removal.removable(owner)).filter(m => race.links.includes(m.invitationId ?? ''))
+      t.equal(members.length, race.admits, `and exactly that many memberships exist${where}`)
+    }
+  }
 }
