@@ -1,6 +1,6 @@
 import t from 'tap'
 import { groupFixture, outcome, T0 } from './fixture.js'
-import { depletingChain, fivePlaces } from './race.js'
+import { SCENARIOS } from './race.js'
 
 t.test('accepting spends one place at every level walked', async t => {
   const fx = groupFixture(t)
@@ -191,10 +191,7 @@ t.test('50 acceptances at once take turns: exactly the places left are given', a
   const fx = groupFixture(t)
   await fx.namespace('chat')
   const racers = await Promise.all(Array.from({ length: 50 }, (_, i) => fx.user(`racer${i}`)))
-  for (const [name, scenario] of [
-    ['invitees: 5', fivePlaces],
-    ['depleting chain, 3-spot ancestor', depletingChain],
-  ] as const) {
+  for (const [name, scenario] of SCENARIOS) {
     const race = await scenario(fx.groups, fx.users, 0, fx.clock.now())
     const outcomes = await Promise.all(
       racers.map((racer, i) => outcome(() => fx.groups.invitations.accept(racer, race.links[i % race.links.length]!))),

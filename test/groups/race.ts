@@ -55,6 +55,12 @@ export async function depletingChain(
   return { links, admits: 3 }
 }
 
+/** Both scenarios, by name. */
+export const SCENARIOS = [
+  ['invitees: 5', fivePlaces],
+  ['depleting chain, 3-spot ancestor', depletingChain],
+] as const
+
 /** Fires one POST /login/access/add per cookie at once, spread over the links and servers; answers the status counts. */
 export async function raceAcceptances(
   bases: string[],
@@ -91,10 +97,7 @@ export async function raceRounds(
   where = '',
 ): Promise<void> {
   const { groups, users, clock } = services
-  for (const [name, scenario] of [
-    ['invitees: 5', fivePlaces],
-    ['depleting chain, 3-spot ancestor', depletingChain],
-  ] as const) {
+  for (const [name, scenario] of SCENARIOS) {
     for (let round = 0; round < rounds; round++) {
       const race = await scenario(groups, users, round, clock.now())
       const counts = await raceAcceptances(bases, cookies, race.links)
