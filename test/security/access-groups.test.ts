@@ -3,6 +3,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { ADMIN } from '../../src/groups/actor.js'
 import { startApp } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 interface Member {
   cookie: string
@@ -35,18 +36,21 @@ function api(app: FastifyInstance) {
   }
 }
 
-async function person(signIn: (who: string) => Promise<string>, app: FastifyInstance, name: string): Promise<Member> {
-  const cookie = await signIn(name)
-  const me = await app.inject({ url: '/login/me', headers: { cookie } })
-  return { cookie, id: (me.json() as { id: string }).id }
+/** An app where test user `owner` owns `namespace`, signed in; `person` signs anyone else in. */
+async function ownedBy(t: Teardown, namespace: string) {
+  const { app, signIn } = await startApp(t)
+  await app.ctx.groups.tree.ensureNamespace(namespace, 'test', 'owner')
+  const person = async (name: string): Promise<Member> => {
+    const cookie = await signIn(name)
+    const me = await app.inject({ url: '/login/me', headers: { cookie } })
+    return { cookie, id: (me.json() as { id: string }).id }
+  }
+  return { app, http: api(app), person, owner: await person('owner') }
 }
 
 t.test('deleting an account never widens a depleting chain', async t => {
-  const { app, signIn } = await startApp(t)
-  const http = api(app)
-  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
-  const owner = await person(signIn, app, 'owner')
-  const [a, b, x, y, z] = await Promise.all(['a', 'b', 'x', 'y', 'z'].map(name => person(signIn, app, name)))
+  const { http, person, owner } = await ownedBy(t, 'chat')
+  const [a, b, x, y, z] = await Promise.all(['a', 'b', 'x', 'y', 'z'].map(person))
 
   // The owner's depleting link for 4: everyone admitted below it counts against it.
   const four = await http.invite(owner, { invitees: 4, invitations: [{ accessing: 'chat', plus: 4, depletes: true }] })
@@ -79,16 +83,13 @@ t.test('deleting an account never widens a depleting chain', async t => {
 })
 
 t.test('signing up again with the same identity does not accept a link twice', async t => {
-  const { app, signIn } = await startApp(t)
-  const http = api(app)
-  await app.ctx.groups.tree.ensureNamespace('club', 'test', 'owner')
-  const owner = await person(signIn, app, 'owner')
+  const { http, person, owner } = await ownedBy(t, 'club')
   const link = await http.invite(owner, { invitees: 5, invitations: [{ accessing: 'club' }] })
-  const first = await person(signIn, app, 'mallory')
+  const first = await person('mallory')
   t.equal((await http.accept(first, link.body.short)).status, 200)
   t.equal((await http.deleteAccount(first)).status, 200)
 
-  const again = await person(signIn, app, 'mallory')
+  const again = await person('mallory')
   t.not(again.id, first.id, 'a new account')
   const second = await http.accept(again, link.body.short)
   t.equal(second.status, 409, 'refused')
@@ -98,12 +99,9 @@ t.test('signing up again with the same identity does not accept a link twice', a
 })
 
 t.test('a power-2 delegate cannot remove an owner, nor cascade everyone away', async t => {
-  const { app, signIn } = await startApp(t)
-  const http = api(app)
-  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
-  const owner = await person(signIn, app, 'owner')
-  const delegate = await person(signIn, app, 'delegate')
-  const member = await person(signIn, app, 'member')
+  const { app, http, person, owner } = await ownedBy(t, 'chat')
+  const delegate = await person('delegate')
+  const member = await person('member')
   const adminLink = await http.invite(owner, { invitations: [{ accessing: 'chat', deauthorizes: 2 }] })
   await http.accept(delegate, adminLink.body.short)
   const plain = await http.invite(owner, { invitations: [{ accessing: 'chat' }] })
@@ -133,17 +131,14 @@ t.test('a power-2 delegate cannot remove an owner, nor cascade everyone away', a
 })
 
 t.test('the last owner cannot be removed; another owner can', async t => {
-  const { app, signIn } = await startApp(t)
-  const http = api(app)
-  await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'owner')
-  const owner = await person(signIn, app, 'owner')
+  const { app, http, person, owner } = await ownedBy(t, 'chat')
   const own = (await http.memberships(owner))[0]!.membership
   const alone = await http.revoke(owner, [own])
   t.equal(alone.status, 409, 'the only owner')
   t.equal(alone.body.code, 'LOGIN_ERR_CONFLICT')
 
   await app.ctx.groups.tree.ensureNamespace('chat', 'test', 'second', ADMIN, { addOwner: true })
-  const second = await person(signIn, app, 'second')
+  const second = await person('second')
   const both = await http.revoke(owner, [own, (await http.memberships(second))[0]!.membership])
   t.equal(both.status, 409, 'not both owners at once')
   t.equal((await http.revoke(second, [own])).status, 200, 'one owner removes the other')
@@ -151,10 +146,8 @@ t.test('the last owner cannot be removed; another owner can', async t => {
 })
 
 t.test('the audit log does not tell whether a group exists', async t => {
-  const { app, signIn } = await startApp(t)
-  const http = api(app)
-  await app.ctx.groups.tree.ensureNamespace('secret-project', 'test', 'owner')
-  const stranger = await person(signIn, app, 'stranger')
+  const { http, person, owner } = await ownedBy(t, 'secret-project')
+  const stranger = await person('stranger')
   const existing = await http.log(stranger, 'secret-project')
   const missing = await http.log(stranger, 'no-such-group')
   t.equal(existing.status, missing.status, 'the same status')
@@ -164,6 +157,5 @@ t.test('the audit log does not tell whether a group exists', async t => {
     missing.body.message.replace('no-such-group', 'X'),
     'the same message',
   )
-  const owner = await person(signIn, app, 'owner')
   t.equal((await http.log(owner, 'secret-project')).status, 200, 'the owner reads it')
 })
