@@ -28,6 +28,11 @@ async function invite(app: FastifyInstance, cookie: string, payload: unknown) {
   return response.json() as { long: string; short: string; url: string }
 }
 
+/** `cookie`'s user accepts the link `code` with a JSON request. */
+function accept(app: FastifyInstance, cookie: string, code: string) {
+  return app.inject({ method: 'POST', url: `/login/access/add/${code}`, headers: { ...json, cookie }, payload: '{}' })
+}
+
 t.test('invite, accept, check: the JSON flow', async t => {
   const { app, owner, as, config } = await world(t)
   const link = await invite(app, owner, {
@@ -60,12 +65,7 @@ t.test('invite, accept, check: the JSON flow', async t => {
   t.match(page.body, /<script src="\/login\/static\/auto-submit\.js\?v=[\w-]+" defer><\/script>/)
   t.notMatch(page.body, /<script>|<style|style="|\son\w+="/, 'no inline script or style')
 
-  const added = await app.inject({
-    method: 'POST',
-    url: `/login/access/add/${link.long}`,
-    headers: { ...json, cookie: bob },
-    payload: '{}',
-  })
+  const added = await accept(app, bob, link.long)
   t.equal(added.statusCode, 200)
   t.match(added.json(), {
     redirect: '/chat',
@@ -102,12 +102,7 @@ t.test('invite, accept, check: the JSON flow', async t => {
     t.equal(response.statusCode, status, `check ${group}`)
     if (code) t.equal(response.json().code, code)
   }
-  const again = await app.inject({
-    method: 'POST',
-    url: `/login/access/add/${link.short}`,
-    headers: { ...json, cookie: bob },
-    payload: '{}',
-  })
+  const again = await accept(app, bob, link.short)
   t.match(again.json(), { statusCode: 409, code: 'LOGIN_ERR_CONFLICT' })
   const revisit = await app.inject({ url: `/login/access/accept/${link.short}`, headers: { cookie: bob } })
   t.match(revisit.body, /id="already"/)
@@ -226,19 +221,9 @@ t.test('removal, cancelling, leaving and the log over HTTP', async t => {
   const mod = await as('mod')
   const bob = await as('bob')
   const modLink = await invite(app, owner, { invitations: [{ accessing: 'chat', deauthorizes: 1 }] })
-  await app.inject({
-    method: 'POST',
-    url: `/login/access/add/${modLink.short}`,
-    headers: { ...json, cookie: mod },
-    payload: '{}',
-  })
+  await accept(app, mod, modLink.short)
   const bobLink = await invite(app, mod, { invitations: [{ accessing: 'chat' }] })
-  const joined = await app.inject({
-    method: 'POST',
-    url: `/login/access/add/${bobLink.short}`,
-    headers: { ...json, cookie: bob },
-    payload: '{}',
-  })
+  const joined = await accept(app, bob, bobLink.short)
   const bobMembership = joined.json().memberships[0].membership as string
 
   const removable = await app.inject({ url: '/login/access/remove', headers: { cookie: mod } })
@@ -413,12 +398,7 @@ t.test('deleting an account removes its memberships through the revocation log',
   const { app, owner, as } = await world(t)
   const bob = await as('bob')
   const link = await invite(app, owner, { invitations: [{ accessing: 'chat' }] })
-  const joined = await app.inject({
-    method: 'POST',
-    url: `/login/access/add/${link.short}`,
-    headers: { ...json, cookie: bob },
-    payload: '{}',
-  })
+  const joined = await accept(app, bob, link.short)
   const membership = joined.json().memberships[0].membership as string
   const pending = await invite(app, bob, { invitations: [{ accessing: 'chat' }] })
   const head = await app.ctx.revocations.head()
