@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { groupFixture, outcome, type GroupFixture } from './fixture.js'
 
 /**
@@ -44,6 +44,19 @@ async function world(t: Parameters<typeof groupFixture>[0]): Promise<World> {
   return { fx, users, memberships, pending }
 }
 
+/** Each case, in a world of its own: what `act` by the caller on the other person comes to (an error code or 'ok'). */
+async function expectOutcomes(
+  t: Test,
+  cases: [caller: string, other: string, expected: string][],
+  act: (w: World, caller: string, other: string) => Promise<unknown>,
+  label: (caller: string, other: string) => string,
+): Promise<void> {
+  for (const [caller, other, expected] of cases) {
+    const w = await world(t)
+    t.equal(await outcome(() => act(w, caller, other)), expected, label(caller, other))
+  }
+}
+
 t.test('who may remove whom', async t => {
   const cases: [string, string, string][] = [
     // [caller, target membership, outcome]
@@ -65,14 +78,12 @@ t.test('who may remove whom', async t => {
     ['sub', 'plain', 'LOGIN_ERR_FORBIDDEN'], // power 2 on chat/room does not reach chat
     ['roomie', 'sub', 'LOGIN_ERR_FORBIDDEN'],
   ]
-  for (const [caller, target, expected] of cases) {
-    const w = await world(t)
-    t.equal(
-      await outcome(() => w.fx.groups.removal.revoke(w.users[caller]!, [w.memberships[target]!])),
-      expected,
-      `${caller} removes ${target}`,
-    )
-  }
+  await expectOutcomes(
+    t,
+    cases,
+    (w, caller, target) => w.fx.groups.removal.revoke(w.users[caller]!, [w.memberships[target]!]),
+    (caller, target) => `${caller} removes ${target}`,
+  )
 })
 
 t.test('who may cancel which invitation', async t => {
@@ -91,14 +102,12 @@ t.test('who may cancel which invitation', async t => {
     ['sub', 'roomie', 'ok'],
     ['sub', 'owner', 'LOGIN_ERR_FORBIDDEN'],
   ]
-  for (const [caller, creator, expected] of cases) {
-    const w = await world(t)
-    t.equal(
-      await outcome(() => w.fx.groups.removal.cancel(w.users[caller]!, [w.pending[creator]!])),
-      expected,
-      `${caller} cancels ${creator}'s invitation`,
-    )
-  }
+  await expectOutcomes(
+    t,
+    cases,
+    (w, caller, creator) => w.fx.groups.removal.cancel(w.users[caller]!, [w.pending[creator]!]),
+    (caller, creator) => `${caller} cancels ${creator}'s invitation`,
+  )
 })
 
 t.test('listings match the powers', async t => {
