@@ -51,15 +51,20 @@ t.test('expired and inactive memberships are not held', async t => {
   t.notOk(await fx.groups.membership.isMember(alice, 'chat'), 'not held once removed')
 })
 
-t.test('expressions are evaluated against memberships', async t => {
+/** `chat` with its `chat/blocked` group, and the groups `others`; alice holds `chat/dm`. */
+async function aliceInChat(t: Parameters<typeof groupFixture>[0], ...others: string[]) {
   const fx = groupFixture(t)
   await fx.namespace('chat')
-  await fx.groups.tree.ensurePath('chat/blocked', null, T0)
-  await fx.groups.tree.ensurePath('admin', null, T0)
+  for (const path of ['chat/blocked', ...others]) await fx.groups.tree.ensurePath(path, null, T0)
   const alice = await fx.user('alice')
+  await fx.groups.membership.grant(alice, 'chat/dm')
+  return { fx, alice }
+}
+
+t.test('expressions are evaluated against memberships', async t => {
+  const { fx, alice } = await aliceInChat(t, 'admin')
   const bob = await fx.user('bob')
   const carol = await fx.user('carol')
-  await fx.groups.membership.grant(alice, 'chat/dm')
   await fx.groups.membership.grant(bob, 'chat/dm')
   await fx.groups.membership.grant(bob, 'chat/blocked')
   await fx.groups.membership.grant(carol, 'admin')
@@ -82,12 +87,7 @@ t.test('expressions are evaluated against memberships', async t => {
 })
 
 t.test('a whole expression costs one statement once its groups are known', async t => {
-  const fx = groupFixture(t)
-  await fx.namespace('chat')
-  await fx.groups.tree.ensurePath('chat/blocked', null, T0)
-  await fx.groups.tree.ensurePath('admin/staff', null, T0)
-  const alice = await fx.user('alice')
-  await fx.groups.membership.grant(alice, 'chat/dm')
+  const { fx, alice } = await aliceInChat(t, 'admin/staff')
   const rule = '!chat/blocked & (chat/dm/room | admin/staff)'
   await fx.groups.tree.ensurePath('chat/dm/room', null, T0)
   const cost = async (expression: string) => {
