@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { CreatedLink } from '../../src/groups/invitations.js'
 import { groupFixture, outcome, T0 } from './fixture.js'
 import { SCENARIOS } from './race.js'
 
@@ -42,11 +43,20 @@ t.test("non-depleting invitations spend only the inviter's spots", async t => {
 })
 
 t.test('acceptance rules', async t => {
+  type Fixture = ReturnType<typeof groupFixture>
   interface Case {
     name: string
-    run: (fx: ReturnType<typeof groupFixture>, ownerId: string) => unknown
+    run: (fx: Fixture, ownerId: string) => unknown
     code: string
   }
+  /** The owner's link to `chat` (with the link fields `top`); `before` happens to it, then x accepts it. */
+  const acceptAfter =
+    (before: (fx: Fixture, ownerId: string, link: CreatedLink) => Promise<unknown>, top = {}): Case['run'] =>
+    async (fx, o) => {
+      const link = await fx.invite(o, { ...top, invitations: [{ accessing: 'chat' }] })
+      await before(fx, o, link)
+      return fx.join('x', link)
+    }
   const cases: Case[] = [
     {
       name: 'a fresh invitation',
@@ -64,23 +74,11 @@ t.test('acceptance rules', async t => {
       code: 'LOGIN_ERR_NOT_FOUND',
     },
     { name: 'not an id at all', run: async fx => fx.join('x', 'hello'), code: 'LOGIN_ERR_NOT_FOUND' },
-    {
-      name: 'accepting twice',
-      code: 'LOGIN_ERR_CONFLICT',
-      run: async (fx, o) => {
-        const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        await fx.join('x', link)
-        return fx.join('x', link)
-      },
-    },
+    { name: 'accepting twice', code: 'LOGIN_ERR_CONFLICT', run: acceptAfter((fx, _o, link) => fx.join('x', link)) },
     {
       name: 'accepting twice after being removed',
       code: 'LOGIN_ERR_CONFLICT',
-      run: async (fx, o) => {
-        const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        await fx.groups.removal.revoke(o, [(await fx.join('x', link)).membership.id])
-        return fx.join('x', link)
-      },
+      run: acceptAfter(async (fx, o, link) => fx.groups.removal.revoke(o, [(await fx.join('x', link)).membership.id])),
     },
     {
       name: "the inviter's own link",
@@ -111,11 +109,7 @@ t.test('acceptance rules', async t => {
     {
       name: 'used up',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: async (fx, o) => {
-        const link = await fx.invite(o, { invitees: 1, invitations: [{ accessing: 'chat' }] })
-        await fx.join('x', link)
-        return fx.join('y', link)
-      },
+      run: acceptAfter((fx, _o, link) => fx.join('y', link), { invitees: 1 }),
     },
     {
       name: 'the inviter has no spots left',
@@ -144,11 +138,7 @@ t.test('acceptance rules', async t => {
     {
       name: 'cancelled',
       code: 'LOGIN_ERR_INVITATION_GONE',
-      run: async (fx, o) => {
-        const link = await fx.invite(o, { invitations: [{ accessing: 'chat' }] })
-        await fx.groups.removal.cancel(o, [link.id])
-        return fx.join('x', link)
-      },
+      run: acceptAfter((fx, o, link) => fx.groups.removal.cancel(o, [link.id])),
     },
     {
       name: 'the inviter was removed',
