@@ -176,69 +176,81 @@ interface Case {
   message: RegExp
 }
 
+/** The provider misbehaved. */
+const PROVIDER = { status: 502, code: 'LOGIN_ERR_PROVIDER' }
+/** The callback does not belong to a sign-in under way in this browser. */
+const STATE = { status: 400, code: 'LOGIN_ERR_OAUTH_STATE' }
+
+/** Every ID token the mock issues carries `claims`. */
+const idTokenWith =
+  (claims: Partial<MutableToken['payload']>): Case['arrange'] =>
+  (t, mock) =>
+    onIdToken(t, mock, payload => Object.assign(payload, claims))
+
+/** The authorization endpoint sends the browser back with this error instead of a code. */
+const authorizationError =
+  (params: Record<string, string>): Case['arrange'] =>
+  (t, mock) =>
+    on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
+      redirect.url.searchParams.delete('code')
+      for (const [name, value] of Object.entries(params)) redirect.url.searchParams.set(name, value)
+    })
+
+/** The mock's token endpoint (`beforeResponse`) or userinfo answers are changed by `edit`. */
+const answers =
+  (event: 'beforeResponse' | 'beforeUserinfo', edit: (response: MutableResponse) => void): Case['arrange'] =>
+  (t, mock) =>
+    on<MutableResponse>(t, mock, event, edit)
+
+/** ID tokens carrying a claim of another sign-in, client or issuer, and what the refusal says. */
+const foreignClaims: [Partial<MutableToken['payload']>, RegExp][] = [
+  [{ nonce: 'someone-else' }, /issued for another sign-in \(nonce mismatch\)/],
+  [{ aud: 'other-client' }, /ID token was rejected: unexpected "aud" claim value/],
+  [{ iss: 'https://evil.example' }, /ID token was rejected: unexpected "iss" claim value/],
+]
+
 const cases: Case[] = [
   {
     name: 'the user denies consent',
     status: 401,
     code: 'LOGIN_ERR_ACCESS_DENIED',
     message: /cancelled at the provider: The user said no/,
-    arrange: (t, mock) =>
-      on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
-        redirect.url.searchParams.delete('code')
-        redirect.url.searchParams.set('error', 'access_denied')
-        redirect.url.searchParams.set('error_description', 'The user said no')
-      }),
+    arrange: authorizationError({ error: 'access_denied', error_description: 'The user said no' }),
   },
   {
     name: 'the provider reports another error',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /Mock ID answered temporarily_unavailable/,
-    arrange: (t, mock) =>
-      on<MutableRedirectUri>(t, mock, 'beforeAuthorizeRedirect', redirect => {
-        redirect.url.searchParams.delete('code')
-        redirect.url.searchParams.set('error', 'temporarily_unavailable')
-      }),
+    arrange: authorizationError({ error: 'temporarily_unavailable' }),
   },
   {
     name: 'state mismatch',
-    status: 400,
-    code: 'LOGIN_ERR_OAUTH_STATE',
+    ...STATE,
     message: /unknown, was already used/,
     tamper: u => u.searchParams.set('state', 'A'.repeat(43)),
   },
-  {
-    name: 'state missing',
-    status: 400,
-    code: 'LOGIN_ERR_OAUTH_STATE',
-    message: /sent no state/,
-    tamper: u => u.searchParams.delete('state'),
-  },
+  { name: 'state missing', ...STATE, message: /sent no state/, tamper: u => u.searchParams.delete('state') },
   {
     name: 'state repeated',
-    status: 400,
-    code: 'LOGIN_ERR_OAUTH_STATE',
+    ...STATE,
     message: /state appears more than once/,
     tamper: u => u.searchParams.append('state', 'x'),
   },
   {
     name: 'no flow cookie (cookies blocked)',
-    status: 400,
-    code: 'LOGIN_ERR_OAUTH_STATE',
+    ...STATE,
     message: /no sign-in under way/,
     tamper: (_u, b) => b.forget('login-flow'),
   },
   {
     name: 'the flow expired',
-    status: 400,
-    code: 'LOGIN_ERR_OAUTH_STATE',
+    ...STATE,
     message: /took more than 10 minutes/,
     tamper: (_u, _b, app) => app.clock.advance(601),
   },
   {
     name: 'expired ID token',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /Mock ID's ID token has expired/,
     arrange: (t, mock) =>
       onIdToken(t, mock, p => {
@@ -248,8 +260,7 @@ const cases: Case[] = [
   },
   {
     name: 'forged ID token (signed with another key under the same kid)',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /signature does not verify/,
     arrange: async (t, mock, authorize) => {
       const { privateKey } = await generateKeyPair('RS256')
@@ -266,83 +277,43 @@ const cases: Case[] = [
       })
     },
   },
-  {
-    name: 'ID token for another sign-in (nonce)',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
-    message: /issued for another sign-in \(nonce mismatch\)/,
-    arrange: (t, mock) =>
-      onIdToken(t, mock, p => {
-        p.nonce = 'someone-else'
-      }),
-  },
-  {
-    name: 'ID token for another client (aud)',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
-    message: /ID token was rejected: unexpected "aud" claim value/,
-    arrange: (t, mock) =>
-      onIdToken(t, mock, p => {
-        p.aud = 'other-client'
-      }),
-  },
-  {
-    name: 'ID token from another issuer (iss)',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
-    message: /ID token was rejected: unexpected "iss" claim value/,
-    arrange: (t, mock) =>
-      onIdToken(t, mock, p => {
-        p.iss = 'https://evil.example'
-      }),
-  },
+  ...foreignClaims.map(([claims, message]) => ({
+    name: `ID token with ${JSON.stringify(claims)}`,
+    ...PROVIDER,
+    message,
+    arrange: idTokenWith(claims),
+  })),
   {
     name: 'token endpoint refuses the code',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /token endpoint answered HTTP 400 \(invalid_grant\)/,
-    arrange: (t, mock) =>
-      on<MutableResponse>(t, mock, 'beforeResponse', response => {
-        response.statusCode = 400
-        response.body = { error: 'invalid_grant' }
-      }),
+    arrange: answers('beforeResponse', response =>
+      Object.assign(response, { statusCode: 400, body: { error: 'invalid_grant' } }),
+    ),
   },
   {
     name: 'token endpoint sends no ID token',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /sent no ID token/,
-    arrange: (t, mock) =>
-      on<MutableResponse>(t, mock, 'beforeResponse', response => {
-        delete (response.body as Record<string, unknown>).id_token
-      }),
+    arrange: answers('beforeResponse', response => delete (response.body as Record<string, unknown>).id_token),
   },
   {
     name: 'a code the provider never issued',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /token endpoint answered HTTP 400 \(invalid_request\)/,
     tamper: u => u.searchParams.set('code', 'not-issued'),
   },
   {
     name: 'userinfo without the id',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /userinfo has no user id \(sub\)/,
-    arrange: (t, mock) =>
-      on<MutableResponse>(t, mock, 'beforeUserinfo', response => {
-        response.body = { name: 'Nobody' }
-      }),
+    arrange: answers('beforeUserinfo', response => (response.body = { name: 'Nobody' })),
   },
   {
     name: 'userinfo about someone else',
-    status: 502,
-    code: 'LOGIN_ERR_PROVIDER',
+    ...PROVIDER,
     message: /userinfo describes another user/,
-    arrange: (t, mock) =>
-      on<MutableResponse>(t, mock, 'beforeUserinfo', response => {
-        response.body = { sub: 'mallory', name: 'Mallory' }
-      }),
+    arrange: answers('beforeUserinfo', response => (response.body = { sub: 'mallory', name: 'Mallory' })),
   },
 ]
 
