@@ -141,89 +141,52 @@ t.test('a session present before sign-in is replaced, never upgraded', async t =
 interface Failure {
   name: string
   preset: PresetName
-  arrange(fake: FakeProviders): void
-  /** Tampers with the callback URL the provider sent. */
-  callback?(url: URL): void
+  /** How the fake providers misbehave; they behave otherwise. */
+  fake?: Partial<Pick<FakeProviders, 'token' | 'profile'>>
+  /** What the preset's profile API answers instead of its usual profile. */
+  profile?: unknown
+  /** The code in the callback URL is one the provider never issued. */
+  forgedCode?: true
   message: RegExp
-  /** The provider never answers: the app gives up after {@link TIMEOUT_MS}. */
-  hangs?: true
 }
 
 // Failures that are a provider not answering wait this long (the production default).
 const TIMEOUT_MS = 5000
 
+/** A provider's endpoint fails, hangs (the app gives up after {@link TIMEOUT_MS}) or drops the connection. */
+const misbehaving: [string, PresetName, Failure['fake'], RegExp][] = [
+  ['token endpoint answers 500', 'google', { token: 'fail' }, /token endpoint answered HTTP 500 \(server_error\)/],
+  ['token endpoint times out', 'google', { token: 'hang' }, /token endpoint did not answer within 5000 ms/],
+  ['token endpoint drops the connection', 'facebook', { token: 'refuse' }, /token endpoint could not be reached/],
+  ['profile API times out', 'google', { profile: 'hang' }, /profile API did not answer within 5000 ms/],
+  ['profile API answers 500', 'github', { profile: 'fail' }, /profile API answered HTTP 500/],
+]
+
 const failures: Failure[] = [
-  {
-    name: 'token endpoint answers 500',
-    preset: 'google',
-    arrange: f => {
-      f.token = 'fail'
-    },
-    message: /token endpoint answered HTTP 500 \(server_error\)/,
-  },
-  {
-    name: 'token endpoint times out',
-    preset: 'google',
-    arrange: f => {
-      f.token = 'hang'
-    },
-    hangs: true,
-    message: /token endpoint did not answer within 5000 ms/,
-  },
-  {
-    name: 'token endpoint drops the connection',
-    preset: 'facebook',
-    arrange: f => {
-      f.token = 'refuse'
-    },
-    message: /token endpoint could not be reached/,
-  },
+  ...misbehaving.map(([name, preset, fake, message]) => ({ name, preset, fake, message })),
   {
     name: 'token endpoint refuses the code (400)',
     preset: 'facebook',
-    arrange: () => {},
-    callback: u => u.searchParams.set('code', 'forged'),
+    forgedCode: true,
     message: /answered HTTP 400 \(invalid_grant\)/,
   },
   {
     name: 'GitHub refuses the code with HTTP 200',
     preset: 'github',
-    arrange: () => {},
-    callback: u => u.searchParams.set('code', 'forged'),
+    forgedCode: true,
     message: /sent no access token \(bad_verification_code\)/,
   },
   {
     name: 'profile lacks the id',
     preset: 'github',
-    arrange: f => {
-      f.profiles.github = { login: 'octo', avatar_url: 'https://a.example/x.png' }
-    },
+    profile: { login: 'octo', avatar_url: 'https://a.example/x.png' },
     message: /profile has no user id \(node_id\)/,
   },
   {
     name: 'profile lacks the id (Facebook)',
     preset: 'facebook',
-    arrange: f => {
-      f.profiles.facebook = { name: 'Fay' }
-    },
+    profile: { name: 'Fay' },
     message: /profile has no user id \(id\)/,
-  },
-  {
-    name: 'profile API times out',
-    preset: 'google',
-    arrange: f => {
-      f.profile = 'hang'
-    },
-    hangs: true,
-    message: /profile API did not answer within 5000 ms/,
-  },
-  {
-    name: 'profile API answers 500',
-    preset: 'github',
-    arrange: f => {
-      f.profile = 'fail'
-    },
-    message: /profile API answered HTTP 500/,
   },
 ]
 
@@ -234,18 +197,17 @@ t.test('provider failures: a clear error, no session, the existing one untouched
 
   for (const failure of failures) {
     await t.test(failure.name, async t => {
-      fake.token = 'ok'
-      fake.profile = 'ok'
-      fake.profiles = defaultProfiles()
-      failure.arrange(fake)
-      const server = failure.hangs ? impatient : app
+      Object.assign(fake, { token: 'ok', profile: 'ok', profiles: defaultProfiles() }, failure.fake)
+      if (failure.profile) fake.profiles[failure.preset] = failure.profile
+      const hangs = Object.values(failure.fake ?? {}).includes('hang')
+      const server = hangs ? impatient : app
       const b = server.browser()
       await b.get(`/login/test/as?who=${encodeURIComponent(failure.name)}`)
       const bob = await me(b)
       const bobLease = b.cookie(LEASE)
 
       const callback = await consent(await begin(b, `/login/${failure.preset}?next=/after`))
-      failure.callback?.(callback)
+      if (failure.forgedCode) callback.searchParams.set('code', 'forged')
       const response = await b.get(callback)
       t.equal(response.status, 502)
       const body = (await response.json()) as { code: string; message: string }
