@@ -24,243 +24,174 @@ interface Case {
   code: string
 }
 
+type Fields = Record<string, unknown>
+
+/** A request for one invitation to `chat` with these limits (or limits made from the world) and link fields `top`. */
 const item =
-  (limits: Record<string, unknown> = {}, top: Record<string, unknown> = {}) =>
-  () => ({ ...top, invitations: [{ accessing: 'chat', ...limits }] })
+  (limits: Fields | ((w: World) => Fields) = {}, top: Fields = {}) =>
+  (w: World) => ({
+    ...top,
+    invitations: [{ accessing: 'chat', ...(typeof limits === 'function' ? limits(w) : limits) }],
+  })
+
+/** A request for a chain of invitations to `paths`, with no limits. */
+const chain =
+  (...paths: string[]) =>
+  () => ({ invitations: paths.map(accessing => ({ accessing })) })
+
+/** Cases that differ only in their request and outcome; `shared` holds the rest, `section` starts their names. */
+const alike = (
+  shared: Omit<Case, 'name' | 'request' | 'code'>,
+  rows: [string, Case['request'], string][],
+  section = '',
+) =>
+  rows.map(([name, request, code]): Case => ({
+    ...shared,
+    name: section ? `${section}: ${name}` : name,
+    request,
+    code,
+  }))
+
+const OK = 'ok'
+const FORBIDDEN = 'LOGIN_ERR_FORBIDDEN'
+const LIMIT = 'LOGIN_ERR_INVITATION_LIMIT'
+const BAD = 'LOGIN_ERR_BAD_REQUEST'
 
 const cases: Case[] = [
   // who may invite, and to what
-  { name: 'the owner invites with no limits', as: 'owner', request: item(), code: 'ok' },
-  {
-    name: 'the owner invites to a subgroup created on demand',
-    as: 'owner',
-    request: item({ accessing: 'chat/rooms/new' }),
-    code: 'ok',
-  },
-  { name: 'a member with unlimited spots invites', request: item(), code: 'ok' },
-  { name: 'a non-member cannot invite', request: item({ accessing: 'elsewhere' }), code: 'LOGIN_ERR_FORBIDDEN' },
+  ...alike({ as: 'owner' }, [
+    ['the owner invites with no limits', item(), OK],
+    ['the owner invites to a subgroup created on demand', item({ accessing: 'chat/rooms/new' }), OK],
+  ]),
+  { name: 'a member with unlimited spots invites', request: item(), code: OK },
+  { name: 'a non-member cannot invite', request: item({ accessing: 'elsewhere' }), code: FORBIDDEN },
   {
     name: 'a member of a subgroup cannot invite to its parent',
     via: { accessing: 'chat/alice' },
     request: item(),
-    code: 'LOGIN_ERR_FORBIDDEN',
+    code: FORBIDDEN,
   },
-  {
-    name: "inviter must be one of the caller's memberships",
-    request: w => ({ invitations: [{ accessing: 'chat', inviter: w.ownerMembership }] }),
-    code: 'LOGIN_ERR_FORBIDDEN',
-  },
-  {
-    name: 'inviter unknown',
-    request: () => ({ invitations: [{ accessing: 'chat', inviter: randomUUID() }] }),
-    code: 'LOGIN_ERR_FORBIDDEN',
-  },
+  ...alike({}, [
+    ["inviter must be one of the caller's memberships", item(w => ({ inviter: w.ownerMembership })), FORBIDDEN],
+    ['inviter unknown', item({ inviter: randomUUID() }), FORBIDDEN],
+  ]),
   {
     name: 'inviter must grant the group',
     via: { accessing: 'chat/a' },
-    request: w => ({ invitations: [{ accessing: 'chat/b', inviter: w.aliceMembership }] }),
-    code: 'LOGIN_ERR_FORBIDDEN',
+    request: item(w => ({ accessing: 'chat/b', inviter: w.aliceMembership })),
+    code: FORBIDDEN,
   },
   {
     name: 'inviter given explicitly',
-    request: w => ({ invitations: [{ accessing: 'chat/sub', inviter: w.aliceMembership }] }),
-    code: 'ok',
+    request: item(w => ({ accessing: 'chat/sub', inviter: w.aliceMembership })),
+    code: OK,
   },
   {
     name: 'inviter removed',
     setup: w => w.fx.groups.membership.remove(w.aliceMembership),
-    request: w => ({ invitations: [{ accessing: 'chat', inviter: w.aliceMembership }] }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
+    request: item(w => ({ inviter: w.aliceMembership })),
+    code: LIMIT,
   },
-  {
-    name: 'inviter expired',
-    via: { access_duration: 10 },
-    setup: w => w.fx.clock.advance(10),
-    request: w => ({
-      invitations: [{ accessing: 'chat', inviter: w.aliceMembership, acceptance_expiration: T0 + 20 }],
-    }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  {
-    name: 'no membership left once expired (inviter chosen)',
-    via: { access_duration: 10 },
-    setup: w => w.fx.clock.advance(10),
-    request: item({ acceptance_expiration: T0 + 20 }),
-    code: 'LOGIN_ERR_FORBIDDEN',
-  },
-  { name: 'unknown group id', as: 'owner', request: item({ accessing: randomUUID() }), code: 'LOGIN_ERR_NOT_FOUND' },
-  { name: 'malformed path', as: 'owner', request: item({ accessing: 'chat/a b' }), code: 'LOGIN_ERR_BAD_REQUEST' },
-  {
-    name: 'a group named twice',
-    as: 'owner',
-    request: () => ({ invitations: [{ accessing: 'chat/a' }, { accessing: 'chat/a' }] }),
-    code: 'LOGIN_ERR_BAD_REQUEST',
-  },
-  {
-    name: 'redirect off the site',
-    as: 'owner',
-    request: item({}, { redirect: 'https://evil.example.net/' }),
-    code: 'LOGIN_ERR_BAD_NEXT',
-  },
-  {
-    name: 'redirect on the site',
-    as: 'owner',
-    request: item({}, { redirect: 'https://app.example.com/chat' }),
-    code: 'ok',
-  },
+  ...alike({ via: { access_duration: 10 }, setup: w => w.fx.clock.advance(10) }, [
+    ['inviter expired', item(w => ({ inviter: w.aliceMembership, acceptance_expiration: T0 + 20 })), LIMIT],
+    ['no membership left once expired (inviter chosen)', item({ acceptance_expiration: T0 + 20 }), FORBIDDEN],
+  ]),
+  ...alike({ as: 'owner' }, [
+    ['unknown group id', item({ accessing: randomUUID() }), 'LOGIN_ERR_NOT_FOUND'],
+    ['malformed path', item({ accessing: 'chat/a b' }), BAD],
+    ['a group named twice', chain('chat/a', 'chat/a'), BAD],
+    ['redirect off the site', item({}, { redirect: 'https://evil.example.net/' }), 'LOGIN_ERR_BAD_NEXT'],
+    ['redirect on the site', item({}, { redirect: 'https://app.example.com/chat' }), OK],
+  ]),
 
   // times
-  {
-    name: 'acceptance_expiration must be in the future',
-    as: 'owner',
-    request: item({ acceptance_expiration: T0 }),
-    code: 'LOGIN_ERR_BAD_REQUEST',
-  },
-  {
-    name: 'access_expiration must be in the future',
-    as: 'owner',
-    request: item({ access_expiration: T0 - 1 }),
-    code: 'LOGIN_ERR_BAD_REQUEST',
-  },
-  {
-    name: 'access_expiration before acceptance_expiration',
-    as: 'owner',
-    request: item({ acceptance_expiration: T0 + 100, access_expiration: T0 + 50 }),
-    code: 'LOGIN_ERR_BAD_REQUEST',
-  },
-  {
-    name: 'access_expiration equal to acceptance_expiration',
-    as: 'owner',
-    request: item({ acceptance_expiration: T0 + 100, access_expiration: T0 + 100 }),
-    code: 'ok',
-  },
-  {
-    name: 'inviter with until: acceptance_expiration required',
-    via: { access_duration: 100 },
-    request: item(),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  {
-    name: 'inviter with until: acceptance_expiration within it',
-    via: { access_duration: 100 },
-    request: item({ acceptance_expiration: T0 + 100 }),
-    code: 'ok',
-  },
-  {
-    name: 'inviter with until: acceptance_expiration after it',
-    via: { access_duration: 100 },
-    request: item({ acceptance_expiration: T0 + 101 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  {
-    name: 'inviter with until: access_expiration after it',
-    via: { access_duration: 100 },
-    request: item({ acceptance_expiration: T0 + 50, access_expiration: T0 + 101 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  {
-    name: 'inviter with until: access_duration is clamped, not refused',
-    via: { access_duration: 100 },
-    request: item({ acceptance_expiration: T0 + 50, access_duration: 10_000 }),
-    code: 'ok',
-  },
+  ...alike({ as: 'owner' }, [
+    ['acceptance_expiration must be in the future', item({ acceptance_expiration: T0 }), BAD],
+    ['access_expiration must be in the future', item({ access_expiration: T0 - 1 }), BAD],
+    [
+      'access_expiration before acceptance_expiration',
+      item({ acceptance_expiration: T0 + 100, access_expiration: T0 + 50 }),
+      BAD,
+    ],
+    [
+      'access_expiration equal to acceptance_expiration',
+      item({ acceptance_expiration: T0 + 100, access_expiration: T0 + 100 }),
+      OK,
+    ],
+  ]),
+  ...alike(
+    { via: { access_duration: 100 } },
+    [
+      ['acceptance_expiration required', item(), LIMIT],
+      ['acceptance_expiration within it', item({ acceptance_expiration: T0 + 100 }), OK],
+      ['acceptance_expiration after it', item({ acceptance_expiration: T0 + 101 }), LIMIT],
+      ['access_expiration after it', item({ acceptance_expiration: T0 + 50, access_expiration: T0 + 101 }), LIMIT],
+      [
+        'access_duration is clamped, not refused',
+        item({ acceptance_expiration: T0 + 50, access_duration: 10_000 }),
+        OK,
+      ],
+    ],
+    'inviter with until',
+  ),
 
   // invitees ≤ admission bound, required when finite
-  {
-    name: 'finite spots: invitees required',
-    via: { plus: 2 },
-    request: item({ plus: 0 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  { name: 'finite spots: invitees within', via: { plus: 2 }, request: item({ plus: 0 }, { invitees: 2 }), code: 'ok' },
-  {
-    name: 'finite spots: invitees beyond',
-    via: { plus: 2 },
-    request: item({ plus: 0 }, { invitees: 3 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
+  ...alike(
+    { via: { plus: 2 } },
+    [
+      ['invitees required', item({ plus: 0 }), LIMIT],
+      ['invitees within', item({ plus: 0 }, { invitees: 2 }), OK],
+      ['invitees beyond', item({ plus: 0 }, { invitees: 3 }), LIMIT],
+    ],
+    'finite spots',
+  ),
   {
     name: 'zero spots: cannot admit anyone',
     via: { plus: 0 },
     request: item({ plus: 0 }, { invitees: 1 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
+    code: LIMIT,
   },
-  {
-    name: "depleting: bound is the invitation's remaining invitees",
-    via: { depletes: true },
-    viaTop: { invitees: 3 },
-    request: item({ depletes: true }, { invitees: 2 }),
-    code: 'ok',
-  },
-  {
-    name: 'depleting: beyond the remaining invitees',
-    via: { depletes: true },
-    viaTop: { invitees: 3 },
-    request: item({ depletes: true }, { invitees: 3 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  {
-    name: "non-depleting: the invitation's invitees do not bound",
-    viaTop: { invitees: 1 },
-    request: item(),
-    code: 'ok',
-  },
+  ...alike({ via: { depletes: true }, viaTop: { invitees: 3 } }, [
+    ["depleting: bound is the invitation's remaining invitees", item({ depletes: true }, { invitees: 2 }), OK],
+    ['depleting: beyond the remaining invitees', item({ depletes: true }, { invitees: 3 }), LIMIT],
+  ]),
+  { name: "non-depleting: the invitation's invitees do not bound", viaTop: { invitees: 1 }, request: item(), code: OK },
 
   // plus ≤ spots, required when finite
-  {
-    name: 'finite spots: plus required',
-    via: { plus: 2 },
-    request: item({}, { invitees: 1 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  { name: 'finite spots: plus within', via: { plus: 2 }, request: item({ plus: 2 }, { invitees: 1 }), code: 'ok' },
-  {
-    name: 'finite spots: plus beyond',
-    via: { plus: 2 },
-    request: item({ plus: 3 }, { invitees: 1 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
+  ...alike(
+    { via: { plus: 2 } },
+    [
+      ['plus required', item({}, { invitees: 1 }), LIMIT],
+      ['plus within', item({ plus: 2 }, { invitees: 1 }), OK],
+      ['plus beyond', item({ plus: 3 }, { invitees: 1 }), LIMIT],
+    ],
+    'finite spots',
+  ),
 
   // deauthorizes ≤ the inviter's power
-  { name: 'power 0 cannot give power 1', request: item({ deauthorizes: 1 }), code: 'LOGIN_ERR_INVITATION_LIMIT' },
-  { name: 'power 1 can give power 1', via: { deauthorizes: 1 }, request: item({ deauthorizes: 1 }), code: 'ok' },
-  {
-    name: 'power 1 cannot give power 2',
-    via: { deauthorizes: 1 },
-    request: item({ deauthorizes: 2 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  { name: 'the owner can give power 2', as: 'owner', request: item({ deauthorizes: 2 }), code: 'ok' },
+  { name: 'power 0 cannot give power 1', request: item({ deauthorizes: 1 }), code: LIMIT },
+  ...alike({ via: { deauthorizes: 1 } }, [
+    ['power 1 can give power 1', item({ deauthorizes: 1 }), OK],
+    ['power 1 cannot give power 2', item({ deauthorizes: 2 }), LIMIT],
+  ]),
+  { name: 'the owner can give power 2', as: 'owner', request: item({ deauthorizes: 2 }), code: OK },
 
   // depletes is inherited
-  {
-    name: 'depleting inviter: must deplete',
-    via: { depletes: true },
-    viaTop: { invitees: 3 },
-    request: item({}, { invitees: 1 }),
-    code: 'LOGIN_ERR_INVITATION_LIMIT',
-  },
-  { name: 'non-depleting inviter may deplete', request: item({ depletes: true }, { invitees: 1 }), code: 'ok' },
+  ...alike({ via: { depletes: true }, viaTop: { invitees: 3 } }, [
+    ['depleting inviter: must deplete', item({}, { invitees: 1 }), LIMIT],
+  ]),
+  { name: 'non-depleting inviter may deplete', request: item({ depletes: true }, { invitees: 1 }), code: OK },
 
   // degrees of separation
-  { name: 'dos 1: cannot invite at all', via: { dos: 1 }, request: item({}), code: 'LOGIN_ERR_INVITATION_LIMIT' },
-  { name: 'dos 2: dos required', via: { dos: 2 }, request: item({}), code: 'LOGIN_ERR_INVITATION_LIMIT' },
-  { name: 'dos 2: dos 1 allowed', via: { dos: 2 }, request: item({ dos: 1 }), code: 'ok' },
-  { name: 'dos 2: dos 2 refused', via: { dos: 2 }, request: item({ dos: 2 }), code: 'LOGIN_ERR_INVITATION_LIMIT' },
-  { name: 'unlimited dos: any dos', request: item({ dos: 7 }), code: 'ok' },
+  { name: 'dos 1: cannot invite at all', via: { dos: 1 }, request: item({}), code: LIMIT },
+  { name: 'dos 2: dos required', via: { dos: 2 }, request: item({}), code: LIMIT },
+  { name: 'dos 2: dos 1 allowed', via: { dos: 2 }, request: item({ dos: 1 }), code: OK },
+  { name: 'dos 2: dos 2 refused', via: { dos: 2 }, request: item({ dos: 2 }), code: LIMIT },
+  { name: 'unlimited dos: any dos', request: item({ dos: 7 }), code: OK },
 
   // chains
-  {
-    name: 'chain: every group checked',
-    request: () => ({ invitations: [{ accessing: 'chat/a' }, { accessing: 'elsewhere' }] }),
-    code: 'LOGIN_ERR_FORBIDDEN',
-  },
-  {
-    name: 'chain: several groups',
-    as: 'owner',
-    request: () => ({ invitations: [{ accessing: 'chat/a' }, { accessing: 'chat/b' }] }),
-    code: 'ok',
-  },
+  { name: 'chain: every group checked', request: chain('chat/a', 'elsewhere'), code: FORBIDDEN },
+  { name: 'chain: several groups', as: 'owner', request: chain('chat/a', 'chat/b'), code: OK },
 ]
 
 t.test('creation rules', async t => {
