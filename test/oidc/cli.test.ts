@@ -1,16 +1,10 @@
 import t from 'tap'
-import { appCommand } from '../../src/realtime/cli.js'
 import { startApp } from '../helpers/app.js'
-
-async function run(ctx: Parameters<typeof appCommand>[1], ...args: string[]): Promise<string[]> {
-  const lines: string[] = []
-  await appCommand(args, ctx, line => lines.push(line))
-  return lines
-}
+import { runAppCommand } from '../helpers/app-command.js'
 
 t.test('app add registers an OpenID Connect client and prints {id, secret, issuer} once', async t => {
   const { app } = await startApp(t, { publicUrl: 'https://login.example.org' })
-  const [line] = await run(
+  const [line] = await runAppCommand(
     app.ctx,
     'add',
     'grafana',
@@ -29,7 +23,7 @@ t.test('app add registers an OpenID Connect client and prints {id, secret, issue
   t.equal(printed.issuer, 'https://login.example.org/login')
   t.equal(Buffer.from(printed.secret, 'base64url').length, 32)
 
-  const [spa] = await run(
+  const [spa] = await runAppCommand(
     app.ctx,
     'add',
     'spa',
@@ -41,7 +35,7 @@ t.test('app add registers an OpenID Connect client and prints {id, secret, issue
   )
   t.equal(JSON.parse(spa!).secret, null, 'a public client gets no secret')
 
-  const listed = await run(app.ctx, 'list')
+  const listed = await runAppCommand(app.ctx, 'list')
   t.equal(
     listed[0],
     [
@@ -59,9 +53,9 @@ t.test('app add registers an OpenID Connect client and prints {id, secret, issue
   )
   t.match(listed[1], /^spa\t.*\tredirect http:\/\/localhost:5173\/cb\tpublic \(PKCE, no secret\)\tID tokens EdDSA$/)
 
-  const [plain] = await run(app.ctx, 'add', 'chat')
+  const [plain] = await runAppCommand(app.ctx, 'add', 'chat')
   t.same(Object.keys(JSON.parse(plain!)), ['id', 'secret', 'issuer'], 'an app for the realtime channel only')
-  const chat = (await run(app.ctx, 'list')).find(l => l.startsWith('chat\t'))
+  const chat = (await runAppCommand(app.ctx, 'list')).find(l => l.startsWith('chat\t'))
   t.match(chat, /^chat\t.*\tnamespaces none$/, 'lists no OpenID Connect settings')
 })
 
@@ -94,7 +88,7 @@ t.test('bad OpenID Connect options are clear errors, and nothing is registered',
     [['--redirect-uri'], 'LOGIN_ERR_BAD_REQUEST', /argument missing/],
   ]
   for (const [options, code, message] of cases) {
-    await t.rejects(run(app.ctx, 'add', 'x', ...options), { code, message }, options.join(' '))
+    await t.rejects(runAppCommand(app.ctx, 'add', 'x', ...options), { code, message }, options.join(' '))
   }
-  t.same(await run(app.ctx, 'list'), [])
+  t.same(await runAppCommand(app.ctx, 'list'), [])
 })

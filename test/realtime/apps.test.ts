@@ -1,18 +1,12 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { appCommand } from '../../src/realtime/cli.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { startApp } from '../helpers/app.js'
-
-async function run(ctx: Parameters<typeof appCommand>[1], ...args: string[]): Promise<string[]> {
-  const lines: string[] = []
-  await appCommand(args, ctx, line => lines.push(line))
-  return lines
-}
+import { runAppCommand } from '../helpers/app-command.js'
 
 t.test('app add prints the credentials once; only a hash of the secret is stored', async t => {
   const { app } = await startApp(t)
-  const [line, ...more] = await run(app.ctx, 'add', 'chat')
+  const [line, ...more] = await runAppCommand(app.ctx, 'add', 'chat')
   t.same(more, [])
   const creds = JSON.parse(line!) as { id: string; secret: string }
   t.same(Object.keys(creds), ['id', 'secret', 'issuer'])
@@ -37,15 +31,18 @@ t.test('app add prints the credentials once; only a hash of the secret is stored
 
 t.test('app list and app remove', async t => {
   const { app } = await startApp(t)
-  await run(app.ctx, 'add', 'b-app')
-  const a = JSON.parse((await run(app.ctx, 'add', 'a.app'))[0]!) as { id: string; secret: string }
-  const listed = await run(app.ctx, 'list')
+  await runAppCommand(app.ctx, 'add', 'b-app')
+  const a = JSON.parse((await runAppCommand(app.ctx, 'add', 'a.app'))[0]!) as { id: string; secret: string }
+  const listed = await runAppCommand(app.ctx, 'list')
   t.equal(listed.length, 2)
   t.match(listed[0], /^a\.app\t[0-9a-f-]{36}\tcreated \d{4}-\d\d-\d\dT.*\tlast seen never\tnamespaces none$/)
   t.match(listed[1], /^b-app\t/)
 
   const head = await app.ctx.revocations.head()
-  t.match((await run(app.ctx, 'remove', 'a.app'))[0], /^removed app a\.app \(.*\); its connections are closed$/)
+  t.match(
+    (await runAppCommand(app.ctx, 'remove', 'a.app'))[0],
+    /^removed app a\.app \(.*\); its connections are closed$/,
+  )
   t.match(
     await app.ctx.revocations.since(head),
     [{ kind: 'app', subject: a.id }],
@@ -53,14 +50,14 @@ t.test('app list and app remove', async t => {
   )
   t.equal(await new AppService(app.ctx).authenticate(a.id, a.secret), null)
   t.same(
-    (await run(app.ctx, 'list')).map(l => l.split('\t')[0]),
+    (await runAppCommand(app.ctx, 'list')).map(l => l.split('\t')[0]),
     ['b-app'],
   )
 })
 
 t.test('bad input is a clear error', async t => {
   const { app } = await startApp(t)
-  await run(app.ctx, 'add', 'taken')
+  await runAppCommand(app.ctx, 'add', 'taken')
   const cases: [string[], string, RegExp][] = [
     [[], 'LOGIN_ERR_BAD_REQUEST', /usage: modular-login app/],
     [['add'], 'LOGIN_ERR_BAD_REQUEST', /usage/],
@@ -73,6 +70,6 @@ t.test('bad input is a clear error', async t => {
     [['frobnicate'], 'LOGIN_ERR_BAD_REQUEST', /usage/],
   ]
   for (const [args, code, message] of cases) {
-    await t.rejects(run(app.ctx, ...args), { code, message }, args.join(' ') || '(nothing)')
+    await t.rejects(runAppCommand(app.ctx, ...args), { code, message }, args.join(' ') || '(nothing)')
   }
 })

@@ -1,9 +1,9 @@
 // The login server and a protected app in separate processes, over loopback.
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { appCommand } from '../../src/realtime/cli.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { leaseClaims, sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
+import { runAppCommand } from '../helpers/app-command.js'
 import { PATIENCE_MS, RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
 
 const config = testConfig(t)
@@ -18,12 +18,9 @@ const env = {
 
 // Register the app as an operator would: `modular-login app add`.
 const setup = await buildApp(config, { logger: false })
-let printed = ''
-await appCommand(['add', 'e2e'], setup.ctx, line => {
-  printed += line
-})
+const printed = await runAppCommand(setup.ctx, 'add', 'e2e')
 await setup.close()
-const creds = JSON.parse(printed) as { id: string; secret: string }
+const creds = JSON.parse(printed.join('')) as { id: string; secret: string }
 
 const [serverA, serverB] = await Promise.all([
   spawnTs(t, '../realtime/fixtures/server.ts', env),

@@ -1,20 +1,9 @@
 // LOGIN_WORKERS=2: apps connected to either worker hear of revocations made through either.
 import t from 'tap'
-import { createServer } from 'node:net'
-import { once } from 'node:events'
 import { buildApp } from '../../src/app.js'
 import { AppService } from '../../src/realtime/apps.js'
-import { sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
+import { freePort, sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
 import { RawClient, spawnTs } from '../helpers/realtime.js'
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as { port: number }
-  probe.close()
-  await once(probe, 'close')
-  return port
-}
 
 t.test("two workers on one port relay each other's revocations", async t => {
   const config = testConfig(t)
