@@ -36,7 +36,7 @@ export async function launchBrowser(t: Teardown): Promise<Browser | string> {
 }
 
 /** Declares a test that drives the file's browser; without one it is skipped with the reason. */
-export type BrowserTest = (name: string, body: (t: Test, browser: Browser) => Promise<void>) => Promise<unknown>
+export type BrowserTest = (name: string, body: (t: Test, browser: Browser) => Promise<void>) => ReturnType<Test['test']>
 
 /**
  * Launches the browser of a test file (closed when `t` ends, see
