@@ -51,12 +51,13 @@ export interface Forked<T> {
 /**
  * Forks `script` (a path relative to `bench/`) with the same loader flags as
  * this process and `options` as its JSON argument, and waits for its first
- * IPC message; fails if it exits first.
+ * IPC message; fails if it exits first. `stdout` may be a file descriptor
+ * (a log file the child writes, as `server.sh start` writes run/server.log).
  */
 export async function forkReady<T>(
   script: string,
   options: unknown,
-  settings: { execArgv?: string[]; stdout?: 'inherit' | 'ignore' } = {},
+  settings: { execArgv?: string[]; stdout?: 'inherit' | 'ignore' | number } = {},
 ): Promise<Forked<T>> {
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(options)], {
     execArgv: settings.execArgv ?? process.execArgv,
@@ -99,6 +100,12 @@ export function median(list: readonly number[]): number {
   const sorted = [...list].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** The `p`th percentile (0–100) of a list of numbers: the smallest value at or above that share of them. */
+export function percentile(list: readonly number[], p: number): number {
+  const sorted = [...list].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
 }
 
 /** One HTTP target of a throughput bench, with what each round measured. */
