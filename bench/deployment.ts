@@ -1,24 +1,24 @@
 /**
  * What bench/nodes.ts and bench/sizing.ts share: login server nodes in
- * processes of their own (bench/node-server.ts) configured as in production
- * (no debug mode, info logs to a file), the OpenID provider their users sign
- * in with (bench/mock-issuer.ts), a user's full sign-in through it, one
- * keep-alive connection for back-to-back requests, and throughput rows
- * measured with autocannon in alternating rounds.
+ * processes of their own (bench/target-server.ts) configured as in
+ * production (no debug mode, info logs to a file), the OpenID provider their
+ * users sign in with (bench/mock-issuer.ts), a user's full sign-in through
+ * it, one keep-alive connection for back-to-back requests, and the
+ * processes' memory and CPU time.
  */
 import { decodeJwt } from 'jose'
-import { execFileSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, type ChildProcess } from 'node:child_process'
+import { closeSync, openSync, readFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../test/helpers/app.js'
+import { freePort, tempDir } from '../test/helpers/app.js'
+import { writeCredentials } from '../test/helpers/oauth.js'
 import { runTs } from '../test/helpers/realtime.js'
 import type { MockIssuerReady } from './mock-issuer.js'
-import type { MemoryReport, NodeServerOptions, NodeServerReady } from './node-server.js'
-import type { TargetOptions, TargetReady } from './target-server.js'
-import { forkReady, median, loadTarget, type Forked, type LoadTarget } from './support.js'
+import type { MemoryReport, TargetOptions, TargetReady } from './target-server.js'
+import { forkReady, median, medianRatio, type LoadRow } from './support.js'
 
 /** The provider's name in credentials.json: users are `oidc:mock:<name>`. */
 export const PROVIDER = 'mock'
@@ -31,13 +31,6 @@ export class Teardowns {
     this.steps.push(step)
   }
 
-  /** A temporary folder, removed at the end. */
-  dir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix))
-    this.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    return dir
-  }
-
   async run(): Promise<void> {
     for (const step of this.steps.reverse()) await step()
   }
@@ -47,94 +40,109 @@ export class Teardowns {
 export async function startIssuer(t: Teardowns): Promise<string> {
   const { ready, stop } = await forkReady<MockIssuerReady>('./mock-issuer.ts', {})
   t.teardown(stop)
-  const path = join(t.dir('login-bench-credentials-'), 'credentials.json')
   const entry = { issuer: ready.issuer, id: 'bench', secret: 'bench-secret', scope: 'openid profile', label: 'Mock' }
-  writeFileSync(path, JSON.stringify({ oidc: { [PROVIDER]: entry } }))
-  return path
+  return writeCredentials(t, { oidc: { [PROVIDER]: entry } })
 }
 
-/**
- * Forks a bench child (a path relative to `bench/`) whose standard output
- * is `server.log` in `dir`, as `server.sh start` writes run/server.log; it
- * is stopped at the end.
- */
-async function forkLogging<T>(
-  t: Teardowns,
-  script: string,
-  options: unknown,
-  dir: string,
-  execArgv = process.execArgv,
-): Promise<Forked<T>> {
-  const log = openSync(join(dir, 'server.log'), 'a')
-  try {
-    const forked = await forkReady<T>(script, options, { execArgv, stdout: log })
-    t.teardown(forked.stop)
-    return forked
-  } finally {
-    closeSync(log)
-  }
+/** Heap used and RSS of a process, in bytes. */
+export interface Memory {
+  heapUsed: number
+  rss: number
 }
 
-/** A bare Fastify hello-world (bench/target-server.ts) logging at `logLevel` as the nodes do; answers its URL. */
-export async function startHelloWorld(t: Teardowns, logLevel: string): Promise<string> {
-  const options: TargetOptions = { kind: 'hello', memcached: [], logLevel }
-  const { ready } = await forkLogging<TargetReady>(t, './target-server.ts', options, t.dir('login-bench-hello-'))
-  return `http://127.0.0.1:${ready.port}/`
-}
-
-/** A node started by {@link startNode}. */
-export interface NodeProcess {
+/** A bench/target-server.ts process, started by {@link startHelloWorld} or {@link startNode}. */
+export interface TargetProcess {
   url: string
-  port: number
   pid: number
   /** Its memory after a full garbage collection, as it measures it. */
-  memory(): Promise<{ heapUsed: number; rss: number }>
+  memory(): Promise<Memory>
   /** A clean shutdown (SIGTERM); resolves once it has exited. */
   stop(): Promise<void>
 }
 
 /**
- * Starts a node with `env` over production-like defaults: no debug mode,
- * info logs (written to `server.log` in its run folder), on 127.0.0.1 at a
- * free port unless `LOGIN_PORT` is given. Sign-ins are rate-limited per
- * client IP, and every simulated user here comes from 127.0.0.1: the limit
- * is lifted.
+ * Forks bench/target-server.ts with --expose-gc (for {@link TargetProcess.memory}),
+ * its standard output the file `log` when given; it is stopped at the end.
  */
-export async function startNode(t: Teardowns, env: Record<string, string>): Promise<NodeProcess> {
-  const port = Number(env.LOGIN_PORT ?? (await freePort()))
-  const runDir = env.LOGIN_RUN_DIR ?? t.dir('login-bench-node-')
-  const settings: NodeServerOptions = {
-    env: {
-      LOGIN_LOG_LEVEL: 'info',
-      LOGIN_HOST: '127.0.0.1',
-      LOGIN_PORT: String(port),
-      LOGIN_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LOGIN_RUN_DIR: runDir,
-      LOGIN_RATE_LIMIT: '1000000',
-      ...env,
+async function startTarget(
+  t: Teardowns,
+  options: TargetOptions,
+  log?: string,
+): Promise<TargetProcess & { ready: TargetReady }> {
+  const fd = log === undefined ? undefined : openSync(log, 'a')
+  try {
+    const { child, ready, stop } = await forkReady<TargetReady>('./target-server.ts', options, {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      stdout: fd ?? 'ignore',
+    })
+    t.teardown(stop)
+    return { url: `http://127.0.0.1:${ready.port}`, pid: child.pid!, ready, stop, memory: () => memoryOf(child) }
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function memoryOf(child: ChildProcess): Promise<Memory> {
+  return new Promise(resolve => {
+    const listener = (message: MemoryReport) => {
+      if (message.type !== 'memory') return
+      child.off('message', listener)
+      resolve({ heapUsed: message.heapUsed, rss: message.rss })
+    }
+    child.on('message', listener)
+    child.send({ type: 'memory' })
+  })
+}
+
+/** A bare Fastify hello-world, logger off (bench/target-server.ts, as bench:check's baseline). */
+export function startHelloWorld(t: Teardowns): Promise<TargetProcess> {
+  return startTarget(t, { kind: 'hello', memcached: [], logLevel: 'silent' })
+}
+
+/** A login server node: where its state lives, and the OpenID provider it signs users in with. */
+export interface NodeSettings {
+  /** memcached servers; none: the in-process cache. */
+  memcached: string[]
+  /** `LOGIN_DATABASE` (PostgreSQL); SQLite in `runDir` when absent. */
+  database?: string
+  /** `LOGIN_RUN_DIR`: SQLite's file is there; a fresh folder when absent. */
+  runDir?: string
+  /** `LOGIN_CREDENTIALS`, written by {@link startIssuer}. */
+  credentials: string
+  /** `LOGIN_LOG_LEVEL` (info). */
+  logLevel?: string
+}
+
+/** A node started by {@link startNode}. */
+export interface NodeProcess extends TargetProcess {
+  /** A lease cookie (`name=value`) of the user bench/target-server.ts signs in. */
+  cookie: string
+}
+
+/**
+ * Starts a node as `server.sh start` runs one: not in debug mode, info logs
+ * written to `server.log` in its run folder, on 127.0.0.1 at a free port
+ * that its public URL names. Sign-ins are rate-limited per client IP, and
+ * every simulated user here comes from 127.0.0.1: the limit is lifted.
+ */
+export async function startNode(t: Teardowns, settings: NodeSettings): Promise<NodeProcess> {
+  const port = await freePort()
+  const runDir = settings.runDir ?? tempDir(t, 'login-bench-node-')
+  const options: TargetOptions = {
+    kind: 'login',
+    memcached: settings.memcached,
+    logLevel: settings.logLevel ?? 'info',
+    ...(settings.database ? { database: settings.database } : {}),
+    config: {
+      runDir,
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      credentialsPath: settings.credentials,
+      rateLimit: 1_000_000,
     },
   }
-  const { child, stop } = await forkLogging<NodeServerReady>(t, './node-server.ts', settings, runDir, [
-    ...process.execArgv,
-    '--expose-gc',
-  ])
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid!,
-    stop,
-    memory() {
-      return new Promise(resolve => {
-        const listener = (message: MemoryReport) => {
-          if (message.type !== 'memory') return
-          child.off('message', listener)
-          resolve({ heapUsed: message.heapUsed, rss: message.rss })
-        }
-        child.on('message', listener)
-        child.send({ type: 'memory' })
-      })
-    },
-  }
+  const node = await startTarget(t, options, join(runDir, 'server.log'))
+  return { ...node, cookie: node.ready.cookie! }
 }
 
 /** `modular-login <args>` as an operator runs it, configured by `env` (the nodes' LOGIN_DATABASE or LOGIN_RUN_DIR). */
@@ -230,52 +238,12 @@ export class KeepAlive {
   }
 }
 
-/** A target for autocannon: `path` on `base`, with a cookie when given. */
-export function loadTargetOf(name: string, base: string, path: string, cookie?: string): LoadTarget {
-  return { name, url: `${base}${path}`, headers: cookie ? { cookie } : {}, rps: [], p50: [], p99: [] }
-}
-
-/** A row of a throughput table: targets loaded at the same time, whose requests per second add up. */
-export interface LoadRow {
-  name: string
-  targets: LoadTarget[]
-  rps: number[]
-  /** Requests answered in all, warm-up included. */
-  requests: number
-}
-
-/** A row for {@link measureRows}. */
-export function loadRow(name: string, ...targets: LoadTarget[]): LoadRow {
-  return { name, targets, rps: [], requests: 0 }
-}
-
-/**
- * Warms every row up, then measures the rows in turn for a few rounds, so
- * that each round's ratios compare figures taken seconds apart. Each target
- * of a row gets `connections` of its own. Any failed request fails the bench.
- */
-export async function measureRows(
-  rows: readonly LoadRow[],
-  options: { warmup: number; duration: number; rounds: number; connections: number },
-): Promise<void> {
-  const load = async (row: LoadRow, seconds: number) => {
-    const results = await Promise.all(row.targets.map(target => loadTarget(target, seconds, options.connections)))
-    for (const result of results) row.requests += result.requests.total
-    return results.reduce((sum, result) => sum + result.requests.average, 0)
-  }
-  for (const row of rows) await load(row, options.warmup)
-  for (let round = 1; round <= options.rounds; round++) {
-    for (const row of rows) row.rps.push(await load(row, options.duration))
-    process.stdout.write(`  round ${round}: ${rows.map(row => Math.round(row.rps.at(-1)!)).join(' / ')} req/s\n`)
-  }
-}
-
 /** Prints the rows' median requests per second and their ratio to the first row (the median of per-round ratios). */
 export function printRows(rows: readonly LoadRow[]): void {
   const [baseline] = rows
   process.stdout.write(`${'target'.padEnd(44)}${'req/s'.padStart(8)}${'ratio'.padStart(8)}\n`)
   for (const row of rows) {
-    const ratio = median(row.rps.map((rps, round) => rps / baseline!.rps[round]!))
+    const ratio = medianRatio(row.rps, baseline!.rps)
     process.stdout.write(
       `${row.name.padEnd(44)}${Math.round(median(row.rps)).toString().padStart(8)}${ratio.toFixed(2).padStart(8)}\n`,
     )
@@ -321,7 +289,17 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000
 }
 
+/** The machine's load average over the last minute, against its cores: how much else ran while the bench measured. */
+export function machineLoad(): string {
+  return `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`
+}
+
 /** Bytes as KiB with one decimal. */
 export function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`
+}
+
+/** Bytes as MiB with one decimal. */
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }

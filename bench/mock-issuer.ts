@@ -12,15 +12,16 @@
  *
  * Tells the parent `{ issuer }` over IPC once it listens.
  */
-import { OAuth2Server, type MutableRedirectUri, type MutableToken } from 'oauth2-mock-server'
+import type { MutableRedirectUri, MutableToken } from 'oauth2-mock-server'
+import { startMockIssuer } from '../test/helpers/oauth.js'
 import { exitWithParent } from './support.js'
 
 export interface MockIssuerReady {
   issuer: string
 }
 
-const server = new OAuth2Server()
-await server.issuer.keys.generate('RS256')
+// Stopped by exitWithParent below, rather than by a test's teardown.
+const server = await startMockIssuer({ teardown() {} })
 
 /** code → the user its authorization named; taken when the code is exchanged. */
 const users = new Map<string, string>()
@@ -45,6 +46,5 @@ server.service.on('beforeTokenSigning', (token: MutableToken, request: { body: R
   }
 })
 
-await server.start(0, '127.0.0.1')
 process.send!({ issuer: server.issuer.url! } satisfies MockIssuerReady)
 exitWithParent(() => server.stop())

@@ -14,7 +14,7 @@
  *    printed beside them: what the machine's own scheduling adds.
  * 2. `/login/check` throughput (autocannon, a valid cookie) of A, of B, and
  *    of both at once (the sum), against a bare Fastify hello-world in a child
- *    process (bench/target-server.ts, info logs to a file too) in the same rounds.
+ *    process (bench:check's baseline, logger off) in the same rounds.
  * 3. Invitation acceptances per second: links for a few people each, accepted
  *    by many more distinct users through both nodes at once; no link may
  *    admit more than its invitees (answers and memberships are both counted).
@@ -23,9 +23,8 @@
  *
  * Options: --revocations <n> (200), --gap <ms> between them (10); --duration <s> (3), --rounds <n> (3),
  * --warmup <s> (2), --connections <n> per node (32); --links <n> (20), --invitees <n> per link (10),
- * --guests <n> (400), --concurrency <n> acceptances at a time (16).
+ * --guests <n> (400), --concurrency <n> acceptances at a time (16); --log-level <level> of the nodes (info).
  */
-import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startMemcached } from '../test/helpers/memcached.js'
 import { startPostgres } from '../test/helpers/postgres.js'
@@ -36,34 +35,21 @@ import {
   Teardowns,
   cli,
   inParallel,
-  loadRow,
-  loadTargetOf,
   memcachedGets,
-  measureRows,
   printRows,
   signIn,
   startHelloWorld,
   startIssuer,
   startNode,
+  machineLoad,
   type NodeProcess,
 } from './deployment.js'
-import { percentile } from './support.js'
+import { loadOptions, loadRow, loadTargetOf, measureRows, percentile } from './support.js'
 
-const { values } = parseArgs({
-  options: {
-    revocations: { type: 'string', default: '200' },
-    gap: { type: 'string', default: '10' },
-    duration: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '32' },
-    links: { type: 'string', default: '20' },
-    invitees: { type: 'string', default: '10' },
-    guests: { type: 'string', default: '400' },
-    concurrency: { type: 'string', default: '16' },
-  },
-})
-const option = (name: keyof typeof values) => Number(values[name])
+const options = loadOptions(
+  { warmup: 2, rounds: 3, logLevel: 'info' },
+  { revocations: 200, gap: 10, links: 20, invitees: 10, guests: 400, concurrency: 16 },
+)
 
 const TARGET_MS = 50
 /** How long one revocation may take to arrive before the bench gives up on it (a failure, not a slow figure). */
@@ -81,7 +67,7 @@ async function revocations(
   app: { id: string; secret: string },
   hello: string,
 ): Promise<boolean> {
-  const count = option('revocations')
+  const count = options.revocations
   const warm = 10
   const sessions = await inParallel(count + warm, SIGN_INS_AT_ONCE, i => signIn(a, `leaver-${i}`))
   const { client } = await RawClient.hello(b.url, app)
@@ -104,7 +90,7 @@ async function revocations(
       const warmCheck = await onB.send('GET', '/login/check', headers)
       if (warmCheck.status !== 200) throw new Error(`B answered ${warmCheck.status} to a fresh session`)
       const sent = now()
-      await onHello.send('GET', '', {})
+      await onHello.send('GET', '/', {})
       const roundTrip = now() - sent
       const logout = await onA.send('POST', '/login/logout', headers)
       const answered = now()
@@ -132,7 +118,7 @@ async function revocations(
         ws.push(Math.max(0, push))
         if (polls === 1) knownAtOnce++
       }
-      await sleep(option('gap'))
+      await sleep(options.gap)
     }
   } finally {
     onA.close()
@@ -142,7 +128,7 @@ async function revocations(
   }
   process.stdout.write(
     `\n1. revocation A → B: ${count} sessions signed in on A, checked on B, signed out on A ` +
-      `(after ${warm} unmeasured), ${option('gap')} ms apart\n` +
+      `(after ${warm} unmeasured), ${options.gap} ms apart\n` +
       `${'from A answering the logout to … (ms)'.padEnd(48)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}\n`,
   )
   let ok = true
@@ -170,21 +156,14 @@ async function revocations(
 
 /** Part 2: `/login/check` req/s of A, B and both at once, against a hello-world measured in the same rounds. */
 async function throughput(a: NodeProcess, b: NodeProcess, hello: string, memcached: string): Promise<void> {
-  const { cookie } = await signIn(a, 'checker')
-  const onA = loadTargetOf('A', a.url, '/login/check', cookie)
-  const onB = loadTargetOf('B', b.url, '/login/check', cookie)
+  // The user node A signed in as it started (bench/target-server.ts): a session B has not seen before the warm-up.
+  const check = (node: NodeProcess, name: string) => loadTargetOf(name, node.url, '/login/check', a.cookie)
   const rows = [
-    loadRow('hello-world (bare Fastify, info logs)', loadTargetOf('hello', hello, '')),
-    loadRow('/login/check on A', onA),
-    loadRow('/login/check on B', onB),
-    loadRow('/login/check on A and B at once (sum)', onA, onB),
+    loadRow('hello-world (bare Fastify, logger off)', loadTargetOf('hello', hello, '/')),
+    loadRow('/login/check on A', check(a, 'A')),
+    loadRow('/login/check on B', check(b, 'B')),
+    loadRow('/login/check on A and B at once (sum)', check(a, 'A'), check(b, 'B')),
   ]
-  const options = {
-    warmup: option('warmup'),
-    duration: option('duration'),
-    rounds: option('rounds'),
-    connections: option('connections'),
-  }
   process.stdout.write(
     `\n2. /login/check throughput: ${options.rounds} rounds of ${options.duration} s per row after a ` +
       `${options.warmup} s warm-up, ${options.connections} connections per node (autocannon in this process)\n`,
@@ -201,9 +180,9 @@ async function throughput(a: NodeProcess, b: NodeProcess, hello: string, memcach
 
 /** Part 3: acceptances per second through both nodes at once; answers false when a link admitted too many. */
 async function acceptances(a: NodeProcess, b: NodeProcess, database: string): Promise<boolean> {
-  const links = option('links')
-  const invitees = option('invitees')
-  const guests = option('guests')
+  const links = options.links
+  const invitees = options.invitees
+  const guests = options.guests
   const nodes = [a, b]
   await cli({ LOGIN_DATABASE: database }, 'group', 'create', 'club', '--owner', `oidc:${PROVIDER}:owner`)
   const owner = await signIn(a, 'owner')
@@ -225,7 +204,7 @@ async function acceptances(a: NodeProcess, b: NodeProcess, database: string): Pr
   const order = Array.from({ length: guests }, (_, i) => i).sort((x, y) => linkOf(x) - linkOf(y) || x - y)
   const statuses = new Array<number>(guests)
   const started = now()
-  await inParallel(guests, option('concurrency'), async k => {
+  await inParallel(guests, options.concurrency, async k => {
     const i = order[k]!
     const response = await fetch(`${nodeOf(i).url}/login/access/add/${shorts[linkOf(i)]}`, {
       method: 'POST',
@@ -258,7 +237,7 @@ async function acceptances(a: NodeProcess, b: NodeProcess, database: string): Pr
   ok &&= overfull.length === 0
   process.stdout.write(
     `\n3. invitations: ${links} links for ${invitees} each, ${guests} distinct users accepting ` +
-      `(${guests / links} per link, through both nodes), ${option('concurrency')} at a time\n` +
+      `(${guests / links} per link, through both nodes), ${options.concurrency} at a time\n` +
       `${admitted} admitted, ${guests - admitted - unexpected.length} told the link is used up, in ${seconds.toFixed(2)} s: ` +
       `${(admitted / seconds).toFixed(0)} acceptances/s (${(guests / seconds).toFixed(0)} attempts/s)\n`,
   )
@@ -281,23 +260,25 @@ try {
   t.teardown(() => memcached.kill())
   const database = await cluster.createDatabase('bench_nodes')
   const credentials = await startIssuer(t)
-  const env = { LOGIN_DATABASE: database, LOGIN_MEMCACHED: memcached.servers.join(','), LOGIN_CREDENTIALS: credentials }
+  const settings = { database, memcached: memcached.servers, credentials, logLevel: options.logLevel }
   // Both at once: one applies the migrations while the other waits for it.
-  const [a, b] = await Promise.all([startNode(t, env), startNode(t, env)])
+  const [a, b] = await Promise.all([startNode(t, settings), startNode(t, settings)])
   const app = JSON.parse(await cli({ LOGIN_DATABASE: database }, 'app', 'add', 'bench')) as {
     id: string
     secret: string
   }
   process.stdout.write(
     `bench:nodes: nodes A (pid ${a.pid}) and B (pid ${b.pid}) on one PostgreSQL and one memcached, ` +
-      'production mode (no LOGIN_DEBUG), LOGIN_LOG_LEVEL=info to a file, users signed in through an ' +
-      'OpenID provider on loopback (LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1)\n',
+      `production mode (no LOGIN_DEBUG), LOGIN_LOG_LEVEL=${options.logLevel} to a file, users signed in through an ` +
+      'OpenID provider on loopback (LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1); ' +
+      `machine: ${machineLoad()}\n`,
   )
-  const hello = await startHelloWorld(t, 'info')
+  const hello = (await startHelloWorld(t)).url
   const revoked = await revocations(a, b, app, hello)
   await throughput(a, b, hello, memcached.servers[0]!)
   const accepted = await acceptances(a, b, database)
   ok = revoked && accepted
+  process.stdout.write(`machine: ${machineLoad()} at the end\n`)
 } catch (error) {
   process.stdout.write(`\nbench:nodes failed: ${(error as Error).stack ?? String(error)}\n`)
 } finally {

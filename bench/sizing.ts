@@ -1,8 +1,9 @@
 /**
  * `npm run bench:sizing`: what one node can take, for the README's
- * "Sizing": one node in its own process (bench/node-server.ts), on SQLite
- * (the default) and then on PostgreSQL (a private cluster), configured as in
- * production: no debug mode, info logs to a file, a real memcached.
+ * "Sizing": one node in its own process (bench/target-server.ts, as
+ * bench:check runs it), on SQLite (the default) and then on PostgreSQL (a
+ * private cluster), configured as in production: no debug mode, info logs to
+ * a file, a real memcached.
  *
  * - memory per idle app connection: the node's memory before and after N
  *   authenticated, idle /login/ws connections (bench/fanout-apps.ts, the
@@ -10,77 +11,70 @@
  *   measured first, and after a tenth as many connections already opened,
  *   so that what the first one costs once is left out;
  * - checks/s: `/login/check` with a valid cookie (autocannon), against a bare
- *   Fastify hello-world measured in the same rounds (same log level);
+ *   Fastify hello-world (logger off, bench:check's baseline) measured in the
+ *   same rounds;
  * - sign-ins/s: the whole OAuth round trip through the `oidc` provider kind
  *   against a real OpenID provider on loopback (bench/mock-issuer.ts, in its
  *   own process): start, the provider's authorization, the callback (code
  *   exchange, ID token verified, user and session written, lease signed);
  *   each sign-in is a new user;
- * - memory per cached session: the node restarted with the in-process cache,
- *   its memory before and after the sessions the sign-ins made have been
- *   checked once each (`/login/check`), divided by their number; a fifth of
- *   them are checked first, unmeasured. The rate of those first checks (a
- *   lease the node has not verified yet, a session it does not know yet) is
- *   printed too.
+ * - memory per cached session: a node started again on the same database,
+ *   with the in-process cache: its memory before and after the sessions the
+ *   sign-ins made have been checked once each (`/login/check`), divided by
+ *   their number; a fifth of them are checked first, unmeasured. The rate
+ *   of those first checks (a lease the node has not verified yet, a session
+ *   it does not know yet) is printed too.
  *
  * Memory is what the node reports of itself, `process.memoryUsage()` after a
  * full garbage collection (it runs with --expose-gc): heap used, and RSS
  * (the same figure as VmRSS in /proc/<pid>/status, which the allocator does
  * not give back at once: it moves by more than these differences, so the
- * heap is the figure to plan with). The node's CPU time per operation is read
- * from /proc/<pid>/stat: unlike rates, it hardly depends on what else the
- * machine runs.
+ * heap is the figure to plan with). A node at rest is printed too, but it
+ * runs the TypeScript sources through ts-node, whose compiler holds much of
+ * that: a built node (`server.sh start`) takes far less. The node's CPU time
+ * per operation is read from /proc/<pid>/stat: unlike rates, it hardly
+ * depends on what else the machine runs.
  *
  * Figures, no targets: exits 1 only when a request failed.
  *
  * Options: --duration <s> (3), --rounds <n> (3), --warmup <s> (2), --connections <n> (32) for checks;
  * --sign-ins <n> per round (300) and --concurrency <n> (8) for sign-ins (same rounds); --apps <n> (1000);
- * --log-level <level> of the node and hello-world (info); --engines sqlite,postgres.
+ * --log-level <level> of the node (info); --engines sqlite,postgres.
  */
-import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { tempDir } from '../test/helpers/app.js'
 import { startMemcached } from '../test/helpers/memcached.js'
 import { startPostgres } from '../test/helpers/postgres.js'
 import {
   Teardowns,
   cli,
+  cpuMs,
   inParallel,
   kib,
-  loadRow,
-  loadTargetOf,
+  mib,
   memcachedGets,
-  cpuMs,
-  measureRows,
   printRows,
   signIn,
   startHelloWorld,
   startIssuer,
   startNode,
+  machineLoad,
+  type Memory,
   type NodeProcess,
+  type NodeSettings,
   type SignedIn,
+  type TargetProcess,
 } from './deployment.js'
 import type { FanoutAppsOptions, FanoutAppsReady } from './fanout-apps.js'
-import { forkReady, median } from './support.js'
+import { forkReady, loadOptions, loadRow, loadTargetOf, measureRows, median, medianRatio } from './support.js'
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '32' },
-    'sign-ins': { type: 'string', default: '300' },
-    concurrency: { type: 'string', default: '8' },
-    apps: { type: 'string', default: '1000' },
-    'log-level': { type: 'string', default: 'info' },
-    engines: { type: 'string', default: 'sqlite,postgres' },
-  },
-})
-const rounds = Number(values.rounds)
-const signInsPerRound = Number(values['sign-ins'])
-const concurrency = Number(values.concurrency)
-const apps = Number(values.apps)
-const logLevel = values['log-level']!
-const engines = values.engines!.split(',') as ('sqlite' | 'postgres')[]
+const options = loadOptions(
+  { warmup: 2, rounds: 3, logLevel: 'info' },
+  { 'sign-ins': 300, concurrency: 8, apps: 1000, engines: 'sqlite,postgres' },
+)
+const { rounds, concurrency, apps, logLevel } = options
+const signInsPerRound = options['sign-ins']
+const engines = options.engines.split(',') as ('sqlite' | 'postgres')[]
 
 const now = () => performance.now()
 
@@ -94,17 +88,13 @@ interface Figures {
   cpuPerFirstCheck: number
   signIns: number
   firstChecks: number
-  perConnection: { heapUsed: number; rss: number }
-  perSession: { heapUsed: number; rss: number }
+  perConnection: Memory
+  perSession: Memory
   sessions: number
 }
 
 /** The difference of two memory readings divided by `count`. */
-function per(
-  before: { heapUsed: number; rss: number },
-  after: { heapUsed: number; rss: number },
-  count: number,
-): { heapUsed: number; rss: number } {
+function per(before: Memory, after: Memory, count: number): Memory {
   return { heapUsed: (after.heapUsed - before.heapUsed) / count, rss: (after.rss - before.rss) / count }
 }
 
@@ -124,15 +114,19 @@ function connectApps(node: NodeProcess, app: FanoutAppsOptions['app'], count: nu
   } satisfies FanoutAppsOptions)
 }
 
+/** One node's figures; `admin` configures the CLI for its database. */
 async function measure(
   t: Teardowns,
   engine: 'sqlite' | 'postgres',
-  env: Record<string, string>,
+  settings: NodeSettings,
   admin: Record<string, string>,
-  hello: string,
+  hello: TargetProcess,
 ): Promise<Figures> {
-  let node: NodeProcess = await startNode(t, env)
-  process.stdout.write(`\n${engine}: node pid ${node.pid}\n`)
+  let node = await startNode(t, settings)
+  const atRest = await node.memory()
+  process.stdout.write(
+    `\n${engine}: node pid ${node.pid}, at rest (under ts-node): heap ${mib(atRest.heapUsed)}, RSS ${mib(atRest.rss)}\n`,
+  )
 
   // memory per idle app connection, first, on a node that has served nothing else yet; a tenth of them before
   // the measured ones, so that what the first connection costs once is not counted
@@ -150,22 +144,17 @@ async function measure(
       `RSS ${kib(idle.rss)} → ${kib(connected.rss)}\n`,
   )
 
-  // checks/s
-  const checker = await signIn(node, `${engine}-checker`)
+  // checks/s, with the lease of the user the node signed in as it started
   const rows = [
-    loadRow(`hello-world (bare Fastify, ${logLevel} logs)`, loadTargetOf('hello', hello, '')),
-    loadRow(`/login/check (${engine}, memcached)`, loadTargetOf('node', node.url, '/login/check', checker.cookie)),
+    loadRow('hello-world (bare Fastify, logger off)', loadTargetOf('hello', hello.url, '/')),
+    loadRow(`/login/check (${engine}, memcached)`, loadTargetOf('node', node.url, '/login/check', node.cookie)),
   ]
-  const gets = await memcachedGets(env.LOGIN_MEMCACHED!)
+  const [memcached] = settings.memcached
+  const gets = await memcachedGets(memcached!)
   let cpu = cpuMs(node.pid)
-  await measureRows(rows, {
-    warmup: Number(values.warmup),
-    duration: Number(values.duration),
-    rounds,
-    connections: Number(values.connections),
-  })
+  await measureRows(rows, options)
   const cpuPerCheck = (cpuMs(node.pid) - cpu) / rows[1]!.requests
-  const getsPerCheck = ((await memcachedGets(env.LOGIN_MEMCACHED!)) - gets) / rows[1]!.requests
+  const getsPerCheck = ((await memcachedGets(memcached!)) - gets) / rows[1]!.requests
   printRows(rows)
   process.stdout.write(
     `  node CPU per check: ${(cpuPerCheck * 1000).toFixed(0)} µs; memcached gets per check: ${getsPerCheck.toFixed(3)} ` +
@@ -186,11 +175,10 @@ async function measure(
   const cpuPerSignIn = (cpuMs(node.pid) - cpu) / (rounds * signInsPerRound)
   process.stdout.write(`  node CPU per sign-in: ${cpuPerSignIn.toFixed(2)} ms\n`)
 
-  // memory per cached session: the same node again, with the in-process cache and nothing checked yet; a fifth of
-  // the sessions first (unmeasured: what the first checks cost once), then the rest
+  // memory per cached session: a node on the same database again, with the in-process cache and nothing checked
+  // yet; a fifth of the sessions first (unmeasured: what the first checks cost once), then the rest
   await node.stop()
-  const { LOGIN_MEMCACHED: _memcached, ...inProcess } = env
-  node = await startNode(t, { ...inProcess, LOGIN_PORT: String(node.port) })
+  node = await startNode(t, { ...settings, memcached: [] })
   const warm = Math.ceil(sessions.length / 5)
   await inParallel(warm, concurrency, i => expectSignedIn(node, sessions[i]!))
   const fresh = await node.memory()
@@ -210,7 +198,7 @@ async function measure(
   )
   return {
     checks: median(rows[1]!.rps),
-    checksRatio: median(rows[1]!.rps.map((rps, round) => rps / rows[0]!.rps[round]!)),
+    checksRatio: medianRatio(rows[1]!.rps, rows[0]!.rps),
     getsPerCheck,
     cpuPerCheck,
     signIns: median(rates),
@@ -230,30 +218,24 @@ try {
   if (!memcached) throw new Error('memcached is not installed (/usr/bin/memcached)')
   t.teardown(() => memcached.kill())
   const credentials = await startIssuer(t)
-  const hello = await startHelloWorld(t, logLevel)
-  const common = {
-    LOGIN_MEMCACHED: memcached.servers.join(','),
-    LOGIN_CREDENTIALS: credentials,
-    LOGIN_LOG_LEVEL: logLevel,
-  }
+  const hello = await startHelloWorld(t)
+  const common = { memcached: memcached.servers, credentials, logLevel }
   process.stdout.write(
     `bench:sizing: one node, production mode (no LOGIN_DEBUG), LOGIN_LOG_LEVEL=${logLevel} to a file, memcached; ` +
-      `checks: ${rounds} rounds of ${values.duration} s, ${values.connections} connections (autocannon in this process); ` +
+      `checks: ${rounds} rounds of ${options.duration} s, ${options.connections} connections (autocannon in this process); ` +
       `sign-ins: ${rounds} rounds of ${signInsPerRound}, ${concurrency} at a time, through an OpenID provider on loopback ` +
-      `(LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1)\n`,
+      `(LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1); machine: ${machineLoad()}\n`,
   )
   const figures = new Map<string, Figures>()
   for (const engine of engines) {
     if (engine === 'sqlite') {
-      const runDir = t.dir('login-bench-sqlite-')
-      const env = { ...common, LOGIN_RUN_DIR: runDir }
-      figures.set('SQLite', await measure(t, engine, env, { LOGIN_RUN_DIR: runDir }, hello))
+      const runDir = tempDir(t, 'login-bench-sqlite-')
+      figures.set('SQLite', await measure(t, engine, { ...common, runDir }, { LOGIN_RUN_DIR: runDir }, hello))
     } else {
       const cluster = await startPostgres(t)
       if (typeof cluster === 'string') throw new Error(cluster)
       const database = await cluster.createDatabase('bench_sizing')
-      const env = { ...common, LOGIN_DATABASE: database }
-      figures.set('PostgreSQL', await measure(t, engine, env, { LOGIN_DATABASE: database }, hello))
+      figures.set('PostgreSQL', await measure(t, engine, { ...common, database }, { LOGIN_DATABASE: database }, hello))
     }
   }
 
@@ -261,6 +243,7 @@ try {
   const cell = (text: string) => text.padStart(24)
   const line = (what: string, show: (f: Figures) => string) =>
     `${what.padEnd(44)}${names.map(name => cell(show(figures.get(name)!))).join('')}\n`
+  const memory = (m: Memory) => `${kib(m.heapUsed)} / ${kib(m.rss)}`
   process.stdout.write(
     `\nper node (2 cores shared with the bench)    ${names.map(cell).join('')}\n` +
       line('/login/check per second (ratio to hello)', f => `${f.checks.toFixed(0)} (${f.checksRatio.toFixed(2)})`) +
@@ -270,15 +253,13 @@ try {
       line('  node CPU per first check', f => `${(f.cpuPerFirstCheck * 1000).toFixed(0)} µs`) +
       line('sign-ins per second (OAuth round trip)', f => f.signIns.toFixed(0)) +
       line('  node CPU per sign-in', f => `${f.cpuPerSignIn.toFixed(2)} ms`) +
-      line(
-        'per idle app connection (heap / RSS)',
-        f => `${kib(f.perConnection.heapUsed)} / ${kib(f.perConnection.rss)}`,
-      ) +
-      line('per cached session (heap / RSS)', f => `${kib(f.perSession.heapUsed)} / ${kib(f.perSession.rss)}`) +
+      line('per idle app connection (heap / RSS)', f => memory(f.perConnection)) +
+      line('per cached session (heap / RSS)', f => memory(f.perSession)) +
       `checks and sign-ins are medians over the rounds; a session is one of ${[...figures.values()].map(f => f.sessions).join(' / ')} ` +
       'checked once; memory is process.memoryUsage() after a full GC, in the node\n',
   )
   ok = true
+  process.stdout.write(`machine: ${machineLoad()} at the end\n`)
 } catch (error) {
   process.stdout.write(`\nbench:sizing failed: ${(error as Error).stack ?? String(error)}\n`)
 } finally {

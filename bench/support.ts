@@ -19,18 +19,33 @@ export interface LoadOptions {
   logLevel: string
 }
 
-/** `--duration --warmup --rounds --connections --log-level` from the command line. */
-export function loadOptions(defaults: { warmup: number; logLevel?: string }): LoadOptions {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: String(defaults.warmup) },
-      rounds: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '32' },
-      'log-level': { type: 'string', default: defaults.logLevel ?? 'warn' },
-    },
-  })
+/** A bench's own options beside the common ones: their defaults, whose type each value keeps. */
+type ExtraOptions = Record<string, number | string>
+type ExtraValues<E extends ExtraOptions> = { [K in keyof E]: E[K] extends number ? number : string }
+
+/**
+ * `--duration --warmup --rounds --connections --log-level` from the command
+ * line, and the bench's own options in `extra` (`--<name>`, a number or a
+ * string as its default is).
+ */
+export function loadOptions<const E extends ExtraOptions = Record<never, never>>(
+  defaults: { warmup: number; rounds?: number; logLevel?: string },
+  extra: E = {} as E,
+): LoadOptions & ExtraValues<E> {
+  const own = Object.entries(extra)
+  const flags: Record<string, { type: 'string'; default: string }> = {
+    duration: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: String(defaults.warmup) },
+    rounds: { type: 'string', default: String(defaults.rounds ?? 5) },
+    connections: { type: 'string', default: '32' },
+    'log-level': { type: 'string', default: defaults.logLevel ?? 'warn' },
+  }
+  for (const [name, value] of own) flags[name] = { type: 'string', default: String(value) }
+  const values = parseArgs({ options: flags }).values as Record<string, string>
   return {
+    ...(Object.fromEntries(
+      own.map(([name, value]) => [name, typeof value === 'number' ? Number(values[name]) : values[name]]),
+    ) as ExtraValues<E>),
     duration: Number(values.duration),
     warmup: Number(values.warmup),
     rounds: Number(values.rounds),
@@ -102,6 +117,11 @@ export function median(list: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** The median of per-round ratios of `rps` to `baseline` (requests per second measured in the same rounds). */
+export function medianRatio(rps: readonly number[], baseline: readonly number[]): number {
+  return median(rps.map((value, round) => value / baseline[round]!))
+}
+
 /** The `p`th percentile (0–100) of a list of numbers: the smallest value at or above that share of them. */
 export function percentile(list: readonly number[], p: number): number {
   const sorted = [...list].sort((a, b) => a - b)
@@ -118,25 +138,63 @@ export interface LoadTarget {
   p99: number[]
 }
 
+/** A target for autocannon: `path` on `base`, with a cookie when given. */
+export function loadTargetOf(name: string, base: string, path: string, cookie?: string): LoadTarget {
+  return { name, url: `${base}${path}`, headers: cookie ? { cookie } : {}, rps: [], p50: [], p99: [] }
+}
+
+/** Targets loaded at the same time, whose requests per second add up; most rows hold one target. */
+export interface LoadRow {
+  name: string
+  targets: LoadTarget[]
+  /** Per round, the sum of its targets' requests per second. */
+  rps: number[]
+  /** Requests answered in all, warm-up included. */
+  requests: number
+}
+
+/** A row for {@link measureRows}; give each row targets of its own, since each target records every round it runs in. */
+export function loadRow(name: string, ...targets: LoadTarget[]): LoadRow {
+  return { name, targets, rps: [], requests: 0 }
+}
+
 /**
- * Warms every target up, then measures them in alternating rounds, so that
+ * Warms every row up, then measures the rows in alternating rounds, so that
  * a busy neighbour slows all of them alike and each ratio can compare
- * figures of the same round. Prints one line per round.
+ * figures of the same round. The targets of a row are loaded at once,
+ * `connections` each. Prints one line per round.
  */
-export async function measureRounds(targets: readonly LoadTarget[], options: LoadOptions): Promise<void> {
-  const load = (target: LoadTarget, seconds: number) => loadTarget(target, seconds, options.connections)
-  for (const target of targets) await load(target, options.warmup)
-  for (let round = 1; round <= options.rounds; round++) {
-    const line: string[] = []
-    for (const target of targets) {
-      const result = await load(target, options.duration)
-      target.rps.push(result.requests.average)
-      target.p50.push(result.latency.p50)
-      target.p99.push(result.latency.p99)
-      line.push(`${Math.round(result.requests.average)}`)
-    }
-    process.stdout.write(`  round ${round}: ${line.join(' / ')} req/s\n`)
+export async function measureRows(
+  rows: readonly LoadRow[],
+  options: Pick<LoadOptions, 'warmup' | 'duration' | 'rounds' | 'connections'>,
+): Promise<void> {
+  const load = async (row: LoadRow, seconds: number) => {
+    const results = await Promise.all(row.targets.map(target => loadTarget(target, seconds, options.connections)))
+    for (const result of results) row.requests += result.requests.total
+    return results
   }
+  for (const row of rows) await load(row, options.warmup)
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const row of rows) {
+      const results = await load(row, options.duration)
+      for (const [i, result] of results.entries()) {
+        const target = row.targets[i]!
+        target.rps.push(result.requests.average)
+        target.p50.push(result.latency.p50)
+        target.p99.push(result.latency.p99)
+      }
+      row.rps.push(results.reduce((sum, result) => sum + result.requests.average, 0))
+    }
+    process.stdout.write(`  round ${round}: ${rows.map(row => Math.round(row.rps.at(-1)!)).join(' / ')} req/s\n`)
+  }
+}
+
+/** {@link measureRows} with one target a row. */
+export function measureRounds(targets: readonly LoadTarget[], options: LoadOptions): Promise<void> {
+  return measureRows(
+    targets.map(target => loadRow(target.name, target)),
+    options,
+  )
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * One benchmark target, run in a child process of bench/check.ts so that the
- * server and the load generator do not share a thread. Both targets are
+ * One benchmark target, run in a child process of a bench (bench/check.ts,
+ * and the nodes of bench/nodes.ts and bench/sizing.ts) so that the server
+ * and the load generator do not share a thread. Both targets are
  * started by this same script, with the same Node flags, so the only
  * difference is what a request does.
  *
@@ -8,14 +9,16 @@
  *   login  the login server (`buildApp`) as `server.sh start` runs it (not in
  *          debug mode), with one signed-in user
  *
- * Tells the parent `{ port, cookie? }` over IPC once it listens.
+ * Tells the parent `{ port, cookie? }` over IPC once it listens, and answers
+ * each `memory` message with `process.memoryUsage()` taken after a full
+ * garbage collection (when the parent runs it with --expose-gc).
  */
 import Fastify from 'fastify'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, type Config } from '../src/config.js'
 import { AppService } from '../src/realtime/apps.js'
 import { exitWithParent } from './support.js'
 
@@ -23,7 +26,7 @@ export interface TargetOptions {
   kind: 'hello' | 'login'
   /** memcached servers for the login server; empty = in-process cache. */
   memcached: string[]
-  /** Log level of the login server (pino, written to this child's stdout, which the parent discards). */
+  /** Log level of the login server (pino, written to this child's stdout: discarded, or a log file of the parent's). */
   logLevel: string
   /** Login only: `LOGIN_DATABASE` (PostgreSQL); SQLite in a fresh run directory when absent. */
   database?: string
@@ -31,6 +34,12 @@ export interface TargetOptions {
   app?: boolean
   /** Login only: `LOGIN_CHANNEL_RATE_LIMIT` (the server's default when absent). */
   channelRateLimit?: number
+  /**
+   * Login only: further settings, over the ones above: a `runDir` of the
+   * caller's (kept when this target exits; SQLite's file is there), a `port`
+   * that `publicUrl` names (OAuth callbacks come back to it), `credentialsPath`…
+   */
+  config?: Partial<Config>
 }
 
 export interface TargetReady {
@@ -42,8 +51,14 @@ export interface TargetReady {
   user?: string
 }
 
+export interface MemoryReport {
+  type: 'memory'
+  heapUsed: number
+  rss: number
+}
+
 const options = JSON.parse(process.argv[2] ?? '{}') as TargetOptions
-const runDir = mkdtempSync(join(tmpdir(), 'login-bench-'))
+const runDir = options.config?.runDir ?? mkdtempSync(join(tmpdir(), 'login-bench-'))
 const app =
   options.kind === 'hello'
     ? Fastify({ logger: false }).get('/', async (_request, reply) => reply.send('hello world'))
@@ -56,11 +71,12 @@ const app =
             memcached: options.memcached,
             ...(options.database ? { database: options.database } : {}),
             ...(options.channelRateLimit ? { channelRateLimit: options.channelRateLimit } : {}),
+            ...options.config,
           },
         ),
       )
 
-await app.listen({ host: '127.0.0.1', port: 0 })
+await app.listen({ host: '127.0.0.1', port: options.config?.port ?? 0 })
 const address = app.server.address()
 const ready: TargetReady = { port: typeof address === 'object' && address ? address.port : 0 }
 if (options.kind === 'login') {
@@ -76,6 +92,14 @@ if (options.kind === 'login') {
     await app.ctx.groups.tree.ensureNamespace('bench', 'github', 'bench')
   }
 }
+process.on('message', (message: { type?: string }) => {
+  if (message.type !== 'memory') return
+  // Twice: what the first collection finalises, the second frees.
+  global.gc?.()
+  global.gc?.()
+  const { heapUsed, rss } = process.memoryUsage()
+  process.send!({ type: 'memory', heapUsed, rss } satisfies MemoryReport)
+})
 process.send!(ready)
 
-exitWithParent(() => app.close(), runDir)
+exitWithParent(() => app.close(), options.config?.runDir ? undefined : runDir)
