@@ -14,6 +14,7 @@ import { connect } from 'node:net'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { freePort, tempDir } from '../test/helpers/app.js'
+import { startMemcached } from '../test/helpers/memcached.js'
 import { writeCredentials } from '../test/helpers/oauth.js'
 import { runTs } from '../test/helpers/realtime.js'
 import type { MockIssuerReady } from './mock-issuer.js'
@@ -36,8 +37,54 @@ export class Teardowns {
   }
 }
 
+/**
+ * Runs a bench: `body` with what it starts stopped at the end, the machine's
+ * load printed before and after; exit code 1 unless `body` answers true (a
+ * failure is printed, not thrown).
+ */
+export async function runBench(name: string, body: (t: Teardowns) => Promise<boolean>): Promise<void> {
+  const t = new Teardowns()
+  let ok = false
+  try {
+    process.stdout.write(`bench:${name}: machine: ${machineLoad()}\n`)
+    ok = await body(t)
+    process.stdout.write(`machine: ${machineLoad()} at the end\n`)
+  } catch (error) {
+    process.stdout.write(`\nbench:${name} failed: ${(error as Error).stack ?? String(error)}\n`)
+  } finally {
+    await t.run()
+  }
+  process.exitCode = ok ? 0 : 1
+}
+
+/** How the nodes run, for a bench's first lines. */
+export function nodesAre(logLevel: string): string {
+  return (
+    `production mode (no LOGIN_DEBUG), LOGIN_LOG_LEVEL=${logLevel} to a file, users signed in through an OpenID ` +
+    'provider on loopback (LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1)'
+  )
+}
+
+/** What the nodes of a bench share and measure against, started before them. */
+export interface Services {
+  /** memcached servers (one memcached, started as the tests start it). */
+  memcached: string[]
+  /** `LOGIN_CREDENTIALS`, naming the OpenID provider. */
+  credentials: string
+  /** A bare Fastify hello-world, the baseline. */
+  hello: TargetProcess
+}
+
+/** Starts memcached, the OpenID provider and the hello-world. */
+export async function startServices(t: Teardowns): Promise<Services> {
+  const memcached = await startMemcached()
+  if (!memcached) throw new Error('memcached is not installed (/usr/bin/memcached)')
+  t.teardown(() => memcached.kill())
+  return { memcached: memcached.servers, credentials: await startIssuer(t), hello: await startHelloWorld(t) }
+}
+
 /** Starts the OpenID provider and writes a credentials.json naming it; answers the file's path. */
-export async function startIssuer(t: Teardowns): Promise<string> {
+async function startIssuer(t: Teardowns): Promise<string> {
   const { ready, stop } = await forkReady<MockIssuerReady>('./mock-issuer.ts', {})
   t.teardown(stop)
   const entry = { issuer: ready.issuer, id: 'bench', secret: 'bench-secret', scope: 'openid profile', label: 'Mock' }
@@ -95,7 +142,7 @@ function memoryOf(child: ChildProcess): Promise<Memory> {
 }
 
 /** A bare Fastify hello-world, logger off (bench/target-server.ts, as bench:check's baseline). */
-export function startHelloWorld(t: Teardowns): Promise<TargetProcess> {
+function startHelloWorld(t: Teardowns): Promise<TargetProcess> {
   return startTarget(t, { kind: 'hello', memcached: [], logLevel: 'silent' })
 }
 
@@ -290,7 +337,7 @@ export function cpuMs(pid: number): number {
 }
 
 /** The machine's load average over the last minute, against its cores: how much else ran while the bench measured. */
-export function machineLoad(): string {
+function machineLoad(): string {
   return `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`
 }
 

@@ -26,22 +26,20 @@
  * --guests <n> (400), --concurrency <n> acceptances at a time (16); --log-level <level> of the nodes (info).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startMemcached } from '../test/helpers/memcached.js'
 import { startPostgres } from '../test/helpers/postgres.js'
 import { RawClient } from '../test/helpers/realtime.js'
 import {
   PROVIDER,
   KeepAlive,
-  Teardowns,
   cli,
   inParallel,
   memcachedGets,
+  nodesAre,
   printRows,
+  runBench,
   signIn,
-  startHelloWorld,
-  startIssuer,
   startNode,
-  machineLoad,
+  startServices,
   type NodeProcess,
 } from './deployment.js'
 import { loadOptions, loadRow, loadTargetOf, measureRows, percentile } from './support.js'
@@ -250,17 +248,12 @@ async function acceptances(a: NodeProcess, b: NodeProcess, database: string): Pr
   return ok
 }
 
-const t = new Teardowns()
-let ok = false
-try {
+await runBench('nodes', async t => {
   const cluster = await startPostgres(t)
   if (typeof cluster === 'string') throw new Error(cluster)
-  const memcached = await startMemcached()
-  if (!memcached) throw new Error('memcached is not installed (/usr/bin/memcached)')
-  t.teardown(() => memcached.kill())
   const database = await cluster.createDatabase('bench_nodes')
-  const credentials = await startIssuer(t)
-  const settings = { database, memcached: memcached.servers, credentials, logLevel: options.logLevel }
+  const { memcached, credentials, hello } = await startServices(t)
+  const settings = { database, memcached, credentials, logLevel: options.logLevel }
   // Both at once: one applies the migrations while the other waits for it.
   const [a, b] = await Promise.all([startNode(t, settings), startNode(t, settings)])
   const app = JSON.parse(await cli({ LOGIN_DATABASE: database }, 'app', 'add', 'bench')) as {
@@ -268,20 +261,10 @@ try {
     secret: string
   }
   process.stdout.write(
-    `bench:nodes: nodes A (pid ${a.pid}) and B (pid ${b.pid}) on one PostgreSQL and one memcached, ` +
-      `production mode (no LOGIN_DEBUG), LOGIN_LOG_LEVEL=${options.logLevel} to a file, users signed in through an ` +
-      'OpenID provider on loopback (LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1); ' +
-      `machine: ${machineLoad()}\n`,
+    `nodes A (pid ${a.pid}) and B (pid ${b.pid}) on one PostgreSQL and one memcached, ${nodesAre(options.logLevel)}\n`,
   )
-  const hello = (await startHelloWorld(t)).url
-  const revoked = await revocations(a, b, app, hello)
-  await throughput(a, b, hello, memcached.servers[0]!)
+  const revoked = await revocations(a, b, app, hello.url)
+  await throughput(a, b, hello.url, memcached[0]!)
   const accepted = await acceptances(a, b, database)
-  ok = revoked && accepted
-  process.stdout.write(`machine: ${machineLoad()} at the end\n`)
-} catch (error) {
-  process.stdout.write(`\nbench:nodes failed: ${(error as Error).stack ?? String(error)}\n`)
-} finally {
-  await t.run()
-}
-process.exitCode = ok ? 0 : 1
+  return revoked && accepted
+})

@@ -43,23 +43,22 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { tempDir } from '../test/helpers/app.js'
-import { startMemcached } from '../test/helpers/memcached.js'
 import { startPostgres } from '../test/helpers/postgres.js'
 import {
-  Teardowns,
   cli,
   cpuMs,
   inParallel,
   kib,
-  mib,
   memcachedGets,
+  mib,
+  nodesAre,
   printRows,
+  runBench,
   signIn,
-  startHelloWorld,
-  startIssuer,
   startNode,
-  machineLoad,
+  startServices,
   type Memory,
+  type Teardowns,
   type NodeProcess,
   type NodeSettings,
   type SignedIn,
@@ -211,20 +210,13 @@ async function measure(
   }
 }
 
-const t = new Teardowns()
-let ok = false
-try {
-  const memcached = await startMemcached()
-  if (!memcached) throw new Error('memcached is not installed (/usr/bin/memcached)')
-  t.teardown(() => memcached.kill())
-  const credentials = await startIssuer(t)
-  const hello = await startHelloWorld(t)
-  const common = { memcached: memcached.servers, credentials, logLevel }
+await runBench('sizing', async t => {
+  const { memcached, credentials, hello } = await startServices(t)
+  const common = { memcached, credentials, logLevel }
   process.stdout.write(
-    `bench:sizing: one node, production mode (no LOGIN_DEBUG), LOGIN_LOG_LEVEL=${logLevel} to a file, memcached; ` +
-      `checks: ${rounds} rounds of ${options.duration} s, ${options.connections} connections (autocannon in this process); ` +
-      `sign-ins: ${rounds} rounds of ${signInsPerRound}, ${concurrency} at a time, through an OpenID provider on loopback ` +
-      `(LOGIN_RATE_LIMIT lifted: every user comes from 127.0.0.1); machine: ${machineLoad()}\n`,
+    `one node, ${nodesAre(logLevel)}, memcached; checks: ${rounds} rounds of ${options.duration} s, ` +
+      `${options.connections} connections (autocannon in this process); sign-ins: ${rounds} rounds of ` +
+      `${signInsPerRound}, ${concurrency} at a time\n`,
   )
   const figures = new Map<string, Figures>()
   for (const engine of engines) {
@@ -258,11 +250,5 @@ try {
       `checks and sign-ins are medians over the rounds; a session is one of ${[...figures.values()].map(f => f.sessions).join(' / ')} ` +
       'checked once; memory is process.memoryUsage() after a full GC, in the node\n',
   )
-  ok = true
-  process.stdout.write(`machine: ${machineLoad()} at the end\n`)
-} catch (error) {
-  process.stdout.write(`\nbench:sizing failed: ${(error as Error).stack ?? String(error)}\n`)
-} finally {
-  await t.run()
-}
-process.exitCode = ok ? 0 : 1
+  return true
+})
