@@ -17,6 +17,7 @@ import { freePort, tempDir } from '../test/helpers/app.js'
 import { startMemcached } from '../test/helpers/memcached.js'
 import { writeCredentials } from '../test/helpers/oauth.js'
 import { runTs } from '../test/helpers/realtime.js'
+import type { Teardown } from '../test/helpers/teardown.js'
 import type { MockIssuerReady } from './mock-issuer.js'
 import type { MemoryReport, TargetOptions, TargetReady } from './target-server.js'
 import { forkReady, median, medianRatio, type LoadRow } from './support.js'
@@ -24,8 +25,8 @@ import { forkReady, median, medianRatio, type LoadRow } from './support.js'
 /** The provider's name in credentials.json: users are `oidc:mock:<name>`. */
 export const PROVIDER = 'mock'
 
-/** What the bench started, stopped in reverse order at the end (the shape the test helpers take as `t`). */
-export class Teardowns {
+/** What the bench started, stopped in reverse order at the end (what the test helpers take as `t`). */
+export class Teardowns implements Teardown {
   private readonly steps: (() => unknown)[] = []
 
   teardown(step: () => unknown): void {
