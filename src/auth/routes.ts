@@ -147,7 +147,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     ctx.metrics.checks.inc({ result: checkResults[reply.statusCode] ?? 'error' })
   app.get<{ Querystring: { group?: string } }>(
     '/check',
-    { config: { html: false }, onResponse: countCheck, schema: { querystring: fields({ group: readByItsOwner }) } },
+    {
+      config: { html: false, forProxy: true },
+      onResponse: countCheck,
+      schema: { querystring: fields({ group: readByItsOwner }) },
+    },
     async (request, reply) => {
       const signedIn = await currentUser(request, reply)
       if (!signedIn) {

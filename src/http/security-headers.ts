@@ -10,7 +10,8 @@ import { carriesInvitation } from './invitation-paths.js'
  * DENY` for older browsers, `nosniff`, and a referrer policy that keeps
  * URLs on this site, and off every request made from an invitation page
  * (its URL is the invitation). Forms may lead anywhere on the site, as
- * `next` may. Called on the root instance, so that it covers every route.
+ * `next` may. Called on the root instance, so that it covers every route
+ * but forward-auth's, whose answers only a proxy reads.
  */
 export function addSecurityHeaders(app: FastifyInstance): void {
   const { config } = app.ctx
@@ -40,6 +41,7 @@ export function addSecurityHeaders(app: FastifyInstance): void {
     crossOriginEmbedderPolicy: false,
   })
   app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config?.forProxy) return done()
     // Fastify's own headers win over those set on the raw response, whenever the answer is sent.
     if (carriesInvitation(request.url)) reply.header('referrer-policy', 'no-referrer')
     setHeaders(request.raw, reply.raw, error => done(error as Error | undefined))
