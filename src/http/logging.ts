@@ -38,7 +38,7 @@ export function noteRefusal(request: FastifyRequest, refusal: { code: string; me
 
 /**
  * One line per request, written once it is answered: what was asked (the
- * `req` serializer in app.ts keeps secrets out of the URL), the status, the
+ * `req` serializer above keeps secrets out of the URL), the status, the
  * milliseconds it took and, for a refusal, its code and message. Fastify's
  * default writes two lines per request, which at info level cost a busy
  * node more than `/login/check` itself (README, "Benchmarks").
