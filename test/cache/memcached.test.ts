@@ -125,9 +125,15 @@ if (memcached === null) {
     await own.restart()
     await cache.set('skipped', 'v', 60)
     t.equal(await cache.get('skipped'), undefined, 'within the back-off it is not asked, though back')
-    now += 200
-    await cache.set('after', 'v', 60)
-    t.equal(await cache.get('after'), 'v', 'used again after the back-off')
+    // Each turn moves past the back-off, so the next request probes. On a busy machine the first probe of the
+    // restarted server may miss its 150 ms deadline; it then simply backs off again, and a later one gets through.
+    let probes = 0
+    for (const started = performance.now(); performance.now() - started < 30_000; probes++) {
+      now += 200
+      await cache.set('after', 'v', 60)
+      if ((await cache.get('after')) === 'v') break
+    }
+    t.equal(await cache.get('after'), 'v', `used again after the back-off (${probes + 1} probe(s))`)
     t.equal(count('info', /reachable again/), 1, 'the recovery is logged once')
     t.equal(count('warn', /unreachable/), 1, 'and the outage was not logged again')
   })
