@@ -1,27 +1,31 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { clearLeaseCookie, setLeaseCookie } from './cookie.js'
-import type { SignedIn } from './sessions.js'
+import type { Config } from '../config.js'
+import type { Resolution, SignedIn } from './sessions.js'
 
-const resolved = new WeakMap<FastifyRequest, Promise<SignedIn | null>>()
+const resolved = new WeakMap<FastifyRequest, SignedIn | null | Promise<SignedIn | null>>()
 
 /**
  * The signed-in user of this request, or null. Resolved once per request;
  * an expired lease that could be renewed is sent back as a new cookie, an
- * unusable one is cleared.
+ * unusable one is cleared. Answers without a promise when the session
+ * service can tell at once (SessionService.resolveKnown): the common case
+ * of forward-auth.
  */
-export function currentUser(request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | null> {
-  let pending = resolved.get(request)
-  if (!pending) {
-    pending = resolve(request, reply)
-    resolved.set(request, pending)
+export function currentUser(request: FastifyRequest, reply: FastifyReply): SignedIn | null | Promise<SignedIn | null> {
+  let answer = resolved.get(request)
+  if (answer === undefined) {
+    const { config, sessions } = request.server.ctx
+    const token = request.cookies[config.cookieName]
+    const known = token ? sessions.resolveKnown(token) : undefined
+    answer = known ? settle(known, reply, config) : sessions.resolve(token).then(later => settle(later, reply, config))
+    resolved.set(request, answer)
   }
-  return pending
+  return answer
 }
 
-async function resolve(request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | null> {
-  const { config, sessions } = request.server.ctx
-  const resolution = await sessions.resolve(request.cookies[config.cookieName])
+function settle(resolution: Resolution, reply: FastifyReply, config: Config): SignedIn | null {
   if (resolution.status === 'signed-out') {
     if (resolution.clearCookie) clearLeaseCookie(reply, config)
     return null

@@ -8,16 +8,43 @@ const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|ac
 
 /** A URL (or a message that quotes one) with its bearer secrets left out. */
 function loggable(text: string): string {
+  // Most URLs carry neither (forward-auth's never does): not worth two regular expressions on every line.
+  if (!text.includes('=') && !text.includes('/access/')) return text
   return text.replace(SECRET_QUERY, '$1…').replace(INVITATION_PATH, '$1…')
+}
+
+/** How long a log line may wait in the buffer of standard output before it is written. */
+const FLUSH_MS = 200
+
+let standardOutput: pino.DestinationStream | null = null
+
+/**
+ * Standard output for log lines, one per process: written in the
+ * background, a few kilobytes at a time, and at least every {@link FLUSH_MS}
+ * (and on exit, by pino). A busy node does not make a write for every line,
+ * which at info level cost more than answering /login/check (README,
+ * "Benchmarks").
+ */
+function bufferedStandardOutput(): pino.DestinationStream {
+  if (!standardOutput) {
+    const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 })
+    const flush = setInterval(() => {
+      try {
+        destination.flush()
+      } catch {
+        clearInterval(flush) // closed: the process is exiting, and pino has written what was left
+      }
+    }, FLUSH_MS).unref()
+    standardOutput = destination
+  }
+  return standardOutput
 }
 
 /** The server's logger: pino at `level`, to standard output unless a `stream` is given (tests read it). */
 export function loggerOptions(level: string, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level,
-    // Written in the background (flushed on exit): a busy node does not wait for each line to reach the terminal or
-    // file, which at info level costs more than answering /login/check (README, "Benchmarks").
-    stream: stream ?? pino.destination({ dest: 1, sync: false }),
+    stream: stream ?? bufferedStandardOutput(),
     // No headers are logged at all (the request is logged as method, URL and address; the reply as its status), so
     // cookies and credentials need no redaction pass on every line.
     serializers: {
@@ -38,18 +65,35 @@ export function noteRefusal(request: FastifyRequest, refusal: { code: string; me
 }
 
 /**
- * One line per request, written once it is answered: what was asked (the
- * `req` serializer above keeps secrets out of the URL), the status, the
- * milliseconds it took and, for a refusal, its code and message. Fastify's
- * default writes two lines per request, which at info level cost a busy
- * node more than `/login/check` itself (README, "Benchmarks").
+ * One line per request, written once it is answered: the method, the URL
+ * (with its secrets left out, {@link loggable}), the status, the
+ * milliseconds it took, the client's address and, for a refusal, its code
+ * and message. Flat, so that pino writes it without serializing nested
+ * objects: Fastify's default writes two lines per request, with nested
+ * `req` and `res`, which at info level cost a busy node more than
+ * `/login/check` itself.
+ *
+ * A request a reverse proxy makes for each request it lets through
+ * (forward-auth) is logged at debug when it is allowed: the proxy's own log
+ * has that request already, and `login_check_total` counts them (README,
+ * "Logs").
  */
 export class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime * 10) / 10, ...refusals.get(request) }
+    const level = error ? 'error' : reply.statusCode < 400 && request.routeOptions.config?.forProxy ? 'debug' : 'info'
+    // 'silent' has no value: nothing is written.
+    if (pino.levels.values[level]! < (pino.levels.values[reply.log.level] ?? Infinity)) return
+    const line = {
+      method: request.method,
+      url: loggable(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+      ...refusals.get(request),
+    }
     if (error) reply.log.error({ ...line, err: error }, 'request errored')
-    else reply.log.info(line, 'request completed')
+    else reply.log[level](line, 'request completed')
   }
 }

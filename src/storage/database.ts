@@ -75,6 +75,8 @@ export interface TransactionScope {
 /** Keeps which transaction each async context runs in, for the engines. */
 export class TransactionContext {
   private readonly storage = new AsyncLocalStorage<TransactionScope>()
+  /** Transactions under way; with none, the storage is disabled (below). */
+  private running = 0
 
   /** The open transaction of the calling context, if any. */
   current(): TransactionScope | undefined {
@@ -89,10 +91,14 @@ export class TransactionContext {
 
   /** Runs `work` as part of `scope`; the scope closes when `work` settles. */
   async run<T>(scope: TransactionScope, work: () => Promise<T>): Promise<T> {
+    this.running++
     try {
       return await this.storage.run(scope, work)
     } finally {
       scope.open = false
+      // An enabled AsyncLocalStorage makes Node run a hook for every promise any request creates; with no
+      // transaction under way there is nothing to propagate (an ended scope reads as none either way).
+      if (--this.running === 0) this.storage.disable()
     }
   }
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { testConfig } from '../helpers/app.js'
+import { signIn, testConfig } from '../helpers/app.js'
 
 t.test('one log line per request: what was asked, the status and how long it took', async t => {
   const lines: string[] = []
@@ -15,18 +15,43 @@ t.test('one log line per request: what was asked, the status and how long it too
   t.match(requests, [
     {
       msg: 'request completed',
-      req: { method: 'GET', url: '/login/check' },
-      res: { statusCode: 401 },
+      method: 'GET',
+      url: '/login/check',
+      status: 401,
       ms: Number,
+      ip: '127.0.0.1',
       code: 'LOGIN_ERR_UNAUTHENTICATED',
       message: 'Sign in required',
     },
     {
       msg: 'request completed',
-      req: { url: '/login/nowhere?state=…' },
-      res: { statusCode: 404 },
+      url: '/login/nowhere?state=…',
+      status: 404,
       code: 'LOGIN_ERR_NOT_FOUND',
     },
   ])
   t.equal(requests.length, 2, 'and no other line about them')
+})
+
+t.test('an allowed forward-auth check is logged at debug: the proxy logs the request it stands for', async t => {
+  for (const [level, logged] of [
+    ['info', false],
+    ['debug', true],
+  ] as const) {
+    const lines: string[] = []
+    const config = testConfig(t, { logLevel: level })
+    const app = await buildApp(config, { logStream: { write: line => void lines.push(line) } })
+    t.teardown(() => app.close())
+    const cookie = await signIn(app, config, 'ada')
+    lines.length = 0
+    t.equal((await app.inject({ url: '/login/check', headers: { cookie } })).statusCode, 200)
+    t.equal((await app.inject({ url: '/login/check?group=elsewhere', headers: { cookie } })).statusCode, 403)
+    const checks = lines.map(line => JSON.parse(line) as Record<string, unknown>).filter(entry => entry.url)
+    t.match(
+      checks,
+      [...(logged ? [{ level: 20, url: '/login/check', status: 200 }] : []), { level: 30, status: 403 }],
+      `at ${level}: ${logged ? 'both' : 'only the refusal'}`,
+    )
+    t.equal(checks.length, logged ? 2 : 1)
+  }
 })
