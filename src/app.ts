@@ -58,6 +58,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
   const ctx = await createContext(config, options.clock ?? systemClock, app.log)
   app.decorate('ctx', ctx)
+  // A property of every request rather than a WeakMap entry, which costs more to set than the lookup it remembers.
+  app.decorateRequest('signedIn', undefined)
   app.addHook('onClose', async () => ctx.close())
   try {
     await registerAreas(app, config, options)

@@ -1,5 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose'
-import { BoundedMemo } from './bounded-memo.js'
+import { TokenMemo } from './token-memo.js'
 import { unixSeconds, type Clock } from './clock.js'
 import type { CookieSpec } from './cookies.js'
 import { KeySet } from './keys.js'
@@ -35,7 +35,7 @@ function leaseOf(claims: LeaseClaims): Lease {
  */
 export class LeaseVerifier {
   private readonly keys: KeySet
-  private readonly memo: BoundedMemo<string, Lease>
+  private readonly memo: TokenMemo<Lease>
   private readonly keyFor = (header: JWTHeaderParameters) => {
     const key = this.keys.get(header.kid)
     if (!key) throw new UnknownKeyError(header.kid ?? '(none)')
@@ -48,7 +48,7 @@ export class LeaseVerifier {
     private readonly clock: Clock,
   ) {
     this.keys = new KeySet(jwksUrl, timeoutMs)
-    this.memo = new BoundedMemo(MEMO_LIMIT, lease => lease.claims.exp + EXPIRED_GRACE_SECONDS <= unixSeconds(clock))
+    this.memo = new TokenMemo(MEMO_LIMIT, lease => lease.claims.exp + EXPIRED_GRACE_SECONDS <= unixSeconds(clock))
   }
 
   /** How many verification keys are loaded. */

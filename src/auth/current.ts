@@ -4,8 +4,6 @@ import { clearLeaseCookie, setLeaseCookie } from './cookie.js'
 import type { Config } from '../config.js'
 import type { Resolution, SignedIn } from './sessions.js'
 
-const resolved = new WeakMap<FastifyRequest, SignedIn | null | Promise<SignedIn | null>>()
-
 /**
  * The signed-in user of this request, or null. Resolved once per request;
  * an expired lease that could be renewed is sent back as a new cookie, an
@@ -14,13 +12,13 @@ const resolved = new WeakMap<FastifyRequest, SignedIn | null | Promise<SignedIn 
  * of forward-auth.
  */
 export function currentUser(request: FastifyRequest, reply: FastifyReply): SignedIn | null | Promise<SignedIn | null> {
-  let answer = resolved.get(request)
+  let answer = request.signedIn
   if (answer === undefined) {
     const { config, sessions } = request.server.ctx
     const token = request.cookies[config.cookieName]
     const known = token ? sessions.resolveKnown(token) : undefined
     answer = known ? settle(known, reply, config) : sessions.resolve(token).then(later => settle(later, reply, config))
-    resolved.set(request, answer)
+    request.signedIn = answer
   }
   return answer
 }

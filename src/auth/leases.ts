@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
-import { BoundedMemo } from 'modular-login-client/bounded-memo'
+import { TokenMemo } from 'modular-login-client/token-memo'
 import { leaseClaimsOf, type LeaseClaims } from 'modular-login-client/lease-claims'
 import type { Clock } from '../clock.js'
 import type { User } from '../storage/users.js'
@@ -20,7 +20,7 @@ const MEMO_LIMIT = 50_000
  * their `exp`, so a signature is checked once per lease, not per request.
  */
 export class LeaseService {
-  private readonly memo: BoundedMemo<string, LeaseClaims>
+  private readonly memo: TokenMemo<LeaseClaims>
   private keySetFor = ''
   private keySet: ReturnType<typeof createLocalJWKSet> | null = null
 
@@ -31,7 +31,7 @@ export class LeaseService {
     private readonly leaseSeconds: number,
     private readonly retiredKeySeconds = leaseSeconds,
   ) {
-    this.memo = new BoundedMemo(MEMO_LIMIT, claims => claims.exp <= clock.now())
+    this.memo = new TokenMemo(MEMO_LIMIT, claims => claims.exp <= clock.now())
   }
 
   /** Signs a lease for one lease lifetime, cut short at `notAfter` (the session's absolute timeout) when given. */

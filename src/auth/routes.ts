@@ -35,13 +35,12 @@ function sameName(typed: unknown, name: string): boolean {
   return typeof typed === 'string' && plain(typed) === plain(name)
 }
 
-/** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, forward-auth. */
-
 interface CheckRoute {
   Querystring: { group?: string }
 }
 type CheckRequest = FastifyRequest<CheckRoute>
 
+/** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, forward-auth. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
 
@@ -151,7 +150,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     403: 'forbidden',
   }
   const countCheck = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    ctx.metrics.checks.inc({ result: checkResults[reply.statusCode] ?? 'error' })
+    ctx.metrics.countCheck(checkResults[reply.statusCode] ?? 'error')
     done()
   }
   /** The answer once the user is known (undefined: sent at once; a promise while a group is looked up). */

@@ -1,9 +1,14 @@
+import type { SignedIn } from '../auth/sessions.js'
 import type { AppContext } from '../context.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The shared services of this process. */
     ctx: AppContext
+  }
+  interface FastifyRequest {
+    /** Who signed this request, once asked (src/auth/current.ts: read it through `currentUser`). */
+    signedIn: SignedIn | null | Promise<SignedIn | null> | undefined
   }
   interface FastifyContextConfig {
     /** Answer errors of this route with an HTML page. */

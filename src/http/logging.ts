@@ -8,7 +8,7 @@ const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|ac
 
 /** A URL (or a message that quotes one) with its bearer secrets left out. */
 function loggable(text: string): string {
-  // Most URLs carry neither (forward-auth's never does): not worth two regular expressions on every line.
+  // Only a query or an invitation path can carry one: most URLs (forward-auth's) are kept as they are, unsearched.
   if (!text.includes('=') && !text.includes('/access/')) return text
   return text.replace(SECRET_QUERY, '$1…').replace(INVITATION_PATH, '$1…')
 }

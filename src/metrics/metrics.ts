@@ -63,12 +63,28 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  readonly checks = new Counter({
+  /** `/login/check` answers by result, not yet added to `login_check_total` ({@link countCheck}). */
+  private readonly uncountedChecks = new Map<string, number>()
+
+  private readonly checks = new Counter({
     name: 'login_check_total',
     help: 'Forward-auth answers of /login/check by result',
     labelNames: ['result'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [result, count] of this.uncountedChecks) this.checks.inc({ result }, count)
+      this.uncountedChecks.clear()
+    },
   })
+
+  /**
+   * Counts a `/login/check` answer. Added to the counter when it is read
+   * (a scrape): prom-client's `inc` works out its labels' key on every
+   * call, a cost that every request a proxy lets through would pay.
+   */
+  countCheck(result: string): void {
+    this.uncountedChecks.set(result, (this.uncountedChecks.get(result) ?? 0) + 1)
+  }
 
   readonly realtimeConnections = new Gauge({
     name: 'login_realtime_connections',

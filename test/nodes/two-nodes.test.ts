@@ -88,6 +88,46 @@ t.test('two nodes serve one deployment', { skip }, async t => {
     t.equal(members, 5, 'and the other node agrees who the members are')
   })
 
+  t.test(
+    'a membership removed through B: A refuses the group at once, and an app connected to A hears of it',
+    async t => {
+      const app = JSON.parse(await cli(database, 'app', 'add', 'members-watcher')) as { id: string; secret: string }
+      const { client } = await RawClient.hello(a.url, app)
+      t.teardown(() => client.close())
+      await cli(database, 'group', 'create', 'band', '--owner', 'test:leader')
+      const leader = await signInOn(b, 'leader')
+      const link = await fetch(`${b.url}/login/access/allow`, {
+        method: 'POST',
+        headers: { ...json, cookie: leader.cookie },
+        body: JSON.stringify({ invitees: 1, invitations: [{ accessing: 'band' }] }),
+      })
+      const { short } = (await link.json()) as { short: string }
+      const player = await signInOn(a, 'player')
+      const accepted = await fetch(`${a.url}/login/access/add/${short}`, {
+        method: 'POST',
+        headers: { ...json, cookie: player.cookie },
+        body: '{}',
+      })
+      const { memberships } = (await accepted.json()) as { memberships: { membership: string }[] }
+      t.equal(await check(a, player.cookie, 'band'), 200, 'a member, on A')
+
+      const removed = await fetch(`${b.url}/login/access/revoke`, {
+        method: 'POST',
+        headers: { ...json, cookie: leader.cookie },
+        body: JSON.stringify({ memberships: memberships.map(m => m.membership) }),
+      })
+      t.equal(removed.status, 200, 'the leader removes them through B')
+      t.equal(await check(a, player.cookie, 'band'), 403, 'A refuses the group on the next check')
+      t.equal(await check(a, player.cookie), 200, 'and still knows who they are')
+      await client.nextWhere(
+        m => m.type === 'membership' && m.user === player.user && m.membership === memberships[0]!.membership,
+        PATIENCE_MS,
+        "the player's removed membership",
+      )
+      t.pass('the app connected to A is told which membership of whom ended')
+    },
+  )
+
   t.test('keys rotated (at the CLI) are the ones both nodes sign with; nobody is signed out', async t => {
     const before = await signInOn(a, 'carol')
     const oldKid = decodeProtectedHeader(before.cookie.slice('login='.length)).kid
