@@ -162,13 +162,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       throw new errors.Unauthenticated()
     }
     const { group } = request.query
-    if (group === undefined) return allow(reply, signedIn, true)
+    if (group === undefined) return allow(reply, signedIn)
     const holds = ctx.access.holds(signedIn.user.id, group)
-    if (holds instanceof Promise) return holds.then(held => allow(reply, signedIn, held, group))
-    return allow(reply, signedIn, holds, group)
+    if (holds instanceof Promise) return holds.then(held => allowMember(reply, signedIn, group, held))
+    return allowMember(reply, signedIn, group, holds)
   }
-  const allow = (reply: FastifyReply, signedIn: SignedIn, member: boolean, group?: string) => {
-    if (!member) throw new errors.Forbidden(`Not a member of ${group}`)
+  const allowMember = (reply: FastifyReply, signedIn: SignedIn, group: string, holds: boolean) => {
+    if (!holds) throw new errors.Forbidden(`Not a member of ${group}`)
+    allow(reply, signedIn)
+  }
+  const allow = (reply: FastifyReply, signedIn: SignedIn) => {
     // Header values must be Latin-1; names are any Unicode, so they travel percent-encoded.
     reply.header('x-login-user', signedIn.user.id).header('x-login-name', encodeURIComponent(signedIn.user.name))
     reply.code(200).send()
