@@ -13,7 +13,9 @@ export type LeaseCheck =
   | { status: 'expired'; claims: LeaseClaims }
   | { status: 'invalid' }
 
-const MEMO_LIMIT = 50_000
+// As many as the sessions a node keeps in mind (src/auth/sessions.ts), each with its current lease: a node that knows
+// a session should not have to verify its lease again (README, "Sizing").
+const MEMO_LIMIT = 100_000
 
 /**
  * Signs and verifies leases (EdDSA JWTs). Verified tokens are memoised until
