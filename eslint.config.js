@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'client/dist/', 'run/', 'tmp/', '.tap/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', 'client/dist/', 'run/', 'tmp/', '.tap/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,13 +34,13 @@ process.stdout.write(
 )
 const targets: LoadTarget[] = []
 try {
-  const server = await start<LeaseServerReady>('./lease-server.ts', { tokens: 0 } satisfies LeaseServerOptions)
+  const server = await start<LeaseServerReady>('./lease-server.js', { tokens: 0 } satisfies LeaseServerOptions)
   const url = `http://127.0.0.1:${server.port}`
   for (const [kind, name] of [
     ['plain', 'Fastify app, no guard'],
     ['login', 'same app, login.required()'],
   ] as const) {
-    const { port } = await start<{ port: number }>('./app-target.ts', {
+    const { port } = await start<{ port: number }>('./app-target.js', {
       kind,
       server: url,
       app: server.app,

@@ -37,7 +37,7 @@ interface Target extends LoadTarget {
 
 /** Starts a target in its own process and waits until it listens. */
 async function start(name: string, options: TargetOptions, path: string, goal?: number): Promise<Target> {
-  const { ready, stop } = await forkReady<TargetReady>('./target-server.ts', options)
+  const { ready, stop } = await forkReady<TargetReady>('./target-server.js', options)
   return {
     name,
     goal,

@@ -13,7 +13,8 @@ import { Agent, request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { freePort, tempDir } from '../test/helpers/app.js'
+import { freePort } from '../test/helpers/free-port.js'
+import { tempDir } from '../test/helpers/temp-dir.js'
 import { startMemcached } from '../test/helpers/memcached.js'
 import { writeCredentials } from '../test/helpers/oauth.js'
 import { runTs } from '../test/helpers/realtime.js'
@@ -86,7 +87,7 @@ export async function startServices(t: Teardowns): Promise<Services> {
 
 /** Starts the OpenID provider and writes a credentials.json naming it; answers the file's path. */
 async function startIssuer(t: Teardowns): Promise<string> {
-  const { ready, stop } = await forkReady<MockIssuerReady>('./mock-issuer.ts', {})
+  const { ready, stop } = await forkReady<MockIssuerReady>('./mock-issuer.js', {})
   t.teardown(stop)
   const entry = { issuer: ready.issuer, id: 'bench', secret: 'bench-secret', scope: 'openid profile', label: 'Mock' }
   return writeCredentials(t, { oidc: { [PROVIDER]: entry } })
@@ -119,7 +120,7 @@ async function startTarget(
 ): Promise<TargetProcess & { ready: TargetReady }> {
   const fd = log === undefined ? undefined : openSync(log, 'a')
   try {
-    const { child, ready, stop } = await forkReady<TargetReady>('./target-server.ts', options, {
+    const { child, ready, stop } = await forkReady<TargetReady>('./target-server.js', options, {
       execArgv: [...process.execArgv, '--expose-gc'],
       stdout: fd ?? 'ignore',
     })
@@ -195,7 +196,7 @@ export async function startNode(t: Teardowns, settings: NodeSettings): Promise<N
 
 /** `modular-login <args>` as an operator runs it, configured by `env` (the nodes' LOGIN_DATABASE or LOGIN_RUN_DIR). */
 export async function cli(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await runTs('../nodes/cli.ts', args, env)
+  const { code, stdout, stderr } = await runTs('test/nodes/cli.ts', args, env)
   if (code !== 0) throw new Error(`modular-login ${args.join(' ')} exited with ${code}: ${stderr}`)
   return stdout
 }

@@ -60,7 +60,7 @@ gc()
 const before = process.memoryUsage()
 const options: FanoutAppsOptions = { server, app: await new AppService(ctx).add('fanout'), connections }
 const started = now()
-const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.ts', options, {
+const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.js', options, {
   execArgv: [...process.execArgv, '--expose-gc'],
   stdout: 'inherit',
 })

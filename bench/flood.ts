@@ -38,7 +38,7 @@ const quiet: LoadTarget = { name: 'no flood', url: '', headers: {}, rps: [], p50
 const flooded: LoadTarget = { ...quiet, name: 'one app flooding', rps: [], p50: [], p99: [] }
 const floods: FloodCounts[] = []
 try {
-  const server = await forkReady<TargetReady>('./target-server.ts', {
+  const server = await forkReady<TargetReady>('./target-server.js', {
     kind: 'login',
     memcached: [],
     logLevel,
@@ -49,7 +49,7 @@ try {
   const url = `http://127.0.0.1:${server.ready.port}`
   quiet.url = flooded.url = `${url}/login/check?group=bench`
   quiet.headers = flooded.headers = { cookie: server.ready.cookie! }
-  const flooder = await forkReady<{ ready: true }>('./flooder.ts', {
+  const flooder = await forkReady<{ ready: true }>('./flooder.js', {
     server: url,
     app: server.ready.app!,
     user: server.ready.user!,

@@ -1,5 +1,5 @@
 /**
- * Membership check latency: `node --import ./bench/ts-register.mjs bench/groups.ts`.
+ * Membership check latency: `npm run bench:groups`.
  *
  * A database of 100,000 memberships (2,000 users × 50, over a forest of
  * about 11,000 groups up to 3 deep); the checked user holds 50 of them.

@@ -38,7 +38,7 @@ const memoOps = Number(values['memo-ops'])
 
 // Round 0 is the warm-up; each round needs fresh tokens for the library (never seen) and as many for bare verify.
 const options: LeaseServerOptions = { tokens: perRound * (rounds + 1) * 2 }
-const { ready, child } = await forkReady<LeaseServerReady>('./lease-server.ts', options)
+const { ready, child } = await forkReady<LeaseServerReady>('./lease-server.js', options)
 const server = `http://127.0.0.1:${ready.port}`
 
 const login = createLoginClient({ server, app: ready.app, logger: false })

@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config.js'
 import { clientSettings } from '../src/oidc/client-settings.js'
 import { issuerOf } from '../src/oidc/issuer.js'
 import { AppService } from '../src/realtime/apps.js'
-import { freePort } from '../test/helpers/app.js'
+import { freePort } from '../test/helpers/free-port.js'
 import { exitWithParent } from './support.js'
 
 export interface OidcServerReady {

@@ -101,7 +101,7 @@ async function perSecond(count: number, task: () => Promise<void>): Promise<numb
   return count / ((performance.now() - start) / 1000)
 }
 
-const { ready: server, stop } = await forkReady<OidcServerReady>('./oidc-server.ts', { logLevel: values['log-level'] })
+const { ready: server, stop } = await forkReady<OidcServerReady>('./oidc-server.js', { logLevel: values['log-level'] })
 const flowRates: number[] = []
 const checkRates: number[] = []
 try {

@@ -29,9 +29,8 @@
  * full garbage collection (it runs with --expose-gc): heap used, and RSS
  * (the same figure as VmRSS in /proc/<pid>/status, which the allocator does
  * not give back at once: it moves by more than these differences, so the
- * heap is the figure to plan with). A node at rest is printed too, but it
- * runs the TypeScript sources through ts-node, whose compiler holds much of
- * that: a built node (`server.sh start`) takes far less. The node's CPU time
+ * heap is the figure to plan with). A node at rest is printed too; it runs
+ * the compiled sources as a built node (`server.sh start`) does. The node's CPU time
  * per operation is read from /proc/<pid>/stat: unlike rates, it hardly
  * depends on what else the machine runs.
  *
@@ -42,7 +41,7 @@
  * --log-level <level> of the node (info); --engines sqlite,postgres.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { tempDir } from '../test/helpers/app.js'
+import { tempDir } from '../test/helpers/temp-dir.js'
 import { startPostgres } from '../test/helpers/postgres.js'
 import {
   cli,
@@ -106,7 +105,7 @@ async function expectSignedIn(node: NodeProcess, session: SignedIn): Promise<voi
 
 /** Opens `count` authenticated app connections to a node in another process; answers once all are synced. */
 function connectApps(node: NodeProcess, app: FanoutAppsOptions['app'], count: number) {
-  return forkReady<FanoutAppsReady>('./fanout-apps.ts', {
+  return forkReady<FanoutAppsReady>('./fanout-apps.js', {
     server: node.url,
     app,
     connections: count,
@@ -124,7 +123,7 @@ async function measure(
   let node = await startNode(t, settings)
   const atRest = await node.memory()
   process.stdout.write(
-    `\n${engine}: node pid ${node.pid}, at rest (under ts-node): heap ${mib(atRest.heapUsed)}, RSS ${mib(atRest.rss)}\n`,
+    `\n${engine}: node pid ${node.pid}, at rest: heap ${mib(atRest.heapUsed)}, RSS ${mib(atRest.rss)}\n`,
   )
 
   // memory per idle app connection, first, on a node that has served nothing else yet; a tenth of them before

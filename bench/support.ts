@@ -64,8 +64,8 @@ export interface Forked<T> {
 }
 
 /**
- * Forks `script` (a path relative to `bench/`) with the same loader flags as
- * this process and `options` as its JSON argument, and waits for its first
+ * Forks `script` (a compiled bench script beside this one: './target-server.js')
+ * with the same node flags as this process and `options` as its JSON argument, and waits for its first
  * IPC message; fails if it exits first. `stdout` may be a file descriptor
  * (a log file the child writes, as `server.sh start` writes run/server.log).
  */

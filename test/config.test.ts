@@ -2,7 +2,7 @@ import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadConfig, servesHttps } from '../src/config.js'
-import { tempDir } from './helpers/app.js'
+import { tempDir } from './helpers/temp-dir.js'
 
 /** A config file in a fresh folder, answered as the env that names it. */
 function configFile(tt: Parameters<typeof tempDir>[0], content: unknown): { LOGIN_CONFIG: string } {

@@ -3,8 +3,9 @@ import t from 'tap'
 import { LOGIN_ERROR_CODES, LOGIN_ERROR_STATUS } from 'modular-login-client/errors'
 import { readFileSync } from 'node:fs'
 import { errors } from '../src/errors.js'
+import { repoPath } from './helpers/repo.js'
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+const readme = readFileSync(repoPath('README.md'), 'utf8')
 
 /** The rows of the table under `## Errors`: code → status. */
 function documented(): Map<string, number> {

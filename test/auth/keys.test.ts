@@ -6,14 +6,16 @@ import { LeaseService } from '../../src/auth/leases.js'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import { RevocationStore } from '../../src/storage/revocations.js'
-import { signIn, tempDir, testConfig } from '../helpers/app.js'
+import { signIn, testConfig } from '../helpers/app.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { openKeys, sqliteDatabase } from '../helpers/database.js'
 
 const user = { id: '0b0b6b4e-0000-4000-8000-000000000001', name: 'alice', picture: '' }
 const LEASE = 3600
 
 t.test('keys and secrets live in the database: nothing secret is written under run/ besides it', async t => {
-  const config = testConfig(t)
+  // A run/ folder of its own, with no keys made in advance: the server makes them all.
+  const config = testConfig(t, { runDir: tempDir(t) })
   const app = await buildApp(config, { logger: false })
   const cookie = await signIn(app, config, 'alice')
   await app.close()

@@ -2,8 +2,10 @@ import t from 'tap'
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT } from 'jose'
 import { LeaseService } from '../../src/auth/leases.js'
 import { ManualClock } from '../../src/clock.js'
-import { startApp, tempDir } from '../helpers/app.js'
+import { startApp } from '../helpers/app.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { openKeys, sqliteDatabase } from '../helpers/database.js'
+import { runDirWithKeys } from '../helpers/signing-keys.js'
 
 const LEASE = 600
 const alice = {
@@ -14,7 +16,7 @@ const alice = {
 
 async function subject(tt: Parameters<typeof tempDir>[0]) {
   const clock = new ManualClock()
-  const keys = await openKeys(sqliteDatabase(tt), clock.now())
+  const keys = await openKeys(sqliteDatabase(tt), clock.now(), runDirWithKeys(tt))
   return { clock, keys, leases: new LeaseService(keys, clock, LEASE) }
 }
 

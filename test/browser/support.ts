@@ -1,8 +1,9 @@
 import { AxeBuilder } from '@axe-core/playwright'
 import { mkdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { serveApp, type ServedApp } from '../helpers/app.js'
+import { repoPath } from '../helpers/repo.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /**
@@ -31,7 +32,11 @@ export const AGENTS = {
     'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
 }
 
-export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+/**
+ * The pages' screenshots in docs/ are written by `npm run screenshots` (which sets this variable), never by
+ * the suite itself, so that a test run leaves the work tree as it found it.
+ */
+const SCREENSHOTS = process.env.WRITE_SCREENSHOTS === '1' ? repoPath('docs', 'screenshots') : null
 
 /** The app on loopback, as it serves everyone: every answer carries its strict policy (src/http/security-headers.ts). */
 export function servePages(t: Teardown): Promise<ServedApp> {
@@ -118,10 +123,11 @@ export async function checkPage(
   return { name, width, scrollWidth, violations: counts }
 }
 
-/** Writes `docs/screenshots/<name>-<size>.png` (the whole page). */
+/** Writes `docs/screenshots/<name>-<size>.png` (the whole page) when run by `npm run screenshots`. */
 export async function screenshot(page: Page, name: string, size: Size): Promise<void> {
+  if (SCREENSHOTS === null) return
   mkdirSync(SCREENSHOTS, { recursive: true })
-  await page.screenshot({ path: `${SCREENSHOTS}${name}-${size}.png`, fullPage: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: true })
 }
 
 /** One comment line per page: widths and axe findings by impact (none serious or critical, or a test failed). */

@@ -1,10 +1,11 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
+import { repoPath } from '../helpers/repo.js'
 
 // Code comments cite the README by section, (README, "<heading>"): each must name a heading, or a paragraph's
 // bold lead, that exists.
-const root = join(import.meta.dirname, '..', '..')
+const root = repoPath()
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true })

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { decodeJwt, type JWTPayload } from 'jose'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { createServer } from 'node:net'
-import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Teardown } from './teardown.js'
+import { freePort } from './free-port.js'
+import { runDirWithKeys } from './signing-keys.js'
 
 /** What a test gets: a fresh server on a fresh run/ folder, with its clock in the test's hands. */
 export interface TestApp {
@@ -18,18 +16,21 @@ export interface TestApp {
   signIn(who: string, headers?: Record<string, string>): Promise<string>
 }
 
-/** A temporary folder removed when the test ends. */
-export function tempDir(t: Teardown, prefix = 'login-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-/** Debug-mode configuration on a temporary run/ folder, without the developer's credentials.json; `overrides` win. */
+/**
+ * Debug-mode configuration on a temporary run/ folder with its signing keys made (see {@link runDirWithKeys}),
+ * without the developer's credentials.json; `overrides` win (a `runDir` given is used as it is).
+ */
 export function testConfig(t: Teardown, overrides: Partial<Config> = {}): Config {
   return loadConfig(
     {},
-    { runDir: tempDir(t), debug: true, logLevel: 'silent', rateLimit: 10_000, credentialsPath: null, ...overrides },
+    {
+      debug: true,
+      logLevel: 'silent',
+      rateLimit: 10_000,
+      credentialsPath: null,
+      ...overrides,
+      runDir: overrides.runDir ?? runDirWithKeys(t),
+    },
   )
 }
 
@@ -84,17 +85,6 @@ export async function signInOverHttp(base: string, who: string, cookieName = 'lo
   const response = await fetch(`${base}/login/test/as?who=${encodeURIComponent(who)}`, { redirect: 'manual' })
   if (response.status !== 303) throw new Error(`sign-in as ${who} at ${base} failed: ${response.status}`)
   return leaseCookie({ cookieName }, response.headers.getSetCookie())
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 /** A debug-mode app served over real HTTP on loopback, its `publicUrl` naming its own port. */

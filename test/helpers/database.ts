@@ -4,7 +4,7 @@ import type { Database } from '../../src/storage/database.js'
 import { RevocationStore } from '../../src/storage/revocations.js'
 import { SigningKeyStore } from '../../src/storage/signing-keys.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
-import { tempDir } from './app.js'
+import { tempDir } from './temp-dir.js'
 import type { Teardown } from './teardown.js'
 
 /** A fresh SQLite database in a temporary folder, closed when the test ends. */

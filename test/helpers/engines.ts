@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Database, Engine } from '../../src/storage/database.js'
 import { PostgresDatabase } from '../../src/storage/postgres.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
-import { tempDir } from './app.js'
+import { tempDir } from './temp-dir.js'
 import { startPostgres } from './postgres.js'
 import type { Teardown } from './teardown.js'
 

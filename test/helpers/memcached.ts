@@ -3,7 +3,7 @@ import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from './app.js'
+import { freePort } from './free-port.js'
 
 const BINARY = '/usr/bin/memcached'
 
@@ -16,6 +16,8 @@ export interface MemcachedProcess {
   kill(): Promise<void>
   /** Starts it again, empty, on the same port; resolves once it accepts connections. */
   restart(): Promise<void>
+  /** memcached's own clock (`stats` time), in the whole seconds by which it expires entries. */
+  clock(): Promise<number>
 }
 
 const running = new Set<ChildProcess>()
@@ -70,7 +72,27 @@ export async function startMemcached(): Promise<MemcachedProcess | null> {
       current = undefined
       current = await launch(port)
     },
+    clock: () => serverTime(port),
   }
+}
+
+/** The `STAT time` line of memcached's `stats` answer. */
+function serverTime(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.once('connect', () => socket.write('stats\r\n'))
+    socket.on('data', (chunk: string) => {
+      answer += chunk
+      if (!answer.endsWith('END\r\n')) return
+      socket.destroy()
+      const time = /^STAT time (\d+)\r$/m.exec(answer)
+      if (time) resolve(Number(time[1]))
+      else reject(new Error(`memcached on port ${port} answered stats without its time: ${answer}`))
+    })
+    socket.once('error', reject)
+  })
 }
 
 async function launch(port: number): Promise<ChildProcess> {

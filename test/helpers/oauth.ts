@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { OAuth2Server } from 'oauth2-mock-server'
 import type { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
-import { serveApp, tempDir } from './app.js'
+import { serveApp } from './app.js'
+import { tempDir } from './temp-dir.js'
 import type { Teardown } from './teardown.js'
 
 /** An app listening on loopback over real HTTP, with credentials.json written for it. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { freePort } from './app.js'
+import { freePort } from './free-port.js'
 import type { Teardown } from './teardown.js'
 
 const run = promisify(execFile)

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
@@ -9,6 +8,7 @@ import type { Config } from '../../src/config.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { signIn, testConfig } from './app.js'
+import { compiledPath } from './repo.js'
 import type { Teardown } from './teardown.js'
 
 /** A login server listening on 127.0.0.1, port 0. */
@@ -168,22 +168,28 @@ export async function within(ms: number, check: () => Promise<boolean> | boolean
 
 // ---- separate processes
 
-const loader =
-  process.execArgv.find(a => a.includes('@tapjs/typescript')) ??
-  `--import=${new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href}`
+/**
+ * Children run the compiled JavaScript (build/, see test/setup/build.mjs) with no loader, and without tap's
+ * NODE_OPTIONS: a child's coverage is not collected, which keeps it as cheap to start as a deployed server.
+ */
+function nodeArgs(file: string, args: string[] = []): string[] {
+  return ['--enable-source-maps', compiledPath(file), ...args]
+}
+
+const childEnv = (env: Record<string, string>) => ({ ...process.env, NODE_OPTIONS: '', ...env })
 
 /**
- * Runs a TypeScript file (a command-line program) to its end under tap's
- * loader, with `args` and extra environment; answers its exit code and what
- * it printed.
+ * Runs a TypeScript file of the repository (a command-line program, by its
+ * path from the root: `test/nodes/cli.ts`), compiled, to its end with `args`
+ * and extra environment; answers its exit code and what it printed.
  */
 export async function runTs(
   file: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url)), ...args], {
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_OPTIONS: '', ...env },
+  const child = spawn(process.execPath, nodeArgs(file, args), {
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -194,7 +200,7 @@ export async function runTs(
   return { code, stdout, stderr }
 }
 
-/** A child process running a TypeScript file under tap's loader; it prints one JSON line when ready. */
+/** A child process running a TypeScript file of the repository, compiled; it prints one JSON line when ready. */
 export interface Child {
   process: ChildProcess
   ready: Record<string, unknown>
@@ -203,7 +209,8 @@ export interface Child {
 }
 
 /**
- * Runs a TypeScript file in a child process; resolves once a line of its
+ * Runs a TypeScript file of the repository (by its path from the root:
+ * `src/main.ts`), compiled, in a child process; resolves once a line of its
  * stdout satisfies `ready` (by default a JSON line starting `{"ready"`).
  * Its stdin is a pipe that closes when this process dies, so fixtures that
  * exit on stdin's end never outlive a crashed test.
@@ -217,8 +224,8 @@ export async function spawnTs(
     timeoutMs = 10 * PATIENCE_MS,
   }: { ready?: (line: string) => boolean; timeoutMs?: number } = {},
 ): Promise<Child> {
-  const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url))], {
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_OPTIONS: '', ...env },
+  const child = spawn(process.execPath, nodeArgs(file), {
+    env: childEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let out = ''

@@ -2,6 +2,7 @@ import t from 'tap'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { startApp } from '../helpers/app.js'
+import { repoPath } from '../helpers/repo.js'
 
 t.test('the stylesheet, icon and scripts are served with long caching under versioned URLs', async t => {
   const { app } = await startApp(t)
@@ -14,7 +15,7 @@ t.test('the stylesheet, icon and scripts are served with long caching under vers
   }
   for (const [name, type] of Object.entries(types)) {
     const version = createHash('sha256')
-      .update(readFileSync(new URL(`../../static/${name}`, import.meta.url)))
+      .update(readFileSync(repoPath('static', name)))
       .digest('base64url')
       .slice(0, 12)
     const url = `/login/static/${name}?v=${version}`

@@ -1,4 +1,6 @@
-import { freePort, leaseClaims, signInOverHttp, tempDir } from '../helpers/app.js'
+import { leaseClaims, signInOverHttp } from '../helpers/app.js'
+import { freePort } from '../helpers/free-port.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { spawnTs, type Child } from '../helpers/realtime.js'
 import type { Teardown } from '../helpers/teardown.js'
 
@@ -35,7 +37,7 @@ export async function startNode(
     ...extra,
   }
   const start = () =>
-    spawnTs(t, '../../src/main.ts', env, {
+    spawnTs(t, 'src/main.ts', env, {
       ready: line => line.includes('"msg":"modular-login ready"'),
       timeoutMs: 120_000,
     })

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto'
 import { constants, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { freePort, tempDir } from '../helpers/app.js'
+import { freePort } from '../helpers/free-port.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /** Debian's Apache and mod_auth_openidc (packages apache2 and libapache2-mod-auth-openidc, installed by .ci/run). */

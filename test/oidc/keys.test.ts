@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sqlitePath } from '../../src/storage/open.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
-import { tempDir } from '../helpers/app.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { openKeys, sqliteDatabase } from '../helpers/database.js'
 import { Browser, oidcSetup, signInTo } from './fixture.js'
 

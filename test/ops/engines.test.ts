@@ -3,10 +3,10 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import semver from 'semver'
+import { repoPath } from '../helpers/repo.js'
 
-const root = new URL('../../', import.meta.url)
-const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { engines: { node: string } }
-const lock = JSON.parse(readFileSync(new URL('package-lock.json', root), 'utf8')) as {
+const manifest = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { engines: { node: string } }
+const lock = JSON.parse(readFileSync(repoPath('package-lock.json'), 'utf8')) as {
   packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>
 }
 

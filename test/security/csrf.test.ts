@@ -22,41 +22,42 @@ interface Victim {
   harmed(): Promise<boolean>
 }
 
-type Setup = (app: FastifyInstance, signIn: (who: string) => Promise<string>) => Promise<Victim>
+/** Sets a victim up on the file's one app; `who` is a user of the case's own, so that no case sees another's. */
+type Setup = (app: FastifyInstance, signIn: (who: string) => Promise<string>, who: string) => Promise<Victim>
 
 const stillSignedIn = async (app: FastifyInstance, cookie: string) =>
   (await app.inject({ url: '/login/check', headers: { cookie } })).statusCode === 200
 
 const targets: Record<string, Setup> = {
-  'delete the account': async (app, signIn) => {
-    const cookie = await signIn('alice')
+  'delete the account': async (app, signIn, who) => {
+    const cookie = await signIn(who)
     return { cookie, url: '/login/delete', harmed: async () => !(await stillSignedIn(app, cookie)) }
   },
-  'sign out': async (app, signIn) => {
-    const cookie = await signIn('alice')
+  'sign out': async (app, signIn, who) => {
+    const cookie = await signIn(who)
     return { cookie, url: '/login/logout', harmed: async () => !(await stillSignedIn(app, cookie)) }
   },
-  'revoke another session': async (app, signIn) => {
-    const cookie = await signIn('alice')
-    const other = await signIn('alice')
+  'revoke another session': async (app, signIn, who) => {
+    const cookie = await signIn(who)
+    const other = await signIn(who)
     return { cookie, url: `/login/deauthorize/${sidOf(other)}`, harmed: async () => !(await stillSignedIn(app, other)) }
   },
-  'accept an invitation': async (app, signIn) => {
+  'accept an invitation': async (app, signIn, who) => {
     const { id } = await app.ctx.groups.invitations.create(
       (await app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')).owner.id,
       openLink('club'),
     )
-    const cookie = await signIn('alice')
-    const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id
+    const cookie = await signIn(who)
+    const user = (await app.ctx.users.findByIdentity('test', who))!.id
     return {
       cookie,
       url: `/login/access/add/${id}`,
       harmed: async () => app.ctx.groups.membership.isMember(user, 'club'),
     }
   },
-  'leave a group': async (app, signIn) => {
-    const cookie = await signIn('alice')
-    const user = (await app.ctx.users.findByIdentity('test', 'alice'))!.id
+  'leave a group': async (app, signIn, who) => {
+    const cookie = await signIn(who)
+    const user = (await app.ctx.users.findByIdentity('test', who))!.id
     const membership = await app.ctx.groups.membership.grant(user, 'team')
     return {
       cookie,
@@ -66,11 +67,14 @@ const targets: Record<string, Setup> = {
   },
 }
 
+// One app for the file: every case has users of its own.
+const { app, signIn } = await startApp(t)
+let cases = 0
+
 t.test('a sibling origin cannot change state without the form token', async t => {
   for (const [what, setup] of Object.entries(targets)) {
     for (const shape of shapes) {
-      const { app, signIn } = await startApp(t)
-      const victim = await setup(app, signIn)
+      const victim = await setup(app, signIn, `victim${++cases}`)
       const response = await app.inject({
         method: 'POST',
         url: victim.url,
@@ -95,8 +99,7 @@ t.test('what may pass: JSON (it needs a preflight), this origin, and clients tha
     { name: 'no body, no Origin (curl, a server)', headers: {} },
   ]
   for (const { name, headers, payload } of passes) {
-    const { app, signIn } = await startApp(t)
-    const victim = await targets['sign out']!(app, signIn)
+    const victim = await targets['sign out']!(app, signIn, `victim${++cases}`)
     const response = await app.inject({
       method: 'POST',
       url: victim.url,

@@ -3,7 +3,8 @@ import t from 'tap'
 import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
-import { tempDir, testConfig } from '../helpers/app.js'
+import { testConfig } from '../helpers/app.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 const mode = (path: string) => statSync(path).mode & 0o777
 

@@ -2,11 +2,12 @@
 // through Referer: the headers every answer carries.
 import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { startApp } from '../helpers/app.js'
 import { openLink } from '../helpers/invitations.js'
+import { repoPath } from '../helpers/repo.js'
 
-const templates = fileURLToPath(new URL('../../templates/', import.meta.url))
+const templates = repoPath('templates')
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -64,7 +65,7 @@ t.test('an invitation page sends no Referer at all: its URL is the invitation', 
 
 t.test('no template holds inline script, inline style or event handlers', async t => {
   for (const file of readdirSync(templates).filter(f => f.endsWith('.html'))) {
-    const html = readFileSync(templates + file, 'utf8')
+    const html = readFileSync(join(templates, file), 'utf8')
     t.notMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, `${file}: no inline <script>`)
     t.notMatch(html, /<style[\s>]/i, `${file}: no <style>`)
     t.notMatch(html, /\sstyle\s*=/i, `${file}: no style= attribute`)

@@ -150,15 +150,26 @@ interface Failure {
   message: RegExp
 }
 
-// Failures that are a provider not answering wait this long (the production default).
-const TIMEOUT_MS = 5000
+// Failures that are a provider not answering wait this long: short, so that each costs a second of the suite,
+// yet ample for the fake providers on loopback (in this process) to answer the steps before the one that hangs.
+const TIMEOUT_MS = 1000
 
 /** A provider's endpoint fails, hangs (the app gives up after {@link TIMEOUT_MS}) or drops the connection. */
 const misbehaving: [string, PresetName, Failure['fake'], RegExp][] = [
   ['token endpoint answers 500', 'google', { token: 'fail' }, /token endpoint answered HTTP 500 \(server_error\)/],
-  ['token endpoint times out', 'google', { token: 'hang' }, /token endpoint did not answer within 5000 ms/],
+  [
+    'token endpoint times out',
+    'google',
+    { token: 'hang' },
+    new RegExp(`token endpoint did not answer within ${TIMEOUT_MS} ms`),
+  ],
   ['token endpoint drops the connection', 'facebook', { token: 'refuse' }, /token endpoint could not be reached/],
-  ['profile API times out', 'google', { profile: 'hang' }, /profile API did not answer within 5000 ms/],
+  [
+    'profile API times out',
+    'google',
+    { profile: 'hang' },
+    new RegExp(`profile API did not answer within ${TIMEOUT_MS} ms`),
+  ],
   ['profile API answers 500', 'github', { profile: 'fail' }, /profile API answered HTTP 500/],
 ]
 

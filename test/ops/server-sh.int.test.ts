@@ -4,15 +4,16 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { freePort, tempDir } from '../helpers/app.js'
+import { freePort } from '../helpers/free-port.js'
+import { repoPath } from '../helpers/repo.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { within } from '../helpers/realtime.js'
 import type { Teardown } from '../helpers/teardown.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
+const root = repoPath()
 const haveMemcached = existsSync('/usr/bin/memcached')
 
 interface Run {
@@ -32,27 +33,25 @@ async function run(command: string, args: string[], options: { cwd: string; env?
 
 /**
  * A checkout of its own: server.sh, the sources and dependencies linked, and
- * dist/ built from the current sources there, so that nothing touches the
- * repository's dist/ or run/ while other tests use them.
+ * dist/ a copy of the tests' build of src/ (build/src, laid out as
+ * `npm run build` lays out dist/), so that nothing touches the repository's
+ * dist/ or run/ while other tests use them. The copy is newer than every
+ * source, so server.sh finds nothing to rebuild.
  */
-async function checkout(t: Teardown): Promise<string> {
+function checkout(t: Teardown): string {
   const lock = statSync(join(root, 'package-lock.json')).mtimeMs
   const installed = statSync(join(root, 'node_modules/.package-lock.json')).mtimeMs
   // server.sh would run npm ci through the link, in the repository's own node_modules.
   if (lock > installed + 1000) throw new Error('node_modules is older than package-lock.json: run npm ci first')
   const dir = tempDir(t, 'login-server-sh-')
   copyFileSync(join(root, 'server.sh'), join(dir, 'server.sh'))
-  for (const name of ['node_modules', 'src', 'templates', 'package.json', 'package-lock.json'])
+  for (const name of ['node_modules', 'src', 'templates', 'static', 'package.json', 'package-lock.json'])
     symlinkSync(join(root, name), join(dir, name))
-  const tsc = join(root, 'node_modules/typescript/bin/tsc')
-  const build = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {
-    cwd: root,
-  })
-  if (build.code !== 0) throw new Error(`build failed: ${build.out}`)
+  cpSync(join(root, 'build', 'src'), join(dir, 'dist'), { recursive: true })
   return dir
 }
 
-const dir = await checkout(t)
+const dir = checkout(t)
 
 t.test('server.sh start, status, stop; debug seen by status and stop', async t => {
   const port = await freePort()

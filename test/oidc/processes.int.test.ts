@@ -1,12 +1,17 @@
 import t from 'tap'
 import * as client from 'openid-client'
-import { freePort } from '../helpers/app.js'
-import { spawnTs } from '../helpers/realtime.js'
+import { freePort } from '../helpers/free-port.js'
+import { PATIENCE_MS, spawnTs, within } from '../helpers/realtime.js'
 import { Browser, oidcSetup, signInTo } from './fixture.js'
 import { logoutReceiver } from './logout-receiver.js'
 import { decodeJwt } from 'jose'
 
 const SESSIONS = 6
+
+/** A server's `/login/ready` answer: how far its revocation feed has read. */
+async function readiness(base: string): Promise<{ checks: { feed: { cursor: number } } }> {
+  return (await fetch(`${base}/login/ready`)).json() as Promise<{ checks: { feed: { cursor: number } } }>
+}
 
 t.test('several server processes sharing the database: each logout token is sent once', async t => {
   const receiver = await logoutReceiver(t)
@@ -16,9 +21,9 @@ t.test('several server processes sharing the database: each logout token is sent
   const others = await Promise.all(
     [1, 2].map(async () => {
       const port = await freePort()
-      await spawnTs(
+      const child = await spawnTs(
         t,
-        '../../src/main.ts',
+        'src/main.ts',
         {
           LOGIN_RUN_DIR: server.config.runDir,
           LOGIN_PUBLIC_URL: server.base,
@@ -28,13 +33,13 @@ t.test('several server processes sharing the database: each logout token is sent
           LOGIN_PORT: String(port),
           LOGIN_RATE_LIMIT: '100000',
         },
-        // Generous: a busy machine takes long to load a server's TypeScript.
+        // Generous: a busy machine takes long to start a server.
         { ready: line => line.includes('"msg":"modular-login ready"'), timeoutMs: 100_000 },
       )
-      return `http://127.0.0.1:${port}`
+      return { base: `http://127.0.0.1:${port}`, child }
     }),
   )
-  const bases = [server.base, ...others]
+  const bases = [server.base, ...others.map(other => other.base)]
 
   const sids: string[] = []
   for (let i = 0; i < SESSIONS; i++) {
@@ -52,8 +57,15 @@ t.test('several server processes sharing the database: each logout token is sent
     )
     t.match(refused, { error: 'invalid_grant' })
   }
-  // Every process polls the revocation log every 200 ms: give the others time to (not) send theirs.
-  await new Promise(resolve => setTimeout(resolve, 1500))
+  // Once every process has read the whole revocation log, stopping them waits for the logout tokens they are
+  // sending (src/oidc/endings.ts): then every token that was going to come has come.
+  const head = await server.app.ctx.revocations.head()
+  await within(PATIENCE_MS, async () => {
+    const cursors = await Promise.all(others.map(async ({ base }) => (await readiness(base)).checks.feed.cursor))
+    return [server.app.ctx.feed.position, ...cursors].every(cursor => cursor >= head)
+  })
+  await Promise.all(others.map(({ child }) => child.kill('SIGTERM')))
+  await server.app.close()
   t.same(
     receiver.tokens.map(token => decodeJwt(token).sid),
     sids,

@@ -23,12 +23,12 @@ await setup.close()
 const creds = JSON.parse(printed.join('')) as { id: string; secret: string }
 
 const [serverA, serverB] = await Promise.all([
-  spawnTs(t, '../realtime/fixtures/server.ts', env),
-  spawnTs(t, '../realtime/fixtures/server.ts', env),
+  spawnTs(t, 'test/realtime/fixtures/server.ts', env),
+  spawnTs(t, 'test/realtime/fixtures/server.ts', env),
 ])
 const a = `http://127.0.0.1:${serverA.ready.port}`
 const b = `http://127.0.0.1:${serverB.ready.port}`
-const appProcess: Child = await spawnTs(t, '../realtime/fixtures/app.ts', {
+const appProcess: Child = await spawnTs(t, 'test/realtime/fixtures/app.ts', {
   LOGIN_SERVER: a,
   APP_ID: creds.id,
   APP_SECRET: creds.secret,
@@ -133,7 +133,7 @@ t.test('server killed: the app keeps serving; what it missed arrives after recon
   t.equal((await fetch(`${b}/login/logout`, { method: 'POST', headers: { cookie: frank } })).status, 200)
   t.equal(await status(frank), 200, 'the app cannot know while disconnected')
 
-  await spawnTs(t, '../realtime/fixtures/server.ts', { ...env, LOGIN_PORT: port })
+  await spawnTs(t, 'test/realtime/fixtures/server.ts', { ...env, LOGIN_PORT: port })
   const caught = await within(PATIENCE_MS, async () => (await status(frank)) === 401, 20)
   t.pass(`the revocation made meanwhile by the other process arrived ${caught.toFixed(0)} ms after the restart`)
   t.equal(await status(gina), 200)

@@ -7,14 +7,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { freePort, leaseCookie, serveApp, tempDir } from '../helpers/app.js'
+import { leaseCookie, serveApp } from '../helpers/app.js'
+import { freePort } from '../helpers/free-port.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { within } from '../helpers/realtime.js'
+import { repoPath } from '../helpers/repo.js'
 
 const NGINX = '/usr/sbin/nginx'
 
 /** The ```nginx block of the README's "Forward-auth" section. */
 function readmeBlock(): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const readme = readFileSync(repoPath('README.md'), 'utf8')
   const block = /```nginx\n([\s\S]*?)```/.exec(readme)
   if (!block) throw new Error('README.md has no nginx block')
   return block[1]!

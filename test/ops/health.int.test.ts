@@ -1,7 +1,8 @@
 // GET /login/health (alive) and GET /login/ready (database, cache and
 // revocation feed usable: 200 with details, 503 LOGIN_ERR_UNAVAILABLE otherwise).
 import t from 'tap'
-import { freePort, startApp } from '../helpers/app.js'
+import { startApp } from '../helpers/app.js'
+import { freePort } from '../helpers/free-port.js'
 import { startMemcached } from '../helpers/memcached.js'
 
 t.test('a healthy server is alive and ready, with the details', async t => {

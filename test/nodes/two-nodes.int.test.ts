@@ -14,7 +14,7 @@ const skip = typeof cluster === 'string' ? cluster : memcached === null ? 'memca
 
 /** `modular-login <args>` against the nodes' database, in a process of its own. */
 async function cli(database: string, ...args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await runTs('../nodes/cli.ts', args, { LOGIN_DATABASE: database })
+  const { code, stdout, stderr } = await runTs('test/nodes/cli.ts', args, { LOGIN_DATABASE: database })
   if (code !== 0) throw new Error(`modular-login ${args.join(' ')} exited with ${code}: ${stderr}`)
   return stdout
 }

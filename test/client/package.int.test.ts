@@ -4,12 +4,12 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { tempDir } from '../helpers/app.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { checkExample } from '../helpers/examples.js'
 import { liveServer } from '../helpers/realtime.js'
+import { repoPath } from '../helpers/repo.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
+const root = repoPath()
 
 // npm hands its scripts (`npm test`) variables naming this project; the npm run here works elsewhere.
 const env = Object.fromEntries(

@@ -2,7 +2,8 @@
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { AppService } from '../../src/realtime/apps.js'
-import { freePort, sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
+import { sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
+import { freePort } from '../helpers/free-port.js'
 import { RawClient, spawnTs } from '../helpers/realtime.js'
 
 t.test("two workers on one port relay each other's revocations", async t => {
@@ -15,7 +16,7 @@ t.test("two workers on one port relay each other's revocations", async t => {
   let ready = 0
   await spawnTs(
     t,
-    '../../src/main.ts',
+    'src/main.ts',
     {
       LOGIN_RUN_DIR: config.runDir,
       LOGIN_DEBUG: '1',

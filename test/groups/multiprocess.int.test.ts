@@ -2,21 +2,21 @@ import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { buildApp } from '../../src/app.js'
 import { signInOverHttp, testConfig } from '../helpers/app.js'
+import { compiledPath } from '../helpers/repo.js'
 import type { Teardown } from '../helpers/teardown.js'
 import { raceRounds } from './race.js'
 
 const PROCESSES = 3
 const ROUNDS = 3
 const RACERS = 50
-const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url))
+const SERVER = compiledPath('test/groups/server-process.ts')
 
-/** Starts a server process on `runDir` with this test's TypeScript loader; answers its base URL. */
+/** Starts a server process on `runDir`; answers its base URL. */
 async function startServer(t: Teardown, runDir: string): Promise<string> {
-  const loader = process.execArgv.filter(arg => arg.includes('@tapjs/typescript'))
-  const child: ChildProcess = spawn(process.execPath, [...loader, SERVER, runDir], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', SERVER, runDir], {
+    env: { ...process.env, NODE_OPTIONS: '' },
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   t.teardown(async () => {

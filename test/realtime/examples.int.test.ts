@@ -1,14 +1,11 @@
 // The examples in examples/ run as a user runs them: plain Node, importing the compiled `modular-login-client`.
 import t from 'tap'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { checkExample, LISTENING } from '../helpers/examples.js'
 import { liveServer } from '../helpers/realtime.js'
-
-const root = fileURLToPath(new URL('../../', import.meta.url))
+import { repoPath } from '../helpers/repo.js'
 
 for (const example of Object.keys(LISTENING) as (keyof typeof LISTENING)[]) {
   t.test(`examples/${example} serves signed-in users and sends the others to sign in`, async t => {
-    await checkExample(t, await liveServer(t), example, join(root, 'examples', example), root)
+    await checkExample(t, await liveServer(t), example, repoPath('examples', example), repoPath())
   })
 }

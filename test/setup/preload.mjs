@@ -1,0 +1,42 @@
+// Loaded by tap into every test process before its test file (.taprc `node-arg`).
+//
+// `npx tap test/groups/acceptance.test.ts` names a TypeScript file: that process runs its compiled twin,
+// build/test/groups/acceptance.test.js (tap's `before`, test/setup/build.mjs, has just built it), so a file
+// run alone runs exactly as it does in the whole suite.
+//
+// Tiers: a file named *.int.test.ts is in the integration tier and may start processes (servers, memcached,
+// PostgreSQL, nginx, Apache, a browser). Every other test file is in the unit tier and stays in-process
+// (`app.inject`, or a server listening in this process): starting a process there fails the test.
+import childProcess from 'node:child_process'
+import { register, syncBuiltinESMExports } from 'node:module'
+import { join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const entry = process.argv[1] ?? ''
+
+if (entry.endsWith('.ts')) {
+  const twin = join(root, 'build', relative(root, entry)).replace(/\.ts$/, '.js')
+  register('./entry-hooks.mjs', import.meta.url, {
+    data: { from: pathToFileURL(entry).href, to: pathToFileURL(twin).href },
+  })
+}
+
+const testFile = relative(root, entry)
+  .replace(/^build\//, '')
+  .replace(/\.js$/, '.ts')
+if (/\.test\.ts$/.test(testFile) && !/\.int\.test\.ts$/.test(testFile)) {
+  const refuse = what => {
+    throw new Error(
+      `${testFile} is a unit-tier test and started a process (${what}): unit tests stay in-process; ` +
+        'a test that needs a process, a service or a browser goes in a file named *.int.test.ts',
+    )
+  }
+  const { spawn } = childProcess.ChildProcess.prototype
+  childProcess.ChildProcess.prototype.spawn = function (options) {
+    refuse([options?.file, ...(options?.args?.slice(1) ?? [])].join(' '))
+    return spawn.call(this, options)
+  }
+  for (const name of ['spawnSync', 'execSync', 'execFileSync']) childProcess[name] = command => refuse(command)
+  syncBuiltinESMExports()
+}
