@@ -22,9 +22,20 @@ say() { printf 'server.sh: %s\n' "$*" >&2; }
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
+# Node.js 20 reached its end of life in April 2026: no more security fixes.
+check_node() {
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$major" -le 20 ]; then
+    say "Node.js $(node --version) is past its end of life (April 2026) and gets no security fixes:"
+    say "install Node.js 24 LTS (https://nodejs.org/en/download, your distribution's nodejs package, or nvm install 24)"
+  fi
+}
+
 # Installs dependencies and builds when the checkout is new or changed.
 setup() {
   mkdir -p -m 700 "$RUN"
+  check_node
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing dependencies (npm ci; compiling better-sqlite3 can take minutes)"
     npm ci --no-audit --no-fund
