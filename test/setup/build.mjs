@@ -12,7 +12,15 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const build = join(root, 'build')
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
-const compiled = spawnSync(process.execPath, [tsc, '-b', 'client', 'tsconfig.json'], { cwd: root, stdio: 'inherit' })
+// Run by tap, this process carries tap's instrumentation (NODE_OPTIONS, _TAPJS_*): the compiler runs without it.
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && !name.startsWith('_TAPJS_')),
+)
+const compiled = spawnSync(process.execPath, [tsc, '-b', 'client', 'tsconfig.json'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+})
 if (compiled.status !== 0) {
   console.error('test/setup/build.mjs: the TypeScript above does not compile (tsc -b client tsconfig.json)')
   process.exit(1)
