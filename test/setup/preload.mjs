@@ -37,7 +37,8 @@ if (/\.test\.ts$/.test(testFile) && !/\.int\.test\.ts$/.test(testFile)) {
     refuse([options?.file, ...(options?.args?.slice(1) ?? [])].join(' '))
     return spawn.call(this, options)
   }
-  for (const name of ['spawnSync', 'execSync', 'execFileSync']) childProcess[name] = command => refuse(command)
+  for (const name of ['spawnSync', 'execSync', 'execFileSync'])
+    childProcess[name] = (command, args) => refuse([command, ...(Array.isArray(args) ? args : [])].join(' '))
   syncBuiltinESMExports()
 }
 
