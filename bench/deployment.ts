@@ -10,12 +10,11 @@ import { decodeJwt } from 'jose'
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
-import { connect } from 'node:net'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../test/helpers/free-port.js'
 import { tempDir } from '../test/helpers/temp-dir.js'
-import { startMemcached } from '../test/helpers/memcached.js'
+import { memcachedStat, startMemcached } from '../test/helpers/memcached.js'
 import { writeCredentials } from '../test/helpers/oauth.js'
 import { runTs } from '../test/helpers/realtime.js'
 import type { Teardown } from '../test/helpers/teardown.js'
@@ -306,22 +305,7 @@ export function printRows(rows: readonly LoadRow[]): void {
  * several nodes": while a node's change log is behind).
  */
 export function memcachedGets(server: string): Promise<number> {
-  const [host, port] = server.split(':')
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), host!)
-    let answer = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => {
-      answer += chunk
-      if (!answer.endsWith('END\r\n')) return
-      socket.end()
-      const gets = /^STAT cmd_get (\d+)\r$/m.exec(answer)
-      if (gets) resolve(Number(gets[1]))
-      else reject(new Error(`memcached stats without cmd_get: ${answer.slice(0, 200)}`))
-    })
-    socket.on('error', reject)
-    socket.write('stats\r\n')
-  })
+  return memcachedStat(server, 'cmd_get')
 }
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())

@@ -72,14 +72,15 @@ export async function startMemcached(): Promise<MemcachedProcess | null> {
       current = undefined
       current = await launch(port)
     },
-    clock: () => serverTime(port),
+    clock: () => memcachedStat(`127.0.0.1:${port}`, 'time'),
   }
 }
 
-/** The `STAT time` line of memcached's `stats` answer. */
-function serverTime(port: number): Promise<number> {
+/** One statistic of a memcached's `stats` answer (`time`, `cmd_get`, …) at `host:port`. */
+export function memcachedStat(server: string, name: string): Promise<number> {
+  const [host, port] = server.split(':')
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
+    const socket = connect(Number(port), host!)
     let answer = ''
     socket.setEncoding('utf8')
     socket.once('connect', () => socket.write('stats\r\n'))
@@ -87,9 +88,9 @@ function serverTime(port: number): Promise<number> {
       answer += chunk
       if (!answer.endsWith('END\r\n')) return
       socket.destroy()
-      const time = /^STAT time (\d+)\r$/m.exec(answer)
-      if (time) resolve(Number(time[1]))
-      else reject(new Error(`memcached on port ${port} answered stats without its time: ${answer}`))
+      const stat = new RegExp(`^STAT ${name} (\\d+)\r$`, 'm').exec(answer)
+      if (stat) resolve(Number(stat[1]))
+      else reject(new Error(`memcached at ${server} answered stats without ${name}: ${answer.slice(0, 200)}`))
     })
     socket.once('error', reject)
   })
