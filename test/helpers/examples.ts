@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PATIENCE_MS, within, type LiveServer } from './realtime.js'
+import { type LiveServer } from './realtime.js'
+import { PATIENCE_MS, within } from './wait.js'
 
 /** What an example prints once it listens, capturing its port. */
 export const LISTENING = {

@@ -8,6 +8,7 @@ import type { Config } from '../../src/config.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { signIn, testConfig } from './app.js'
+import { PATIENCE_MS } from './wait.js'
 import { compiledPath } from './repo.js'
 import type { Teardown } from './teardown.js'
 
@@ -24,13 +25,6 @@ export interface LiveServer {
 }
 
 let appCount = 0
-
-/**
- * How long a test waits for something that will happen: generous, since a
- * busy two-core machine delays timers and sockets by seconds. Tests assert
- * what happens, not how fast (latency targets live in bench/).
- */
-export const PATIENCE_MS = 30_000
 
 /** Starts a server (closed when the test ends). `runDir` shares a database with another server. */
 export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, port = 0): Promise<LiveServer> {
@@ -153,16 +147,6 @@ export class RawClient {
 
   private wake(): void {
     for (const wake of this.waiting.splice(0)) wake()
-  }
-}
-
-/** Polls `check` every few ms until it answers true; answers the milliseconds it took, or throws after `ms`. */
-export async function within(ms: number, check: () => Promise<boolean> | boolean, every = 5): Promise<number> {
-  const start = performance.now()
-  for (;;) {
-    if (await check()) return performance.now() - start
-    if (performance.now() - start > ms) throw new Error(`condition not met within ${ms} ms`)
-    await new Promise(resolve => setTimeout(resolve, every))
   }
 }
 

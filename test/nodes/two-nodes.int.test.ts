@@ -4,7 +4,8 @@ import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
 import { startMemcached } from '../helpers/memcached.js'
 import { startPostgres } from '../helpers/postgres.js'
-import { PATIENCE_MS, RawClient, runTs, within } from '../helpers/realtime.js'
+import { RawClient, runTs } from '../helpers/realtime.js'
+import { PATIENCE_MS, within } from '../helpers/wait.js'
 import { check, signInOn, startNode, type Node } from './helpers.js'
 
 const cluster = await startPostgres(t)

@@ -6,7 +6,8 @@ import { buildApp } from '../../src/app.js'
 import { reasonOf } from '../../src/metrics/metrics.js'
 import { serveApp, testConfig, type ServedApp } from '../helpers/app.js'
 import { freePort } from '../helpers/free-port.js'
-import { PATIENCE_MS, RawClient, within } from '../helpers/realtime.js'
+import { RawClient } from '../helpers/realtime.js'
+import { PATIENCE_MS, within } from '../helpers/wait.js'
 import { AppService } from '../../src/realtime/apps.js'
 
 const FAMILIES = [

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { leaseCookie, serveApp } from '../helpers/app.js'
 import { freePort } from '../helpers/free-port.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import { within } from '../helpers/realtime.js'
+import { within } from '../helpers/wait.js'
 import { repoPath } from '../helpers/repo.js'
 
 const NGINX = '/usr/sbin/nginx'

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { freePort } from '../helpers/free-port.js'
 import { repoPath } from '../helpers/repo.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import { within } from '../helpers/realtime.js'
+import { within } from '../helpers/wait.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 const root = repoPath()

@@ -2,7 +2,8 @@ import t from 'tap'
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose'
 import { createLoginClient, type LoginClient, type LoginLogger } from 'modular-login-client'
 import { leaseClaims, leaseToken, sidOf } from '../helpers/app.js'
-import { expiredLease, liveServer, PATIENCE_MS, within, type LiveServer } from '../helpers/realtime.js'
+import { expiredLease, liveServer, type LiveServer } from '../helpers/realtime.js'
+import { PATIENCE_MS, within } from '../helpers/wait.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /** A logger that keeps what it is told. */

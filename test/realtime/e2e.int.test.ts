@@ -4,7 +4,8 @@ import { buildApp } from '../../src/app.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { leaseClaims, sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
 import { runAppCommand } from '../helpers/app-command.js'
-import { PATIENCE_MS, RawClient, spawnTs, within, type Child } from '../helpers/realtime.js'
+import { RawClient, spawnTs, type Child } from '../helpers/realtime.js'
+import { PATIENCE_MS, within } from '../helpers/wait.js'
 
 const config = testConfig(t)
 const env = {

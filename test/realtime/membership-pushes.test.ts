@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createLoginClient } from 'modular-login-client'
-import { liveServer, within } from '../helpers/realtime.js'
+import { liveServer } from '../helpers/realtime.js'
+import { within } from '../helpers/wait.js'
 
 // Long enough that only a push, never the cache's own expiry, can explain a changed answer within the test.
 const MEMBERSHIP_TTL_MS = 10 * 60 * 1000

@@ -2,7 +2,8 @@
 // can gets LOGIN_ERR_RATE_LIMITED replies beyond its connection's budget, keeps its connection, and takes
 // nothing from other apps or from HTTP clients.
 import t from 'tap'
-import { liveServer, RawClient, within } from '../helpers/realtime.js'
+import { liveServer, RawClient } from '../helpers/realtime.js'
+import { within } from '../helpers/wait.js'
 
 const RATE = 50
 const FLOOD = 3000

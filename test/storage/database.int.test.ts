@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import { errors } from '../../src/errors.js'
 import { CHANGES_CHANNEL, RevocationStore } from '../../src/storage/revocations.js'
-import { within } from '../helpers/realtime.js'
+import { within } from '../helpers/wait.js'
 import { storageEngines, type EngineUnderTest } from '../helpers/engines.js'
 
 const { engines, skipped } = await storageEngines(t)
