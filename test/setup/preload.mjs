@@ -8,7 +8,7 @@
 // PostgreSQL, nginx, Apache, a browser). Every other test file is in the unit tier and stays in-process
 // (`app.inject`, or a server listening in this process): starting a process there fails the test.
 import childProcess from 'node:child_process'
-import { register, syncBuiltinESMExports } from 'node:module'
+import module, { syncBuiltinESMExports } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -16,10 +16,12 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const entry = process.argv[1] ?? ''
 
 if (entry.endsWith('.ts')) {
-  const twin = join(root, 'build', relative(root, entry)).replace(/\.ts$/, '.js')
-  register('./entry-hooks.mjs', import.meta.url, {
-    data: { from: pathToFileURL(entry).href, to: pathToFileURL(twin).href },
-  })
+  const from = pathToFileURL(entry).href
+  const to = pathToFileURL(join(root, 'build', relative(root, entry)).replace(/\.ts$/, '.js')).href
+  // In-thread hooks where Node.js has them (22.15, 24), else a hooks thread (Node.js 20): see entry-hooks.mjs.
+  if (module.registerHooks)
+    module.registerHooks({ resolve: (specifier, context, next) => next(specifier === from ? to : specifier, context) })
+  else module.register('./entry-hooks.mjs', import.meta.url, { data: { from, to } })
 }
 
 const testFile = relative(root, entry)
