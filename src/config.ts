@@ -56,7 +56,20 @@ export interface Config {
   readonly metricsPort: number | null
   /** Interface the metrics endpoint binds (`LOGIN_METRICS_HOST`, `127.0.0.1`). */
   readonly metricsHost: string
+  /**
+   * Who may create an account with a passkey (`LOGIN_PASSKEY_SIGNUP`): `invited` (the default) people
+   * opening an invitation, `open` anyone from `/login` too, `off` nobody (passkeys are then only added
+   * to accounts that sign in with a provider).
+   */
+  readonly passkeySignup: PasskeySignup
+  /**
+   * Origins whose pages may use this site's passkeys (`LOGIN_PASSKEY_ORIGINS`, comma separated; the
+   * origin of `publicUrl` by default). Each must be on `site`, the passkeys' relying-party ID.
+   */
+  readonly passkeyOrigins: readonly string[]
 }
+
+export type PasskeySignup = 'invited' | 'open' | 'off'
 
 type Raw = string | number | boolean | string[] | null | undefined
 
@@ -127,6 +140,20 @@ function hostName(value: Raw, name: string): string {
     .replace(/^\./, '')
   if (!HOST_NAME.test(host)) fail(name, `must be a host name such as example.com, got ${JSON.stringify(value)}`)
   return host
+}
+
+/** An http(s) origin (scheme, host, port), from a URL with nothing after the host. */
+function origin(value: string, name: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    fail(name, `entries must be origins such as https://login.example.com, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, `${value} must use http or https`)
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    fail(name, `${value} must be an origin only: scheme, host and port`)
+  return url.origin
 }
 
 function text(value: Raw, name: string): string {
@@ -229,6 +256,25 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     parse: (v, n) => (v === undefined || v === null || v === '' || v === 'off' ? null : port(v, n)),
   },
   metricsHost: { key: 'metricsHost', env: 'LOGIN_METRICS_HOST', parse: text },
+  passkeySignup: {
+    key: 'passkeySignup',
+    env: 'LOGIN_PASSKEY_SIGNUP',
+    parse: (v, n) => {
+      const s = text(v, n).toLowerCase()
+      if (s !== 'invited' && s !== 'open' && s !== 'off')
+        fail(n, `must be invited, open or off, got ${JSON.stringify(v)}`)
+      return s
+    },
+  },
+  passkeyOrigins: {
+    key: 'passkeyOrigins',
+    env: 'LOGIN_PASSKEY_ORIGINS',
+    parse: (v, n) => {
+      const origins = list(v).map(entry => origin(entry, n))
+      if (origins.length === 0) fail(n, 'must name at least one origin')
+      return origins
+    },
+  },
   logLevel: {
     key: 'logLevel',
     env: 'LOGIN_LOG_LEVEL',
@@ -299,10 +345,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
   const port = parsed.port ?? 8000
   const runDir = parsed.runDir ?? resolve('run')
+  const publicUrl = overrides.publicUrl ?? parsed.publicUrl ?? `http://localhost:${port}`
   const config: Config = {
     port,
     host: 'localhost',
-    publicUrl: `http://localhost:${port}`,
+    publicUrl,
     runDir,
     database: null,
     debug: false,
@@ -324,8 +371,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workers: 1,
     metricsPort: null,
     metricsHost: '127.0.0.1',
+    passkeySignup: 'invited',
+    passkeyOrigins: [new URL(publicUrl).origin],
     ...parsed,
     ...overrides,
+  }
+  if (raw.has('passkeyOrigins')) {
+    // A browser refuses a passkey whose relying-party ID (the site) is not the page's host or a parent of it.
+    for (const entry of config.passkeyOrigins) {
+      const host = new URL(entry).hostname
+      if (host !== config.site && !host.endsWith(`.${config.site}`))
+        fail(names.get('passkeyOrigins')!, `${entry} is not on the site ${config.site}, which passkeys belong to`)
+    }
   }
   return Object.freeze(config)
 }

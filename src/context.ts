@@ -21,6 +21,7 @@ import { UserStore } from './storage/users.js'
 import { ProviderRegistry } from './auth/providers/registry.js'
 import { validateNext } from './auth/redirects.js'
 import { createGroupServices, type GroupServices } from './groups/services.js'
+import { createPasskeyServices, type PasskeyServices } from './passkeys/services.js'
 
 /** Everything the areas of the server share: built once per process by {@link createContext}. */
 export interface AppContext {
@@ -42,6 +43,8 @@ export interface AppContext {
   access: AccessChecker
   /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
+  /** Passkeys: adding, signing in, accounts made with one, and every account's ways to sign in. */
+  passkeys: PasskeyServices
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
   /** Prometheus metrics of this server (`src/metrics/`). */
@@ -132,6 +135,15 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
+  const passkeys = createPasskeyServices({
+    db,
+    clock,
+    config,
+    users,
+    invitations: groups.invitations,
+    countAcceptance: accept => metrics.invitationAcceptance(accept),
+  })
+  accounts.onDelete(userId => passkeys.passkeys.removeAllOf(userId))
   const expirySweep = setInterval(() => {
     groups.expiry
       .sweep()
@@ -157,6 +169,7 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     providers: new ProviderRegistry(),
     access: groups.membership,
     groups,
+    passkeys,
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {

@@ -35,6 +35,8 @@ export const errors = {
   Provider: define('LOGIN_ERR_PROVIDER', 'Sign-in with the provider failed: %s'),
   /** The OAuth flow's state is missing, replayed or forged. */
   OAuthState: define('LOGIN_ERR_OAUTH_STATE', 'Sign-in flow could not be verified: %s'),
+  /** A passkey step failed: its challenge is unknown, used, expired or another browser's, or the browser's answer does not verify. */
+  Passkey: define('LOGIN_ERR_PASSKEY', 'Passkey refused: %s'),
   /** The user declined at the provider. */
   AccessDenied: define('LOGIN_ERR_ACCESS_DENIED', 'Sign-in was cancelled at the provider: %s'),
   /** The provider named is not configured here. */

@@ -47,7 +47,10 @@ const ACTIVE_TTL = 30
 
 export interface SessionStart {
   user: User
+  /** How the person signed in: a provider's id, or `passkey`. */
   provider: string
+  /** What OpenID Connect's `amr` says of it (RFC 8176), when there is something to say (passkeys). */
+  amr?: readonly string[]
   ip: string
   userAgent: string
 }
@@ -100,6 +103,7 @@ export class SessionService {
       userAgent: start.userAgent.slice(0, 512),
       created: now,
       refreshed: now,
+      amr: start.amr?.join(' ') ?? null,
     })
     const { token, claims } = await this.leases.issue(start.user, sid, this.deadline(now))
     this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp })
