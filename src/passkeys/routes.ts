@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { requireUser } from '../auth/current.js'
 import { bindBrowser, boundBrowser } from '../auth/flow-cookie.js'
+import { FLOW_SECONDS } from '../auth/oauth-flows.js'
 import { validateNext } from '../auth/redirects.js'
 import { beginSession, signInRateLimit } from '../auth/sign-in.js'
 import { typedName } from '../field-checks.js'
@@ -85,8 +86,9 @@ export async function passkeyRoutes(app: FastifyInstance): Promise<void> {
   const limited = { config: signInRateLimit(ctx.config) }
   const redirectPolicy = { site: ctx.config.site, allowedHosts: ctx.config.allowedRedirectHosts }
   const nextIn = (raw: unknown) => validateNext(typeof raw === 'string' ? raw : undefined, redirectPolicy, '/')
+  // The same cookie binds the browser's OAuth flows: it never lives shorter than one of them.
   const bind = (request: FastifyRequest, reply: FastifyReply) =>
-    bindBrowser(request, reply, ctx.config, CHALLENGE_SECONDS)
+    bindBrowser(request, reply, ctx.config, Math.max(CHALLENGE_SECONDS, FLOW_SECONDS))
 
   // ---- signing in
 

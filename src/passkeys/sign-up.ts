@@ -88,16 +88,25 @@ export class PasskeySignUp {
     // The setting may have changed since the challenge was made.
     this.assertAllowed(detail.invitation)
     const credential = await this.deps.rp.verifyCreation(response, pending.challenge)
-    const now = this.deps.clock.now()
     const user: User = { id: pending.userId!, name: detail.name, picture: '' }
-    const passkey = passkeyFrom(credential, user.id, passkeyName, now)
-    const acceptance = await this.deps.db.transaction(async () => {
-      await this.deps.users.insert(user, now)
-      await this.passkeys.store(passkey)
-      const { invitation } = detail
-      return invitation === null ? null : this.counted(() => this.invitations.accept(user.id, invitation))
-    })
+    const passkey = passkeyFrom(credential, user.id, passkeyName, this.deps.clock.now())
+    const acceptance = await this.createAccount(user, passkey, detail.invitation)
     return { user, passkey, acceptance, next: detail.next, amr: amrOf(passkey) }
+  }
+
+  /**
+   * The account, the acceptance of `invitation` (when there is one) and
+   * its verified passkey, in one transaction: whatever either refuses
+   * leaves no account, no passkey and no place taken.
+   */
+  createAccount(user: User, passkey: Passkey, invitation: string | null): Promise<Acceptance | null> {
+    return this.deps.db.transaction(async () => {
+      await this.deps.users.insert(user, passkey.created)
+      const acceptance =
+        invitation === null ? null : await this.counted(() => this.invitations.accept(user.id, invitation))
+      await this.passkeys.store(passkey)
+      return acceptance
+    })
   }
 
   private assertAllowed(invitation: string | null): void {
