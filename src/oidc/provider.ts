@@ -101,8 +101,9 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     adapter: createAdapter(deps.store, async id => clientMetadata(await deps.apps.client(id))),
     jwks: { keys: jwks },
     findAccount: accounts.find,
-    // `amr` says how the session began when it says something an app can act on: a passkey (README, "Passkeys").
-    claims: { amr: null, openid: ['sub'], profile: ['name', 'picture'], groups: ['groups'] },
+    // ID tokens carry `amr` when the session began with a passkey (README, "Passkeys"); the token, not the account,
+    // holds it, so it is never in userinfo.
+    claims: { openid: ['sub', 'amr'], profile: ['name', 'picture'], groups: ['groups'] },
     scopes: ['openid', 'offline_access', 'profile', 'groups'],
     // Grafana, Gitea and mod_auth_openidc read claims from the ID token as well as from userinfo.
     conformIdTokenClaims: false,
