@@ -42,7 +42,8 @@ function run(control, ceremony, background = false) {
   return ceremony()
     .then(answer => window.location.assign(answer.redirect))
     .catch(error => {
-      const text = why(error)
+      // An autofill request that ends without a passkey picked (none kept here, or its time ran out) is no news.
+      const text = background && error.name === 'NotAllowedError' ? null : why(error)
       if (text) {
         status.textContent = text
         status.hidden = false

@@ -60,9 +60,13 @@ export class VirtualAuthenticator {
     await this.cdp.send('WebAuthn.addCredential', { authenticatorId: this.id, credential })
   }
 
-  /** Makes every later answer carry a signature of zeros (or stops doing so). */
-  async bogusSignatures(on: boolean): Promise<void> {
-    await this.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: this.id, isBogusSignature: on })
+  /**
+   * Spoils every later answer (until called again without them): a
+   * signature of zeros, or the flag that says the user was verified left
+   * unset although the authenticator says it verified them.
+   */
+  async spoil(bits: { isBogusSignature?: boolean; isBadUV?: boolean }): Promise<void> {
+    await this.cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId: this.id, ...bits })
   }
 }
 
