@@ -54,9 +54,16 @@ export function userIdOfHandle(handle: string): string {
   return Buffer.from(handle, 'base64url').toString('utf8')
 }
 
-/** Why a verification failed, in words a page can show (the library's messages name the field that failed). */
-function refusal(error: unknown): never {
-  throw new errors.Passkey(error instanceof Error ? error.message.slice(0, 300) : 'the answer could not be read')
+/**
+ * A verification that threw, as LOGIN_ERR_PASSKEY: what failed (`what`),
+ * then the library's own words, which name the check (an origin, the
+ * relying-party ID, user verification) or the part it could not read.
+ */
+function refusal(what: string) {
+  return (error: unknown): never => {
+    const detail = error instanceof Error ? error.message.slice(0, 300) : String(error).slice(0, 300)
+    throw new errors.Passkey(`${what}: ${detail}`)
+  }
 }
 
 /**
@@ -117,8 +124,8 @@ export class RelyingParty {
       expectedRPID: this.id,
       requireUserVerification: true,
       supportedAlgorithmIDs: ALGORITHMS,
-    }).catch(refusal)
-    if (!result.verified) throw new errors.Passkey('the new passkey could not be verified')
+    }).catch(refusal('the new passkey does not verify'))
+    if (!result.verified) throw new errors.Passkey('the new passkey does not verify')
     const info = result.registrationInfo
     return {
       credentialId: info.credential.id,
@@ -145,8 +152,8 @@ export class RelyingParty {
         transports: transportsOf(passkey.transports),
       },
       requireUserVerification: true,
-    }).catch(refusal)
-    if (!result.verified) throw new errors.Passkey('the signature does not verify')
+    }).catch(refusal("the passkey's answer does not verify"))
+    if (!result.verified) throw new errors.Passkey("the passkey's answer does not verify: its signature is wrong")
     return { counter: result.authenticationInfo.newCounter, backedUp: result.authenticationInfo.credentialBackedUp }
   }
 }
