@@ -13,7 +13,11 @@ import { userCommand } from './user.js'
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 
 const commands: Record<string, { usage: string; summary: string; run: Command }> = {
-  user: { usage: 'user delete <provider>:<id>', summary: 'delete an account', run: userCommand },
+  user: {
+    usage: 'user show|delete <user id> | <provider>:<id>',
+    summary: 'show an account (its identities, passkeys, sessions) or delete it',
+    run: userCommand,
+  },
   group: {
     usage: 'group create <path> --owner <provider>:<id>',
     summary: 'create a namespace with its owner',

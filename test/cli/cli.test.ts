@@ -5,6 +5,7 @@ import { buildApp } from '../../src/app.js'
 import { main } from '../../src/cli/index.js'
 import { parseIdentity } from '../../src/auth/identity.js'
 import { signIn, testConfig } from '../helpers/app.js'
+import { passkeyAccount, passkeySession, storedPasskey } from '../helpers/passkeys.js'
 
 /** Runs the CLI against `runDir` and captures what it prints. */
 async function cli(runDir: string, ...argv: string[]) {
@@ -63,6 +64,43 @@ t.test('user delete removes the account and revokes its sessions', async t => {
   t.equal(missing.code, 1)
   t.match(missing.err, /no account signs in as test:alice/)
 })
+
+t.test(
+  'user show lists the ways into an account, passkeys included; an account made with one is named by its id',
+  async t => {
+    const config = testConfig(t)
+    const app = await buildApp(config, { logger: false })
+    await signIn(app, config, 'bob')
+    const bob = (await app.ctx.users.findByIdentity('test', 'bob'))!
+    await storedPasskey(app, bob.id, { name: 'Passkey on iPhone', backupEligible: true })
+    const { user: zoe } = await passkeyAccount(app, 'Zoë')
+    const cookie = await passkeySession(app, zoe)
+    await app.close()
+
+    const shown = await cli(config.runDir, 'user', 'show', 'test:bob')
+    t.equal(shown.code, 0, shown.err)
+    t.match(shown.out, new RegExp(`^user ${bob.id} \\(bob\\)\n  identity test:bob, linked `))
+    t.match(shown.out, /\n  passkey Passkey on iPhone \([0-9a-f-]{36}\), synced, added \d{4}-.*, last used never\n/)
+    t.match(shown.out, /\n  1 active session\n$/)
+
+    const passkeyOnly = await cli(config.runDir, 'user', 'show', zoe.id)
+    t.equal(passkeyOnly.code, 0, passkeyOnly.err)
+    t.notMatch(passkeyOnly.out, 'identity', 'no provider identity')
+    t.match(passkeyOnly.out, /passkey Passkey on Linux \(.*\), one device/)
+
+    const deleted = await cli(config.runDir, 'user', 'delete', zoe.id)
+    t.equal(deleted.code, 0, deleted.err)
+    t.match(deleted.out, /passkeys removed/)
+    const again = await buildApp(config, { logger: false })
+    t.teardown(() => again.close())
+    t.equal((await again.inject({ url: '/login/me', headers: { cookie } })).statusCode, 401, 'signed out')
+    t.same(await again.ctx.passkeys.passkeys.list(zoe.id), [], 'its passkeys are gone')
+    const unknown = await cli(config.runDir, 'user', 'show', zoe.id)
+    t.equal(unknown.code, 1)
+    t.match(unknown.err, /no account has the id/)
+    t.match((await cli(config.runDir, 'user', 'show')).err, /usage: modular-login user show\|delete/)
+  },
+)
 
 t.test('usage and unknown commands', async t => {
   const help = await cli('/nonexistent', 'help')
