@@ -86,18 +86,11 @@ export class SoftwarePasskey {
       cborText('authData'),
       cborBytes(authData),
     ])
-    const id = this.id.toString('base64url')
-    return {
-      id,
-      rawId: id,
-      type: 'public-key',
-      clientExtensionResults: {},
-      response: {
-        clientDataJSON: this.clientData('webauthn.create', options.challenge).toString('base64url'),
-        attestationObject: attestationObject.toString('base64url'),
-        transports: ['internal'],
-      },
-    }
+    return this.answer({
+      clientDataJSON: this.clientData('webauthn.create', options.challenge).toString('base64url'),
+      attestationObject: attestationObject.toString('base64url'),
+      transports: ['internal'],
+    })
   }
 
   /** `navigator.credentials.get`'s answer, its counter one higher each time. */
@@ -107,18 +100,17 @@ export class SoftwarePasskey {
     const authData = Buffer.concat([sha256(options.rpId), Buffer.from([UP | UV]), counter])
     const clientData = this.clientData('webauthn.get', options.challenge)
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientData)]), this.privateKey)
+    return this.answer({
+      clientDataJSON: clientData.toString('base64url'),
+      authenticatorData: authData.toString('base64url'),
+      signature: signature.toString('base64url'),
+      userHandle: this.userHandle,
+    })
+  }
+
+  /** A credential answer around `response`, as @simplewebauthn/browser sends it. */
+  private answer<R>(response: R) {
     const id = this.id.toString('base64url')
-    return {
-      id,
-      rawId: id,
-      type: 'public-key',
-      clientExtensionResults: {},
-      response: {
-        clientDataJSON: clientData.toString('base64url'),
-        authenticatorData: authData.toString('base64url'),
-        signature: signature.toString('base64url'),
-        userHandle: this.userHandle,
-      },
-    }
+    return { id, rawId: id, type: 'public-key', clientExtensionResults: {}, response }
   }
 }

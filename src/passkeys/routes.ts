@@ -105,7 +105,8 @@ export async function passkeyRoutes(app: FastifyInstance): Promise<void> {
         passkeys.signIn(boundBrowser(request, ctx.config), request.body.response),
       )
       await beginSession(request, reply, signed.user, { provider: 'passkey', amr: signed.amr })
-      return { user: signed.user, redirect: signed.next }
+      // Checked again: the policy may have changed while the person was choosing their passkey.
+      return { user: signed.user, redirect: nextIn(signed.next) }
     },
   )
 
