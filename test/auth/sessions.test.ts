@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { leaseClaims, leaseCookie, sidOf, signIn, startApp, testConfig } from '../helpers/app.js'
 import { startMemcached } from '../helpers/memcached.js'
+import { startPostgres } from '../helpers/postgres.js'
 
 /** What one request with a lease cookie came back with. */
 interface Outcome {
@@ -348,3 +349,36 @@ t.test('memcached unreachable from the start: the server works on SQLite alone',
   )
   assertSignedOut(t, await probe(app, config, cookie, '/login/check'), 'revocation holds')
 })
+
+t.test(
+  'a database outage is timed by the injected clock, from the first lease trusted without it to its return',
+  async t => {
+    const cluster = await startPostgres(t)
+    if (typeof cluster === 'string') return t.skip(cluster)
+    const database = await cluster.createDatabase()
+    const cookie = await (await startApp(t, { database })).signIn('grace')
+    // A second node, which has never seen grace's session: each of its checks asks the database until one answers.
+    const lines: Record<string, unknown>[] = []
+    const clock = new ManualClock()
+    const config = testConfig(t, { database, logLevel: 'info' })
+    const app = await buildApp(config, { clock, logStream: { write: line => void lines.push(JSON.parse(line)) } })
+    t.teardown(() => app.close())
+    const logged = (msg: RegExp) => lines.filter(line => msg.test(String(line.msg)))
+
+    await cluster.stop()
+    t.equal((await probe(app, config, cookie, '/login/check')).status, 200, 'a verified lease signs in without it')
+    t.equal(logged(/^the database cannot be reached/).length, 1, 'the outage is logged as it starts')
+    clock.advance(90)
+    await cluster.restart()
+    const deadline = performance.now() + 60_000
+    while (logged(/^the database answers again/).length === 0 && performance.now() < deadline) {
+      await probe(app, config, cookie, '/login/check')
+    }
+    t.match(
+      logged(/^the database answers again/),
+      [{ downSeconds: 90 }],
+      'and its length by the clock the node runs on',
+    )
+    t.equal((await probe(app, config, cookie, '/login/check')).status, 200)
+  },
+)
