@@ -1,8 +1,8 @@
 /**
  * A value known now, or one still to come. The forward-auth check is
- * answered from what a node knows in most requests (README, "Benchmarks"):
- * a promise there would cost a microtask and its allocations for nothing,
- * so the steps of that path hand each other this instead.
+ * answered from what a node knows in most requests (docs/architecture.md,
+ * "Benchmarks"): a promise there would cost a microtask and its allocations
+ * for nothing, so the steps of that path hand each other this instead.
  */
 export type MaybePromise<T> = T | Promise<T>
 

@@ -18,7 +18,8 @@ type CheckRequest = FastifyRequest<CheckRoute>
 type CheckReply = FastifyReply<CheckRoute>
 
 // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or
-// redirect. A 401 names where to sign in, so that the proxy can send the browser there (README, "Forward-auth").
+// redirect. A 401 names where to sign in, so that the proxy can send the browser there
+// (docs/forward-auth.md, "Forward-auth").
 const RESULTS: Record<number, string> = {
   200: 'ok',
   400: 'bad_request',
@@ -29,8 +30,8 @@ const RESULTS: Record<number, string> = {
 /**
  * `GET /login/check`: whether the request a reverse proxy stands for may
  * pass, and as whom. Called once for every request a proxy lets through
- * (README, "Benchmarks"), so each step hands the next what it knows now
- * rather than a promise: most checks are answered without waiting.
+ * (docs/architecture.md, "Benchmarks"), so each step hands the next what it
+ * knows now rather than a promise: most checks are answered without waiting.
  */
 export async function forwardAuth(app: FastifyInstance): Promise<void> {
   const { ctx } = app
