@@ -18,7 +18,7 @@ function refuse(namespace: string): never {
 
 /**
  * Throws `LOGIN_ERR_FORBIDDEN` when an app acts on a group outside its
- * namespaces (README, "Apps are scoped"). Users and the administrator pass:
+ * namespaces (docs/protocol.md, "Apps are scoped"). Users and the administrator pass:
  * their own rules apply elsewhere. Call inside the transaction that writes.
  */
 export async function assertAppManages(deps: GroupDeps, actor: Actor, path: string): Promise<void> {

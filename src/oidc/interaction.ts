@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { InteractionResults, Provider } from 'oidc-provider'
-import { currentUser } from '../auth/current.js'
+import { currentUser } from '../signed-in/current-user.js'
 import { errors } from '../errors.js'
 import { renderPage } from '../http/views.js'
 import type { AppService } from '../realtime/apps.js'

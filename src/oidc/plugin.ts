@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Provider } from 'oidc-provider'
-import { currentUser } from '../auth/current.js'
+import { currentUser } from '../signed-in/current-user.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { AppService } from '../realtime/apps.js'
@@ -37,7 +37,7 @@ interface Built {
 }
 
 /**
- * The OpenID Provider (README, "OpenID Provider"): oidc-provider mounted
+ * The OpenID Provider (docs/openid-provider.md, "OpenID Provider"): oidc-provider mounted
  * under `/login`, one instance per generation of signing keys (rebuilt when
  * `keys rotate` changes them; it keeps nothing of its own, everything is in
  * the database), the interaction step, and the ending of what sessions

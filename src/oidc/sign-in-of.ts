@@ -1,4 +1,5 @@
-import type { SessionService, SignedIn } from '../auth/sessions.js'
+import type { SessionService } from '../auth/sessions.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 
 /** How a login session began, as oidc-provider records it: `auth_time`, and `amr` when there is something to say. */
 export interface SignInFacts {

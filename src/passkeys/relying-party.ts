@@ -78,12 +78,12 @@ export class RelyingParty {
   readonly origins: readonly string[]
 
   constructor(
-    config: Pick<Config, 'site' | 'passkeyOrigins'>,
+    config: Pick<Config, 'site' | 'passkeyOrigins' | 'publicUrl'>,
     /** How long the browser waits for the person, in milliseconds (the challenge's lifetime). */
     private readonly timeoutMs: number,
   ) {
     this.id = config.site
-    this.origins = config.passkeyOrigins
+    this.origins = config.passkeyOrigins ?? [new URL(config.publicUrl).origin]
   }
 
   /** Options for `navigator.credentials.create`, leaving out the passkeys the account already has. */

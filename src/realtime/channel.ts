@@ -15,10 +15,11 @@ import {
   type WelcomeMessage,
 } from 'modular-login-client/protocol'
 import type { RawData, WebSocket } from 'ws'
-import { leaseCookieMaxAge, leaseCookieOptions } from '../auth/cookie.js'
+import { leaseCookieMaxAge, leaseCookieOptions } from '../signed-in/lease-cookie.js'
 import { parseIdentity } from '../auth/identity.js'
 import type { AppContext } from '../context.js'
 import { errors, isLoginError, type LoginError } from '../errors.js'
+import type { MaybePromise } from '../maybe-promise.js'
 import { appActor } from '../groups/actor.js'
 import type { App } from '../storage/apps.js'
 import type { Revocation } from '../storage/revocations.js'
@@ -76,15 +77,15 @@ export interface RequestScope {
 }
 
 /**
- * The channel's requests, one handler each (README, "Requests and
- * replies"), typed from the protocol: a request type without its handler,
+ * The channel's requests, one handler each (docs/protocol.md, "Requests
+ * and replies"), typed from the protocol: a request type without its handler,
  * or a handler answering anything but its reply, does not compile.
  */
 type RequestHandlers = {
   [K in AppRequest['type']]: (
     request: Extract<AppRequest, { type: K }>,
     scope: RequestScope,
-  ) => ReplyTo<K> | Promise<ReplyTo<K>>
+  ) => MaybePromise<ReplyTo<K>>
 }
 
 const handlers: RequestHandlers = {
@@ -214,7 +215,7 @@ export class Channel {
     setTimeout(() => this.ws.terminate(), 2000).unref()
   }
 
-  /** Closes with a reason that starts with the error's code (README, "Limits and close codes"). */
+  /** Closes with a reason that starts with the error's code (docs/protocol.md, "Limits and close codes"). */
   refuse(code: number, error: LoginError): void {
     this.close(code, `${error.code}: ${error.message}`)
   }

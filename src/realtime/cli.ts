@@ -67,7 +67,7 @@ async function listing(app: App, ctx: AppContext): Promise<string> {
  * none). `app list`: one line per app. `app remove <name>`: deletes it and
  * disconnects it from every running server process. `app allow <name>
  * <namespace>` / `app deny …`: lets the app manage a namespace it did not
- * create, or stops it (README, "Apps are scoped").
+ * create, or stops it (docs/protocol.md, "Apps are scoped").
  */
 export async function appCommand(
   args: string[],

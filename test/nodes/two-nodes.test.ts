@@ -1,5 +1,5 @@
 // Two nodes on one PostgreSQL and one memcached, behind no load balancer at all: every request may land on
-// either, so each request here picks its node on purpose (README, "Running several nodes").
+// either, so each request here picks its node on purpose (docs/operating.md, "Running several nodes").
 import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
 import { startMemcached } from '../helpers/memcached.js'

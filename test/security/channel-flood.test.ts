@@ -1,4 +1,4 @@
-// Floods over the realtime channel (README, "Limits and close codes"): one app sending requests as fast as it
+// Floods over the realtime channel (docs/protocol.md, "Limits and close codes"): one app sending requests as fast as it
 // can gets LOGIN_ERR_RATE_LIMITED replies beyond its connection's budget, keeps its connection, and takes
 // nothing from other apps or from HTTP clients.
 import t from 'tap'
