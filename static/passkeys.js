@@ -1,4 +1,4 @@
-// The passkey ceremonies of the login pages (README, "Passkeys"), with
+// The passkey ceremonies of the login pages (docs/passkeys.md, "Endpoints"), with
 // @simplewebauthn/browser (webauthn.js, loaded first). Each is two JSON
 // posts: options with a challenge, then what the browser's passkey dialog
 // answered. Every passkey control starts hidden and is shown only where the

@@ -74,7 +74,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
             .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed),
           identities,
           passkeys,
-          // Each method can go while another remains (README, "Passkeys").
+          // Each method can go while another remains (docs/passkeys.md, "The last way in").
           removable: identities.length + passkeys.length > 1,
           providers,
           passkeyScripts: true,

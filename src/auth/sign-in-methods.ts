@@ -5,7 +5,7 @@ import type { UserStore } from '../storage/users.js'
 /**
  * The ways into an account: the provider identities linked to it and its
  * passkeys. An account keeps at least one, or nobody could sign in to it
- * again (README, "Passkeys").
+ * again (docs/passkeys.md, "The last way in").
  */
 export class SignInMethods {
   constructor(

@@ -101,7 +101,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     adapter: createAdapter(deps.store, async id => clientMetadata(await deps.apps.client(id))),
     jwks: { keys: jwks },
     findAccount: accounts.find,
-    // ID tokens carry `amr` when the session began with a passkey (README, "Passkeys"); the token, not the account,
+    // ID tokens carry `amr` when the session began with a passkey (docs/passkeys.md, "Apps can tell"); the token, not the account,
     // holds it, so it is never in userinfo.
     claims: { openid: ['sub', 'amr'], profile: ['name', 'picture'], groups: ['groups'] },
     scopes: ['openid', 'offline_access', 'profile', 'groups'],

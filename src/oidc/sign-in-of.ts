@@ -12,7 +12,7 @@ export type SignInOf = (signedIn: SignedIn) => Promise<SignInFacts>
 /**
  * What the sessions table says of how the session behind a lease began:
  * its start, and the `amr` values (RFC 8176) recorded for a passkey
- * sign-in, which ID tokens then carry (README, "Passkeys").
+ * sign-in, which ID tokens then carry (docs/passkeys.md, "Apps can tell").
  */
 export function signInOfSessions(sessions: Pick<SessionService, 'owned'>): SignInOf {
   return async ({ user, sid }) => {

@@ -26,7 +26,7 @@ function challengeOf(answer: AnswerToChallenge): string {
 }
 
 /**
- * Passkey challenges (README, "Passkeys"): each is stored in the shared
+ * Passkey challenges (docs/passkeys.md, "Challenges"): each is stored in the shared
  * database with the browser that asked for it and what it is for, taken
  * back once by the answer, and refused after {@link CHALLENGE_SECONDS}.
  */

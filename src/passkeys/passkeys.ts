@@ -51,7 +51,7 @@ export function passkeyFrom(credential: NewCredential, userId: string, name: str
 }
 
 /**
- * Passkeys of existing accounts (README, "Passkeys"): adding one to the
+ * Passkeys of existing accounts (docs/passkeys.md, "Adding a passkey" and "Signing in with a passkey"): adding one to the
  * signed-in account, signing in with one, and listing, renaming and
  * removing them. Every ceremony is two steps: options with a challenge,
  * then the browser's answer to it.

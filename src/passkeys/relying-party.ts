@@ -67,7 +67,7 @@ function refusal(what: string) {
 }
 
 /**
- * This site as a WebAuthn relying party (README, "Passkeys"): its ID is the
+ * This site as a WebAuthn relying party (docs/passkeys.md, "How passkeys are checked"): its ID is the
  * site's parent domain (the lease cookie's), so one passkey serves every
  * subdomain; answers are accepted from the configured origins only. Every
  * passkey is discoverable (signing in needs no name), verified by the

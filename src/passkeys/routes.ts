@@ -69,7 +69,7 @@ function passkeyJson(passkey: Passkey) {
 }
 
 /**
- * Passkeys over HTTP (README, "Passkeys"), under `/login`. Each ceremony
+ * Passkeys over HTTP (docs/passkeys.md, "Endpoints"), under `/login`. Each ceremony
  * is two JSON posts from the page's script (static/passkeys.js): options
  * with a challenge, bound to this browser's flow cookie, then the
  * browser's answer. The ceremonies are rate limited like sign-in starts.

@@ -36,7 +36,7 @@ interface SignUpDetail {
 }
 
 /**
- * Accounts made with nothing but a passkey (README, "Passkeys"): through
+ * Accounts made with nothing but a passkey (docs/passkeys.md, "Joining from an invitation with a passkey"): through
  * an invitation (`LOGIN_PASSKEY_SIGNUP=invited`, the default), or from
  * `/login` too (`open`). The account, its passkey and the acceptance of the
  * invitation are one transaction: an acceptance the invitation's rules

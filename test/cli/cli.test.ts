@@ -80,8 +80,8 @@ t.test(
     const shown = await cli(config.runDir, 'user', 'show', 'test:bob')
     t.equal(shown.code, 0, shown.err)
     t.match(shown.out, new RegExp(`^user ${bob.id} \\(bob\\)\n  identity test:bob, linked `))
-    t.match(shown.out, /\n  passkey Passkey on iPhone \([0-9a-f-]{36}\), synced, added \d{4}-.*, last used never\n/)
-    t.match(shown.out, /\n  1 active session\n$/)
+    t.match(shown.out, /\n {2}passkey Passkey on iPhone \([0-9a-f-]{36}\), synced, added \d{4}-.*, last used never\n/)
+    t.match(shown.out, /\n {2}1 active session\n$/)
 
     const passkeyOnly = await cli(config.runDir, 'user', 'show', zoe.id)
     t.equal(passkeyOnly.code, 0, passkeyOnly.err)

@@ -1,4 +1,4 @@
--- Passkeys (README, "Passkeys"): WebAuthn credentials, each a sign-in method
+-- Passkeys (docs/passkeys.md, "How passkeys are checked"): WebAuthn credentials, each a sign-in method
 -- of one account, and the challenges of the ceremonies under way.
 CREATE TABLE passkeys (
   id               TEXT PRIMARY KEY,          -- the service's own UUID (URLs name it, not the credential id)
