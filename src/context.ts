@@ -3,6 +3,7 @@ import { createCache } from './cache/index.js'
 import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
@@ -42,6 +43,8 @@ export interface AppContext {
   access: AccessChecker
   /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
+  /** Client applications: registration, credentials, removal. */
+  apps: AppService
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
   /** Prometheus metrics of this server (`src/metrics/`). */
@@ -157,6 +160,7 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     providers: new ProviderRegistry(),
     access: groups.membership,
     groups,
+    apps: new AppService({ db, clock, revocations, feed }),
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {

@@ -1,7 +1,6 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider'
 import type { AppContext } from '../context.js'
 import { namespaceOf } from '../groups/app-scope.js'
-import type { AppService } from '../realtime/apps.js'
 import type { User } from '../storage/users.js'
 
 /** Where a code or token came from: the login session and the client it was issued to. */
@@ -15,10 +14,7 @@ interface IssuedUnder {
  * client sees, and whether what was issued to a client still stands.
  */
 export class OidcAccounts {
-  constructor(
-    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups'>,
-    private readonly apps: AppService,
-  ) {}
+  constructor(private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups' | 'apps'>) {}
 
   /**
    * oidc-provider's `findAccount`. With a code or token (exchanging a code,
@@ -38,7 +34,7 @@ export class OidcAccounts {
 
   /** Whether the user meets the group expression the client requires (always, when it requires none). */
   async admits(clientId: string | undefined, userId: string): Promise<boolean> {
-    const require = clientId === undefined ? null : ((await this.apps.client(clientId))?.oidc?.require ?? null)
+    const require = clientId === undefined ? null : ((await this.ctx.apps.client(clientId))?.oidc?.require ?? null)
     return require === null || (await this.ctx.access.holds(userId, require))
   }
 

@@ -4,7 +4,7 @@ import { currentUser } from '../auth/current.js'
 import type { SignedIn } from '../auth/sessions.js'
 import { errors } from '../errors.js'
 import { renderPage } from '../http/views.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
 

@@ -22,7 +22,6 @@ import { errors, isLoginError, type LoginError } from '../errors.js'
 import { appActor } from '../groups/actor.js'
 import type { App } from '../storage/apps.js'
 import type { Revocation } from '../storage/revocations.js'
-import type { AppService } from './apps.js'
 import { isRequestType, readId, validators, type Json } from './requests.js'
 import { TokenBucket } from './token-bucket.js'
 
@@ -171,7 +170,6 @@ export class Channel {
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: AppContext,
-    private readonly apps: AppService,
     remote: string,
     helloTimeoutMs: number,
   ) {
@@ -353,7 +351,7 @@ export class Channel {
         new errors.ProtocolVersion(`this server speaks version ${PROTOCOL_VERSION}`),
       )
     }
-    const app = await this.apps.authenticate(message.app, message.secret)
+    const app = await this.ctx.apps.authenticate(message.app, message.secret)
     if (!app) {
       this.log.warn(
         { app: typeof message.app === 'string' ? message.app.slice(0, 100) : null },

@@ -12,7 +12,6 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { errors } from '../errors.js'
 import type { Revocation } from '../storage/revocations.js'
-import { AppService } from './apps.js'
 import { Channel, pushFor } from './channel.js'
 
 /** Timing of the channel; the defaults suit production, tests shorten them. */
@@ -31,7 +30,6 @@ export interface RealtimeOptions {
  */
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions = {}): Promise<void> {
   const { ctx } = app
-  const apps = new AppService(ctx)
   const channels = new Set<Channel>()
   const helloTimeoutMs = options.helloTimeoutMs ?? 10_000
 
@@ -71,7 +69,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
       return
     }
     wss.handleUpgrade(request, socket, head, ws => {
-      const channel = new Channel(ws, ctx, apps, request.socket.remoteAddress ?? 'unknown', helloTimeoutMs)
+      const channel = new Channel(ws, ctx, request.socket.remoteAddress ?? 'unknown', helloTimeoutMs)
       channels.add(channel)
       ctx.metrics.realtimeConnections.inc()
       ws.on('close', () => channels.delete(channel) && ctx.metrics.realtimeConnections.dec())

@@ -4,7 +4,6 @@ import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { sqlitePath } from '../../src/storage/open.js'
 import { sidOf } from '../helpers/app.js'
 import { openKeys } from '../helpers/database.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { liveServer, RawClient } from '../helpers/realtime.js'
 
@@ -281,7 +280,7 @@ t.test('removing an app closes its connections with 4003', async t => {
   const creds = await server.addApp('doomed')
   const other = await RawClient.hello(server.url, await server.addApp('kept'))
   const { client } = await RawClient.hello(server.url, creds)
-  await new AppService(server.app.ctx).remove('doomed')
+  await server.app.ctx.apps.remove('doomed')
   const closed = await client.closedWith()
   t.equal(closed.code, CloseCode.AppRemoved)
   t.equal((await other.client.request({ type: 'ping' })).type, 'pong', 'other apps stay connected')

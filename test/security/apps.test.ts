@@ -1,6 +1,6 @@
 // A client application trying to act outside its namespaces over /login/ws.
 import t from 'tap'
-import { appCommand } from '../../src/realtime/cli.js'
+import { appCommand } from '../../src/cli/apps.js'
 import { liveServer, RawClient } from '../helpers/realtime.js'
 
 t.test('an app manages only the namespaces it created or was allowed on', async t => {

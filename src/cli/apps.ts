@@ -4,7 +4,6 @@ import { errors } from '../errors.js'
 import { clientSettings } from '../oidc/client-settings.js'
 import { issuerOf } from '../oidc/issuer.js'
 import type { App } from '../storage/apps.js'
-import { AppService } from './apps.js'
 
 const ADD_USAGE =
   'app add <name> [--redirect-uri <url>]... [--post-logout-redirect-uri <url>]... ' +
@@ -74,7 +73,7 @@ export async function appCommand(
   ctx: AppContext,
   print: (line: string) => void = line => process.stdout.write(`${line}\n`),
 ): Promise<void> {
-  const apps = new AppService(ctx)
+  const { apps } = ctx
   const [action, name, ...rest] = args
   if (action === 'allow' || action === 'deny') return scopeCommand(action, name, rest, ctx, print)
   switch (action) {
@@ -116,7 +115,7 @@ async function scopeCommand(
 ): Promise<void> {
   const [namespace, ...extra] = rest
   if (name === undefined || namespace === undefined || extra.length > 0) throw new errors.BadRequest(USAGE)
-  const app = await new AppService(ctx).find(name)
+  const app = await ctx.apps.find(name)
   if (!app) throw new errors.NotFound(`No app named ${name}`)
   if (action === 'allow') {
     await ctx.groups.appScope.allow(app.id, namespace)

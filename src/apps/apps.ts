@@ -1,7 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import type { AppContext } from '../context.js'
+import type { Clock } from '../clock.js'
 import { errors } from '../errors.js'
+import type { RevocationFeed } from '../revocation-feed.js'
 import { AppStore, type App, type AppCredentials, type OidcClientSettings } from '../storage/apps.js'
+import type { Database } from '../storage/database.js'
+import type { RevocationStore } from '../storage/revocations.js'
 
 /** What `app add` prints once: the only time the secret is ever seen. */
 export interface IssuedCredentials {
@@ -31,11 +34,19 @@ export function hashSecret(secret: string): Buffer {
 // Compared against when the app id is unknown, so that the answer takes the same time.
 const NO_APP = hashSecret(randomBytes(32).toString('base64url'))
 
+/** What the app service works with: the database, the rules' clock, and the log every process tails. */
+export interface AppDeps {
+  db: Database
+  clock: Clock
+  revocations: RevocationStore
+  feed: RevocationFeed
+}
+
 /** Registering, listing, removing and authenticating client applications. */
 export class AppService {
   private readonly store: AppStore
 
-  constructor(private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'revocations' | 'feed'>) {
+  constructor(private readonly ctx: AppDeps) {
     this.store = new AppStore(ctx.db)
   }
 
