@@ -40,8 +40,13 @@ export interface Config {
   readonly trustProxy: boolean
   /** Sign-in attempts allowed per client IP and minute (`LOGIN_RATE_LIMIT`, 60). */
   readonly rateLimit: number
-  /** Requests one app connection may send per second on the realtime channel, and in one burst (`LOGIN_CHANNEL_RATE_LIMIT`, 1000). */
+  /**
+   * Requests one app may send per second on the realtime channel, all its connections to one server process
+   * together, and in one burst (`LOGIN_CHANNEL_RATE_LIMIT`, 1000).
+   */
   readonly channelRateLimit: number
+  /** Realtime connections one app may hold open to one server process; the next is refused (`LOGIN_CHANNEL_CONNECTIONS_PER_APP`, 16). */
+  readonly channelConnectionsPerApp: number
   /** Log level (`LOGIN_LOG_LEVEL`, `info`). */
   readonly logLevel: string
   /** How long a call to an OAuth provider (discovery, token, profile) may take, in milliseconds (`LOGIN_PROVIDER_TIMEOUT_MS`, 5000). */
@@ -211,6 +216,11 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
   channelRateLimit: { key: 'channelRateLimit', env: 'LOGIN_CHANNEL_RATE_LIMIT', parse: integer(1) },
+  channelConnectionsPerApp: {
+    key: 'channelConnectionsPerApp',
+    env: 'LOGIN_CHANNEL_CONNECTIONS_PER_APP',
+    parse: integer(1),
+  },
   providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
   requestTimeoutMs: { key: 'requestTimeoutMs', env: 'LOGIN_REQUEST_TIMEOUT_MS', parse: integer(100) },
   keepAliveTimeoutMs: { key: 'keepAliveTimeoutMs', env: 'LOGIN_KEEP_ALIVE_TIMEOUT_MS', parse: integer(100) },
@@ -317,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: false,
     rateLimit: 60,
     channelRateLimit: 1000,
+    channelConnectionsPerApp: 16,
     logLevel: 'info',
     providerTimeoutMs: 5000,
     requestTimeoutMs: 30_000,

@@ -160,7 +160,7 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     providers: new ProviderRegistry(),
     access: groups.membership,
     groups,
-    apps: new AppService({ db, clock, revocations, feed }),
+    apps: new AppService({ db, clock, revocations, feed, scope: groups.appScope }),
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {

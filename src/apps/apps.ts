@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { errors } from '../errors.js'
+import type { AppScope } from '../groups/app-scope.js'
 import type { RevocationFeed } from '../revocation-feed.js'
 import { AppStore, type App, type AppCredentials, type OidcClientSettings } from '../storage/apps.js'
 import type { Database } from '../storage/database.js'
@@ -34,12 +35,21 @@ export function hashSecret(secret: string): Buffer {
 // Compared against when the app id is unknown, so that the answer takes the same time.
 const NO_APP = hashSecret(randomBytes(32).toString('base64url'))
 
-/** What the app service works with: the database, the rules' clock, and the log every process tails. */
+/** What the app service works with: the database, the rules' clock, the log every process tails, and app scopes. */
 export interface AppDeps {
   db: Database
   clock: Clock
   revocations: RevocationStore
   feed: RevocationFeed
+  scope: Pick<AppScope, 'claim'>
+}
+
+/** How an app is registered beyond its name and OpenID Connect settings. */
+export interface AppOptions {
+  /** An OpenID Connect client may open the realtime channel too (an app without OpenID Connect settings always may). */
+  channel?: boolean
+  /** Namespaces that do not exist yet, claimed for the app (README, "Apps are scoped"). */
+  namespaces?: string[]
 }
 
 /** Registering, listing, removing and authenticating client applications. */
@@ -54,12 +64,19 @@ export class AppService {
    * Registers an app and answers its credentials (the secret is not kept).
    * With OpenID Connect settings (validated by `clientSettings`), it is
    * also a client of the OpenID Provider; a public one gets no secret.
+   * Claiming namespaces is part of the registration: when one is refused,
+   * nothing is registered.
    */
-  add(name: string): Promise<IssuedCredentials>
-  add(name: string, oidc: OidcClientSettings | null): Promise<IssuedCredentials | PublicClientCredentials>
+  add(name: string, oidc?: null, options?: AppOptions): Promise<IssuedCredentials>
+  add(
+    name: string,
+    oidc: OidcClientSettings | null,
+    options?: AppOptions,
+  ): Promise<IssuedCredentials | PublicClientCredentials>
   async add(
     name: string,
     oidc: OidcClientSettings | null = null,
+    options: AppOptions = {},
   ): Promise<IssuedCredentials | PublicClientCredentials> {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new errors.BadRequest(
@@ -71,7 +88,16 @@ export class AppService {
     const secret = randomBytes(32).toString('base64url')
     await this.ctx.db.transaction(async () => {
       if (await this.store.findByName(name)) throw new errors.Conflict(`An app named ${name} already exists`)
-      await this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now(), oidc })
+      const channel = oidc === null || options.channel === true
+      await this.store.insert({
+        id,
+        name,
+        secretHash: hashSecret(secret),
+        created: this.ctx.clock.now(),
+        oidc,
+        channel,
+      })
+      for (const namespace of new Set(options.namespaces)) await this.ctx.scope.claim(id, namespace)
     })
     return { id, secret: oidc?.public ? null : secret }
   }

@@ -21,8 +21,8 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
     run: groupCommand,
   },
   app: {
-    usage: 'app add <name> [--redirect-uri <url> …] | app list | app remove <name>',
-    summary: 'register (as OpenID Connect clients too), list or remove client applications',
+    usage: 'app add|list|allow|deny|remove …',
+    summary: 'register client applications (OpenID Connect clients too), their namespaces, list or remove them',
     run: appCommand,
   },
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },

@@ -180,11 +180,16 @@ t.test('ensure, grant, query and remove; grants and removals are pushed as membe
     ['test_group/docs/a', true],
     ['test_group', false],
     ['test_group/docs & !test_group/docs/blocked', true],
-    [{ or: ['nope', 'test_group/docs'] }, true],
-    ['no/such/group', false],
+    [{ or: ['test_group/nope', 'test_group/docs'] }, true],
+    ['test_group/no/such/group', false],
   ] as const) {
     t.equal((await client.request({ type: 'query', user: bob.id, group })).member, member, JSON.stringify(group))
   }
+  t.match(
+    await client.request({ type: 'query', user: bob.id, group: 'no/such/group' }),
+    { type: 'error', code: 'LOGIN_ERR_FORBIDDEN' },
+    'a group outside its namespaces is not the app’s to ask about',
+  )
   const bad = await client.request({ type: 'query', user: bob.id, group: 'a & (b' })
   t.match(bad, { type: 'error', code: 'LOGIN_ERR_BAD_EXPRESSION' })
   t.match(await client.request({ type: 'grant', user: 'nobody', path: 'test_group' }), {
