@@ -6,7 +6,7 @@
 #   ./server.sh status  say whether it runs (exit 0) or not (exit 3)
 #   ./server.sh help    this text
 # LOGIN_* variables set by the caller win over the defaults below
-# (LOGIN_PORT=9000 ./server.sh debug); see README.md for all of them.
+# (LOGIN_PORT=9000 ./server.sh debug); see docs/operating.md, "Configuration", for all of them.
 # LOGIN_START_SECONDS (60) bounds how long `start` waits for /login/ready.
 set -euo pipefail
 cd "$(dirname "$0")"

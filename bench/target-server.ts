@@ -86,7 +86,7 @@ if (options.kind === 'login') {
   const { token } = await sessions.start({ user, provider: 'github', ip: '127.0.0.1', userAgent: 'bench' })
   ready.cookie = `${config.cookieName}=${token}`
   if (options.app) {
-    // The app's own namespace, which its queries ask about (README, "Apps are scoped").
+    // The app's own namespace, which its queries ask about (docs/protocol.md, "Apps are scoped").
     ready.app = await app.ctx.apps.add('bench', null, { namespaces: ['bench'] })
     ready.user = user.id
     await app.ctx.groups.tree.ensureNamespace('bench', 'github', 'bench')

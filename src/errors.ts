@@ -8,7 +8,7 @@ function define<C extends LoginErrorCode>(code: C, message: string) {
 
 /**
  * The server's errors, each with a code of the shared vocabulary
- * (`modular-login-client/errors`, listed in the README's "Errors" table)
+ * (`modular-login-client/errors`, listed in docs/errors.md, "Errors")
  * that the server raises; tests assert the code, not only the status.
  * Messages take one `%s` argument that says what exactly was wrong.
  */
@@ -57,7 +57,7 @@ export const errors = {
   ProtocolVersion: define('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s'),
   /** A part the answer needs (the database, the cache) cannot be reached: nothing was changed; retry shortly. */
   Unavailable: define('LOGIN_ERR_UNAVAILABLE', 'Service unavailable: %s'),
-  /** The OpenID Provider refused a request it cannot answer to the client (README, "OpenID Provider"). */
+  /** The OpenID Provider refused a request it cannot answer to the client (docs/openid-provider.md, "OpenID Provider"). */
   OidcRequest: define('LOGIN_ERR_OIDC_REQUEST', 'OpenID Connect request refused: %s'),
   /** A setting is invalid; the server does not start. */
   Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),

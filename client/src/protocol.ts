@@ -1,5 +1,5 @@
 /**
- * The realtime protocol spoken on `GET /login/ws` (specified in the README,
+ * The realtime protocol spoken on `GET /login/ws` (specified in docs/protocol.md,
  * "The wire protocol"): JSON text messages with a `type`. Shared by the
  * server and the client library, so this module imports nothing but the
  * error vocabulary, which imports nothing either.

@@ -48,7 +48,7 @@ export interface AppDeps {
 export interface AppOptions {
   /** An OpenID Connect client may open the realtime channel too (an app without OpenID Connect settings always may). */
   channel?: boolean
-  /** Namespaces that do not exist yet, claimed for the app (README, "Apps are scoped"). */
+  /** Namespaces that do not exist yet, claimed for the app (docs/protocol.md, "Apps are scoped"). */
   namespaces?: string[]
 }
 

@@ -20,7 +20,7 @@ interface KeyGeneration {
   publicJwk: JWK
   /**
    * The key pairs that sign OpenID Connect ID tokens in this generation
-   * (README, "OpenID Provider"): RS256, and Ed25519 for clients that ask for
+   * (docs/openid-provider.md, "OpenID Provider"): RS256, and Ed25519 for clients that ask for
    * EdDSA, never the lease key, so that an ID token can never pass for a
    * lease. Absent from generations made before the server was an OpenID
    * Provider; added when they are opened.

@@ -12,7 +12,7 @@ function single(value: string | string[] | undefined, list = false): string | un
 
 /**
  * The URL a reverse proxy is asking `/login/check` about, from the headers
- * it sends (README, "Forward-auth"): nginx's `X-Original-URL`, or a path in
+ * it sends (docs/forward-auth.md, "Forward-auth"): nginx's `X-Original-URL`, or a path in
  * `X-Forwarded-Uri` (Traefik, Caddy) or `X-Original-URI` (nginx) on the host
  * in `X-Forwarded-Host` or `Host`, with the scheme in `X-Forwarded-Proto`,
  * else the scheme of `LOGIN_PUBLIC_URL`. Undefined when none is sent.

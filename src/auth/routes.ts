@@ -142,7 +142,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   )
 
   // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or
-  // redirect. A 401 names where to sign in, so that the proxy can send the browser there (README, "Forward-auth").
+  // redirect. A 401 names where to sign in, so that the proxy can send the browser there (docs/forward-auth.md, "Forward-auth").
   const checkResults: Record<number, string> = {
     200: 'ok',
     400: 'bad_request',
@@ -184,7 +184,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       schema: { querystring: fields({ group: readByItsOwner }) },
     },
     // Not async: most checks are answered from what this node knows without waiting (currentUser), and this
-    // route is called once for every request a proxy lets through (README, "Benchmarks").
+    // route is called once for every request a proxy lets through (docs/architecture.md, "Benchmarks").
     (request, reply) => {
       const signedIn = currentUser(request, reply)
       if (signedIn instanceof Promise) return signedIn.then(user => answerCheck(request, reply, user))

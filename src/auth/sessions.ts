@@ -60,7 +60,7 @@ export interface SessionStart {
  * behind (the database unreachable, notifications late) does a request ask
  * the shared cache, then the database, so that a stale feed never lets a
  * revoked session through; and if neither can answer, a verified lease
- * that is not denied still signs in (README, "Running several nodes").
+ * that is not denied still signs in (docs/operating.md, "Running several nodes").
  */
 export class SessionService {
   /** sid → the time after which no lease of it can still be valid. */

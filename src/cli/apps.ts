@@ -71,7 +71,7 @@ function allowed(app: App, namespace: string, outcome: AllowOutcome): string[] {
  * deletes it and disconnects it from every running server process. `app
  * allow <name> <namespace> [--read | --take-over]` / `app deny …`: lets the
  * app manage (or only read) a namespace it did not create, or stops it
- * (README, "Apps are scoped").
+ * (docs/protocol.md, "Apps are scoped").
  */
 export async function appCommand(
   args: string[],

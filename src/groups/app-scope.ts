@@ -27,7 +27,7 @@ function checkNamespace(namespace: string): void {
 
 /**
  * Throws `LOGIN_ERR_FORBIDDEN` when an app acts on a group outside the
- * namespaces it manages (README, "Apps are scoped"). Users and the
+ * namespaces it manages (docs/protocol.md, "Apps are scoped"). Users and the
  * administrator pass: their own rules apply elsewhere. Call inside the
  * transaction that writes.
  */

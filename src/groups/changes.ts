@@ -6,7 +6,7 @@ import type { GroupDeps } from './group-deps.js'
  * Logs that a membership of a user changed — added (accepted, granted, an
  * owner ensured), ended (removed, left, the account deleted) or expired —
  * in the log that every server process tails and pushes to the apps that
- * manage or may read its namespace (README, "Pushed by the server"), so
+ * manage or may read its namespace (docs/protocol.md, "Pushed by the server"), so
  * that no app keeps a stale answer for that user. Call inside the
  * transaction that made the change; call `deps.announce()` once it has
  * committed.

@@ -11,7 +11,7 @@ import { invitationIdOf, isUuid, toShort } from './shortcode.js'
 import type { GroupTree } from './tree.js'
 
 /**
- * The levels of the admission walk (README, "Limits on sharing") up from a membership: the
+ * The levels of the admission walk (docs/access-groups.md, "Limits on sharing") up from a membership: the
  * membership itself, then, for as long as a level joined through a
  * depleting invitation, the membership that created that invitation.
  */
@@ -133,8 +133,8 @@ export class InvitationService {
 
   /**
    * Creates an invitation link for the caller: one invitation per group,
-   * each checked against its inviting membership's limits (README, "Limits
-   * on sharing"), all in one transaction.
+   * each checked against its inviting membership's limits (docs/access-groups.md,
+   * "Limits on sharing"), all in one transaction.
    */
   async create(userId: string, request: InvitationRequest): Promise<CreatedLink> {
     if (request.invitations.length === 0) throw new errors.BadRequest('invitations must name at least one group')

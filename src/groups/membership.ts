@@ -71,7 +71,7 @@ export class MembershipService {
   }
 
   /**
-   * A user's power over a group (README, "Who may remove whom"): the highest `deauthorizes` of
+   * A user's power over a group (docs/access-groups.md, "Who may remove whom"): the highest `deauthorizes` of
    * their current memberships in it or its ancestors; null when they hold
    * none (not a member).
    */

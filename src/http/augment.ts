@@ -18,7 +18,7 @@ declare module 'fastify' {
     /**
      * The answer is read by a reverse proxy (forward-auth), never shown by a browser: no page security headers,
      * which would cost the hottest path a tenth of its time for nothing; and an allowed answer is logged at
-     * debug, since the proxy logs the request it stands for (README, "Logs").
+     * debug, since the proxy logs the request it stands for (docs/operating.md, "Logs").
      */
     forProxy?: boolean
   }

@@ -74,7 +74,7 @@ function fromAnotherOrigin(request: FastifyRequest): boolean {
 }
 
 /**
- * preHandler guard for state-changing requests (README, "Security"):
+ * preHandler guard for state-changing requests (docs/security.md, "Security"):
  * same-site origin always. Then, for a signed-in user, a request in a
  * shape that any page could make (no body, a form, `text/plain`) must
  * carry the session's form token when it is a form post or comes from

@@ -23,7 +23,7 @@ export interface Listing<Item> {
 
 /**
  * Registers a listing's JSON route and its page together, so that every
- * page has its JSON twin (README, "Endpoints") by construction.
+ * page has its JSON twin (docs/access-groups.md, "Endpoints") by construction.
  */
 export function listingRoutes<Item>(app: FastifyInstance, listing: Listing<Item>): void {
   app.get(listing.path, async (request, reply) => listing.load(await requireUser(request, reply)))

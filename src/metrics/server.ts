@@ -17,7 +17,7 @@ export interface MetricsEndpoint {
 
 /**
  * Serves `GET /metrics` for Prometheus on its own port (never the public
- * one: the README's "Metrics" explains why it binds to loopback by default).
+ * one: docs/operating.md, "Metrics", explains why it binds to loopback by default).
  * Every other path answers 404.
  */
 export async function serveMetrics(

@@ -36,7 +36,7 @@ interface Built {
 }
 
 /**
- * The OpenID Provider (README, "OpenID Provider"): oidc-provider mounted
+ * The OpenID Provider (docs/openid-provider.md, "OpenID Provider"): oidc-provider mounted
  * under `/login`, one instance per generation of signing keys (rebuilt when
  * `keys rotate` changes them; it keeps nothing of its own, everything is in
  * the database), the interaction step, and the ending of what sessions

@@ -9,7 +9,7 @@ export interface AppShare {
 }
 
 /**
- * Each app's share of this server process's channel (README, "Limits and
+ * Each app's share of this server process's channel (docs/protocol.md, "Limits and
  * close codes"): at most `perApp` connections, and one request budget
  * across them, so that opening more connections buys an app nothing. A
  * share outlives its connections (reconnecting refills nothing) until the

@@ -3,7 +3,7 @@ import { accessOf } from '../groups/app-scope.js'
 import type { NamespaceAccess, Revocation } from '../storage/revocations.js'
 
 /**
- * What one connection's app may hear of (README, "Apps are scoped"): the
+ * What one connection's app may hear of (docs/protocol.md, "Apps are scoped"): the
  * namespaces it manages or may read, read once at `hello` and then kept
  * current by the log's `scope` entries, which the connection follows in
  * cursor order with everything else it is sent: a change in a namespace

@@ -79,8 +79,8 @@ export interface RequestScope {
 }
 
 /**
- * The channel's requests, one handler each (README, "Requests and
- * replies"), typed from the protocol: a request type without its handler,
+ * The channel's requests, one handler each (docs/protocol.md, "Requests
+ * and replies"), typed from the protocol: a request type without its handler,
  * or a handler answering anything but its reply, does not compile.
  */
 type RequestHandlers = {
@@ -224,7 +224,7 @@ export class Channel {
     setTimeout(() => this.ws.terminate(), 2000).unref()
   }
 
-  /** Closes with a reason that starts with the error's code (README, "Limits and close codes"). */
+  /** Closes with a reason that starts with the error's code (docs/protocol.md, "Limits and close codes"). */
   refuse(code: number, error: LoginError): void {
     this.close(code, `${error.code}: ${error.message}`)
   }

@@ -25,7 +25,7 @@ export interface RealtimeOptions {
 
 /**
  * `GET /login/ws`: the realtime channel for client applications (protocol
- * in the README, "Client applications and the realtime channel"). Runs on the Fastify server's own HTTP server; every
+ * in docs/protocol.md, "Connecting"). Runs on the Fastify server's own HTTP server; every
  * process relays to its apps what its revocation feed announces, which
  * includes revocations written by other processes sharing the database.
  */
@@ -106,7 +106,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
         code: 'LOGIN_ERR_BAD_REQUEST' satisfies LoginErrorCode,
         message:
           'This is the realtime channel for applications: connect with a websocket ' +
-          '(see the README, "Client applications and the realtime channel")',
+          '(see docs/protocol.md, "Connecting")',
       }),
   )
 

@@ -1,6 +1,6 @@
 import type { Database } from './database.js'
 
-/** How an app signs people in as an OpenID Connect client (README, "OpenID Provider"). */
+/** How an app signs people in as an OpenID Connect client (docs/openid-provider.md, "OpenID Provider"). */
 export interface OidcClientSettings {
   /** Exact URLs the authorization code may be sent to; at least one. */
   redirectUris: string[]

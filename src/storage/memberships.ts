@@ -2,7 +2,7 @@ import type { Database } from './database.js'
 import { marks } from './in-list.js'
 import { invitationColumns, toInvitation, type Invitation, type InvitationRow } from './invitations.js'
 
-/** A user's membership of a group (README, "Access groups"). */
+/** A user's membership of a group (docs/access-groups.md, "Access groups"). */
 export interface Membership {
   id: string
   userId: string

@@ -49,7 +49,7 @@ function describe(url: string): string {
 
 /**
  * The engine of deployments with several nodes: every node points at one
- * PostgreSQL, which holds everything that is not per-request (README,
+ * PostgreSQL, which holds everything that is not per-request (docs/operating.md,
  * "Running several nodes"). Statements are prepared once per connection;
  * notifications go through a connection of their own that is opened again
  * after an outage.

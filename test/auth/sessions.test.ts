@@ -241,7 +241,7 @@ for (const kind of cacheKinds) {
     assertSignedOut(t, await probe(a, config, cookie, '/login/check'), 'the revoking process refuses at once')
 
     // The other process answers from memory while its revocation feed is current, and learns of the
-    // revocation when the feed reads the log (README, "Running several nodes": within 50 ms).
+    // revocation when the feed reads the log (docs/operating.md, "Running several nodes": within 50 ms).
     await waitUntil(() => b.ctx.feed.position >= a.ctx.feed.position)
     t.equal(b.ctx.feed.position, a.ctx.feed.position, 'the other process has read the revocation log')
     assertSignedOut(t, await probe(b, config, cookie, '/login/check'), 'the other process refuses')

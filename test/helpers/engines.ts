@@ -34,7 +34,7 @@ const sqlite: EngineUnderTest = {
 }
 
 /**
- * The engines every repository is tested on (README, "Running the tests"):
+ * The engines every repository is tested on (CONTRIBUTING.md, "Running the tests"):
  * SQLite, and PostgreSQL on a private cluster shared by the calling test
  * file (give it the file's root `t`). Without PostgreSQL installed, outside
  * CI, only SQLite with the reason PostgreSQL was left out; under `CI=true`

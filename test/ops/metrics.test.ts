@@ -1,4 +1,4 @@
-// Prometheus metrics on their own port: every family the README lists is
+// Prometheus metrics on their own port: every family docs/operating.md lists is
 // scraped, and each counter moves when its action happens.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'

@@ -1,4 +1,4 @@
-// The README's nginx forward-auth block, run as written in a real nginx
+// The nginx block of docs/forward-auth.md, run as written in a real nginx
 // (Debian's nginx-light) between a browser-like client, the login server and an app.
 import t from 'tap'
 import { spawn } from 'node:child_process'
@@ -12,20 +12,20 @@ import { within } from '../helpers/realtime.js'
 
 const NGINX = '/usr/sbin/nginx'
 
-/** The ```nginx block of the README's "Forward-auth" section. */
-function readmeBlock(): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  const block = /```nginx\n([\s\S]*?)```/.exec(readme)
-  if (!block) throw new Error('README.md has no nginx block')
+/** The ```nginx block of docs/forward-auth.md, "nginx". */
+function documentedBlock(): string {
+  const page = readFileSync(new URL('../../docs/forward-auth.md', import.meta.url), 'utf8')
+  const block = /```nginx\n([\s\S]*?)```/.exec(page)
+  if (!block) throw new Error('docs/forward-auth.md has no nginx block')
   return block[1]!
 }
 
 if (!existsSync(NGINX)) {
   if (process.env.CI === 'true')
     throw new Error(`nginx is required under CI: ${NGINX} is missing (apt-get install nginx-light)`)
-  t.skip(`the README's nginx example in a real nginx: ${NGINX} is not installed`, () => {})
+  t.skip(`the documented nginx example in a real nginx: ${NGINX} is not installed`, () => {})
 } else {
-  t.test("the README's nginx block: sign-in redirect keeps the URL, groups, renewed leases", async t => {
+  t.test('the documented nginx block: sign-in redirect keeps the URL, groups, renewed leases', async t => {
     // The app behind nginx says what it was asked and who nginx says is asking.
     const upstream = createServer((request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' })
@@ -43,7 +43,7 @@ if (!existsSync(NGINX)) {
 
     const dir = tempDir(t, 'login-nginx-')
     for (const temp of ['body', 'proxy']) mkdirSync(join(dir, temp))
-    const locations = readmeBlock()
+    const locations = documentedBlock()
       .replaceAll('127.0.0.1:8000', `127.0.0.1:${loginPort}`)
       .replaceAll('127.0.0.1:8080', `127.0.0.1:${appPort}`)
     writeFileSync(

@@ -12,7 +12,7 @@ t.test("an app's cached 'not a member' ends the moment someone joins; its 'membe
   t.teardown(() => login.close())
   await login.ready()
   await server.app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
-  // The administrator's namespace: the app hears of it once allowed to read it (README, "Apps are scoped").
+  // The administrator's namespace: the app hears of it once allowed to read it (docs/protocol.md, "Apps are scoped").
   await server.app.ctx.groups.appScope.allow(app.id, 'club', { read: true })
   const cookie = await server.signIn('guest')
   const guest = (await server.app.ctx.users.findByIdentity('test', 'guest'))!.id

@@ -1,5 +1,5 @@
 // One app opening many connections to /login/ws: their number is capped per app, and the request budget is the
-// app's, shared by all its connections, not each connection's (README, "Limits and close codes").
+// app's, shared by all its connections, not each connection's (docs/protocol.md, "Limits and close codes").
 import t from 'tap'
 import { CloseCode, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { serveApp } from '../helpers/app.js'

@@ -1,6 +1,6 @@
-// Floods over the realtime channel (README, "Limits and close codes"): one app sending requests as fast as it
-// can gets LOGIN_ERR_RATE_LIMITED replies beyond its budget, keeps its connection, and takes nothing from other
-// apps or from HTTP clients.
+// Floods over the realtime channel (docs/protocol.md, "Limits and close codes"): one app sending requests as fast
+// as it can gets LOGIN_ERR_RATE_LIMITED replies beyond its budget, keeps its connection, and takes nothing from
+// other apps or from HTTP clients.
 import t from 'tap'
 import { liveServer, RawClient, within } from '../helpers/realtime.js'
 

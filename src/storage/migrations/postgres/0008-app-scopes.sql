@@ -1,4 +1,4 @@
--- Apps and their namespaces (README, "Apps are scoped"): which app granted
+-- Apps and their namespaces (docs/protocol.md, "Apps are scoped"): which app granted
 -- a membership, which namespaces an app may only read, which apps may open
 -- the channel, and which namespace each logged change concerns.
 
