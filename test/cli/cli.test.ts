@@ -4,33 +4,13 @@ import { createServer, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
-import { main } from '../../src/cli/index.js'
 import { parseIdentity } from '../../src/auth/identity.js'
 import { signIn, testConfig } from '../helpers/app.js'
+import { runCli } from '../helpers/cli.js'
 
 /** Runs the CLI against `runDir` (with extra settings in `env`) and captures what it prints. */
-async function cliWith(env: Record<string, string>, runDir: string, ...argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const write = { out: process.stdout.write, err: process.stderr.write }
-  const settings = { ...env, LOGIN_RUN_DIR: runDir, LOGIN_LOG_LEVEL: 'silent' }
-  Object.assign(process.env, settings)
-  process.stdout.write = ((chunk: string) => {
-    out.push(String(chunk))
-    return true
-  }) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string) => {
-    err.push(String(chunk))
-    return true
-  }) as typeof process.stderr.write
-  try {
-    const code = await main(argv)
-    return { code, out: out.join(''), err: err.join('') }
-  } finally {
-    process.stdout.write = write.out
-    process.stderr.write = write.err
-    for (const name of Object.keys(settings)) delete process.env[name]
-  }
+function cliWith(env: Record<string, string>, runDir: string, ...argv: string[]) {
+  return runCli({ ...env, LOGIN_RUN_DIR: runDir }, ...argv)
 }
 
 function cli(runDir: string, ...argv: string[]) {

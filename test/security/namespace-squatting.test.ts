@@ -6,16 +6,17 @@ import * as client from 'openid-client'
 import { serveApp, type ServedApp } from '../helpers/app.js'
 import { runAppCommand } from '../helpers/app-command.js'
 import { storageEngines } from '../helpers/engines.js'
-import { RawClient, runTs } from '../helpers/realtime.js'
+import { runCli } from '../helpers/cli.js'
+import { RawClient } from '../helpers/realtime.js'
 import { Browser, REDIRECT_URI, signInTo } from '../oidc/fixture.js'
 
 const { engines, skipped } = await storageEngines(t)
 if (skipped) t.comment(`PostgreSQL left out: ${skipped}`)
 
-/** `modular-login <args>` in a process of its own, on the server's database; answers its exit code and output. */
+/** `modular-login <args>` as an operator runs it, on the server's database; answers its exit code and output. */
 function cli(server: ServedApp, ...args: string[]) {
   const { database, runDir } = server.config
-  return runTs('../nodes/cli.ts', args, database ? { LOGIN_DATABASE: database } : { LOGIN_RUN_DIR: runDir })
+  return runCli({ LOGIN_RUN_DIR: runDir, ...(database ? { LOGIN_DATABASE: database } : {}) }, ...args)
 }
 
 /** `app add` as an operator runs it, then openid-client pointed at the new client. */
@@ -64,7 +65,7 @@ for (const { engine, serverSettings } of engines) {
 
     const refused = await cli(server, 'app', 'allow', 'grafana', 'grafana')
     t.equal(refused.code, 1, 'the command exits 1')
-    t.match(refused.stderr, /app squatter/, 'and says which app is in the way')
+    t.match(refused.err, /app squatter .*grafana\/admins/, 'and says which app is in the way, and what it granted')
 
     const [took] = await runAppCommand(ctx, 'allow', 'grafana', 'grafana', '--take-over')
     t.match(took, /took over .*grafana.* ended 2 memberships .*squatter/, 'says how many memberships it ended')
