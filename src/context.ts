@@ -7,6 +7,7 @@ import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
+import type { AccessChecker } from './auth/check.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
@@ -20,8 +21,15 @@ import { RevocationStore } from './storage/revocations.js'
 import { SessionStore } from './storage/sessions.js'
 import { UserStore } from './storage/users.js'
 import { ProviderRegistry } from './auth/providers/registry.js'
-import { validateNext } from './auth/redirects.js'
+import { validateNext } from './redirects.js'
 import { createGroupServices, type GroupServices } from './groups/services.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The shared services of this process. */
+    ctx: AppContext
+  }
+}
 
 /** Everything the areas of the server share: built once per process by {@link createContext}. */
 export interface AppContext {
@@ -50,11 +58,6 @@ export interface AppContext {
   /** Prometheus metrics of this server (`src/metrics/`). */
   metrics: Metrics
   close(): Promise<void>
-}
-
-/** Decides whether a user holds a group expression (text form). */
-export interface AccessChecker {
-  holds(userId: string, expression: string): boolean | Promise<boolean>
 }
 
 /** Seconds of clock skew between processes tolerated when replaying recent revocations. */
@@ -105,19 +108,19 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
         'could not read the revocation log; checking leases against the cache and the database meanwhile',
       ),
   )
-  const sessions = new SessionService(
+  const sessions = new SessionService({
     db,
     config,
     clock,
     cache,
-    new SessionStore(db),
+    sessions: new SessionStore(db),
     users,
     revocations,
     feed,
     leases,
     metrics,
     log,
-  )
+  })
   // `keys rotate` (on any node, or the CLI) goes through the log: every node loads the new keys.
   feed.on('revocation', entry => {
     if (entry.kind === 'keys')

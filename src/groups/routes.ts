@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { currentUser, requireUser } from '../auth/current.js'
+import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { errors, isLoginError } from '../errors.js'
 import { answer, bodyFields, idsOf, isFormPost } from '../http/form-or-json.js'
 import { listingRoutes } from '../http/listing-routes.js'

@@ -7,7 +7,7 @@ import Provider, {
 } from 'oidc-provider'
 import type { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
-import type { SignedIn } from '../auth/sessions.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import type { Config } from '../config.js'
 import type { OidcStore } from '../storage/oidc.js'
 import type { AppService } from '../apps/apps.js'

@@ -15,10 +15,11 @@ import {
   type WelcomeMessage,
 } from 'modular-login-client/protocol'
 import type { RawData, WebSocket } from 'ws'
-import { leaseCookieMaxAge, leaseCookieOptions } from '../auth/cookie.js'
+import { leaseCookieMaxAge, leaseCookieOptions } from '../signed-in/lease-cookie.js'
 import { parseIdentity } from '../auth/identity.js'
 import type { AppContext } from '../context.js'
 import { errors, isLoginError, type LoginError } from '../errors.js'
+import type { MaybePromise } from '../maybe-promise.js'
 import { appActor } from '../groups/actor.js'
 import { pathsOf } from '../groups/expressions.js'
 import { namespaceOf } from '../groups/group-paths.js'
@@ -87,7 +88,7 @@ type RequestHandlers = {
   [K in AppRequest['type']]: (
     request: Extract<AppRequest, { type: K }>,
     scope: RequestScope,
-  ) => ReplyTo<K> | Promise<ReplyTo<K>>
+  ) => MaybePromise<ReplyTo<K>>
 }
 
 const handlers: RequestHandlers = {
