@@ -32,6 +32,7 @@ export interface Config {
   readonly trustProxy: boolean
   readonly rateLimit: number
   readonly channelRateLimit: number
+  readonly channelConnectionsPerApp: number
   readonly providerTimeoutMs: number
   readonly requestTimeoutMs: number
   readonly keepAliveTimeoutMs: number
@@ -297,8 +298,16 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     env: 'LOGIN_CHANNEL_RATE_LIMIT',
     default: 1000,
     doc:
-      'requests one app connection may send per second on the realtime channel (and in one burst); ' +
-      'beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+      'requests one app may send per second on the realtime channel (and in one burst), all its connections ' +
+      'to one server process together; beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+    parse: integer(1),
+  },
+  channelConnectionsPerApp: {
+    env: 'LOGIN_CHANNEL_CONNECTIONS_PER_APP',
+    default: 16,
+    doc:
+      'realtime connections one app may hold open to one server process (each worker and node counts ' +
+      'its own); the next is refused with close code 4006',
     parse: integer(1),
   },
   providerTimeoutMs: {

@@ -3,6 +3,7 @@ import { createCache } from './cache/index.js'
 import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
@@ -53,6 +54,8 @@ export interface AppContext {
   groups: GroupServices
   /** Passkeys: adding, signing in, accounts made with one, and every account's ways to sign in. */
   passkeys: PasskeyServices
+  /** Client applications: registration, credentials, removal. */
+  apps: AppService
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
   /** Prometheus metrics of this server (`src/metrics/`). */
@@ -173,6 +176,7 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     access: groups.membership,
     groups,
     passkeys,
+    apps: new AppService({ db, clock, revocations, feed, scope: groups.appScope }),
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {

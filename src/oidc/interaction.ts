@@ -3,7 +3,7 @@ import type { InteractionResults, Provider } from 'oidc-provider'
 import { currentUser } from '../signed-in/current-user.js'
 import { errors } from '../errors.js'
 import { renderPage } from '../http/views.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
 import type { SignInOf } from './sign-in-of.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>

@@ -4,7 +4,6 @@ import type { Provider } from 'oidc-provider'
 import { currentUser } from '../signed-in/current-user.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { AppService } from '../realtime/apps.js'
 import { OidcStore } from '../storage/oidc.js'
 import { OidcAccounts } from './accounts.js'
 import { SessionEndings } from './endings.js'
@@ -45,7 +44,7 @@ interface Built {
  */
 export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
-  const apps = new AppService(ctx)
+  const { apps } = ctx
   const store = new OidcStore(ctx.db)
   const signInOf = signInOfSessions(ctx.sessions)
   const deps: ProviderDeps = {
@@ -53,7 +52,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
     log: ctx.log,
     store,
     apps,
-    accounts: new OidcAccounts(ctx, apps),
+    accounts: new OidcAccounts(ctx),
     signInOf,
   }
   const current = providerRing(ctx, deps)
