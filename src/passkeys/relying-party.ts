@@ -10,7 +10,7 @@ import { errors } from '../errors.js'
 import type { Passkey } from '../storage/passkeys.js'
 
 /** COSE algorithms accepted for a new passkey, most preferred first: ES256, EdDSA, RS256. */
-export const ALGORITHMS = [-7, -8, -257]
+const ALGORITHMS = [-7, -8, -257]
 
 /** What a verified registration leaves to store. */
 export interface NewCredential {
@@ -45,7 +45,7 @@ function webauthn() {
 }
 
 /** The WebAuthn user handle of an account: its id's bytes. */
-export function userHandleOf(userId: string): Uint8Array<ArrayBuffer> {
+function userHandleOf(userId: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(userId, 'utf8'))
 }
 

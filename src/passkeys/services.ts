@@ -17,7 +17,6 @@ export interface PasskeyServices {
   signUp: PasskeySignUp
   /** Every way into an account (identities and passkeys): never the last one removed. */
   methods: SignInMethods
-  rp: RelyingParty
 }
 
 export interface PasskeyServiceOptions {
@@ -51,6 +50,5 @@ export function createPasskeyServices(options: PasskeyServiceOptions): PasskeySe
       options.countAcceptance,
     ),
     methods: deps.methods,
-    rp: deps.rp,
   }
 }
