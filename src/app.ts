@@ -14,6 +14,7 @@ import { addSecurityHeaders } from './http/security-headers.js'
 import { loggerOptions, OneLinePerRequest } from './http/logging.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
+import { trustedProxies } from './http/trusted-proxies.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
@@ -39,7 +40,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
     logController: new OneLinePerRequest(),
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,

@@ -1,3 +1,4 @@
+import proxyAddr from '@fastify/proxy-addr'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errors } from './errors.js'
@@ -36,8 +37,13 @@ export interface Config {
   readonly maxAgeSeconds: number | null
   /** Name of the session cookie (`LOGIN_COOKIE_NAME`, `login`). */
   readonly cookieName: string
-  /** Trust `X-Forwarded-*` from a reverse proxy (`LOGIN_TRUST_PROXY`, false). */
-  readonly trustProxy: boolean
+  /**
+   * Which reverse proxies may say who the visitor is in `X-Forwarded-For`
+   * (and `-Proto`, `-Host`) (`LOGIN_TRUST_PROXY`, off): how many stand in
+   * front of the server (`1`: the one nginx), or their addresses and CIDR
+   * ranges; 0 trusts none.
+   */
+  readonly trustProxy: number | readonly string[]
   /** Sign-in attempts allowed per client IP and minute (`LOGIN_RATE_LIMIT`, 60). */
   readonly rateLimit: number
   /** Requests one app connection may send per second on the realtime channel, and in one burst (`LOGIN_CHANNEL_RATE_LIMIT`, 1000). */
@@ -116,6 +122,38 @@ function list(value: Raw): string[] {
     .split(',')
     .map(s => s.trim())
     .filter(Boolean)
+}
+
+const EVERY_HOP = ['true', 'yes', 'on']
+const NO_PROXY = ['', 'false', 'no', 'off']
+
+/**
+ * `LOGIN_TRUST_PROXY`: a hop count or the proxies' addresses. `true` is
+ * refused rather than read as "every hop": the visitor's own leftmost
+ * `X-Forwarded-For` would then be their address (README, "Security").
+ */
+function trustedProxies(value: Raw, name: string): number | readonly string[] {
+  const text = Array.isArray(value)
+    ? ''
+    : String(value ?? '')
+        .trim()
+        .toLowerCase()
+  if (value === true || EVERY_HOP.includes(text))
+    fail(
+      name,
+      'would trust every hop, so that visitors could choose their own address with X-Forwarded-For: ' +
+        'give the number of proxies in front of the server (1 for one proxy, such as nginx on the same machine) ' +
+        'or their addresses (127.0.0.1, 10.0.0.0/8)',
+    )
+  if (value === false || NO_PROXY.includes(text)) return 0
+  if (typeof value === 'number' || /^\s*-?\d+\s*$/.test(text)) return integer(0)(value, name)
+  const proxies = list(value)
+  try {
+    proxyAddr.compile(proxies)
+  } catch (error) {
+    fail(name, `must be a number of proxies or their addresses and CIDR ranges: ${(error as Error).message}`)
+  }
+  return proxies
 }
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/
@@ -208,7 +246,7 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return s
     },
   },
-  trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: boolean },
+  trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: trustedProxies },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
   channelRateLimit: { key: 'channelRateLimit', env: 'LOGIN_CHANNEL_RATE_LIMIT', parse: integer(1) },
   providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
@@ -314,7 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     idleSeconds: null,
     maxAgeSeconds: null,
     cookieName: 'login',
-    trustProxy: false,
+    trustProxy: 0,
     rateLimit: 60,
     channelRateLimit: 1000,
     logLevel: 'info',
