@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { OAuth2Server } from 'oauth2-mock-server'
+import type { BuildOptions } from '../../src/app.js'
 import type { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { serveApp, tempDir } from './app.js'
@@ -35,9 +36,10 @@ export async function startOAuthApp(
   t: Teardown,
   credentials: unknown,
   overrides: Partial<Config> = {},
+  build: Pick<BuildOptions, 'logStream'> = {},
 ): Promise<OAuthApp> {
   const credentialsPath = writeCredentials(t, credentials)
-  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 30_000, ...overrides })
+  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 30_000, ...overrides }, undefined, build)
   return { ...served, browser: () => new Browser(served.base) }
 }
 
