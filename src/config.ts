@@ -19,6 +19,8 @@ export interface Config {
   readonly runDir: string
   /** A `postgres://` URL that every node shares (`LOGIN_DATABASE`); unset = SQLite under `runDir`. */
   readonly database: string | null
+  /** A write waits this long at most for the database's write lock, then answers 503 (`LOGIN_DATABASE_LOCK_TIMEOUT_MS`, 5000). */
+  readonly databaseLockTimeoutMs: number
   /** Debug mode: enables the `test` provider (`LOGIN_DEBUG`, false). */
   readonly debug: boolean
   /** Parent domain shared by every app: cookie domain and redirect allow-list root (`LOGIN_SITE`, `localhost`). */
@@ -208,6 +210,11 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return raw
     },
   },
+  databaseLockTimeoutMs: {
+    key: 'databaseLockTimeoutMs',
+    env: 'LOGIN_DATABASE_LOCK_TIMEOUT_MS',
+    parse: integer(10),
+  },
   debug: { key: 'debug', env: 'LOGIN_DEBUG', parse: boolean },
   site: { key: 'site', env: 'LOGIN_SITE', parse: hostName },
   allowedRedirectHosts: {
@@ -343,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: `http://localhost:${port}`,
     runDir,
     database: null,
+    databaseLockTimeoutMs: 5000,
     debug: false,
     site: 'localhost',
     allowedRedirectHosts: [],
