@@ -48,6 +48,11 @@ export interface Config {
   readonly trustProxy: number | readonly string[]
   /** Sign-in attempts allowed per client IP and minute (`LOGIN_RATE_LIMIT`, 60). */
   readonly rateLimit: number
+  /**
+   * Unfinished OpenID Connect sign-ins (authorization requests waiting for
+   * the user) one client IP may hold at once (`LOGIN_OIDC_INTERACTIONS_PER_IP`, 100).
+   */
+  readonly oidcInteractionsPerIp: number
   /** Requests one app connection may send per second on the realtime channel, and in one burst (`LOGIN_CHANNEL_RATE_LIMIT`, 1000). */
   readonly channelRateLimit: number
   /** Log level (`LOGIN_LOG_LEVEL`, `info`). */
@@ -255,6 +260,7 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   },
   trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: trustedProxies },
   rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
+  oidcInteractionsPerIp: { key: 'oidcInteractionsPerIp', env: 'LOGIN_OIDC_INTERACTIONS_PER_IP', parse: integer(1) },
   channelRateLimit: { key: 'channelRateLimit', env: 'LOGIN_CHANNEL_RATE_LIMIT', parse: integer(1) },
   providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
   requestTimeoutMs: { key: 'requestTimeoutMs', env: 'LOGIN_REQUEST_TIMEOUT_MS', parse: integer(100) },
@@ -362,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     cookieName: 'login',
     trustProxy: 0,
     rateLimit: 60,
+    oidcInteractionsPerIp: 100,
     channelRateLimit: 1000,
     logLevel: 'info',
     providerTimeoutMs: 5000,
