@@ -1,7 +1,8 @@
 import proxyAddr from '@fastify/proxy-addr'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errors } from './errors.js'
+import { readJsonFile } from './json-file.js'
 
 /**
  * Everything the server and the CLI can be told. Built once by
@@ -316,12 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const names = new Map<keyof Config, string>()
 
   if (env.LOGIN_CONFIG) {
-    let file: unknown
-    try {
-      file = JSON.parse(readFileSync(env.LOGIN_CONFIG, 'utf8'))
-    } catch (error) {
-      fail('LOGIN_CONFIG', `could not be read as JSON: ${(error as Error).message}`)
-    }
+    const file = readJsonFile(env.LOGIN_CONFIG, `LOGIN_CONFIG ${env.LOGIN_CONFIG}`)
     if (typeof file !== 'object' || file === null || Array.isArray(file))
       fail('LOGIN_CONFIG', 'must hold a JSON object')
     for (const [name, value] of Object.entries(file)) {

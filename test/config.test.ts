@@ -156,7 +156,7 @@ t.test('a bad config file stops the start with LOGIN_ERR_CONFIG naming the file 
     { content: { port: true }, message: /login\.json: "port" must be a whole number/ },
     { content: { site: 'exa mple.com' }, message: /login\.json: "site" must be a host name/ },
     { content: { debug: 'perhaps' }, message: /login\.json: "debug" must be true or false/ },
-    { content: '{"lease_seconds": 60', message: /LOGIN_CONFIG could not be read as JSON/ },
+    { content: '{"lease_seconds": 60', message: /LOGIN_CONFIG .*login\.json is not valid JSON: line 1, column 21/ },
     { content: '[1, 2]', message: /LOGIN_CONFIG must hold a JSON object/ },
     { content: 'null', message: /LOGIN_CONFIG must hold a JSON object/ },
   ]
@@ -165,7 +165,7 @@ t.test('a bad config file stops the start with LOGIN_ERR_CONFIG naming the file 
   }
   t.throws(
     () => loadConfig({ LOGIN_CONFIG: '/nonexistent/login.json' }),
-    { code: 'LOGIN_ERR_CONFIG', message: /LOGIN_CONFIG could not be read/ },
+    { code: 'LOGIN_ERR_CONFIG', message: /LOGIN_CONFIG \/nonexistent\/login\.json could not be read \(ENOENT\)/ },
     'a config file that does not exist',
   )
 })

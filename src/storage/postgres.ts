@@ -69,15 +69,32 @@ function flagAsNumber(value: SqlValue): unknown {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value
 }
 
-/** The URL without its password, for messages and logs. */
+/** The URL without its password or parameters (which may hold another), for messages and logs. */
 function describe(url: string): string {
   try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '…'
-    return parsed.href
+    const { protocol, username, password, host, pathname } = new URL(url)
+    const user = username ? `${username}${password ? ':…' : ''}@` : ''
+    return `${protocol}//${user}${host}${pathname}`
   } catch {
     return 'postgres://…'
   }
+}
+
+/**
+ * Why a database could not be opened, as one line for the operator: the
+ * driver's or the server's own words (a refused connection, an unknown
+ * host or role, a wrong password), with the password cut out wherever
+ * they might echo it.
+ */
+function cannotOpen(url: string, description: string, error: unknown): Error {
+  let why = (error as Error | undefined)?.message ?? String(error)
+  try {
+    const { password } = new URL(url)
+    for (const form of new Set([password, decodeURIComponent(password)])) if (form) why = why.replaceAll(form, '…')
+  } catch {
+    why = 'the URL cannot be read'
+  }
+  return new errors.Config(`LOGIN_DATABASE ${description} cannot be used: ${why}`)
 }
 
 /**
@@ -118,7 +135,8 @@ export class PostgresDatabase implements Database {
   }
 
   /**
-   * Connects and applies pending migrations (one node at a time). A write
+   * Connects and applies pending migrations (one node at a time); a database
+   * that cannot be used stops the start (`LOGIN_ERR_CONFIG`). A write
    * transaction waits at most `lockTimeoutMs` for its turn, then fails with
    * `LOGIN_ERR_UNAVAILABLE`.
    */
@@ -128,7 +146,7 @@ export class PostgresDatabase implements Database {
       await database.migrate()
     } catch (error) {
       await database.close()
-      throw unavailable(error)
+      throw cannotOpen(url, database.description, error)
     }
     return database
   }

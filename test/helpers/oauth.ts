@@ -19,10 +19,10 @@ export interface OAuthApp {
   browser(): Browser
 }
 
-/** Writes `credentials` as a credentials.json in a temporary folder and answers its path. */
+/** Writes `credentials` as a credentials.json in a temporary folder, private as the server wants it, and answers its path. */
 export function writeCredentials(t: Teardown, credentials: unknown): string {
   const path = join(tempDir(t, 'login-credentials-'), 'credentials.json')
-  writeFileSync(path, typeof credentials === 'string' ? credentials : JSON.stringify(credentials))
+  writeFileSync(path, typeof credentials === 'string' ? credentials : JSON.stringify(credentials), { mode: 0o600 })
   return path
 }
 

@@ -133,7 +133,7 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
 t.test('server.sh start reports a server that dies at start, with the end of its log', async t => {
   const runDir = tempDir(t)
   const credentials = join(runDir, 'bad-credentials.json')
-  writeFileSync(credentials, '{"github": {"id": "x"}}')
+  writeFileSync(credentials, '{"github": {"id": "x"}}', { mode: 0o600 })
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
