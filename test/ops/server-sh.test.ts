@@ -4,53 +4,14 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { freePort, tempDir } from '../helpers/app.js'
+import { checkout, run } from '../helpers/checkout.js'
 import { within } from '../helpers/realtime.js'
-import type { Teardown } from '../helpers/teardown.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
 const haveMemcached = existsSync('/usr/bin/memcached')
-
-interface Run {
-  code: number | null
-  out: string
-}
-
-/** Runs a command to its end; answers its exit code and what it wrote (stdout and stderr together). */
-async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', chunk => (out += chunk))
-  child.stderr.on('data', chunk => (out += chunk))
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return { code, out }
-}
-
-/**
- * A checkout of its own: server.sh, the sources and dependencies linked, and
- * dist/ built from the current sources there, so that nothing touches the
- * repository's dist/ or run/ while other tests use them.
- */
-async function checkout(t: Teardown): Promise<string> {
-  const lock = statSync(join(root, 'package-lock.json')).mtimeMs
-  const installed = statSync(join(root, 'node_modules/.package-lock.json')).mtimeMs
-  // server.sh would run npm ci through the link, in the repository's own node_modules.
-  if (lock > installed + 1000) throw new Error('node_modules is older than package-lock.json: run npm ci first')
-  const dir = tempDir(t, 'login-server-sh-')
-  copyFileSync(join(root, 'server.sh'), join(dir, 'server.sh'))
-  for (const name of ['node_modules', 'src', 'templates', 'package.json', 'package-lock.json'])
-    symlinkSync(join(root, name), join(dir, name))
-  const tsc = join(root, 'node_modules/typescript/bin/tsc')
-  const build = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {
-    cwd: root,
-  })
-  if (build.code !== 0) throw new Error(`build failed: ${build.out}`)
-  return dir
-}
 
 const dir = await checkout(t)
 
