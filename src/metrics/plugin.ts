@@ -2,6 +2,7 @@ import cluster from 'node:cluster'
 import type { FastifyInstance } from 'fastify'
 import { AggregatorRegistry } from 'prom-client'
 import type { Config } from '../config.js'
+import { socketTimeouts } from '../http/socket-timeouts.js'
 import { serveMetrics, type MetricsEndpoint } from './server.js'
 
 /**
@@ -33,7 +34,7 @@ export function instrument(app: FastifyInstance): void {
   // onReady, not onListen: a metrics port that cannot be bound stops the start with its error.
   app.addHook('onReady', async () => {
     const scrape = async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })
-    endpoint = await serveMetrics(config.metricsPort!, config.metricsHost, scrape, app.log)
+    endpoint = await serveMetrics(config.metricsPort!, config.metricsHost, scrape, app.log, socketTimeouts(config))
     metrics.url = endpoint.url
   })
   app.addHook('onClose', async () => endpoint?.close())
@@ -44,5 +45,5 @@ export async function serveClusterMetrics(config: Config, log: FastifyInstance['
   if (config.metricsPort === null) return
   const aggregator = new AggregatorRegistry()
   const scrape = async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() })
-  await serveMetrics(config.metricsPort, config.metricsHost, scrape, log)
+  await serveMetrics(config.metricsPort, config.metricsHost, scrape, log, socketTimeouts(config))
 }

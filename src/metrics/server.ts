@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
+import type { SocketTimeouts } from '../http/socket-timeouts.js'
 
 /** A text exposition of metrics and its content type, as a registry renders it. */
 export interface Scrape {
@@ -17,16 +18,18 @@ export interface MetricsEndpoint {
 
 /**
  * Serves `GET /metrics` for Prometheus on its own port (never the public
- * one: the README's "Metrics" explains why it binds to loopback by default).
- * Every other path answers 404.
+ * one: the README's "Metrics" explains why it binds to loopback by default),
+ * with the public port's timeouts: it may be reachable by more than the
+ * scraper. Every other path answers 404.
  */
 export async function serveMetrics(
   port: number,
   host: string,
   scrape: () => Promise<Scrape>,
   log: FastifyBaseLogger,
+  timeouts: SocketTimeouts,
 ): Promise<MetricsEndpoint> {
-  const server = createServer((request, response) => {
+  const server = createServer(timeouts, (request, response) => {
     const path = (request.url ?? '').split('?')[0]
     if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics are at GET /metrics\n')
@@ -43,6 +46,8 @@ export async function serveMetrics(
       },
     )
   })
+  // A socket that goes quiet is closed too, as Fastify's connectionTimeout does on the public port.
+  server.setTimeout(timeouts.requestTimeout, socket => socket.destroy())
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({ port, host }, () => {
