@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js'
 import { cacheAnswers, feedLagSeconds } from './probes.js'
+import type { Answer } from './server.js'
 
 /** The revocation feed reads the log every 200 ms; this far behind, revocations are not being applied. */
 const FEED_LAG_LIMIT_SECONDS = 10
@@ -61,4 +62,14 @@ async function attempt(probe: () => Promise<Check>): Promise<Check> {
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The metrics port's `GET /ready` for one process: the details, 200 when ready, else 503. */
+export function readinessAnswer({ ready, failing, checks }: Readiness): Answer {
+  return json(ready, { status: ready ? 'ready' : 'not ready', failing, checks })
+}
+
+/** A JSON answer of the metrics port, 200 when `ready`, else 503. */
+export function json(ready: boolean, body: unknown): Answer {
+  return { status: ready ? 200 : 503, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) }
 }

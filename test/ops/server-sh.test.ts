@@ -23,12 +23,14 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
   await once(squatter, 'listening')
   t.teardown(() => squatter.close())
   const memcachedPort = (squatter.address() as { port: number }).port
+  const metricsPort = await freePort()
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LOGIN_HOST: '127.0.0.1',
     LOGIN_PORT: String(port),
     LOGIN_MEMCACHED_PORT: String(memcachedPort),
+    LOGIN_METRICS_PORT: String(metricsPort),
     LOGIN_START_SECONDS: '300',
   }
   const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
@@ -51,7 +53,8 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
   if (haveMemcached) {
     t.match(started.out, `port ${memcachedPort} is taken by another program`)
     t.match(started.out, `memcached on 127.0.0.1:${memcachedPort + 1}`)
-    t.match((await ready.json()).checks.cache, { ok: true, kind: 'memcached' }, 'and uses that memcached')
+    const details = await (await fetch(`http://127.0.0.1:${metricsPort}/ready`)).json()
+    t.match(details.checks.cache, { ok: true, kind: 'memcached' }, 'and uses that memcached')
   }
 
   t.match((await sh('status')).out, `running (pid ${pidOf('server')})`)
@@ -141,5 +144,14 @@ t.test('LOGIN_WORKERS=2 with LOGIN_METRICS_PORT: one /metrics, summed over the w
   t.ok(served, 'the health checks are counted')
   t.ok(Number(served?.[1]) >= 20, `all of them, whichever worker answered (${served?.[1]})`)
   t.match(text, /^process_cpu_user_seconds_total /m, 'with the process metrics')
+  const ready = await fetch(`http://127.0.0.1:${metricsPort}/ready`)
+  t.equal(ready.status, 200, 'every worker is ready')
+  t.match(await ready.json(), {
+    status: 'ready',
+    workers: [
+      { pid: Number, ready: true, checks: { database: { ok: true } } },
+      { pid: Number, ready: true, checks: { database: { ok: true } } },
+    ],
+  })
   t.equal((await sh('stop')).code, 0)
 })
