@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { copyFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { tempDir } from './app.js'
+import { freePort, tempDir } from './app.js'
 import type { Teardown } from './teardown.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -49,4 +49,21 @@ export async function checkout(t: Teardown): Promise<string> {
   })
   if (build.code !== 0) throw new Error(`build failed: ${build.out}`)
   return dir
+}
+
+/**
+ * The environment `./server.sh` runs with in a test: only PATH and HOME of
+ * the caller's, the server on loopback at a free port (`LOGIN_PORT`), a free
+ * port for its memcached, a generous start, and `settings` over these.
+ */
+export async function serverEnv(settings: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOGIN_HOST: '127.0.0.1',
+    LOGIN_PORT: String(await freePort()),
+    LOGIN_MEMCACHED_PORT: String(await freePort()),
+    LOGIN_START_SECONDS: '300',
+    ...settings,
+  }
 }

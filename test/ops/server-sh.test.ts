@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { freePort, tempDir } from '../helpers/app.js'
-import { checkout, run } from '../helpers/checkout.js'
+import { checkout, run, serverEnv } from '../helpers/checkout.js'
 import { within } from '../helpers/realtime.js'
 
 const haveMemcached = existsSync('/usr/bin/memcached')
@@ -24,15 +24,11 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
   t.teardown(() => squatter.close())
   const memcachedPort = (squatter.address() as { port: number }).port
   const metricsPort = await freePort()
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LOGIN_HOST: '127.0.0.1',
+  const env = await serverEnv({
     LOGIN_PORT: String(port),
     LOGIN_MEMCACHED_PORT: String(memcachedPort),
     LOGIN_METRICS_PORT: String(metricsPort),
-    LOGIN_START_SECONDS: '300',
-  }
+  })
   const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
   const pidOf = (name: string) => Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8'))
   const alive = (pid: number) => {
@@ -98,16 +94,7 @@ t.test('server.sh start reports a server that dies at start, with the end of its
   const runDir = tempDir(t)
   const credentials = join(runDir, 'bad-credentials.json')
   writeFileSync(credentials, '{"github": {"id": "x"}}', { mode: 0o600 })
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LOGIN_RUN_DIR: runDir,
-    LOGIN_HOST: '127.0.0.1',
-    LOGIN_PORT: String(await freePort()),
-    LOGIN_MEMCACHED_PORT: String(await freePort()),
-    LOGIN_CREDENTIALS: credentials,
-    LOGIN_START_SECONDS: '300',
-  }
+  const env = await serverEnv({ LOGIN_RUN_DIR: runDir, LOGIN_CREDENTIALS: credentials })
   const started = await run('bash', ['server.sh', 'start'], { cwd: dir, env })
   t.equal(started.code, 1, started.out)
   t.match(started.out, 'failed to start; the end of')
@@ -121,17 +108,12 @@ t.test('LOGIN_WORKERS=2 with LOGIN_METRICS_PORT: one /metrics, summed over the w
   const runDir = tempDir(t)
   const port = await freePort()
   const metricsPort = await freePort()
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+  const env = await serverEnv({
     LOGIN_RUN_DIR: runDir,
-    LOGIN_HOST: '127.0.0.1',
     LOGIN_PORT: String(port),
-    LOGIN_MEMCACHED_PORT: String(await freePort()),
     LOGIN_WORKERS: '2',
     LOGIN_METRICS_PORT: String(metricsPort),
-    LOGIN_START_SECONDS: '300',
-  }
+  })
   const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
   t.teardown(() => sh('stop'))
   const started = await sh('start')

@@ -4,8 +4,8 @@ import t from 'tap'
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
-import { freePort, tempDir, testConfig } from '../helpers/app.js'
-import { checkout, run } from '../helpers/checkout.js'
+import { tempDir, testConfig } from '../helpers/app.js'
+import { checkout, run, serverEnv } from '../helpers/checkout.js'
 import { startPostgres } from '../helpers/postgres.js'
 
 const mode = (path: string) => statSync(path).mode & 0o777
@@ -46,16 +46,7 @@ t.test('./server.sh start keeps run/ private whatever the engine and the umask',
     chmodSync(runDir, 0o755)
     writeFileSync(join(runDir, 'server.log'), '{"msg":"signed in","user":"…","ip":"203.0.113.7"}\n', { mode: 0o644 })
     chmodSync(join(runDir, 'server.log'), 0o644)
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOGIN_RUN_DIR: runDir,
-      LOGIN_HOST: '127.0.0.1',
-      LOGIN_PORT: String(await freePort()),
-      LOGIN_MEMCACHED_PORT: String(await freePort()),
-      LOGIN_START_SECONDS: '300',
-      ...settings,
-    }
+    const env = await serverEnv({ LOGIN_RUN_DIR: runDir, ...settings })
     const sh = (command: string) =>
       run('bash', ['-c', `umask 022 && exec bash server.sh ${command}`], { cwd: dir, env })
     t.teardown(() => sh('stop'))
