@@ -28,7 +28,7 @@ export default tseslint.config(
   {
     // An async call left without `await` runs after the check that depends on it (a test that passes by luck, a
     // change that lands after the answer): refused with the types' help. tap's `t.test()` runs by itself.
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': [

@@ -6,7 +6,7 @@
 #   ./server.sh status  say whether it runs (exit 0) or not (exit 3)
 #   ./server.sh help    this text
 # LOGIN_* variables set by the caller win over the defaults below
-# (LOGIN_PORT=9000 ./server.sh debug); see README.md for all of them.
+# (LOGIN_PORT=9000 ./server.sh debug); see docs/operating.md, "Configuration", for all of them.
 # LOGIN_START_SECONDS (60) bounds how long `start` waits for /login/ready.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,7 +38,7 @@ setup() {
 
 # run/ holds the SQLite database, the log (user ids and addresses), pid files
 # and memcached's log: for this user only on every start, whatever the engine,
-# the caller's umask or an older version left (README, "Security"). What is
+# the caller's umask or an older version left (docs/security.md, "Files"). What is
 # written from here on is created private.
 private_run_dir() {
   umask 077

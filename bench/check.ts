@@ -2,7 +2,7 @@
  * `npm run bench:check`: throughput of `GET /login/check` with a valid lease
  * cookie (the per-request forward-auth call) against a bare Fastify
  * hello-world (logger off) measured in the same run. The login server runs
- * as `server.sh start` runs it: production mode, info logging (README,
+ * as `server.sh start` runs it: production mode, info logging (docs/operating.md,
  * "Logs"), memcached — on SQLite and on PostgreSQL (a cluster of its own,
  * started the way the tests start one); once more with the in-process cache,
  * for comparison.

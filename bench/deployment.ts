@@ -301,8 +301,8 @@ export function printRows(rows: readonly LoadRow[]): void {
 /**
  * How many `get`s a memcached has answered (its `cmd_get` statistic): the
  * difference over a check bench says whether checks were answered from the
- * node's memory (none) or asked of the cache (README, "Running several
- * nodes": while a node's change log is behind).
+ * node's memory (none) or asked of the cache (docs/operating.md, "Running
+ * several nodes": while a node's change log is behind).
  */
 export function memcachedGets(server: string): Promise<number> {
   const [host, port] = server.split(':')

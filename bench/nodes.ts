@@ -1,6 +1,6 @@
 /**
- * `npm run bench:nodes`: two nodes of one deployment (README, "Running
- * several nodes"): each in its own process, both on one PostgreSQL (a
+ * `npm run bench:nodes`: two nodes of one deployment (docs/operating.md,
+ * "Running several nodes"): each in its own process, both on one PostgreSQL (a
  * private cluster, test/helpers/postgres.ts) and one memcached, configured as
  * in production (no debug mode, info logs to a file). Users sign in through a
  * real OpenID provider on loopback (bench/mock-issuer.ts).

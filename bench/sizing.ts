@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sizing`: what one node can take, for the README's
+ * `npm run bench:sizing`: what one node can take, for docs/operating.md,
  * "Sizing": one node in its own process (bench/target-server.ts, as
  * bench:check runs it), on SQLite (the default) and then on PostgreSQL (a
  * private cluster), configured as in production: no debug mode, info logs to

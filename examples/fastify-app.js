@@ -1,4 +1,4 @@
-// A Fastify application protected by modular-login (see README, "Client applications").
+// A Fastify application protected by modular-login (see docs/client-library.md, "Client applications").
 //
 //   ./server.sh debug                                              # the login server, on :8000
 //   npx modular-login app add example > run/example-app.json      # once: this app's credentials

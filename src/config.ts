@@ -7,78 +7,73 @@ import { readJsonFile } from './json-file.js'
 /**
  * Everything the server and the CLI can be told. Built once by
  * {@link loadConfig}, validated, then frozen: nothing else reads
- * `process.env`.
+ * `process.env`. What each setting means, its variable and its default are
+ * its entry in {@link settings}, which docs/operating.md, "Configuration",
+ * shows.
  */
 export interface Config {
-  /** TCP port to listen on (`LOGIN_PORT`, 8000). */
   readonly port: number
-  /** Interface to bind (`LOGIN_HOST`, `localhost`). */
   readonly host: string
-  /** External base URL used in links and OAuth callbacks (`LOGIN_PUBLIC_URL`, `http://localhost:<port>`). */
   readonly publicUrl: string
-  /** Folder for the SQLite database, pid and log files (`LOGIN_RUN_DIR`, `run`). */
   readonly runDir: string
-  /** A `postgres://` URL that every node shares (`LOGIN_DATABASE`); unset = SQLite under `runDir`. */
+  /** A `postgres://` URL; null = SQLite under `runDir`. */
   readonly database: string | null
-  /** A write waits this long at most for the database's write lock, then answers 503 (`LOGIN_DATABASE_LOCK_TIMEOUT_MS`, 5000). */
   readonly databaseLockTimeoutMs: number
-  /** Debug mode: enables the `test` provider (`LOGIN_DEBUG`, false). */
   readonly debug: boolean
-  /** Parent domain shared by every app: cookie domain and redirect allow-list root (`LOGIN_SITE`, `localhost`). */
   readonly site: string
-  /** Extra hosts that `next` may point to (`LOGIN_ALLOWED_REDIRECT_HOSTS`, comma separated). */
   readonly allowedRedirectHosts: readonly string[]
-  /** memcached servers as `host:port` (`LOGIN_MEMCACHED`, comma separated); empty = in-process cache. */
+  /** `host:port` of each server; empty = the in-process cache. */
   readonly memcached: readonly string[]
-  /** Path of `credentials.json` (`LOGIN_CREDENTIALS`); null when none exists. */
+  /** null when no credentials file exists: no OAuth provider is offered. */
   readonly credentialsPath: string | null
-  /** Lifetime of a lease, in seconds (`LOGIN_LEASE_SECONDS`, 3600). */
   readonly leaseSeconds: number
-  /** A session unrefreshed for this long ends (`LOGIN_IDLE_SECONDS`, off). */
+  /** null = off. */
   readonly idleSeconds: number | null
-  /** A session ends this long after sign-in (`LOGIN_MAX_AGE_SECONDS`, off). */
+  /** null = off. */
   readonly maxAgeSeconds: number | null
-  /** Name of the session cookie (`LOGIN_COOKIE_NAME`, `login`). */
   readonly cookieName: string
-  /**
-   * Which reverse proxies may say who the visitor is in `X-Forwarded-For`
-   * (and `-Proto`, `-Host`) (`LOGIN_TRUST_PROXY`, off): how many stand in
-   * front of the server (`1`: the one nginx), or their addresses and CIDR
-   * ranges; 0 trusts none.
-   */
+  /** How many proxies stand in front (0: none), or their addresses and CIDR ranges. */
   readonly trustProxy: number | readonly string[]
-  /** Sign-in attempts allowed per client IP and minute (`LOGIN_RATE_LIMIT`, 60). */
   readonly rateLimit: number
-  /**
-   * Unfinished OpenID Connect sign-ins (authorization requests waiting for
-   * the user) one client IP may hold at once (`LOGIN_OIDC_INTERACTIONS_PER_IP`, 100).
-   */
   readonly oidcInteractionsPerIp: number
-  /** Requests one app connection may send per second on the realtime channel, and in one burst (`LOGIN_CHANNEL_RATE_LIMIT`, 1000). */
   readonly channelRateLimit: number
-  /** Log level (`LOGIN_LOG_LEVEL`, `info`). */
-  readonly logLevel: string
-  /** How long a call to an OAuth provider (discovery, token, profile) may take, in milliseconds (`LOGIN_PROVIDER_TIMEOUT_MS`, 5000). */
+  readonly channelConnectionsPerApp: number
   readonly providerTimeoutMs: number
-  /** A request must arrive whole within this many milliseconds, or its socket is closed (`LOGIN_REQUEST_TIMEOUT_MS`, 30000). */
   readonly requestTimeoutMs: number
-  /** An idle keep-alive connection is closed after this many milliseconds (`LOGIN_KEEP_ALIVE_TIMEOUT_MS`, 5000). */
   readonly keepAliveTimeoutMs: number
-  /** Server processes sharing the port and `run/` (`LOGIN_WORKERS`, 1); each relays every process's revocations to its apps. */
   readonly workers: number
-  /** Port of the Prometheus `/metrics` endpoint (`LOGIN_METRICS_PORT`); null = no metrics endpoint. */
+  /** null = no metrics endpoint. */
   readonly metricsPort: number | null
-  /** Interface the metrics endpoint binds (`LOGIN_METRICS_HOST`, `127.0.0.1`). */
   readonly metricsHost: string
+  readonly logLevel: string
 }
 
 type Raw = string | number | boolean | string[] | null | undefined
 
-interface Setting<K extends keyof Config> {
-  key: K
+/**
+ * One setting: how it is given, read and explained. Its name in a config file is its key in snake_case
+ * (`leaseSeconds` → `lease_seconds`).
+ */
+type Setting<K extends keyof Config> = {
+  /** The environment variable. */
   env: string
+  /** What it does, for the configuration reference (markdown, one line). */
+  doc: string
+  /** Reads a value from the environment (a string) or the config file (any JSON value); `name` says where it came from. */
   parse: (value: Raw, name: string) => Config[K]
-}
+} & (
+  | {
+      /** The value when nothing sets it. */
+      default: Config[K]
+      /** How the reference shows the default, when the value itself would say it badly. */
+      shown?: string
+    }
+  | {
+      /** The value when nothing sets it, from the settings above this one in the table as already decided. */
+      default: (settled: Config) => Config[K]
+      shown: string
+    }
+)
 
 function fail(name: string, why: string): never {
   throw new errors.Config(`${name} ${why}`)
@@ -138,7 +133,8 @@ const NO_PROXY = ['', 'false', 'no', 'off']
 /**
  * `LOGIN_TRUST_PROXY`: a hop count or the proxies' addresses. `true` is
  * refused rather than read as "every hop": the visitor's own leftmost
- * `X-Forwarded-For` would then be their address (README, "Security").
+ * `X-Forwarded-For` would then be their address (docs/security.md, "The
+ * visitor's address").
  */
 function trustedProxies(value: Raw, name: string): number | readonly string[] {
   const text = Array.isArray(value)
@@ -181,12 +177,18 @@ function text(value: Raw, name: string): string {
   return s
 }
 
+/**
+ * Every setting, in the order the reference lists them and the order they are checked in. A new setting is a field of
+ * {@link Config} and an entry here; `npm run docs:config` then writes it into docs/operating.md.
+ */
 const settings: { [K in keyof Config]: Setting<K> } = {
-  port: { key: 'port', env: 'LOGIN_PORT', parse: port },
-  host: { key: 'host', env: 'LOGIN_HOST', parse: text },
+  port: { env: 'LOGIN_PORT', default: 8000, doc: 'port to listen on', parse: port },
+  host: { env: 'LOGIN_HOST', default: 'localhost', doc: 'interface to bind (`0.0.0.0` for all)', parse: text },
   publicUrl: {
-    key: 'publicUrl',
     env: 'LOGIN_PUBLIC_URL',
+    default: ({ port }) => `http://localhost:${port}`,
+    shown: '`http://localhost:<port>`',
+    doc: 'external base URL, used in links and OAuth callbacks; `https://…` makes cookies `Secure`',
     parse: (v, n) => {
       let url: URL
       try {
@@ -199,10 +201,19 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return url.href.replace(/\/$/, '')
     },
   },
-  runDir: { key: 'runDir', env: 'LOGIN_RUN_DIR', parse: (v, n) => resolve(text(v, n)) },
+  runDir: {
+    env: 'LOGIN_RUN_DIR',
+    default: () => resolve('run'),
+    shown: '`run`',
+    doc: 'the SQLite database (with the signing keys and secrets), pid and log files',
+    parse: (v, n) => resolve(text(v, n)),
+  },
   database: {
-    key: 'database',
     env: 'LOGIN_DATABASE',
+    default: null,
+    doc:
+      '`postgres://user:password@host/db`: the PostgreSQL every node of a deployment shares ' +
+      '(see [Running several nodes](#running-several-nodes)); unset = SQLite under `LOGIN_RUN_DIR`',
     parse: (v, n) => {
       const raw = String(v ?? '').trim()
       if (!raw) return null
@@ -217,20 +228,35 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     },
   },
   databaseLockTimeoutMs: {
-    key: 'databaseLockTimeoutMs',
     env: 'LOGIN_DATABASE_LOCK_TIMEOUT_MS',
+    default: 5000,
+    doc:
+      "how long a write waits at most for the database's write lock (another transaction's, or a role " +
+      'holding it) before it is answered 503 `LOGIN_ERR_UNAVAILABLE`',
     parse: integer(10),
   },
-  debug: { key: 'debug', env: 'LOGIN_DEBUG', parse: boolean },
-  site: { key: 'site', env: 'LOGIN_SITE', parse: hostName },
+  debug: {
+    env: 'LOGIN_DEBUG',
+    default: false,
+    doc: 'debug mode: the `test` provider (set by `server.sh debug`)',
+    parse: boolean,
+  },
+  site: {
+    env: 'LOGIN_SITE',
+    default: 'localhost',
+    doc: 'the parent domain every app shares: cookie domain and root of the redirect allow-list',
+    parse: hostName,
+  },
   allowedRedirectHosts: {
-    key: 'allowedRedirectHosts',
     env: 'LOGIN_ALLOWED_REDIRECT_HOSTS',
+    default: [],
+    doc: 'extra hosts `next` may point to (comma separated, exact names)',
     parse: (v, n) => list(v).map(h => hostName(h, n)),
   },
   memcached: {
-    key: 'memcached',
     env: 'LOGIN_MEMCACHED',
+    default: [],
+    doc: 'memcached servers, `host:port,…`; unset = in-process cache',
     parse: (v, n) =>
       list(v).map(server => {
         if (!/^[A-Za-z0-9_.[\]:-]+:\d{1,5}$/.test(server))
@@ -239,36 +265,114 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       }),
   },
   credentialsPath: {
-    key: 'credentialsPath',
     env: 'LOGIN_CREDENTIALS',
+    default: ({ runDir }) => defaultCredentials(runDir),
+    shown: '`credentials.json`, then `run/credentials.json`',
+    doc: 'OAuth provider credentials (see [Sign-in and sessions](sign-in.md#2-write-credentialsjson))',
     parse: (v, n) => {
       const path = resolve(text(v, n))
       if (!existsSync(path)) fail(n, `names ${path}, which does not exist`)
       return path
     },
   },
-  leaseSeconds: { key: 'leaseSeconds', env: 'LOGIN_LEASE_SECONDS', parse: integer(1) },
-  idleSeconds: { key: 'idleSeconds', env: 'LOGIN_IDLE_SECONDS', parse: optionalInteger(1) },
-  maxAgeSeconds: { key: 'maxAgeSeconds', env: 'LOGIN_MAX_AGE_SECONDS', parse: optionalInteger(1) },
+  leaseSeconds: {
+    env: 'LOGIN_LEASE_SECONDS',
+    default: 3600,
+    doc: 'lifetime of a lease (the signed cookie); past it the lease is re-issued while the session lives',
+    parse: integer(1),
+  },
+  idleSeconds: {
+    env: 'LOGIN_IDLE_SECONDS',
+    default: null,
+    shown: 'off',
+    doc:
+      'a session whose lease was not refreshed for this long ends ' +
+      '(checked at refresh, so keep it above the lease time)',
+    parse: optionalInteger(1),
+  },
+  maxAgeSeconds: {
+    env: 'LOGIN_MAX_AGE_SECONDS',
+    default: null,
+    shown: 'off',
+    doc: 'a session ends this long after sign-in',
+    parse: optionalInteger(1),
+  },
   cookieName: {
-    key: 'cookieName',
     env: 'LOGIN_COOKIE_NAME',
+    default: 'login',
+    doc: 'name of the session cookie',
     parse: (v, n) => {
       const s = text(v, n)
       if (!/^[A-Za-z0-9_-]+$/.test(s)) fail(n, 'may only hold letters, digits, _ and -')
       return s
     },
   },
-  trustProxy: { key: 'trustProxy', env: 'LOGIN_TRUST_PROXY', parse: trustedProxies },
-  rateLimit: { key: 'rateLimit', env: 'LOGIN_RATE_LIMIT', parse: integer(1) },
-  oidcInteractionsPerIp: { key: 'oidcInteractionsPerIp', env: 'LOGIN_OIDC_INTERACTIONS_PER_IP', parse: integer(1) },
-  channelRateLimit: { key: 'channelRateLimit', env: 'LOGIN_CHANNEL_RATE_LIMIT', parse: integer(1) },
-  providerTimeoutMs: { key: 'providerTimeoutMs', env: 'LOGIN_PROVIDER_TIMEOUT_MS', parse: integer(1) },
-  requestTimeoutMs: { key: 'requestTimeoutMs', env: 'LOGIN_REQUEST_TIMEOUT_MS', parse: integer(100) },
-  keepAliveTimeoutMs: { key: 'keepAliveTimeoutMs', env: 'LOGIN_KEEP_ALIVE_TIMEOUT_MS', parse: integer(100) },
+  trustProxy: {
+    env: 'LOGIN_TRUST_PROXY',
+    default: 0,
+    shown: 'off',
+    doc:
+      'the reverse proxies trusted to say who the visitor is (`X-Forwarded-For`, `-Proto`, `-Host`): how many ' +
+      'stand in front of the server (`1` for one nginx, which must then be the only way in) or their addresses ' +
+      'and CIDR ranges (`127.0.0.1,10.0.0.0/8`); `true` is refused (see [Forward-auth](forward-auth.md))',
+    parse: trustedProxies,
+  },
+  rateLimit: {
+    env: 'LOGIN_RATE_LIMIT',
+    default: 60,
+    doc:
+      'sign-in attempts per client IP and minute ' +
+      '(set `LOGIN_TRUST_PROXY` behind a proxy, or every user shares one limit)',
+    parse: integer(1),
+  },
+  oidcInteractionsPerIp: {
+    env: 'LOGIN_OIDC_INTERACTIONS_PER_IP',
+    default: 100,
+    doc:
+      'unfinished OpenID Connect sign-ins (authorization requests waiting for the user, 10 minutes each) one ' +
+      'client IP may hold at once, over every node; beyond it the client gets `temporarily_unavailable`',
+    parse: integer(1),
+  },
+  channelRateLimit: {
+    env: 'LOGIN_CHANNEL_RATE_LIMIT',
+    default: 1000,
+    doc:
+      'requests one app may send per second on the realtime channel (and in one burst), all its connections ' +
+      'to one server process together; beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+    parse: integer(1),
+  },
+  channelConnectionsPerApp: {
+    env: 'LOGIN_CHANNEL_CONNECTIONS_PER_APP',
+    default: 16,
+    doc:
+      'realtime connections one app may hold open to one server process (each worker and node counts ' +
+      'its own); the next is refused with close code 4006',
+    parse: integer(1),
+  },
+  providerTimeoutMs: {
+    env: 'LOGIN_PROVIDER_TIMEOUT_MS',
+    default: 5000,
+    doc: 'how long one call to an OAuth provider (discovery, token, profile, keys) may take',
+    parse: integer(1),
+  },
+  requestTimeoutMs: {
+    env: 'LOGIN_REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    doc: 'a request must arrive whole (headers and body) within this, or its socket is closed',
+    parse: integer(100),
+  },
+  keepAliveTimeoutMs: {
+    env: 'LOGIN_KEEP_ALIVE_TIMEOUT_MS',
+    default: 5000,
+    doc: 'an idle keep-alive connection is closed after this',
+    parse: integer(100),
+  },
   workers: {
-    key: 'workers',
     env: 'LOGIN_WORKERS',
+    default: 1,
+    doc:
+      'server processes sharing the port and `run/` (at most 64); ' +
+      "each relays every process's revocations to its apps",
     parse: (v, n) => {
       const w = integer(1)(v, n)
       if (w > 64) fail(n, 'must be at most 64')
@@ -276,14 +380,24 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     },
   },
   metricsPort: {
-    key: 'metricsPort',
     env: 'LOGIN_METRICS_PORT',
+    default: null,
+    shown: 'off',
+    doc:
+      'serve Prometheus metrics at `http://<LOGIN_METRICS_HOST>:<port>/metrics` and what is ready and why at ' +
+      '`/ready` (see [Metrics](#metrics))',
     parse: (v, n) => (v === undefined || v === null || v === '' || v === 'off' ? null : port(v, n)),
   },
-  metricsHost: { key: 'metricsHost', env: 'LOGIN_METRICS_HOST', parse: text },
+  metricsHost: {
+    env: 'LOGIN_METRICS_HOST',
+    default: '127.0.0.1',
+    doc: 'interface the metrics endpoint binds',
+    parse: text,
+  },
   logLevel: {
-    key: 'logLevel',
     env: 'LOGIN_LOG_LEVEL',
+    default: 'info',
+    doc: '`fatal` … `trace`, or `silent` (see [Logs](#logs))',
     parse: (v, n) => {
       const s = text(v, n)
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s))
@@ -292,6 +406,8 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     },
   },
 }
+
+const keys = Object.keys(settings) as (keyof Config)[]
 
 /** Snake-case name of a setting in a config file: `leaseSeconds` → `lease_seconds`. */
 function fileKey(key: string): string {
@@ -321,62 +437,57 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (typeof file !== 'object' || file === null || Array.isArray(file))
       fail('LOGIN_CONFIG', 'must hold a JSON object')
     for (const [name, value] of Object.entries(file)) {
-      const setting = Object.values(settings).find(s => fileKey(s.key) === name)
-      if (!setting) fail(`${env.LOGIN_CONFIG}: "${name}"`, 'is not a known setting')
-      raw.set(setting.key, value as Raw)
-      names.set(setting.key, `${env.LOGIN_CONFIG}: "${name}"`)
+      const key = keys.find(key => fileKey(key) === name)
+      if (!key) fail(`${env.LOGIN_CONFIG}: "${name}"`, 'is not a known setting')
+      raw.set(key, value as Raw)
+      names.set(key, `${env.LOGIN_CONFIG}: "${name}"`)
     }
   }
-  for (const setting of Object.values(settings)) {
-    const value = env[setting.env]
+  for (const key of keys) {
+    const value = env[settings[key].env]
     if (value !== undefined) {
-      raw.set(setting.key, value)
-      names.set(setting.key, setting.env)
+      raw.set(key, value)
+      names.set(key, settings[key].env)
     }
   }
 
-  const parsed: { -readonly [K in keyof Config]?: Config[K] } = {}
-  for (const setting of Object.values(settings) as Setting<keyof Config>[]) {
-    if (raw.has(setting.key))
-      (parsed as Record<string, unknown>)[setting.key] = setting.parse(
-        raw.get(setting.key),
-        names.get(setting.key) ?? setting.env,
-      )
+  // In table order: a default may depend on the settings above it (as given, not as overridden).
+  const config: Record<string, unknown> = {}
+  for (const key of keys) {
+    const setting = settings[key] as Setting<keyof Config>
+    config[key] = raw.has(key)
+      ? setting.parse(raw.get(key), names.get(key) ?? setting.env)
+      : typeof setting.default === 'function'
+        ? setting.default(config as unknown as Config)
+        : setting.default
   }
+  return Object.freeze({ ...(config as unknown as Config), ...overrides })
+}
 
-  const port = parsed.port ?? 8000
-  const runDir = parsed.runDir ?? resolve('run')
-  const config: Config = {
-    port,
-    host: 'localhost',
-    publicUrl: `http://localhost:${port}`,
-    runDir,
-    database: null,
-    databaseLockTimeoutMs: 5000,
-    debug: false,
-    site: 'localhost',
-    allowedRedirectHosts: [],
-    memcached: [],
-    credentialsPath: defaultCredentials(runDir),
-    leaseSeconds: 3600,
-    idleSeconds: null,
-    maxAgeSeconds: null,
-    cookieName: 'login',
-    trustProxy: 0,
-    rateLimit: 60,
-    oidcInteractionsPerIp: 100,
-    channelRateLimit: 1000,
-    logLevel: 'info',
-    providerTimeoutMs: 5000,
-    requestTimeoutMs: 30_000,
-    keepAliveTimeoutMs: 5000,
-    workers: 1,
-    metricsPort: null,
-    metricsHost: '127.0.0.1',
-    ...parsed,
-    ...overrides,
-  }
-  return Object.freeze(config)
+/** One row of the configuration reference (docs/operating.md, "Configuration"). */
+export interface SettingReference {
+  /** Its key in a `LOGIN_CONFIG` file. */
+  name: string
+  env: string
+  /** The default as the reference shows it (markdown). */
+  default: string
+  /** What it does (markdown). */
+  doc: string
+}
+
+/** Every setting, in the table's order, as the configuration reference lists it. */
+export function settingsReference(): SettingReference[] {
+  return keys.map(key => {
+    const setting = settings[key] as Setting<keyof Config>
+    return { name: fileKey(key), env: setting.env, default: setting.shown ?? shown(setting.default), doc: setting.doc }
+  })
+}
+
+/** A default as the reference shows it: `off` for false, `none` for nothing, else the value as code. */
+function shown(value: Config[keyof Config] | ((settled: Config) => unknown)): string {
+  if (value === false) return 'off'
+  if (value === null || (Array.isArray(value) && value.length === 0)) return 'none'
+  return `\`${String(value)}\``
 }
 
 /** Whether cookies must carry `Secure`: the server is reached over https. */

@@ -7,8 +7,8 @@ function define<C extends LoginErrorCode>(code: C, message: string) {
 }
 
 /**
- * The server's errors, one per code of the shared vocabulary
- * (`modular-login-client/errors`, listed in the README's "Errors" table)
+ * The server's errors, each with a code of the shared vocabulary
+ * (`modular-login-client/errors`, listed in docs/errors.md, "Errors")
  * that the server raises; tests assert the code, not only the status.
  * Messages take one `%s` argument that says what exactly was wrong.
  */
@@ -31,6 +31,8 @@ export const errors = {
   Conflict: define('LOGIN_ERR_CONFLICT', '%s'),
   /** Too many requests from one client. */
   RateLimited: define('LOGIN_ERR_RATE_LIMITED', 'Too many requests, retry in %s'),
+  /** An app opened more realtime connections than it may: the same code, said of connections. */
+  TooManyConnections: define('LOGIN_ERR_RATE_LIMITED', 'Too many connections: %s'),
   /** An OAuth provider refused, failed or answered something unusable. */
   Provider: define('LOGIN_ERR_PROVIDER', 'Sign-in with the provider failed: %s'),
   /** The OAuth flow's state is missing, replayed or forged. */
@@ -55,7 +57,7 @@ export const errors = {
   ProtocolVersion: define('LOGIN_ERR_PROTOCOL_VERSION', 'Unsupported protocol version: %s'),
   /** A part the answer needs (the database, the cache) cannot be reached: nothing was changed; retry shortly. */
   Unavailable: define('LOGIN_ERR_UNAVAILABLE', 'Service unavailable: %s'),
-  /** The OpenID Provider refused a request it cannot answer to the client (README, "OpenID Provider"). */
+  /** The OpenID Provider refused a request it cannot answer to the client (docs/openid-provider.md, "OpenID Provider"). */
   OidcRequest: define('LOGIN_ERR_OIDC_REQUEST', 'OpenID Connect request refused: %s'),
   /** A setting is invalid; the server does not start. */
   Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),

@@ -7,7 +7,7 @@ import { errors } from './errors.js'
  * `LOGIN_CONFIG`). When it is not valid JSON, the error names the file,
  * the line and the column and what was expected there, and never quotes
  * the file: V8's own message quotes the text around the mistake, which in
- * a credentials file is a secret (README, "Security").
+ * a credentials file is a secret (docs/security.md, "Start errors").
  */
 export function readJsonFile(path: string, name = path): unknown {
   let text: string

@@ -46,7 +46,7 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
 
   /**
    * Whether the feed read the log successfully within `staleMs`: only then
-   * may a lease be trusted on the strength of the deny-list alone (README,
+   * may a lease be trusted on the strength of the deny-list alone (docs/sign-in.md,
    * "Sessions and leases").
    */
   get fresh(): boolean {

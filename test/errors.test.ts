@@ -1,42 +1,41 @@
-// The README's "Errors" table and the shared error vocabulary say the same thing.
+// The table of docs/errors.md and the shared error vocabulary say the same thing.
 import t from 'tap'
 import { LOGIN_ERROR_CODES, LOGIN_ERROR_STATUS } from 'modular-login-client/errors'
-import { readFileSync } from 'node:fs'
 import { errors } from '../src/errors.js'
+import { page, pages } from './docs/markdown.js'
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-
-/** The rows of the table under `## Errors`: code → status. */
+/** The rows of the table on docs/errors.md: code → status. */
 function documented(): Map<string, number> {
-  const section = /^## Errors\n([\s\S]*?)(?=^## )/m.exec(readme)
-  if (!section) throw new Error('README.md has no "## Errors" section')
   const rows = new Map<string, number>()
-  for (const [, code, status] of section[1]!.matchAll(/^\| `(LOGIN_ERR_[A-Z_]+)` \| (\d{3}) \|/gm))
+  for (const [, code, status] of page('docs/errors.md').text.matchAll(/^\| `(LOGIN_ERR_[A-Z_]+)` \| (\d{3}) \|/gm))
     rows.set(code!, Number(status))
   return rows
 }
 
-t.test('every code is in the README table with its status, and the table lists no other', async t => {
+t.test('every code is in the table of docs/errors.md with its status, and the table lists no other', async t => {
   const table = documented()
   t.same(
     LOGIN_ERROR_CODES.filter(code => !table.has(code)),
     [],
-    'codes missing from the README',
+    'codes missing from docs/errors.md',
   )
   t.same(
     [...table.keys()].filter(code => !(code in LOGIN_ERROR_STATUS)),
     [],
-    'codes in the README that do not exist',
+    'codes in docs/errors.md that do not exist',
   )
   for (const [code, status] of table) t.equal(status, LOGIN_ERROR_STATUS[code as keyof typeof LOGIN_ERROR_STATUS], code)
 })
 
-t.test('every code the README mentions anywhere exists', async t => {
-  const mentioned = new Set(readme.match(/LOGIN_ERR_[A-Z_]*[A-Z]/g))
-  t.same(
-    [...mentioned].filter(code => !(code in LOGIN_ERROR_STATUS)),
-    [],
-  )
+t.test('every code the documentation mentions anywhere exists', async t => {
+  for (const { path, text } of pages()) {
+    const mentioned = new Set(text.match(/LOGIN_ERR_[A-Z_]*[A-Z]/g))
+    t.same(
+      [...mentioned].filter(code => !(code in LOGIN_ERROR_STATUS)),
+      [],
+      path,
+    )
+  }
 })
 
 t.test("the server's errors answer their code's status", async t => {

@@ -13,8 +13,8 @@ export function errorAnswer(code: LoginErrorCode, message: string, headers: Reco
 }
 
 /**
- * The HTTP answer for a result that may not proceed (README, "The Node
- * client library"), or null for `ok`. Signed-out GET/HEAD requests are
+ * The HTTP answer for a result that may not proceed (docs/client-library.md,
+ * "The Node client library"), or null for `ok`. Signed-out GET/HEAD requests are
  * redirected to `loginUrl` (the sign-in page, coming back to this request);
  * other methods get 401.
  */

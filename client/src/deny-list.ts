@@ -11,7 +11,7 @@ export interface Renewal {
 
 /**
  * The sessions this app must refuse, and the leases renewed for expired
- * ones (README, "What the library does per request"). A revoked session
+ * ones (docs/client-library.md, "What the library does per request"). A revoked session
  * stays denied until its leases would have expired; an expired lease is
  * refreshed over the channel once per session, however many requests
  * carrying it arrive at once.

@@ -1,8 +1,8 @@
 /**
  * The error vocabulary of modular-login, shared by the server and the client
  * library: every failure a person or an application can see carries one of
- * these stable codes, answered with this HTTP status (the README's "Errors"
- * table says what each means; a test keeps the two in step). Imports
+ * these stable codes, answered with this HTTP status (docs/errors.md, "Errors",
+ * says what each means; a test keeps the two in step). Imports
  * nothing, so that either side can use it.
  */
 export const LOGIN_ERROR_STATUS = {

@@ -4,8 +4,8 @@ import type { GroupExpression } from './protocol.js'
 import type { EnsuredNamespace, GrantedMembership, GrantLimits } from './types.js'
 
 /**
- * What an app asks of the access groups over the channel (README, "Groups
- * from the app"; the predecessor's `ensure_access`, `access_query`,
+ * What an app asks of the access groups over the channel (docs/client-library.md,
+ * "Groups from the app"; the predecessor's `ensure_access`, `access_query`,
  * `add_access`, `remove_access`).
  */
 export class GroupCalls {

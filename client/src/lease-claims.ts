@@ -1,5 +1,5 @@
 /**
- * The claims of a lease, the EdDSA JWT in the `login` cookie (README,
+ * The claims of a lease, the EdDSA JWT in the `login` cookie (docs/sign-in.md,
  * "Sessions and leases"): who, which session, until when. The server signs
  * them and the client library reads them, so the shape is written once,
  * here, importing nothing.

@@ -29,7 +29,7 @@ function leaseOf(claims: LeaseClaims): Lease {
 }
 
 /**
- * Verifies leases locally with the login server's public keys (README,
+ * Verifies leases locally with the login server's public keys (docs/client-library.md,
  * "What the library does per request") and memoises each token, expired
  * or not, so that a token is checked once rather than per request.
  */

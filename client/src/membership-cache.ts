@@ -5,8 +5,8 @@ import type { GroupExpression } from './protocol.js'
 const ANSWER_LIMIT = 100_000
 
 /**
- * Membership answers per user and expression (README, "What the library
- * does per request"): reused until `ttlMs` has passed or a `membership`
+ * Membership answers per user and expression (docs/client-library.md, "What
+ * the library does per request"): reused until `ttlMs` has passed or a `membership`
  * push about that user, and beyond the TTL while the server cannot be
  * reached. Concurrent questions about the same user and expression share
  * one request.

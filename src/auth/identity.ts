@@ -2,7 +2,7 @@ import { errors } from '../errors.js'
 
 /**
  * `<provider>:<provider user id>`, the way the CLI and apps name an account
- * before it has signed in (README, "CLI"), split at the first colon after
+ * before it has signed in (docs/operating.md, "CLI"), split at the first colon after
  * the provider (OpenID Connect providers are `oidc:<name>`).
  */
 export function parseIdentity(text: string | undefined): { provider: string; providerUserId: string } {

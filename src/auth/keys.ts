@@ -8,7 +8,7 @@ import type { Config } from '../config.js'
 import type { Database } from '../storage/database.js'
 import type { RevocationStore } from '../storage/revocations.js'
 import type { SigningKeyStore, StoredGeneration } from '../storage/signing-keys.js'
-import { leaseCookieMaxAge } from './cookie.js'
+import { leaseCookieMaxAge } from '../signed-in/lease-cookie.js'
 
 /** One generation of signing keys: the Ed25519 lease key, and the keys that sign ID tokens beside it. */
 interface KeyGeneration {
@@ -20,7 +20,7 @@ interface KeyGeneration {
   publicJwk: JWK
   /**
    * The key pairs that sign OpenID Connect ID tokens in this generation
-   * (README, "OpenID Provider"): RS256, and Ed25519 for clients that ask for
+   * (docs/openid-provider.md, "OpenID Provider"): RS256, and Ed25519 for clients that ask for
    * EdDSA, never the lease key, so that an ID token can never pass for a
    * lease. Absent from generations made before the server was an OpenID
    * Provider; added when they are opened.

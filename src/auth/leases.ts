@@ -14,7 +14,7 @@ export type LeaseCheck =
   | { status: 'invalid' }
 
 // As many as the sessions a node keeps in mind (src/auth/sessions.ts), each with its current lease: a node that knows
-// a session should not have to verify its lease again (README, "Sizing").
+// a session should not have to verify its lease again (docs/operating.md, "Sizing").
 const MEMO_LIMIT = 100_000
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config.js'
 import { isLoginError } from '../errors.js'
-import { validateNext } from './redirects.js'
+import { validateNext } from '../redirects.js'
 
 /** One value of a header; list-valued proxy headers (`X-Forwarded-Host: a, b`) name the client-facing hop first. */
 function single(value: string | string[] | undefined, list = false): string | undefined {
@@ -12,7 +12,7 @@ function single(value: string | string[] | undefined, list = false): string | un
 
 /**
  * The URL a reverse proxy is asking `/login/check` about, from the headers
- * it sends (README, "Forward-auth"): nginx's `X-Original-URL`, or a path in
+ * it sends (docs/forward-auth.md, "Forward-auth"): nginx's `X-Original-URL`, or a path in
  * `X-Forwarded-Uri` (Traefik, Caddy) or `X-Original-URI` (nginx) on the host
  * in `X-Forwarded-Host` or `Host`, with the scheme in `X-Forwarded-Proto`,
  * else the scheme of `LOGIN_PUBLIC_URL`. Undefined when none is sent.

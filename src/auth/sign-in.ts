@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import type { Profile, User } from '../storage/users.js'
-import { setLeaseCookie } from './cookie.js'
-import { currentUser } from './current.js'
+import { setLeaseCookie } from '../signed-in/lease-cookie.js'
+import { currentUser } from '../signed-in/current-user.js'
 
 /** Per-route options that rate-limit a sign-in endpoint by client IP. */
 export function signInRateLimit(config: Config) {

@@ -2,7 +2,7 @@ import type { GroupExpression } from 'modular-login-client/protocol'
 import { errors } from '../errors.js'
 import { findPathProblem, NAME_CHARACTER } from './group-paths.js'
 
-// A parsed expression is in the JSON form of the protocol's `GroupExpression` (README, "The chat example"):
+// A parsed expression is in the JSON form of the protocol's `GroupExpression` (docs/access-groups.md, "The chat example"):
 // a path, or one of `{and: [...]}`, `{or: [...]}`, `{not: e}`.
 
 /** Longer input is refused before parsing: expressions come from query strings. */

@@ -4,7 +4,7 @@ import type { GroupDeps } from './group-deps.js'
 import { ancestorPaths } from './group-paths.js'
 
 /**
- * Owners are protected (README, "Who may remove whom"): an owner's
+ * Owners are protected (docs/access-groups.md, "Who may remove whom"): an owner's
  * membership is removed only by another owner of the group or one above
  * it, by the administrator, or by an app that manages the namespace, and
  * never when it is the last owner left.

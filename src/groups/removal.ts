@@ -8,7 +8,7 @@ import { ancestorPaths, descendantRange } from './group-paths.js'
 
 /**
  * Removing members (revoke), cancelling invitations (renege) and leaving,
- * under the powers the README sets out ("Who may remove whom"): a user's power over a group is the highest
+ * under the powers docs/access-groups.md, "Who may remove whom", sets out: a user's power over a group is the highest
  * `deauthorizes` of their current memberships in it or its ancestors.
  * 2 reaches everything in the group and its subgroups; 1 reaches what
  * descends, through the invitation chain, from one of the user's own

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { currentUser, requireUser } from '../auth/current.js'
+import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { errors, isLoginError } from '../errors.js'
 import { answer, bodyFields, idsOf, isFormPost } from '../http/form-or-json.js'
 import { listingRoutes } from '../http/listing-routes.js'
@@ -52,7 +52,7 @@ function listed(items: readonly string[], many: string): string {
  * (no initiator) or from one of this server's own pages. Only then does an
  * invitation accept itself on opening; a link followed from another site,
  * which could join a signed-in visitor to a group without a click, always
- * shows the button (README, "Security").
+ * shows the button (docs/security.md, "Security").
  */
 function arrivedDirectly(request: FastifyRequest): boolean {
   const fetchSite = request.headers['sec-fetch-site']
@@ -60,7 +60,7 @@ function arrivedDirectly(request: FastifyRequest): boolean {
 }
 
 /**
- * Access groups over HTTP (README, "Access groups"), registered under `/login/access`:
+ * Access groups over HTTP (docs/access-groups.md, "Access groups"), registered under `/login/access`:
  * JSON endpoints, and `/view/` pages that mirror them.
  */
 export async function accessRoutes(app: FastifyInstance): Promise<void> {

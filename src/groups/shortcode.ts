@@ -1,5 +1,5 @@
 /**
- * Short codes (README, "Endpoints"): an invitation UUID re-encoded in a 57-letter
+ * Short codes (docs/access-groups.md, "Endpoints"): an invitation UUID re-encoded in a 57-letter
  * alphabet without look-alike characters (no 0/O, 1/I/l), big-endian,
  * left-padded with the zero letter to exactly 22 characters so that every
  * UUID, leading zeros included, round-trips. 57^22 > 2^128, so 22 letters

@@ -1,15 +1,4 @@
-import type { SignedIn } from '../auth/sessions.js'
-import type { AppContext } from '../context.js'
-
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** The shared services of this process. */
-    ctx: AppContext
-  }
-  interface FastifyRequest {
-    /** Who signed this request, once asked (src/auth/current.ts: read it through `currentUser`). */
-    signedIn: SignedIn | null | Promise<SignedIn | null> | undefined
-  }
   interface FastifyContextConfig {
     /** Answer errors of this route with an HTML page. */
     html?: boolean
@@ -18,8 +7,11 @@ declare module 'fastify' {
     /**
      * The answer is read by a reverse proxy (forward-auth), never shown by a browser: no page security headers,
      * which would cost the hottest path a tenth of its time for nothing; and an allowed answer is logged at
-     * debug, since the proxy logs the request it stands for (README, "Logs").
+     * debug, since the proxy logs the request it stands for (docs/operating.md, "Logs").
      */
     forProxy?: boolean
   }
 }
+
+// A module, so that the declaration above adds to Fastify's types instead of replacing them.
+export {}

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, RouteOptions, preHandlerHookHandler } from 'fastify'
 import { errors } from '../errors.js'
-import { currentUser } from '../auth/current.js'
-import { isOnSite } from '../auth/redirects.js'
+import { currentUser } from '../signed-in/current-user.js'
+import { isOnSite } from '../redirects.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 // What a browser may send to another origin without a CORS preflight (which this server never grants).
@@ -74,7 +74,7 @@ function fromAnotherOrigin(request: FastifyRequest): boolean {
 }
 
 /**
- * preHandler guard for state-changing requests (README, "Security"):
+ * preHandler guard for state-changing requests (docs/security.md, "Security"):
  * same-site origin always. Then, for a signed-in user, a request in a
  * shape that any page could make (no body, a form, `text/plain`) must
  * carry the session's form token when it is a form post or comes from

@@ -3,7 +3,7 @@ import { idList } from '../field-checks.js'
 import { notify } from './notice.js'
 
 /**
- * Every state-changing endpoint serves two callers (README, "Pages"): a
+ * Every state-changing endpoint serves two callers (docs/getting-started.md, "Pages"): a
  * browser form, which goes back to a page with a notice, and an API call,
  * which gets JSON. These read a request either way and answer the caller.
  */

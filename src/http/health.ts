@@ -10,7 +10,7 @@ import { readiness } from '../metrics/readiness.js'
  * (`src/metrics/readiness.ts`): 200, else 503 `LOGIN_ERR_UNAVAILABLE`, for
  * load balancers and `server.sh start`. Anyone may ask, so the answer says
  * only that: which part fails, the engine and the cursors are for the log
- * and the metrics port's `GET /ready` (README, "Operating it").
+ * and the metrics port's `GET /ready` (docs/operating.md, "Operating it").
  */
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { requireUser } from '../auth/current.js'
-import type { SignedIn } from '../auth/sessions.js'
+import { requireUser } from '../signed-in/current-user.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import { renderPage } from './views.js'
 
 /** What the signed-in user can see of one resource, as JSON at `path` and as a page at `/view<path>`. */
@@ -23,7 +23,7 @@ export interface Listing<Item> {
 
 /**
  * Registers a listing's JSON route and its page together, so that every
- * page has its JSON twin (README, "Endpoints") by construction.
+ * page has its JSON twin (docs/access-groups.md, "Endpoints") by construction.
  */
 export function listingRoutes<Item>(app: FastifyInstance, listing: Listing<Item>): void {
   app.get(listing.path, async (request, reply) => listing.load(await requireUser(request, reply)))

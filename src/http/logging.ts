@@ -6,7 +6,7 @@ import { INVITATION_PATH } from './invitation-paths.js'
 const REDACTED = '[redacted]'
 
 /**
- * URLs are logged through an allow-list (README, "Logs"): the route's
+ * URLs are logged through an allow-list (docs/operating.md, "Logs"): the route's
  * pattern, with the values of these path parameters (a provider's name, a
  * session or membership id, a group path) and of these query parameters;
  * every other value is `[redacted]`. Invitation ids and codes, OpenID
@@ -120,7 +120,7 @@ let standardOutput: pino.DestinationStream | null = null
  * Standard output for log lines, one per process: written in the
  * background, a few kilobytes at a time, and at least every {@link FLUSH_MS}
  * (and on exit, by pino). A busy node does not make a write for every line,
- * which at info level cost more than answering /login/check (README,
+ * which at info level cost more than answering /login/check (docs/architecture.md,
  * "Benchmarks").
  */
 function bufferedStandardOutput(): pino.DestinationStream {
@@ -174,7 +174,7 @@ export function noteRefusal(request: FastifyRequest, refusal: { code: string; me
  *
  * A request a reverse proxy makes for each request it lets through
  * (forward-auth) is logged at debug when it is allowed: the proxy's own log
- * has that request already, and `login_check_total` counts them (README,
+ * has that request already, and `login_check_total` counts them (docs/operating.md,
  * "Logs").
  */
 export class OneLinePerRequest extends LogController {

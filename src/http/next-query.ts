@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify'
-import { validateNext } from '../auth/redirects.js'
+import { validateNext } from '../redirects.js'
 import { errors } from '../errors.js'
 
 export type NextQuery = { Querystring: { next?: string } }
 
-/** `?next=` checked against this site's redirect policy (README, "Security"), or `fallback` when absent. */
+/** `?next=` checked against this site's redirect policy (docs/security.md, "Security"), or `fallback` when absent. */
 export function nextOf(request: FastifyRequest<NextQuery>, fallback = '/'): string {
   const { site, allowedRedirectHosts } = request.server.ctx.config
   const raw: unknown = request.query.next

@@ -4,7 +4,7 @@ import { servesHttps } from '../config.js'
 import { carriesInvitation } from './invitation-paths.js'
 
 /**
- * Security headers on every answer (README, "Security"): a strict
+ * Security headers on every answer (docs/security.md, "Security"): a strict
  * Content-Security-Policy (scripts and styles only from this server's
  * static files, never inline; no framing anywhere), `X-Frame-Options:
  * DENY` for older browsers, `nosniff`, and a referrer policy that keeps

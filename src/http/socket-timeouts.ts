@@ -14,7 +14,7 @@ export interface SocketTimeouts {
 
 /**
  * The timeouts of every port the server listens on, the public one and the
- * metrics endpoint (README, "Security"): a client that trickles its request
+ * metrics endpoint (docs/security.md, "Malformed and slow input"): a client that trickles its request
  * one header line at a time never holds a socket longer than
  * `LOGIN_REQUEST_TIMEOUT_MS` (Node's own defaults are a minute and more).
  */

@@ -5,7 +5,7 @@ import type { Config } from '../config.js'
 export type TrustProxy = false | ((address: string, hop: number) => boolean)
 
 /**
- * Fastify's `trustProxy` for `LOGIN_TRUST_PROXY` (README, "Security"). A
+ * Fastify's `trustProxy` for `LOGIN_TRUST_PROXY` (docs/security.md, "The visitor's address"). A
  * hop count trusts that many addresses from the end of the chain, the peer
  * first, so that with `1` the visitor is the address the one proxy in front
  * added, whatever the visitor wrote before it. (Fastify itself trusts

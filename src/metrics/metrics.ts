@@ -31,7 +31,7 @@ export function reasonOf(error: unknown): string {
 }
 
 /**
- * The Prometheus metrics of one server (the README's "Metrics" lists them).
+ * The Prometheus metrics of one server (listed in docs/operating.md, "Metrics").
  * Each app instance has its own registry, so several servers built in one
  * process (tests) count apart; `/metrics` serves it on its own port.
  */

@@ -18,8 +18,8 @@ export interface MetricsEndpoint {
 }
 
 /**
- * Serves, on a port of its own (never the public one: the README's
- * "Metrics" explains why it binds to loopback by default), `GET /metrics`
+ * Serves, on a port of its own (never the public one: docs/operating.md,
+ * "Metrics", explains why it binds to loopback by default), `GET /metrics`
  * for Prometheus and `GET /ready`, what is and is not ready and why (the
  * public `/login/ready` says only whether), one `answers` entry per path,
  * with the public port's timeouts: it may be reachable by more than the

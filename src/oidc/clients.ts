@@ -1,6 +1,6 @@
 import type { AdapterPayload, Provider } from 'oidc-provider'
 import { timingSafeEqual } from 'node:crypto'
-import { hashSecret } from '../realtime/apps.js'
+import { hashSecret } from '../apps/apps.js'
 import type { AppCredentials } from '../storage/apps.js'
 
 /**
@@ -33,8 +33,8 @@ export function clientMetadata(app: AppCredentials | undefined): AdapterPayload 
 }
 
 /**
- * Client secrets are kept as SHA-256 hashes (README, "Registering an
- * application"), so a client's `client_secret` is that hash and the secret a
+ * Client secrets are kept as SHA-256 hashes (docs/client-library.md,
+ * "Registering an application"), so a client's `client_secret` is that hash and the secret a
  * client presents is hashed before the constant-time comparison.
  * oidc-provider exposes `compareClientSecret` on its Client model for this
  * (it then cannot use the secret as a key, which this server never asks it

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { SignedIn } from '../auth/sessions.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 
 /** What the Fastify side learnt of a request before handing it to oidc-provider. */
 export interface Forwarded {

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { InteractionResults, Provider } from 'oidc-provider'
-import { currentUser } from '../auth/current.js'
-import type { SignedIn } from '../auth/sessions.js'
+import { currentUser } from '../signed-in/current-user.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import { errors } from '../errors.js'
 import { renderPage } from '../http/views.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
 

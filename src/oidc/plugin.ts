@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Provider } from 'oidc-provider'
-import { currentUser } from '../auth/current.js'
+import { currentUser } from '../signed-in/current-user.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import { signInRateLimit } from '../auth/sign-in.js'
-import type { SignedIn } from '../auth/sessions.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { AppService } from '../realtime/apps.js'
 import { OidcStore } from '../storage/oidc.js'
 import { OidcAccounts } from './accounts.js'
 import { SessionEndings } from './endings.js'
@@ -41,7 +40,7 @@ interface Built {
 }
 
 /**
- * The OpenID Provider (README, "OpenID Provider"): oidc-provider mounted
+ * The OpenID Provider (docs/openid-provider.md, "OpenID Provider"): oidc-provider mounted
  * under `/login`, one instance per generation of signing keys (rebuilt when
  * `keys rotate` changes them; it keeps nothing of its own, everything is in
  * the database), the interaction step, and the ending of what sessions
@@ -49,7 +48,7 @@ interface Built {
  */
 export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
-  const apps = new AppService(ctx)
+  const { apps } = ctx
   const store = new OidcStore(ctx.db)
   const signInTime = async (signedIn: SignedIn) => (await ctx.sessions.owned(signedIn.user.id, signedIn.sid))?.created
   const deps: ProviderDeps = {
@@ -57,7 +56,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
     log: ctx.log,
     store,
     apps,
-    accounts: new OidcAccounts(ctx, apps),
+    accounts: new OidcAccounts(ctx),
     signInTime,
   }
   const current = providerRing(ctx, deps)

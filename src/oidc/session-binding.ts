@@ -1,5 +1,5 @@
 import type { Provider, Session } from 'oidc-provider'
-import type { SignedIn } from '../auth/sessions.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import { signedInOf } from './forwarded.js'
 
 /**

@@ -7,7 +7,7 @@ import { MAX_COUNT, MAX_TIME, optionalInteger, deauthorizesLevel } from '../fiel
 export type Json = Record<string, unknown>
 
 /**
- * One validator per request type (README, "Requests and replies"): each
+ * One validator per request type (docs/protocol.md, "Requests and replies"): each
  * turns a message read off the wire into its typed request, or throws
  * `LOGIN_ERR_BAD_MESSAGE` (or the code its field's own check uses) naming
  * the field. `id` is the request id already read from the message.

@@ -6,7 +6,7 @@ import { errors } from '../errors.js'
  * (`?` placeholders, double-quoted camelCase aliases, 0/1 flags, `RETURNING`,
  * `ON CONFLICT`), run by an engine below (`sqlite.ts`, `postgres.ts`). All
  * SQL of the server lives in `src/storage/`; nothing above it knows the
- * engine (README, "Running several nodes").
+ * engine (docs/operating.md, "Running several nodes").
  */
 export type SqlValue = string | number | boolean | null | Buffer
 

@@ -21,9 +21,9 @@ const INT8 = 20
  * transaction; `migrate`, held while one node applies migrations). Derived
  * from the database's name and the schema the tables live in, so that two
  * deployments sharing a database never take each other's turns. Any role
- * that may connect can still take it: the README's "Running several nodes"
- * says to give the server a database of its own that no other role may
- * connect to.
+ * that may connect can still take it: give the server a database of its
+ * own that no other role may connect to (docs/operating.md, "Running
+ * several nodes").
  */
 function lockKey(purpose: string, database: string, schema: string): string {
   return createHash('sha256')
@@ -99,7 +99,7 @@ function cannotOpen(url: string, description: string, error: unknown): Error {
 
 /**
  * The engine of deployments with several nodes: every node points at one
- * PostgreSQL, which holds everything that is not per-request (README,
+ * PostgreSQL, which holds everything that is not per-request (docs/operating.md,
  * "Running several nodes"). Statements are prepared once per connection;
  * notifications go through a connection of their own that is opened again
  * after an outage.

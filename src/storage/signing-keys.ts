@@ -8,7 +8,7 @@ export interface StoredGeneration {
   material: string
 }
 
-/** The signing key generations (README, "Sessions and leases": `keys rotate`). */
+/** The signing key generations (docs/sign-in.md, "Sessions and leases": `keys rotate`). */
 export class SigningKeyStore {
   constructor(private readonly db: Database) {}
 

@@ -14,7 +14,7 @@ interface Waiter {
  * it is given. The deployment's advisory lock makes every node's writes
  * take turns anyway; taking them here first means that however many writes
  * wait, at most one pooled connection waits with them, and reads always
- * find another (README, "Running several nodes").
+ * find another (docs/operating.md, "Running several nodes").
  */
 export class WriteTurns {
   private busy = false

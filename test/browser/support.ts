@@ -10,7 +10,7 @@ import type { Teardown } from '../helpers/teardown.js'
  * strict Content-Security-Policy the pages must live with, phone and
  * desktop browsers, the checks every page passes (no horizontal
  * scrolling, no serious accessibility violation, no CSP violation) and
- * the screenshots the README shows.
+ * the screenshots docs/getting-started.md shows.
  */
 
 export type Size = 'phone' | 'desktop'

@@ -2,7 +2,7 @@ import t from 'tap'
 import { groupFixture, type GroupFixture } from './fixture.js'
 
 /**
- * Admission bound (README, "Limits on sharing"): walk up from a membership; take each level's
+ * Admission bound (docs/access-groups.md, "Limits on sharing"): walk up from a membership; take each level's
  * spots, and for a level that joined through a depleting invitation also
  * that invitation's remaining invitees and go on; stop at the first level
  * that joined otherwise. Each case builds a chain and names the bound of

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { groupFixture, outcome, T0, type GroupFixture } from './fixture.js'
 
 /**
- * Creation rules (README, "Limits on sharing"). Each case: the owner of `chat` admits alice
+ * Creation rules (docs/access-groups.md, "Limits on sharing"). Each case: the owner of `chat` admits alice
  * through an invitation with `via` limits; then alice (or the owner) asks
  * for `request`. The answer is an error code or 'ok'.
  */

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { groupFixture, outcome, type GroupFixture } from './fixture.js'
 
 /**
- * Powers (README, "Endpoints": who may remove whom). The world: `owner` owns `chat`; `admin` (power 2) and
+ * Powers (docs/access-groups.md, "Who may remove whom"). The world: `owner` owns `chat`; `admin` (power 2) and
  * `mod` (power 1) were invited by the owner; mod invited `m1` (power 1),
  * m1 invited `m2`; the owner invited `plain` (power 0), who invited `p1`;
  * `sub` holds power 2 on `chat/room` only, where `roomie` is a member.

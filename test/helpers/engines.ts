@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Config } from '../../src/config.js'
 import type { Database, Engine } from '../../src/storage/database.js'
 import { PostgresDatabase } from '../../src/storage/postgres.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
@@ -13,6 +14,8 @@ export interface EngineUnderTest {
   open(t: Teardown): Promise<Database>
   /** Another connection to the database `db` (from `open`), closed when `t` ends. */
   another(t: Teardown, db: Database): Promise<Database>
+  /** Settings of a server on a fresh database of this engine (SQLite: the test's own run folder). */
+  serverSettings(): Promise<Partial<Config>>
 }
 
 const sqlite: EngineUnderTest = {
@@ -27,10 +30,11 @@ const sqlite: EngineUnderTest = {
     t.teardown(() => again.close())
     return again
   },
+  serverSettings: async () => ({}),
 }
 
 /**
- * The engines every repository is tested on (README, "Running the tests"):
+ * The engines every repository is tested on (CONTRIBUTING.md, "Running the tests"):
  * SQLite, and PostgreSQL on a private cluster shared by the calling test
  * file (give it the file's root `t`). Without PostgreSQL installed, outside
  * CI, only SQLite with the reason PostgreSQL was left out; under `CI=true`
@@ -54,6 +58,7 @@ export async function storageEngines(t: Teardown): Promise<{ engines: EngineUnde
       tt.teardown(() => again.close())
       return again
     },
+    serverSettings: async () => ({ database: await cluster.createDatabase() }),
   }
   return { engines: [sqlite, postgres], skipped: null }
 }

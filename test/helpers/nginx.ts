@@ -20,16 +20,16 @@ export function nginxMissing(): string | null {
   return `${NGINX} is not installed`
 }
 
-/** The ```nginx block of the README's "Forward-auth" section. */
-export function readmeNginxBlock(): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  const block = /```nginx\n([\s\S]*?)```/.exec(readme)
-  if (!block) throw new Error('README.md has no nginx block')
+/** The ```nginx block of docs/forward-auth.md, "nginx". */
+export function documentedNginxBlock(): string {
+  const page = readFileSync(new URL('../../docs/forward-auth.md', import.meta.url), 'utf8')
+  const block = /```nginx\n([\s\S]*?)```/.exec(page)
+  if (!block) throw new Error('docs/forward-auth.md has no nginx block')
   return block[1]!
 }
 
 /**
- * Runs the README's nginx block in a real nginx on 127.0.0.1 (a free port,
+ * Runs the nginx block of docs/forward-auth.md in a real nginx on 127.0.0.1 (a free port,
  * picked before the login server is built so that its public URL can name
  * it), with the login server at `loginPort` and the app at `appPort`;
  * stopped when `t` ends. Resolves once nginx answers.
@@ -37,7 +37,7 @@ export function readmeNginxBlock(): string {
 export async function startNginx(t: Teardown, port: number, loginPort: number, appPort: number): Promise<void> {
   const dir = tempDir(t, 'login-nginx-')
   for (const temp of ['body', 'proxy']) mkdirSync(join(dir, temp))
-  const locations = readmeNginxBlock()
+  const locations = documentedNginxBlock()
     .replaceAll('127.0.0.1:8000', `127.0.0.1:${loginPort}`)
     .replaceAll('127.0.0.1:8080', `127.0.0.1:${appPort}`)
   writeFileSync(

@@ -1,5 +1,5 @@
 // Two nodes on one PostgreSQL and one memcached, behind no load balancer at all: every request may land on
-// either, so each request here picks its node on purpose (README, "Running several nodes").
+// either, so each request here picks its node on purpose (docs/operating.md, "Running several nodes").
 import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
 import { startMemcached } from '../helpers/memcached.js'
@@ -91,7 +91,9 @@ t.test('two nodes serve one deployment', { skip }, async t => {
   t.test(
     'a membership removed through B: A refuses the group at once, and an app connected to A hears of it',
     async t => {
-      const app = JSON.parse(await cli(database, 'app', 'add', 'members-watcher')) as { id: string; secret: string }
+      // The app's namespace, claimed at registration: it hears of the memberships there (docs/protocol.md, "Apps are scoped").
+      const registered = await cli(database, 'app', 'add', 'members-watcher', '--namespace', 'band')
+      const app = JSON.parse(registered) as { id: string; secret: string }
       const { client } = await RawClient.hello(a.url, app)
       t.teardown(() => client.close())
       await cli(database, 'group', 'create', 'band', '--owner', 'test:leader')

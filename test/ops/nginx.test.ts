@@ -1,4 +1,4 @@
-// The README's nginx forward-auth block, run as written in a real nginx
+// The nginx block of docs/forward-auth.md, run as written in a real nginx
 // (Debian's nginx-light) between a browser-like client, the login server and an app.
 import t from 'tap'
 import { once } from 'node:events'
@@ -9,9 +9,9 @@ import { nginxMissing, startNginx } from '../helpers/nginx.js'
 
 const missing = nginxMissing()
 if (missing) {
-  t.skip(`the README's nginx example in a real nginx: ${missing}`, () => {})
+  t.skip(`the documented nginx example in a real nginx: ${missing}`, () => {})
 } else {
-  t.test("the README's nginx block: sign-in redirect keeps the URL, groups, renewed leases", async t => {
+  t.test('the documented nginx block: sign-in redirect keeps the URL, groups, renewed leases', async t => {
     // The app behind nginx says what it was asked and who nginx says is asking.
     const upstream = createServer((request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' })

@@ -40,7 +40,7 @@ t.test('every page is unframeable, sniff-proof and runs only this server’s own
   }
   const json = await app.inject({ url: '/login/me', headers: { cookie } })
   t.equal(json.headers['x-content-type-options'], 'nosniff', 'JSON answers too')
-  // Forward-auth answers go to the proxy, which passes none of their headers to the browser (README, "Security").
+  // Forward-auth answers go to the proxy, which passes none of their headers to the browser (docs/security.md, "Security").
   const check = await app.inject({ url: '/login/check', headers: { cookie } })
   t.equal(check.statusCode, 200, 'the check passes')
   t.notOk(check.headers['content-security-policy'], 'and carries no page headers: only a proxy reads it')

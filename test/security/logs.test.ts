@@ -6,7 +6,6 @@ import { ManualClock } from '../../src/clock.js'
 import { randomUUID } from 'node:crypto'
 import { toShort } from '../../src/groups/shortcode.js'
 import { clientSettings } from '../../src/oidc/client-settings.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { leaseCookie, testConfig } from '../helpers/app.js'
 import { startFakeProviders } from '../helpers/fake-providers.js'
 import { openLink } from '../helpers/invitations.js'
@@ -141,7 +140,7 @@ t.test('bearer values in URLs never reach the log, whatever route carries them',
   t.ok(signIns >= 20, `the invitee signed in through the routes (${signIns} sign-ins)`)
 
   // The OpenID Provider: an interaction id in the path, the client's state and a request object in the query.
-  const client = await new AppService(app.ctx).add('grafana', clientSettings({ redirectUris: [REDIRECT_URI] }))
+  const client = await app.ctx.apps.add('grafana', clientSettings({ redirectUris: [REDIRECT_URI] }))
   const authorize = (extra: Record<string, string> = {}) =>
     `/login/oidc/auth?${new URLSearchParams({
       client_id: client.id,

@@ -4,7 +4,6 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../src/config.js'
 import { clientSettings } from '../../src/oidc/client-settings.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { startApp } from '../helpers/app.js'
 import { startPostgres } from '../helpers/postgres.js'
 import { REDIRECT_URI } from '../oidc/fixture.js'
@@ -21,7 +20,7 @@ const engines: { name: string; skip: string | false; settings: () => Promise<Par
 
 /** A registered client and a function that sends signed-out authorization requests for it from `ip`. */
 async function client(app: FastifyInstance) {
-  const { id } = await new AppService(app.ctx).add('grafana', clientSettings({ redirectUris: [REDIRECT_URI] }))
+  const { id } = await app.ctx.apps.add('grafana', clientSettings({ redirectUris: [REDIRECT_URI] }))
   return (ip: string) =>
     app.inject({
       url: `/login/oidc/auth?${new URLSearchParams({

@@ -119,7 +119,7 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     const [owner, member, guest] = await Promise.all(['o', 'm', 'g'].map(n => users.ensureForIdentity('test', n, NOW)))
     const memberships = new MembershipStore(db)
     const invitations = new InvitationStore(db)
-    const base = { invitationId: null, until: null, spots: null, dos: null, created: NOW }
+    const base = { invitationId: null, until: null, spots: null, dos: null, appId: null, created: NOW }
     await memberships.insert({
       ...base,
       id: 'm-owner',
@@ -166,6 +166,15 @@ async function conformance(t: Test, engine: EngineUnderTest) {
       deauthorizes: 0,
       owner: false,
     })
+    await memberships.insert({
+      ...base,
+      id: 'm-by-app',
+      userId: owner!.id,
+      groupId: ids['chat/room/sub']!,
+      deauthorizes: 0,
+      owner: false,
+      appId: 'an-app',
+    })
 
     t.match(await memberships.get('m-owner'), { owner: true, active: true, path: 'chat' })
     t.match(await invitations.get('i1'), { depletes: true, confirm: false, active: true, path: 'chat/room' })
@@ -194,10 +203,17 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     )
     t.match(await memberships.currentDescendants('m-owner', NOW), [{ id: 'm-member', userName: 'm', inviterName: 'o' }])
     t.same((await memberships.currentWithin('chat', ['chat/', 'chat0'], NOW)).map(m => m.id).sort(), [
+      'm-by-app',
       'm-member',
       'm-owner',
     ])
-    t.same(await memberships.expiredBetween(NOW, NOW + 10), [{ id: 'm-guest', userId: guest!.id }])
+    t.match(
+      await memberships.grantedByApps('chat', ['chat/', 'chat0'], NOW),
+      [{ id: 'm-by-app', appId: 'an-app', appName: null, path: 'chat/room/sub' }],
+      'what apps granted in a namespace, naming the app when it still exists',
+    )
+    t.same(await memberships.grantedByApps('other', ['other/', 'other0'], NOW), [])
+    t.same(await memberships.expiredBetween(NOW, NOW + 10), [{ id: 'm-guest', userId: guest!.id, path: 'other' }])
     await memberships.setSweptUntil(NOW + 10)
     t.equal(await memberships.sweptUntil(), NOW + 10)
 
@@ -262,12 +278,13 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     const db = await engine.open(t)
     const apps = new AppStore(db)
     const secretHash = Buffer.alloc(32, 7)
-    await apps.insert({ id: 'a1', name: 'wiki', secretHash, created: NOW, oidc: null })
+    await apps.insert({ id: 'a1', name: 'wiki', secretHash, created: NOW, oidc: null, channel: true })
     await apps.insert({
       id: 'a2',
       name: 'grafana',
       secretHash,
       created: NOW,
+      channel: false,
       oidc: {
         redirectUris: ['https://g.example/cb'],
         postLogoutRedirectUris: [],
@@ -281,7 +298,9 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.ok(credentials?.secretHash.equals(secretHash), 'the hash comes back as bytes')
     t.match(await apps.findByName('grafana'), {
       oidc: { public: true, require: 'staff', redirectUris: ['https://g.example/cb'] },
+      channel: false,
     })
+    t.match(await apps.findByName('wiki'), { oidc: null, channel: true })
     t.same(
       (await apps.list()).map(a => a.name),
       ['grafana', 'wiki'],
@@ -290,13 +309,22 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.equal((await apps.findByName('wiki'))?.lastSeen, NOW + 5)
 
     const namespaces = new AppNamespaceStore(db)
-    await namespaces.add('a1', 'chat', 'created', NOW)
-    await namespaces.add('a1', 'chat', 'allowed', NOW + 1)
-    t.match(await namespaces.get('a1', 'chat'), { kind: 'created' }, 'an existing record is kept as it is')
-    await namespaces.add('a1', 'blog', 'allowed', NOW)
+    await namespaces.set('a1', 'chat', 'read', NOW)
+    await namespaces.set('a1', 'chat', 'allowed', NOW + 1)
+    t.match(await namespaces.get('a1', 'chat'), { kind: 'allowed' }, 'a new record replaces the one before')
+    await namespaces.set('a1', 'blog', 'claimed', NOW)
+    await namespaces.set('a2', 'chat', 'read', NOW)
     t.same(
       (await namespaces.list('a1')).map(n => n.namespace),
       ['blog', 'chat'],
+    )
+    t.match(
+      await namespaces.holders('chat'),
+      [
+        { appId: 'a2', appName: 'grafana', kind: 'read' },
+        { appId: 'a1', appName: 'wiki', kind: 'allowed' },
+      ],
+      'who holds a namespace, by app name',
     )
     t.equal(await apps.delete('a1'), true)
     t.same(await namespaces.list('a1'), [], 'an app takes its namespaces with it')

@@ -88,7 +88,7 @@ t.test('a malformed file or entry stops the start, naming the key', async t => {
 })
 
 t.test('the committed credentials.example.json is valid and names every kind of provider', async t => {
-  // Copied as the README says, and made private as the server wants it.
+  // Copied as docs/sign-in.md says, and made private as the server wants it.
   const credentials = loadCredentials(
     writeCredentials(t, readFileSync(resolve('credentials.example.json'), 'utf8')),
     PRESETS,

@@ -1,4 +1,4 @@
--- The OpenID Provider (README, "OpenID Provider").
+-- The OpenID Provider (docs/openid-provider.md, "OpenID Provider").
 
 -- An app is also an OpenID Connect client once it has a redirect URI. The
 -- URI lists are JSON arrays of exact URLs (matched character for character).

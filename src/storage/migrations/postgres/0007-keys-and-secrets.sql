@@ -1,6 +1,6 @@
 -- Nodes keep no state of their own: the signing keys and the server's
 -- secrets live in the database, so a new node joins by pointing at it
--- (README, "Running several nodes").
+-- (docs/operating.md, "Running several nodes").
 -- One row per key generation: the lease key and the keys that sign beside
 -- it (OpenID Connect ID tokens), rotated together by `keys rotate`.
 CREATE TABLE signing_keys (

@@ -1,4 +1,4 @@
--- Access groups (README, "Access groups"): the group forest, memberships, invitations (with
+-- Access groups (docs/access-groups.md, "Access groups"): the group forest, memberships, invitations (with
 -- their chains and acceptances) and the audit log of group events.
 
 -- `path` is the full name (`chat/alice/images`) and never changes, so

@@ -2,7 +2,7 @@
 
 -- Owner memberships are marked rather than recognised by their limits: a
 -- direct grant with the same limits is not an owner, and only owners are
--- protected from delegates (README, "Who may remove whom").
+-- protected from delegates (docs/access-groups.md, "Who may remove whom").
 ALTER TABLE memberships ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;
 UPDATE memberships SET owner = 1
   WHERE id IN (SELECT membership_id FROM group_events WHERE kind = 'owner_added' AND membership_id IS NOT NULL);

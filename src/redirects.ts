@@ -1,8 +1,8 @@
 import { isIP } from 'node:net'
-import { errors } from '../errors.js'
+import { errors } from './errors.js'
 
 /**
- * Validation of `?next=` targets (README, "Sessions and leases"): only relative paths, and absolute
+ * Validation of `?next=` targets (docs/sign-in.md, "Sessions and leases"): only relative paths, and absolute
  * http(s) URLs on the site, its subdomains or an allowed host, are accepted.
  *
  * The approach is an allow-list of *shapes*, checked on the raw text and on
