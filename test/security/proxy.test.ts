@@ -17,7 +17,7 @@ async function sessionAddresses(served: Pick<ServedApp, 'app'>, who: string): Pr
 }
 
 const missing = nginxMissing()
-t.test("through the documented nginx block with LOGIN_TRUST_PROXY=1", { skip: missing ?? false }, async t => {
+t.test('through the documented nginx block with LOGIN_TRUST_PROXY=1', { skip: missing ?? false }, async t => {
   const port = await freePort()
   const limit = 4
   const served = await serveApp(t, {
