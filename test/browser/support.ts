@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { serveApp, type ServedApp } from '../helpers/app.js'
 import { repoPath } from '../helpers/repo.js'
 import type { Teardown } from '../helpers/teardown.js'
+import type { Config } from '../../src/config.js'
 
 /**
  * What the browser tests of the pages share: the app served with the
@@ -41,6 +42,14 @@ const SCREENSHOTS = process.env.WRITE_SCREENSHOTS === '1' ? repoPath('docs', 'sc
 /** The app on loopback, as it serves everyone: every answer carries its strict policy (src/http/security-headers.ts). */
 export function servePages(t: Teardown): Promise<ServedApp> {
   return serveApp(t)
+}
+
+/**
+ * The app reached as `http://localhost:<port>`: passkeys need a domain for
+ * their relying-party ID (the site, `localhost` here), which an address is not.
+ */
+export function servePasskeyPages(t: Teardown, overrides: Partial<Config> = {}): Promise<ServedApp> {
+  return serveApp(t, overrides, undefined, { hostName: 'localhost' })
 }
 
 /** A fresh browser profile of that size (a phone is a touch screen honouring the viewport tag). */

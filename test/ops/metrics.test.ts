@@ -8,7 +8,6 @@ import { serveApp, testConfig, type ServedApp } from '../helpers/app.js'
 import { freePort } from '../helpers/free-port.js'
 import { RawClient } from '../helpers/realtime.js'
 import { PATIENCE_MS, within } from '../helpers/wait.js'
-import { AppService } from '../../src/realtime/apps.js'
 
 const FAMILIES = [
   'login_http_request_duration_seconds',
@@ -192,7 +191,7 @@ t.test('invitations accepted and refused', async t => {
 
 t.test('realtime connections and messages by type', async t => {
   const server = await serveApp(t, { metricsPort: 0 })
-  const creds = await new AppService(server.app.ctx).add('metrics')
+  const creds = await server.app.ctx.apps.add('metrics')
   const before = await scrape(server)
   const { client } = await RawClient.hello(server.base, creds)
   await client.request({ type: 'ping' })
