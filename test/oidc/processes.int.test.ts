@@ -9,9 +9,10 @@ import { decodeJwt } from 'jose'
 
 const SESSIONS = 6
 
-/** A server's `/login/ready` answer: how far its revocation feed has read. */
-async function readiness(base: string): Promise<{ checks: { feed: { cursor: number } } }> {
-  return (await fetch(`${base}/login/ready`)).json() as Promise<{ checks: { feed: { cursor: number } } }>
+/** How far a server's revocation feed has read, from its metrics port's `GET /ready` (docs/operating.md). */
+async function feedCursor(metrics: string): Promise<number> {
+  return ((await (await fetch(`${metrics}/ready`)).json()) as { checks: { feed: { cursor: number } } }).checks.feed
+    .cursor
 }
 
 t.test('several server processes sharing the database: each logout token is sent once', async t => {
@@ -22,6 +23,7 @@ t.test('several server processes sharing the database: each logout token is sent
   const others = await Promise.all(
     [1, 2].map(async () => {
       const port = await freePort()
+      const metricsPort = await freePort()
       const child = await spawnTs(
         t,
         'src/main.ts',
@@ -33,11 +35,12 @@ t.test('several server processes sharing the database: each logout token is sent
           LOGIN_HOST: '127.0.0.1',
           LOGIN_PORT: String(port),
           LOGIN_RATE_LIMIT: '100000',
+          LOGIN_METRICS_PORT: String(metricsPort),
         },
         // Generous: a busy machine takes long to start a server.
         { ready: line => line.includes('"msg":"modular-login ready"'), timeoutMs: 100_000 },
       )
-      return { base: `http://127.0.0.1:${port}`, child }
+      return { base: `http://127.0.0.1:${port}`, metrics: `http://127.0.0.1:${metricsPort}`, child }
     }),
   )
   const bases = [server.base, ...others.map(other => other.base)]
@@ -62,7 +65,7 @@ t.test('several server processes sharing the database: each logout token is sent
   // sending (src/oidc/endings.ts): then every token that was going to come has come.
   const head = await server.app.ctx.revocations.head()
   await within(PATIENCE_MS, async () => {
-    const cursors = await Promise.all(others.map(async ({ base }) => (await readiness(base)).checks.feed.cursor))
+    const cursors = await Promise.all(others.map(({ metrics }) => feedCursor(metrics)))
     return [server.app.ctx.feed.position, ...cursors].every(cursor => cursor >= head)
   })
   await Promise.all(others.map(({ child }) => child.kill('SIGTERM')))
