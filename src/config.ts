@@ -40,6 +40,8 @@ export interface Config {
   readonly metricsPort: number | null
   readonly metricsHost: string
   readonly logLevel: string
+  /** What `/login/check` answers when no access rule matches. */
+  readonly defaultRule: 'signed-in' | 'deny'
 }
 
 type Raw = string | number | boolean | string[] | null | undefined
@@ -333,6 +335,18 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       const s = text(v, n)
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s))
         fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent')
+      return s
+    },
+  },
+  defaultRule: {
+    env: 'LOGIN_DEFAULT_RULE',
+    default: 'signed-in',
+    doc:
+      'what `/login/check` answers when no access rule matches: `signed-in` (anyone signed in passes) or `deny` ' +
+      '(see [Access rules](forward-auth.md#access-rules))',
+    parse: (v, n) => {
+      const s = text(v, n)
+      if (s !== 'signed-in' && s !== 'deny') fail(n, 'must be signed-in or deny')
       return s
     },
   },

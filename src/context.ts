@@ -6,7 +6,6 @@ import type { Config } from './config.js'
 import { AccountService } from './auth/accounts.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
-import type { AccessChecker } from './auth/check.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
@@ -22,6 +21,9 @@ import { UserStore } from './storage/users.js'
 import { ProviderRegistry } from './auth/providers/registry.js'
 import { validateNext } from './redirects.js'
 import { createGroupServices, type GroupServices } from './groups/services.js'
+import { MembershipAnswers } from './groups/membership-answers.js'
+import { RuleService } from './rules/service.js'
+import { AccessRuleStore } from './storage/access-rules.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,8 +48,10 @@ export interface AppContext {
   feed: RevocationFeed
   /** The sign-in providers this server offers. */
   providers: ProviderRegistry
-  /** Answers group expressions for `/login/check?group=`. */
-  access: AccessChecker
+  /** Membership answers of `/login/check` (`?group=` and access rules), remembered until the feed says they changed. */
+  access: MembershipAnswers
+  /** The access rules of forward-auth, compiled. */
+  rules: RuleService
   /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
   /** Keys the CSRF form tokens. */
@@ -135,6 +139,8 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
+  const rules = new RuleService({ db, clock, store: new AccessRuleStore(db), revocations, feed, log })
+  await rules.reload()
   const expirySweep = setInterval(() => {
     groups.expiry
       .sweep()
@@ -158,7 +164,8 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     revocations,
     feed,
     providers: new ProviderRegistry(),
-    access: groups.membership,
+    access: new MembershipAnswers(groups.membership, feed, clock),
+    rules,
     groups,
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,

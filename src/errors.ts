@@ -41,6 +41,8 @@ export const errors = {
   UnknownProvider: define('LOGIN_ERR_UNKNOWN_PROVIDER', 'Unknown sign-in provider: %s'),
   /** A group expression could not be parsed. */
   BadExpression: define('LOGIN_ERR_BAD_EXPRESSION', 'Invalid group expression: %s'),
+  /** An access rule (`rule add`, `rule import`) is malformed: the message names the field. */
+  BadRule: define('LOGIN_ERR_BAD_RULE', 'Invalid access rule: %s'),
   /** An invitation limit rule was broken at creation or acceptance. */
   InvitationLimit: define('LOGIN_ERR_INVITATION_LIMIT', '%s'),
   /** The invitation has expired, was cancelled or is used up. */

@@ -28,6 +28,45 @@ export function originalUrl(headers: IncomingHttpHeaders, config: Config): strin
   return host ? `${scheme}://${host}${path}` : path
 }
 
+/** Where the path of a whole URL (`X-Original-URL`) begins, after its scheme and authority; -1 when it has none. */
+function pathStart(url: string): number {
+  const scheme = url.indexOf('://')
+  return scheme === -1 ? -1 : url.indexOf('/', scheme + 3)
+}
+
+/**
+ * The host of the request a reverse proxy is asking about, for the access
+ * rules (docs/forward-auth.md, "Access rules"): that of `X-Original-URL`,
+ * else `X-Forwarded-Host`, else `Host`; '' when none names one.
+ */
+export function originalHost(headers: IncomingHttpHeaders): string {
+  const full = single(headers['x-original-url'])
+  if (full) {
+    const scheme = full.indexOf('://')
+    if (scheme === -1) return ''
+    const end = pathStart(full)
+    const authority = full.slice(scheme + 3, end === -1 ? full.length : end)
+    return authority.slice(authority.lastIndexOf('@') + 1)
+  }
+  return single(headers['x-forwarded-host'], true) ?? single(headers.host) ?? ''
+}
+
+/** The path and query of that request: from `X-Original-URL`, `X-Forwarded-Uri` or `X-Original-URI`; `/` when none says. */
+export function originalUri(headers: IncomingHttpHeaders): string {
+  const full = single(headers['x-original-url'])
+  if (full) {
+    const start = pathStart(full)
+    return start === -1 ? '/' : full.slice(start)
+  }
+  return single(headers['x-forwarded-uri']) ?? single(headers['x-original-uri']) ?? '/'
+}
+
+/** Its method: `X-Original-Method` (nginx) or `X-Forwarded-Method` (Caddy, Traefik), else the check's own. */
+export function originalMethod(headers: IncomingHttpHeaders, own: string): string {
+  const method = single(headers['x-original-method']) ?? single(headers['x-forwarded-method'])
+  return method === undefined ? own : method.toUpperCase()
+}
+
 /**
  * Where a signed-out visitor of `target` signs in: `<public URL>/login`,
  * with `next` = `target` when it passes the same checks as any `next`

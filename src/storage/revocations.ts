@@ -7,9 +7,11 @@ export const CHANGES_CHANNEL = 'login_changes'
  * `session`: a session ended; `membership`: a membership of the user changed;
  * `app`: a client application was removed (subject = app id, user_id = ''),
  * its connections are closed; `keys`: the signing keys changed (subject =
- * the new key id), every node reloads them. Apps are told of the first two.
+ * the new key id), every node reloads them; `rules`: the access rules of
+ * forward-auth changed (subject and user_id = ''), every node compiles them
+ * again. Apps are told of the first two.
  */
-export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'keys'
+export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'keys' | 'rules'
 
 /** One entry of the change log; `cursor` only ever grows. */
 export interface Revocation {

@@ -171,7 +171,8 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.match(await invitations.get('i1'), { depletes: true, confirm: false, active: true, path: 'chat/room' })
     t.same(
       [...(await memberships.heldAmong(member!.id, [ids.chat!, ids['chat/room']!, ids['chat/room/sub']!], NOW))],
-      [ids['chat/room']],
+      [[ids['chat/room'], NOW + 10]],
+      'with when the membership ends',
     )
     t.same([...(await memberships.heldAmong(member!.id, [ids['chat/room']!], NOW + 100))], [], 'not once expired')
     t.equal(await memberships.highestPower(owner!.id, ['chat', 'chat/room'], NOW), 2)
