@@ -38,7 +38,10 @@ function checkHost(value: unknown, field: string): string {
   if (host === '*') return host
   const name = host.startsWith('*.') ? host.slice(2) : host
   if (host.length > MAX_HOST || !HOST_NAME.test(name)) {
-    bad(field, `${JSON.stringify(value)} is not app.example.org, *.example.org or * (ports are not part of a host pattern)`)
+    bad(
+      field,
+      `${JSON.stringify(value)} is not app.example.org, *.example.org or * (ports are not part of a host pattern)`,
+    )
   }
   return host
 }

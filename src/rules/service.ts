@@ -183,6 +183,14 @@ export class RuleService {
     before: AccessRule | null,
     after: AccessRule | null,
   ): Promise<void> {
-    return this.deps.store.logEvent({ ruleId, action, actor: by.actor, source: by.source ?? null, before, after, created })
+    return this.deps.store.logEvent({
+      ruleId,
+      action,
+      actor: by.actor,
+      source: by.source ?? null,
+      before,
+      after,
+      created,
+    })
   }
 }

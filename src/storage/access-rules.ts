@@ -53,7 +53,11 @@ interface RuleRow extends Omit<RuleSpec, 'methods' | 'requirePasskey'> {
 const COLUMNS = `id, position, host, path, methods, outcome, expression, require_passkey AS "requirePasskey", created`
 
 function toRule(row: RuleRow): AccessRule {
-  return { ...row, methods: row.methods === null ? null : row.methods.split(','), requirePasskey: row.requirePasskey === 1 }
+  return {
+    ...row,
+    methods: row.methods === null ? null : row.methods.split(','),
+    requirePasskey: row.requirePasskey === 1,
+  }
 }
 
 type EventRow = Omit<RuleEvent, 'before' | 'after'> & { before: string | null; after: string | null }
