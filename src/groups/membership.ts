@@ -145,7 +145,7 @@ export class MembershipService {
       await logMembershipChange(this.deps, { id, userId }, now)
       return (await this.deps.memberships.get(id))!
     })
-    this.deps.announce()
+    await this.deps.announce()
     return granted
   }
 
@@ -166,7 +166,7 @@ export class MembershipService {
       const ending = { kind: 'member_removed', actorId: actingUser(actor), reason: 'removed' } as const
       return endWithCascade(this.deps, membership, ending, options.cascade === true, now)
     })
-    this.deps.announce()
+    await this.deps.announce()
     return ended
   }
 }
