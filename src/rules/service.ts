@@ -73,6 +73,18 @@ export class RuleService {
     }
   }
 
+  /**
+   * The `allow` rules a membership of the group at `path` can open: those
+   * whose expression names it or a group below it (a member of a group is
+   * a member of every group below), in list order.
+   */
+  opening(path: string): AccessRule[] {
+    const below = `${path}/`
+    return this.current.rules
+      .filter(({ groups }) => groups.some(group => group === path || group.startsWith(below)))
+      .map(({ rule }) => rule)
+  }
+
   list(): Promise<AccessRule[]> {
     return this.deps.store.all()
   }

@@ -129,6 +129,24 @@ t.test('a rule that requires a passkey refuses a session begun without one', asy
   t.match(refused.json().message, /passkey/)
 })
 
+t.test("a group's members see which hosts and paths it opens, as JSON and on the groups page", async t => {
+  const listed = (await app.inject({ url: '/login/access/groups', headers: { cookie: alice } })).json()
+  t.match(listed, [
+    {
+      path: 'staff',
+      opens: [
+        { host: 'app.example.org', path: '/staff', methods: null, expression: 'staff | ops', passkey: false },
+        { host: 'vault.example.org', path: '/', methods: null, expression: 'staff', passkey: true },
+      ],
+    },
+  ])
+  t.equal(listed[0].opens.length, 2, 'and nothing else')
+  const page = await app.inject({ url: '/login/access/view/groups', headers: { cookie: alice } })
+  t.equal(page.statusCode, 200)
+  t.match(page.body, /<code>app\.example\.org\/staff<\/code> <small class="muted">when <code>staff \| ops<\/code>/)
+  t.match(page.body, /<code>vault\.example\.org\/<\/code> <small class="muted">with a passkey/)
+})
+
 t.test('LOGIN_DEFAULT_RULE=deny refuses what no rule lets through', async t => {
   const strict = await startApp(t, { defaultRule: 'deny' })
   const cookie = await strict.signIn('carol')
