@@ -17,7 +17,7 @@ type CheckReply = FastifyReply<CheckRoute>
 
 // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or
 // redirect. A 401 names where to sign in, so that the proxy can send the browser there
-// (docs/forward-auth.md, "What /login/check answers").
+// (docs/forward-auth.md, "What `/login/check` answers").
 const RESULTS: Record<number, string> = {
   200: 'ok',
   400: 'bad_request',
