@@ -13,6 +13,7 @@ import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
 import { addSecurityHeaders } from './http/security-headers.js'
 import { loggerOptions, OneLinePerRequest } from './http/logging.js'
+import { requestLoggers } from './http/request-logger.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
 import './http/augment.js'
@@ -40,6 +41,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
     logController: new OneLinePerRequest(),
+    childLoggerFactory: requestLoggers,
     trustProxy: config.trustProxy,
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
     requestTimeout: config.requestTimeoutMs,
@@ -74,7 +76,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
 /** Each area as a plugin, in the order their hooks and routes depend on. */
 async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
-  await app.register(cookie)
+  // Cookies are read one by one where needed (src/http/request-cookie.ts), not all parsed for every request.
+  await app.register(cookie, { hook: false })
   await app.register(formbody)
   addSecurityHeaders(app)
   await app.register(rateLimit, {

@@ -38,10 +38,14 @@ export async function forwardAuth(app: FastifyInstance): Promise<void> {
   const { ctx } = app
   const denyByDefault = ctx.config.defaultRule === 'deny'
 
-  const countCheck = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    ctx.metrics.countCheck(RESULTS[reply.statusCode] ?? 'error')
-    done()
-  }
+  // Counted only where a metrics endpoint reads the counts: a hook costs every check something.
+  const countCheck =
+    ctx.config.metricsPort === null
+      ? undefined
+      : (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+          ctx.metrics.countCheck(RESULTS[reply.statusCode] ?? 'error')
+          done()
+        }
 
   /** Refuses a signed-out visitor, naming where to sign in. */
   const signedOut = (request: CheckRequest, reply: CheckReply): never => {
@@ -75,7 +79,7 @@ export async function forwardAuth(app: FastifyInstance): Promise<void> {
     '/check',
     {
       config: { html: false, forProxy: true },
-      onResponse: countCheck,
+      ...(countCheck ? { onResponse: countCheck } : {}),
       schema: { querystring: fields({ group: readByItsOwner }) },
     },
     // Not async: an async handler would make a promise of every answer.

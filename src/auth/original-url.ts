@@ -3,11 +3,22 @@ import type { Config } from '../config.js'
 import { isLoginError } from '../errors.js'
 import { validateNext } from '../redirects.js'
 
-/** One value of a header; list-valued proxy headers (`X-Forwarded-Host: a, b`) name the client-facing hop first. */
+/**
+ * One value of a header; list-valued proxy headers (`X-Forwarded-Host: a, b`) name the client-facing hop first.
+ * Asked several times for every check: the usual value (one, untrimmed) comes back as it is, without a new string.
+ */
 function single(value: string | string[] | undefined, list = false): string | undefined {
-  const text = Array.isArray(value) ? value[0] : value
-  const first = list ? text?.split(',')[0] : text
-  return first?.trim() || undefined
+  let text = Array.isArray(value) ? value[0] : value
+  if (text === undefined) return undefined
+  const comma = list ? text.indexOf(',') : -1
+  if (comma !== -1) text = text.slice(0, comma)
+  if (text.length === 0) return undefined
+  const trimmed = isSpace(text.charCodeAt(0)) || isSpace(text.charCodeAt(text.length - 1)) ? text.trim() : text
+  return trimmed || undefined
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9
 }
 
 /**

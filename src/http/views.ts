@@ -59,7 +59,7 @@ export async function renderErrorPage(
 ): Promise<FastifyReply> {
   let signedIn: SignedIn | null = null
   try {
-    if (request.cookies) signedIn = await currentUser(request, reply)
+    signedIn = await currentUser(request, reply)
   } catch {
     signedIn = null
   }
