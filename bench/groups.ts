@@ -93,6 +93,7 @@ await db.transaction(async () => {
         groupId: group.id,
         invitationId: null,
         owner: false,
+        appId: null,
         // Some expired, most not: the check must skip the expired ones.
         until: random() < 0.1 ? now - 10 : null,
         spots: 0,

@@ -22,6 +22,7 @@ import { instrument } from './metrics/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { accessRoutes } from './groups/routes.js'
 import { oidcPlugin } from './oidc/plugin.js'
+import { passkeyRoutes } from './passkeys/routes.js'
 
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
@@ -96,6 +97,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(forwardAuth, { prefix: '/login' }) // /login/check, for reverse proxies
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' })
+  await app.register(passkeyRoutes, { prefix: '/login' })
   await app.register(accessRoutes, { prefix: '/login/access' })
   await app.register(realtimePlugin, { prefix: '/login', ...options.realtime })
   await app.register(oidcPlugin, { prefix: '/login' }) // the OpenID Provider

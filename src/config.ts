@@ -32,6 +32,7 @@ export interface Config {
   readonly trustProxy: boolean
   readonly rateLimit: number
   readonly channelRateLimit: number
+  readonly channelConnectionsPerApp: number
   readonly providerTimeoutMs: number
   readonly requestTimeoutMs: number
   readonly keepAliveTimeoutMs: number
@@ -42,7 +43,12 @@ export interface Config {
   readonly logLevel: string
   /** What `/login/check` answers when no access rule matches. */
   readonly defaultRule: 'signed-in' | 'deny'
+  readonly passkeySignup: PasskeySignup
+  /** null = the origin of `publicUrl`. */
+  readonly passkeyOrigins: readonly string[] | null
 }
+
+export type PasskeySignup = 'invited' | 'open' | 'off'
 
 type Raw = string | number | boolean | string[] | null | undefined
 
@@ -132,6 +138,20 @@ function hostName(value: Raw, name: string): string {
     .replace(/^\./, '')
   if (!HOST_NAME.test(host)) fail(name, `must be a host name such as example.com, got ${JSON.stringify(value)}`)
   return host
+}
+
+/** An http(s) origin (scheme, host, port), from a URL with nothing after the host. */
+function origin(value: string, name: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    fail(name, `entries must be origins such as https://login.example.com, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, `${value} must use http or https`)
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    fail(name, `${value} must be an origin only: scheme, host and port`)
+  return url.origin
 }
 
 function text(value: Raw, name: string): string {
@@ -280,8 +300,16 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     env: 'LOGIN_CHANNEL_RATE_LIMIT',
     default: 1000,
     doc:
-      'requests one app connection may send per second on the realtime channel (and in one burst); ' +
-      'beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+      'requests one app may send per second on the realtime channel (and in one burst), all its connections ' +
+      'to one server process together; beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+    parse: integer(1),
+  },
+  channelConnectionsPerApp: {
+    env: 'LOGIN_CHANNEL_CONNECTIONS_PER_APP',
+    default: 16,
+    doc:
+      'realtime connections one app may hold open to one server process (each worker and node counts ' +
+      'its own); the next is refused with close code 4006',
     parse: integer(1),
   },
   providerTimeoutMs: {
@@ -350,6 +378,48 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return s
     },
   },
+  passkeySignup: {
+    env: 'LOGIN_PASSKEY_SIGNUP',
+    default: 'invited',
+    doc:
+      'who may create an account with nothing but a passkey: `invited` people opening an invitation, `open` ' +
+      'anyone (a button on `/login` too), `off` nobody (see [Passkeys](passkeys.md))',
+    parse: (v, n) => {
+      const s = text(v, n).toLowerCase()
+      if (s !== 'invited' && s !== 'open' && s !== 'off')
+        fail(n, `must be invited, open or off, got ${JSON.stringify(v)}`)
+      return s
+    },
+  },
+  passkeyOrigins: {
+    env: 'LOGIN_PASSKEY_ORIGINS',
+    default: null,
+    shown: 'the origin of `LOGIN_PUBLIC_URL`',
+    doc:
+      'comma-separated origins (`https://login.example.com`) whose pages may use the passkeys of the site, ' +
+      'each on `LOGIN_SITE` (see [Passkeys](passkeys.md))',
+    parse: (v, n) => {
+      const origins = list(v).map(entry => origin(entry, n))
+      if (origins.length === 0) fail(n, 'must name at least one origin')
+      return origins
+    },
+  },
+}
+
+/**
+ * What one setting requires of another, checked once all are known: a
+ * passkey origin must be on the site, the passkeys' relying-party ID, or
+ * browsers refuse its pages the site's passkeys.
+ */
+function checkAgreement(config: Config, names: Map<keyof Config, string>): void {
+  for (const entry of config.passkeyOrigins ?? []) {
+    const host = new URL(entry).hostname
+    if (host !== config.site && !host.endsWith(`.${config.site}`))
+      fail(
+        names.get('passkeyOrigins') ?? settings.passkeyOrigins.env,
+        `${entry} is not on the site ${config.site}, which passkeys belong to`,
+      )
+  }
 }
 
 const keys = Object.keys(settings) as (keyof Config)[]
@@ -411,7 +481,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? setting.default(config as unknown as Config)
         : setting.default
   }
-  return Object.freeze({ ...(config as unknown as Config), ...overrides })
+  const settled: Config = { ...(config as unknown as Config), ...overrides }
+  checkAgreement(settled, names)
+  return Object.freeze(settled)
 }
 
 /** One row of the configuration reference (docs/operating.md, "Configuration"). */

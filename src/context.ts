@@ -3,6 +3,7 @@ import { createCache } from './cache/index.js'
 import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
@@ -24,6 +25,7 @@ import { createGroupServices, type GroupServices } from './groups/services.js'
 import { MembershipAnswers } from './groups/membership-answers.js'
 import { RuleService } from './rules/service.js'
 import { AccessRuleStore } from './storage/access-rules.js'
+import { createPasskeyServices, type PasskeyServices } from './passkeys/services.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,6 +56,10 @@ export interface AppContext {
   rules: RuleService
   /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
+  /** Passkeys: adding, signing in, accounts made with one, and every account's ways to sign in. */
+  passkeys: PasskeyServices
+  /** Client applications: registration, credentials, removal. */
+  apps: AppService
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
   /** Prometheus metrics of this server (`src/metrics/`). */
@@ -141,6 +147,15 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
   const rules = new RuleService({ db, clock, store: new AccessRuleStore(db), revocations, feed, log })
   await rules.reload()
+  const passkeys = createPasskeyServices({
+    db,
+    clock,
+    config,
+    users,
+    invitations: groups.invitations,
+    countAcceptance: accept => metrics.invitationAcceptance(accept),
+  })
+  accounts.onDelete(userId => passkeys.passkeys.removeAllOf(userId))
   const expirySweep = setInterval(() => {
     groups.expiry
       .sweep()
@@ -167,6 +182,8 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     access: new MembershipAnswers(groups.membership, feed, clock),
     rules,
     groups,
+    passkeys,
+    apps: new AppService({ db, clock, revocations, feed, scope: groups.appScope }),
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {

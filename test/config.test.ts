@@ -30,6 +30,8 @@ t.test('defaults: every setting has a sane value without any configuration', asy
     rateLimit: 60,
     channelRateLimit: 1000,
     logLevel: 'info',
+    passkeySignup: 'invited',
+    passkeyOrigins: null,
   })
   t.ok(Object.isFrozen(config), 'frozen')
   t.equal(servesHttps(config), false)
@@ -64,6 +66,17 @@ t.test('valid settings from the environment are parsed', async t => {
     { env: { LOGIN_COOKIE_NAME: 'my_login-2' }, expect: { cookieName: 'my_login-2' } },
     { env: { LOGIN_RATE_LIMIT: '5', LOGIN_LOG_LEVEL: 'warn' }, expect: { rateLimit: 5, logLevel: 'warn' } },
     { env: { LOGIN_CHANNEL_RATE_LIMIT: '20' }, expect: { channelRateLimit: 20 } },
+    { env: { LOGIN_PASSKEY_SIGNUP: 'Open' }, expect: { passkeySignup: 'open' } },
+    { env: { LOGIN_PASSKEY_SIGNUP: 'off' }, expect: { passkeySignup: 'off' } },
+    {
+      env: {
+        LOGIN_SITE: 'example.com',
+        LOGIN_PASSKEY_ORIGINS: 'https://login.example.com, https://example.com:8443/ ,https://app.example.com',
+      },
+      expect: {
+        passkeyOrigins: ['https://login.example.com', 'https://example.com:8443', 'https://app.example.com'],
+      },
+    },
   ]
   for (const { env, expect } of cases) t.match(loadConfig(env), expect, JSON.stringify(env))
 })
@@ -108,6 +121,17 @@ t.test('a bad environment setting stops the start with LOGIN_ERR_CONFIG naming i
     ['LOGIN_LOG_LEVEL', 'loud'],
     ['LOGIN_HOST', ' '],
     ['LOGIN_CREDENTIALS', '/nonexistent/credentials.json'],
+    ['LOGIN_PASSKEY_SIGNUP', 'everyone'],
+    ['LOGIN_PASSKEY_SIGNUP', ''],
+    ['LOGIN_PASSKEY_ORIGINS', ''],
+    ['LOGIN_PASSKEY_ORIGINS', 'login.localhost'],
+    ['LOGIN_PASSKEY_ORIGINS', 'ftp://localhost'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://localhost/login'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://localhost?x=1'],
+    // Off the site (localhost by default): a browser would refuse its pages the site's passkeys.
+    ['LOGIN_PASSKEY_ORIGINS', 'https://evil.example'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://localhost,http://127.0.0.1:8000'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://notlocalhost'],
   ]
   for (const [name, value] of cases) {
     t.throws(

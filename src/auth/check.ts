@@ -65,7 +65,7 @@ export async function forwardAuth(app: FastifyInstance): Promise<void> {
   const answerRule = (signedIn: SignedIn | null, rule: CompiledRule | undefined, reply: CheckReply) => {
     if (!signedIn) return signedOut(reply.request, reply)
     if (rule === undefined || rule.expression === null) return allow(signedIn, reply)
-    if (rule.rule.requirePasskey && signedIn.passkey !== true)
+    if (rule.rule.requirePasskey && !signedIn.passkey)
       throw new errors.Forbidden('This needs a session begun with a passkey')
     return andThen(
       ctx.access.judge(signedIn.user.id, rule.rule.expression!, rule.expression),

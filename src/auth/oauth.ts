@@ -42,7 +42,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     })
   }
   const flows = new OAuthFlows(new OAuthFlowStore(ctx.db), ctx.clock, ctx.config)
-  const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock)
+  const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock, ctx.passkeys.methods)
   const limited = { config: signInRateLimit(ctx.config) }
   const starting = { ...limited, schema: { querystring: nextQuery } }
   // A repeated callback parameter is the flow's to refuse (LOGIN_ERR_OAUTH_STATE), so both shapes pass here.

@@ -14,11 +14,12 @@ import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { clearLeaseCookie } from '../signed-in/lease-cookie.js'
 
 function sessionView(
-  session: { sid: string; ip: string; userAgent: string; created: number; refreshed: number },
+  session: { sid: string; provider: string; ip: string; userAgent: string; created: number; refreshed: number },
   currentSid: string,
 ) {
   return {
     sid: session.sid,
+    method: session.provider,
     ip: session.ip,
     user_agent: session.userAgent,
     created: session.created,
@@ -41,8 +42,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const next = nextOf(request)
     if (await currentUser(request, reply)) return reply.redirect(next)
     const providers = signInOptions(request, next)
-    if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
-    return renderPage(request, reply, 'login', { title: 'Sign in', providers, next })
+    const passkeySignUp = ctx.passkeys.signUp.allowed === 'open'
+    if (!wantsHtml(request) && request.headers.accept?.includes('application/json'))
+      return { providers, passkeys: { sign_in: true, sign_up: passkeySignUp } }
+    return renderPage(request, reply, 'login', {
+      title: 'Sign in',
+      providers,
+      next,
+      passkeySignUp,
+      passkeyScripts: true,
+    })
   })
 
   app.get('/me', async (request, reply) => (await requireUser(request, reply)).user)
@@ -55,14 +64,20 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       title: 'Your sessions',
       data: async (sessions, { user }) => {
         const providers = ctx.providers.list()
-        const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
+        const labelOf = (id: string) => (id === 'passkey' ? 'Passkey' : (providers.find(p => p.id === id)?.label ?? id))
+        const identities = (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) }))
+        const passkeys = await ctx.passkeys.passkeys.list(user.id)
         return {
           // This device first, then the most recently active.
           sessions: sessions
-            .map(s => ({ ...s, device: deviceName(s.user_agent) }))
+            .map(s => ({ ...s, device: deviceName(s.user_agent), methodLabel: labelOf(s.method) }))
             .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed),
-          identities: (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) })),
+          identities,
+          passkeys,
+          // Each method can go while another remains (docs/passkeys.md, "The last way in").
+          removable: identities.length + passkeys.length > 1,
           providers,
+          passkeyScripts: true,
         }
       },
     },

@@ -21,7 +21,12 @@ export type SessionEndReason = 'logout' | 'session_list' | 'replaced' | 'idle' |
 interface CachedSession {
   userId: string
   created: number
+  /** Whether it began with a passkey (an access rule may require it); absent from entries cached before: no. */
+  passkey?: boolean
 }
+
+/** The `provider` of a session begun with a passkey (SessionStart). */
+const PASSKEY = 'passkey'
 
 /** A session this process has seen active, kept until the lease it was seen with expires. */
 interface KnownSession extends CachedSession {
@@ -56,7 +61,10 @@ const NO_LEASE: Resolution = { status: 'signed-out', clearCookie: false }
 
 export interface SessionStart {
   user: User
+  /** How the person signed in: a provider's id, or `passkey`. */
   provider: string
+  /** What OpenID Connect's `amr` says of it (RFC 8176), when there is something to say (passkeys). */
+  amr?: readonly string[]
   ip: string
   userAgent: string
 }
@@ -98,9 +106,10 @@ export class SessionService {
       userAgent: start.userAgent.slice(0, 512),
       created: now,
       refreshed: now,
+      amr: start.amr?.join(' ') ?? null,
     })
     const { token, claims } = await this.deps.leases.issue(start.user, sid, this.deadline(now))
-    this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp })
+    this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp, passkey: start.provider === PASSKEY })
     return { sid, token }
   }
 
@@ -127,7 +136,7 @@ export class SessionService {
     if (!known || !this.deps.feed.fresh || claims.exp <= this.deps.clock.now() || !this.withinMaxAge(known.created)) {
       return undefined
     }
-    return { status: 'signed-in', signedIn: this.signedIn(claims) }
+    return { status: 'signed-in', signedIn: this.signedIn(claims, known) }
   }
 
   private async resolveFurther(token: string): Promise<Resolution> {
@@ -143,18 +152,25 @@ export class SessionService {
         await this.revoke(claims.sid, 'max_age')
         return { status: 'signed-out', clearCookie: true }
       }
-      return { status: 'signed-in', signedIn: this.signedIn(claims) }
+      return { status: 'signed-in', signedIn: this.signedIn(claims, session) }
     }
     const renewed = await this.refresh(claims.sid)
     if (!renewed) return { status: 'signed-out', clearCookie: true }
     return {
       status: 'signed-in',
-      signedIn: { user: renewed.user, sid: claims.sid, claims: renewed.claims, renewed: renewed.token },
+      signedIn: {
+        user: renewed.user,
+        sid: claims.sid,
+        claims: renewed.claims,
+        passkey: renewed.passkey,
+        renewed: renewed.token,
+      },
     }
   }
 
-  private signedIn(claims: LeaseClaims): SignedIn {
-    return { user: { id: claims.sub, name: claims.name, picture: claims.picture }, sid: claims.sid, claims }
+  private signedIn(claims: LeaseClaims, session: CachedSession): SignedIn {
+    const user = { id: claims.sub, name: claims.name, picture: claims.picture }
+    return { user, sid: claims.sid, claims, passkey: session.passkey === true }
   }
 
   /**
@@ -162,7 +178,7 @@ export class SessionService {
    * and absolute timeouts; ends the session otherwise. Reads the database,
    * not the cache: refreshes are rare and must see the truth.
    */
-  async refresh(sid: string): Promise<{ token: string; claims: LeaseClaims; user: User } | null> {
+  async refresh(sid: string): Promise<{ token: string; claims: LeaseClaims; user: User; passkey: boolean } | null> {
     const now = this.deps.clock.now()
     const session = await this.deps.sessions.get(sid)
     if (!session || session.revoked !== null || this.denied.has(sid)) return null
@@ -174,8 +190,9 @@ export class SessionService {
     const user = await this.deps.users.get(session.userId)
     if (!user || !(await this.deps.sessions.refreshed(sid, now))) return null
     const { token, claims } = await this.deps.leases.issue(user, sid, this.deadline(session.created))
-    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
-    return { token, claims, user }
+    const passkey = session.provider === PASSKEY
+    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp, passkey })
+    return { token, claims, user, passkey }
   }
 
   /** The user's active sessions, newest first; those past a timeout that nobody has used since are left out. */
@@ -283,7 +300,7 @@ export class SessionService {
       await this.deps.cache.add(key, REVOKED, this.deps.config.leaseSeconds + ACTIVE_TTL)
       return null
     }
-    const session: CachedSession = { userId: row.userId, created: row.created }
+    const session: CachedSession = { userId: row.userId, created: row.created, passkey: row.provider === PASSKEY }
     await this.deps.cache.add(key, JSON.stringify(session), ACTIVE_TTL)
     return session
   }

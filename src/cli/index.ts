@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs'
-import { buildApp } from '../app.js'
+import pino from 'pino'
+import { systemClock } from '../clock.js'
 import { loadConfig } from '../config.js'
-import type { AppContext } from '../context.js'
+import { createContext, type AppContext } from '../context.js'
 import { sqlitePath } from '../storage/open.js'
 import { errors, isLoginError } from '../errors.js'
 import { serve } from '../main.js'
 import { groupCommand } from '../groups/cli.js'
-import { appCommand } from '../realtime/cli.js'
+import { appCommand } from './apps.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
 import { ruleCommand } from '../rules/cli.js'
@@ -14,15 +15,19 @@ import { ruleCommand } from '../rules/cli.js'
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 
 const commands: Record<string, { usage: string; summary: string; run: Command }> = {
-  user: { usage: 'user delete <provider>:<id>', summary: 'delete an account', run: userCommand },
+  user: {
+    usage: 'user show|delete <user id> | <provider>:<id>',
+    summary: 'show an account (its identities, passkeys, sessions) or delete it',
+    run: userCommand,
+  },
   group: {
     usage: 'group create <path> --owner <provider>:<id>',
     summary: 'create a namespace with its owner',
     run: groupCommand,
   },
   app: {
-    usage: 'app add <name> [--redirect-uri <url> …] | app list | app remove <name>',
-    summary: 'register (as OpenID Connect clients too), list or remove client applications',
+    usage: 'app add|list|allow|deny|remove …',
+    summary: 'register client applications (OpenID Connect clients too), their namespaces, list or remove them',
     run: appCommand,
   },
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
@@ -72,12 +77,13 @@ export async function main(argv: string[]): Promise<number> {
         `no database at ${file}; set LOGIN_RUN_DIR or LOGIN_DATABASE (or LOGIN_CONFIG) as the server has it, ` +
           'or pass --create to start a new one',
       )
-    const app = await buildApp(config, { logger: false })
-    process.stderr.write(`modular-login: ${fresh ? 'creating' : 'using'} the database ${app.ctx.db.description}\n`)
+    // The shared services only: no command signs anyone in, so no sign-in provider is contacted (nor waited for).
+    const ctx = await createContext(config, systemClock, pino({ enabled: false }))
+    process.stderr.write(`modular-login: ${fresh ? 'creating' : 'using'} the database ${ctx.db.description}\n`)
     try {
-      await command.run(args, app.ctx, line => process.stdout.write(`${line}\n`))
+      await command.run(args, ctx, line => process.stdout.write(`${line}\n`))
     } finally {
-      await app.close()
+      await ctx.close()
     }
     return 0
   } catch (error) {

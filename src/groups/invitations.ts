@@ -460,6 +460,7 @@ export class InvitationService {
       deauthorizes: invitation.deauthorizes,
       dos: invitation.dos,
       owner: false,
+      appId: null,
       created: now,
     })
     await this.deps.events.append({
@@ -472,7 +473,7 @@ export class InvitationService {
       created: now,
       detail: { link: invitation.chainId },
     })
-    await logMembershipChange(this.deps, { id, userId }, now)
+    await logMembershipChange(this.deps, { id, userId, path: invitation.path }, now)
     return (await this.deps.memberships.get(id))!
   }
 }

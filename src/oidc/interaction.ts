@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { InteractionResults, Provider } from 'oidc-provider'
 import { currentUser } from '../signed-in/current-user.js'
-import type { SignedIn } from '../signed-in/signed-in.js'
 import { errors } from '../errors.js'
 import { renderPage } from '../http/views.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
+import type { SignInOf } from './sign-in-of.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
 
@@ -16,11 +16,7 @@ type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
  * someone outside the client's `--require` gets a page saying why, whose
  * link takes them back to the client with `error=access_denied`.
  */
-export function interactionHandler(
-  provider: () => Provider,
-  apps: AppService,
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
-) {
+export function interactionHandler(provider: () => Provider, apps: AppService, signInOf: SignInOf) {
   return async (request: InteractionRequest, reply: FastifyReply) => {
     const oidc = provider()
     const details = await oidc.interactionDetails(request.raw, reply.raw).catch(() => undefined)
@@ -33,7 +29,7 @@ export function interactionHandler(
     let result: InteractionResults
     switch (details.prompt.name) {
       case 'login':
-        result = { login: { accountId: signedIn.user.id, ts: await signInTime(signedIn) } }
+        result = { login: { accountId: signedIn.user.id, ...(await signInOf(signedIn)) } }
         break
       case 'consent':
         result = { consent: { grantId: details.grantId } }

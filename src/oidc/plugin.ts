@@ -2,10 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Provider } from 'oidc-provider'
 import { currentUser } from '../signed-in/current-user.js'
-import type { SignedIn } from '../signed-in/signed-in.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { AppService } from '../realtime/apps.js'
 import { OidcStore } from '../storage/oidc.js'
 import { OidcAccounts } from './accounts.js'
 import { SessionEndings } from './endings.js'
@@ -13,6 +11,7 @@ import { rememberForwarded } from './forwarded.js'
 import { interactionHandler } from './interaction.js'
 import { issuerOf } from './issuer.js'
 import { createProvider, INTERACTION_PATH, ROUTES, type ProviderDeps } from './provider.js'
+import { signInOfSessions } from './sign-in-of.js'
 import { joinSite } from './site-hooks.js'
 
 /** oidc-provider's endpoints this server answers, below `/login`; `session`: it needs the browser's login session. */
@@ -45,16 +44,16 @@ interface Built {
  */
 export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
-  const apps = new AppService(ctx)
+  const { apps } = ctx
   const store = new OidcStore(ctx.db)
-  const signInTime = async (signedIn: SignedIn) => (await ctx.sessions.owned(signedIn.user.id, signedIn.sid))?.created
+  const signInOf = signInOfSessions(ctx.sessions)
   const deps: ProviderDeps = {
     config: ctx.config,
     log: ctx.log,
     store,
     apps,
-    accounts: new OidcAccounts(ctx, apps),
-    signInTime,
+    accounts: new OidcAccounts(ctx),
+    signInOf,
   }
   const current = providerRing(ctx, deps)
   // Built now, so that a configuration oidc-provider refuses stops the start.
@@ -88,7 +87,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
       config: { html: true },
       schema: { params: { type: 'object', properties: { uid: { type: 'string', pattern: '^[\\w-]{1,64}$' } } } },
     },
-    interactionHandler(provider, apps, signInTime),
+    interactionHandler(provider, apps, signInOf),
   )
 }
 

@@ -7,10 +7,10 @@ import Provider, {
 } from 'oidc-provider'
 import type { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
-import type { SignedIn } from '../signed-in/signed-in.js'
+import type { SignInOf } from './sign-in-of.js'
 import type { Config } from '../config.js'
 import type { OidcStore } from '../storage/oidc.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
 import type { OidcAccounts } from './accounts.js'
 import { createAdapter } from './adapter.js'
 import { clientMetadata, compareHashedSecrets } from './clients.js'
@@ -25,8 +25,8 @@ export interface ProviderDeps {
   store: OidcStore
   apps: AppService
   accounts: OidcAccounts
-  /** When the login session behind a lease started (its `auth_time`). */
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>
+  /** How the login session behind a lease began: when (its `auth_time`) and, for a passkey, its `amr`. */
+  signInOf: SignInOf
 }
 
 /** Where oidc-provider's endpoints live, below the issuer `<public url>/login`. */
@@ -101,7 +101,9 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     adapter: createAdapter(deps.store, async id => clientMetadata(await deps.apps.client(id))),
     jwks: { keys: jwks },
     findAccount: accounts.find,
-    claims: { openid: ['sub'], profile: ['name', 'picture'], groups: ['groups'] },
+    // ID tokens carry `amr` when the session began with a passkey (docs/passkeys.md, "Apps can tell"); the token, not the account,
+    // holds it, so it is never in userinfo.
+    claims: { openid: ['sub', 'amr'], profile: ['name', 'picture'], groups: ['groups'] },
     scopes: ['openid', 'offline_access', 'profile', 'groups'],
     // Grafana, Gitea and mod_auth_openidc read claims from the ID token as well as from userinfo.
     conformIdTokenClaims: false,
@@ -165,7 +167,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   // forwarding route sets X-Forwarded-Host/-Proto from it (src/oidc/plugin.ts).
   provider.proxy = true
   compareHashedSecrets(provider)
-  mirrorLoginSessions(provider, deps.signInTime)
+  mirrorLoginSessions(provider, deps.signInOf)
   logEvents(provider, deps.log)
   return provider
 }

@@ -1,5 +1,5 @@
 import type { Provider, Session } from 'oidc-provider'
-import type { SignedIn } from '../signed-in/signed-in.js'
+import type { SignInOf } from './sign-in-of.js'
 import { signedInOf } from './forwarded.js'
 
 /**
@@ -19,13 +19,15 @@ import { signedInOf } from './forwarded.js'
  * provider sessions to end by it. oidc-provider exposes `Session.get` as
  * the one place its session is loaded, which is why this wraps it.
  */
-export function mirrorLoginSessions(
-  provider: Provider,
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
-): void {
+export function mirrorLoginSessions(provider: Provider, signInOf: SignInOf): void {
   const { Session } = provider
   // A session built from a payload is one to save (and to set the cookie of); the typings omit that constructor.
-  const Stored = Session as unknown as new (payload: { uid: string; accountId: string; loginTs?: number }) => Session
+  const Stored = Session as unknown as new (payload: {
+    uid: string
+    accountId: string
+    loginTs?: number
+    amr?: string[]
+  }) => Session
   const load = Session.get.bind(Session)
   Session.get = async ctx => {
     const own = await load(ctx)
@@ -35,6 +37,7 @@ export function mirrorLoginSessions(
     if (own.uid === sid && own.accountId === user.id) return own
     const mirror = await Session.findByUid(sid)
     if (mirror && mirror.accountId === user.id) return mirror
-    return new Stored({ uid: sid, accountId: user.id, loginTs: await signInTime(signedIn) })
+    const { ts, amr } = await signInOf(signedIn)
+    return new Stored({ uid: sid, accountId: user.id, loginTs: ts, amr })
   }
 }

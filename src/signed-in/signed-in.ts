@@ -7,7 +7,7 @@ export interface SignedIn {
   sid: string
   claims: LeaseClaims
   /** Whether the session began with a passkey (an access rule may require it: docs/forward-auth.md, "Access rules"). */
-  passkey?: boolean
+  passkey: boolean
   /** Set when the lease had expired and was re-issued: the caller must send it back as the cookie. */
   renewed?: string
 }

@@ -25,6 +25,11 @@ export interface App {
   lastSeen: number | null
   /** Its OpenID Connect client settings; null for an app without a redirect URI. */
   oidc: OidcClientSettings | null
+  /**
+   * Whether it may open the realtime channel: always without OpenID Connect
+   * settings, only when registered with `--channel` with them.
+   */
+  channel: boolean
 }
 
 /** An app with the hash of its secret, for verification only. */
@@ -32,18 +37,19 @@ export interface AppCredentials extends App {
   secretHash: Buffer
 }
 
-interface AppRow extends Omit<App, 'oidc'> {
+interface AppRow extends Omit<App, 'oidc' | 'channel'> {
   redirectUris: string
   postLogoutRedirectUris: string
   backchannelLogoutUri: string | null
   public: number
   require: string | null
   idTokenAlg: OidcClientSettings['idTokenAlg']
+  channel: number
 }
 
 const COLUMNS = `id, name, created, last_seen AS "lastSeen", redirect_uris AS "redirectUris",
   post_logout_redirect_uris AS "postLogoutRedirectUris", backchannel_logout_uri AS "backchannelLogoutUri",
-  "public", "require", id_token_alg AS "idTokenAlg"`
+  "public", "require", id_token_alg AS "idTokenAlg", channel`
 
 function toApp(row: AppRow & { secretHash: Buffer }): AppCredentials
 function toApp(row: AppRow): App
@@ -55,6 +61,7 @@ function toApp(row: AppRow & { secretHash?: Buffer }): App {
     public: isPublic,
     require,
     idTokenAlg,
+    channel,
     ...app
   } = row
   const uris = JSON.parse(redirectUris) as string[]
@@ -69,7 +76,7 @@ function toApp(row: AppRow & { secretHash?: Buffer }): App {
           require,
           idTokenAlg,
         }
-  return { ...app, oidc }
+  return { ...app, oidc, channel: channel === 1 }
 }
 
 /** Client applications and the hashes of their secrets. */
@@ -82,12 +89,13 @@ export class AppStore {
     secretHash: Buffer
     created: number
     oidc: OidcClientSettings | null
+    channel: boolean
   }): Promise<void> {
     const { oidc } = app
     await this.db.sql.run(
       `INSERT INTO apps (id, name, secret_hash, created, redirect_uris, post_logout_redirect_uris,
-         backchannel_logout_uri, "public", "require", id_token_alg)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         backchannel_logout_uri, "public", "require", id_token_alg, channel)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         app.id,
         app.name,
@@ -99,6 +107,7 @@ export class AppStore {
         oidc?.public ?? false,
         oidc?.require ?? null,
         oidc?.idTokenAlg ?? 'RS256',
+        app.channel,
       ],
     )
   }

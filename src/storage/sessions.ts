@@ -9,9 +9,11 @@ export interface SessionRecord {
   created: number
   refreshed: number
   revoked: number | null
+  /** How it began, as OpenID Connect's `amr` says it (space separated); null for a provider's sign-in. */
+  amr: string | null
 }
 
-const COLUMNS = `sid, user_id AS "userId", provider, ip, user_agent AS "userAgent", created, refreshed, revoked`
+const COLUMNS = `sid, user_id AS "userId", provider, ip, user_agent AS "userAgent", created, refreshed, revoked, amr`
 
 /** Session rows. Revocation marks a row rather than deleting it, for the audit trail. */
 export class SessionStore {
@@ -19,7 +21,8 @@ export class SessionStore {
 
   async create(session: Omit<SessionRecord, 'revoked'>): Promise<void> {
     await this.db.sql.run(
-      `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed, amr)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         session.sid,
         session.userId,
@@ -28,6 +31,7 @@ export class SessionStore {
         session.userAgent,
         session.created,
         session.refreshed,
+        session.amr,
       ],
     )
   }

@@ -25,7 +25,11 @@ t.test('/login lists the providers on offer', async t => {
     const url = next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`
     const asJson = await app.inject({ url, headers: { accept: 'application/json' } })
     t.equal(asJson.statusCode, 200)
-    t.same(asJson.json(), { providers }, `JSON, debug ${debug}, next ${next}`)
+    t.same(
+      asJson.json(),
+      { providers, passkeys: { sign_in: true, sign_up: false } },
+      `JSON, debug ${debug}, next ${next}`,
+    )
 
     const page = await app.inject({ url, headers: { accept: 'text/html' } })
     t.equal(page.statusCode, 200)

@@ -107,16 +107,19 @@ export interface ServedApp extends TestApp {
  * Builds and serves an app on 127.0.0.1 (closed when the test ends). The
  * public URL (links, OAuth redirect URIs) must name the real port before the
  * config is frozen, so a free port is picked first, then bound; a port taken
- * in between is retried with another. `prepare` may add hooks before it listens.
+ * in between is retried with another. `prepare` may add hooks before it listens. It always
+ * listens on 127.0.0.1, whatever name `base` gives it.
  */
 export async function serveApp(
   t: Teardown,
   overrides: Partial<Config> = {},
   prepare?: (app: FastifyInstance) => void,
+  /** The name browsers reach it by: `localhost` where a page needs a domain (passkeys' relying-party ID). */
+  hostName = '127.0.0.1',
 ): Promise<ServedApp> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
+    const base = `http://${hostName}:${port}`
     const config = testConfig(t, { host: '127.0.0.1', port, publicUrl: base, ...overrides })
     const clock = new ManualClock()
     const app = await buildApp(config, { clock, logger: false })

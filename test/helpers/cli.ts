@@ -1,12 +1,19 @@
 import { main } from '../../src/cli/index.js'
 
-/** Runs the CLI against `runDir` and captures what it prints. */
-export async function cli(runDir: string, ...argv: string[]) {
+/**
+ * Runs `modular-login <argv>` in this process, as an operator would at a
+ * shell, configured by the LOGIN_* variables `env` (only while it runs);
+ * answers its exit code and what it printed on each stream.
+ */
+export async function runCli(
+  env: Record<string, string>,
+  ...argv: string[]
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = []
   const err: string[] = []
   const write = { out: process.stdout.write, err: process.stderr.write }
-  process.env.LOGIN_RUN_DIR = runDir
-  process.env.LOGIN_LOG_LEVEL = 'silent'
+  const settings = { LOGIN_LOG_LEVEL: 'silent', ...env }
+  Object.assign(process.env, settings)
   process.stdout.write = ((chunk: string) => {
     out.push(String(chunk))
     return true
@@ -21,7 +28,6 @@ export async function cli(runDir: string, ...argv: string[]) {
   } finally {
     process.stdout.write = write.out
     process.stderr.write = write.err
-    delete process.env.LOGIN_RUN_DIR
-    delete process.env.LOGIN_LOG_LEVEL
+    for (const name of Object.keys(settings)) delete process.env[name]
   }
 }

@@ -6,7 +6,6 @@ import WebSocket from 'ws'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { signIn, testConfig } from './app.js'
 import type { Teardown } from './teardown.js'
@@ -47,7 +46,7 @@ export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, p
     clock,
     port: actual,
     url: `http://127.0.0.1:${actual}`,
-    addApp: (name = `app${++appCount}`) => new AppService(app.ctx).add(name),
+    addApp: (name = `app${++appCount}`) => app.ctx.apps.add(name),
     signIn: who => signIn(app, config, who),
   }
 }

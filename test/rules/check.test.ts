@@ -8,7 +8,7 @@ import { checkRule } from '../../src/rules/rule-spec.js'
 import { startApp } from '../helpers/app.js'
 
 const ADMIN = { actor: 'test' }
-const { app, signIn } = await startApp(t, { publicUrl: 'https://login.example.org', site: 'example.org' })
+const { app, config, signIn } = await startApp(t, { publicUrl: 'https://login.example.org', site: 'example.org' })
 const { ctx } = app
 const alice = await signIn('alice')
 const bob = await signIn('bob')
@@ -122,11 +122,20 @@ t.test('a rule added, moved or removed counts at once; first match wins', async 
   t.equal((await check(url, { cookie: bob })).statusCode, 403, 'removed')
 })
 
-t.test('a rule that requires a passkey refuses a session begun without one', async t => {
+t.test('a rule that requires a passkey lets in a session begun with one, and no other', async t => {
   await add({ host: 'vault.example.org', allow: 'staff', require_passkey: true })
   const refused = await check('https://vault.example.org/', { cookie: alice })
-  t.equal(refused.statusCode, 403)
+  t.equal(refused.statusCode, 403, 'alice signed in with a provider')
   t.match(refused.json().message, /passkey/)
+  // What a passkey sign-in ends with (the ceremony itself is tested with Chromium's virtual authenticator).
+  const user = (await ctx.users.get(aliceId))!
+  const started = { user, provider: 'passkey', amr: ['hwk', 'user'], ip: '127.0.0.1', userAgent: 'test' }
+  const { token } = await ctx.sessions.start(started)
+  const withPasskey = `${config.cookieName}=${token}`
+  const passed = await check('https://vault.example.org/', { cookie: withPasskey })
+  t.equal(passed.statusCode, 200, 'the same person signed in with a passkey')
+  t.equal(passed.headers['x-login-groups'], 'staff')
+  t.equal((await check('https://vault.example.org/', { cookie: bob })).statusCode, 403)
 })
 
 t.test("a group's members see which hosts and paths it opens, as JSON and on the groups page", async t => {

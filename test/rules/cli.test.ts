@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { AppContext } from '../../src/context.js'
 import { ruleCommand } from '../../src/rules/cli.js'
 import { startApp, tempDir } from '../helpers/app.js'
-import { cli } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { PATIENCE_MS, within } from '../helpers/realtime.js'
 
 const { app, config, signIn } = await startApp(t)
@@ -176,10 +176,10 @@ t.test('malformed rules are refused with the field named, and a bad file changes
 
 t.test('the command line: exit code 1 and the error code on a refusal, the rule in force for the server', async t => {
   const runDir = config.runDir
-  const refused = await cli(runDir, 'rule', 'add', 'app.example.org', '--allow', '(staff')
+  const refused = await runCli({ LOGIN_RUN_DIR: runDir }, 'rule', 'add', 'app.example.org', '--allow', '(staff')
   t.equal(refused.code, 1)
   t.match(refused.err, /allow: Invalid group expression: .*\(LOGIN_ERR_BAD_RULE\)/)
-  const added = await cli(runDir, 'rule', 'add', 'cli.example.net', '--deny')
+  const added = await runCli({ LOGIN_RUN_DIR: runDir }, 'rule', 'add', 'cli.example.net', '--deny')
   t.equal(added.code, 0, added.err)
   // The server hears of it through the revocation feed, as another node would.
   await within(PATIENCE_MS, () => ctx.rules.matcher.match('cli.example.net', 'GET', '/')?.rule.outcome === 'deny')
