@@ -4,6 +4,7 @@ import type { RevocationFeed } from '../revocation-feed.js'
 import type { AccessRule, AccessRuleStore, RuleEvent, RuleSpec } from '../storage/access-rules.js'
 import type { Database } from '../storage/database.js'
 import type { RevocationStore } from '../storage/revocations.js'
+import { SerialReads } from '../serial-reads.js'
 import { RuleMatcher } from './matcher.js'
 import { planImport, type ImportPlan } from './import-plan.js'
 
@@ -32,8 +33,7 @@ export interface RuleChanger {
  */
 export class RuleService {
   private current: RuleMatcher = new RuleMatcher([])
-  private loading: Promise<void> | null = null
-  private again: Promise<void> | null = null
+  private readonly reads = new SerialReads(() => this.load())
 
   constructor(private readonly deps: RuleDeps) {
     deps.feed.on('revocation', entry => {
@@ -52,17 +52,7 @@ export class RuleService {
    * are logged and keep the rules this node has.
    */
   reload(): Promise<void> {
-    if (!this.loading) {
-      this.loading = this.load().finally(() => {
-        this.loading = null
-      })
-      return this.loading
-    }
-    this.again ??= this.loading.then(() => {
-      this.again = null
-      return this.reload()
-    })
-    return this.again
+    return this.reads.run()
   }
 
   private async load(): Promise<void> {
