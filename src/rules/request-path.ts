@@ -28,7 +28,7 @@ function needsWork(path: string): boolean {
   let previous = 47
   for (let i = 1; i < path.length; i++) {
     const c = path.charCodeAt(i)
-    if (c === 37 /* % */ || (previous === 47 && (c === 47 || c === 46) /* . */)) return true
+    if (c === 37 /* % */ || (previous === 47 && (c === 47 || c === 46)) /* . */) return true
     previous = c
   }
   return false
