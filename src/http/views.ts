@@ -57,7 +57,7 @@ export async function renderErrorPage(
   status: number,
   error: { code: string; message: string },
 ): Promise<FastifyReply> {
-  let signedIn: SignedIn | null = null
+  let signedIn: SignedIn | null
   try {
     signedIn = await currentUser(request, reply)
   } catch {
