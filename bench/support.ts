@@ -268,7 +268,8 @@ export async function measureCpuRounds(
       const before = cpuSeconds(target.pid)
       const result = await load(target, options.amount)
       target.cpu.push(((cpuSeconds(target.pid) - before) / options.amount) * 1e6)
-      target.rps.push(result.requests.total / result.duration)
+      // autocannon's `duration` is whole seconds: the clock times of the run say it exactly.
+      target.rps.push(result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000))
       target.p50.push(result.latency.p50)
       target.p99.push(result.latency.p99)
     }
