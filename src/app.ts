@@ -16,6 +16,8 @@ import { loggerOptions, OneLinePerRequest } from './http/logging.js'
 import { requestLoggers } from './http/request-logger.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
+import { trustedProxies } from './http/trusted-proxies.js'
+import { socketTimeouts } from './http/socket-timeouts.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
@@ -39,19 +41,19 @@ export interface BuildOptions {
 
 /** Assembles the login server: shared services, then each area as a plugin. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const timeouts = socketTimeouts(config)
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
     logController: new OneLinePerRequest(),
     childLoggerFactory: requestLoggers,
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
-    requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
-    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: timeouts.requestTimeout,
+    connectionTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
     http: {
-      headersTimeout: config.requestTimeoutMs,
-      // How often Node looks for requests past their deadline (30 s by default, which would double the limit).
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.requestTimeoutMs / 2)),
+      headersTimeout: timeouts.headersTimeout,
+      connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
     },
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

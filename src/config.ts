@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import proxyAddr from '@fastify/proxy-addr'
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errors } from './errors.js'
+import { readJsonFile } from './json-file.js'
 
 /**
  * Everything the server and the CLI can be told. Built once by
@@ -16,6 +18,7 @@ export interface Config {
   readonly runDir: string
   /** A `postgres://` URL; null = SQLite under `runDir`. */
   readonly database: string | null
+  readonly databaseLockTimeoutMs: number
   readonly debug: boolean
   readonly site: string
   readonly allowedRedirectHosts: readonly string[]
@@ -29,8 +32,10 @@ export interface Config {
   /** null = off. */
   readonly maxAgeSeconds: number | null
   readonly cookieName: string
-  readonly trustProxy: boolean
+  /** How many proxies stand in front (0: none), or their addresses and CIDR ranges. */
+  readonly trustProxy: number | readonly string[]
   readonly rateLimit: number
+  readonly oidcInteractionsPerIp: number
   readonly channelRateLimit: number
   readonly channelConnectionsPerApp: number
   readonly providerTimeoutMs: number
@@ -129,6 +134,39 @@ function list(value: Raw): string[] {
     .filter(Boolean)
 }
 
+const EVERY_HOP = ['true', 'yes', 'on']
+const NO_PROXY = ['', 'false', 'no', 'off']
+
+/**
+ * `LOGIN_TRUST_PROXY`: a hop count or the proxies' addresses. `true` is
+ * refused rather than read as "every hop": the visitor's own leftmost
+ * `X-Forwarded-For` would then be their address (docs/security.md, "The
+ * visitor's address").
+ */
+function trustedProxies(value: Raw, name: string): number | readonly string[] {
+  const text = Array.isArray(value)
+    ? ''
+    : String(value ?? '')
+        .trim()
+        .toLowerCase()
+  if (value === true || EVERY_HOP.includes(text))
+    fail(
+      name,
+      'would trust every hop, so that visitors could choose their own address with X-Forwarded-For: ' +
+        'give the number of proxies in front of the server (1 for one proxy, such as nginx on the same machine) ' +
+        'or their addresses (127.0.0.1, 10.0.0.0/8)',
+    )
+  if (value === false || NO_PROXY.includes(text)) return 0
+  if (typeof value === 'number' || /^\s*-?\d+\s*$/.test(text)) return integer(0)(value, name)
+  const proxies = list(value)
+  try {
+    proxyAddr.compile(proxies)
+  } catch (error) {
+    fail(name, `must be a number of proxies or their addresses and CIDR ranges: ${(error as Error).message}`)
+  }
+  return proxies
+}
+
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/
 
 function hostName(value: Raw, name: string): string {
@@ -210,6 +248,14 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return raw
     },
   },
+  databaseLockTimeoutMs: {
+    env: 'LOGIN_DATABASE_LOCK_TIMEOUT_MS',
+    default: 5000,
+    doc:
+      "how long a write waits at most for the database's write lock (another transaction's, or a role " +
+      'holding it) before it is answered 503 `LOGIN_ERR_UNAVAILABLE`',
+    parse: integer(10),
+  },
   debug: {
     env: 'LOGIN_DEBUG',
     default: false,
@@ -284,9 +330,13 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   },
   trustProxy: {
     env: 'LOGIN_TRUST_PROXY',
-    default: false,
-    doc: 'trust `X-Forwarded-For`/`-Proto` from a reverse proxy',
-    parse: boolean,
+    default: 0,
+    shown: 'off',
+    doc:
+      'the reverse proxies trusted to say who the visitor is (`X-Forwarded-For`, `-Proto`, `-Host`): how many ' +
+      'stand in front of the server (`1` for one nginx, which must then be the only way in) or their addresses ' +
+      'and CIDR ranges (`127.0.0.1,10.0.0.0/8`); `true` is refused (see [Forward-auth](forward-auth.md))',
+    parse: trustedProxies,
   },
   rateLimit: {
     env: 'LOGIN_RATE_LIMIT',
@@ -294,6 +344,14 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     doc:
       'sign-in attempts per client IP and minute ' +
       '(set `LOGIN_TRUST_PROXY` behind a proxy, or every user shares one limit)',
+    parse: integer(1),
+  },
+  oidcInteractionsPerIp: {
+    env: 'LOGIN_OIDC_INTERACTIONS_PER_IP',
+    default: 100,
+    doc:
+      'unfinished OpenID Connect sign-ins (authorization requests waiting for the user, 10 minutes each) one ' +
+      'client IP may hold at once, over every node; beyond it the client gets `temporarily_unavailable`',
     parse: integer(1),
   },
   channelRateLimit: {
@@ -346,7 +404,9 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     env: 'LOGIN_METRICS_PORT',
     default: null,
     shown: 'off',
-    doc: 'serve Prometheus metrics at `http://<LOGIN_METRICS_HOST>:<port>/metrics` ' + '(see [Metrics](#metrics))',
+    doc:
+      'serve Prometheus metrics at `http://<LOGIN_METRICS_HOST>:<port>/metrics` and what is ready and why at ' +
+      '`/ready` (see [Metrics](#metrics))',
     parse: (v, n) => (v === undefined || v === null || v === '' || v === 'off' ? null : port(v, n)),
   },
   metricsHost: {
@@ -448,12 +508,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const names = new Map<keyof Config, string>()
 
   if (env.LOGIN_CONFIG) {
-    let file: unknown
-    try {
-      file = JSON.parse(readFileSync(env.LOGIN_CONFIG, 'utf8'))
-    } catch (error) {
-      fail('LOGIN_CONFIG', `could not be read as JSON: ${(error as Error).message}`)
-    }
+    const file = readJsonFile(env.LOGIN_CONFIG, `LOGIN_CONFIG ${env.LOGIN_CONFIG}`)
     if (typeof file !== 'object' || file === null || Array.isArray(file))
       fail('LOGIN_CONFIG', 'must hold a JSON object')
     for (const [name, value] of Object.entries(file)) {

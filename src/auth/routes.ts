@@ -114,9 +114,15 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
     const next = nextOf(request, '/login')
-    // GET is kept for links from apps; a cross-site page must not be able to sign people out.
-    assertSameSite(request)
     const signedIn = await currentUser(request, reply)
+    // GET is kept for links from the site's apps. Unless the browser says one of them sent it (older browsers,
+    // links on other sites, typed addresses say nothing or something else), it asks first (docs/security.md, "Sign-out by link").
+    const fetchSite = request.headers['sec-fetch-site']
+    if (signedIn && request.method === 'GET' && fetchSite !== 'same-origin' && fetchSite !== 'same-site') {
+      const action = `/login/logout?next=${encodeURIComponent(next)}`
+      return renderPage(request, reply, 'logout', { title: 'Sign out?', action, stay: next })
+    }
+    assertSameSite(request)
     if (signedIn) await ctx.sessions.revoke(signedIn.sid, 'logout')
     clearLeaseCookie(reply, ctx.config)
     if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }

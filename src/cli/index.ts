@@ -89,6 +89,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (!isLoginError(error)) throw error
     process.stderr.write(`modular-login: ${error.message} (${error.code})\n`)
-    return error.statusCode === 500 ? 2 : 1
+    return error.code === 'LOGIN_ERR_INTERNAL' ? 2 : 1
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Provider } from 'oidc-provider'
 import { currentUser } from '../signed-in/current-user.js'
+import { signInRateLimit } from '../auth/sign-in.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { OidcStore } from '../storage/oidc.js'
@@ -14,11 +15,14 @@ import { createProvider, INTERACTION_PATH, ROUTES, type ProviderDeps } from './p
 import { signInOfSessions } from './sign-in-of.js'
 import { joinSite } from './site-hooks.js'
 
-/** oidc-provider's endpoints this server answers, below `/login`; `session`: it needs the browser's login session. */
-const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean }[] = [
+/**
+ * oidc-provider's endpoints this server answers, below `/login`; `session`: it needs the browser's login session;
+ * `limited`: rate-limited per client address like the starts of sign-ins (each may store an interaction).
+ */
+const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean; limited?: boolean }[] = [
   { method: ['GET', 'OPTIONS'], url: '/.well-known/openid-configuration', session: false },
   { method: ['GET', 'OPTIONS'], url: ROUTES.jwks, session: false },
-  { method: ['GET'], url: ROUTES.authorization, session: true },
+  { method: ['GET'], url: ROUTES.authorization, session: true, limited: true },
   { method: ['GET'], url: `${ROUTES.authorization}/:uid`, session: true },
   { method: ['POST', 'OPTIONS'], url: ROUTES.token, session: false },
   { method: ['GET', 'POST', 'OPTIONS'], url: ROUTES.userinfo, session: false },
@@ -76,7 +80,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
         method: route.method,
         url: route.url,
         // Clients authenticate with their credentials, PKCE or oidc-provider's own form token, not with the lease cookie.
-        config: { csrfExempt: true },
+        config: { csrfExempt: true, ...(route.limited ? signInRateLimit(ctx.config) : {}) },
         handler: (request, reply) => forward(request, reply, route.session),
       })
     }
@@ -117,7 +121,7 @@ function forwarder(ctx: AppContext, current: () => Built) {
       throw new errors.OidcRequest('response_mode must be query (or absent)')
     }
     const { callback } = current()
-    rememberForwarded(request.raw, { signedIn: session ? await currentUser(request, reply) : null })
+    rememberForwarded(request.raw, { signedIn: session ? await currentUser(request, reply) : null, ip: request.ip })
     const raw = request.raw
     // The issuer is the public URL whatever Host the request came in on (the provider trusts these, set here only).
     raw.headers['x-forwarded-host'] = publicUrl.host

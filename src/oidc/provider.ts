@@ -98,7 +98,11 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const issuerPath = new URL(issuer).pathname
   const cookieOptions = { httpOnly: true, sameSite: 'lax' } as const
   const configuration: Configuration = {
-    adapter: createAdapter(deps.store, async id => clientMetadata(await deps.apps.client(id))),
+    adapter: createAdapter(
+      deps.store,
+      async id => clientMetadata(await deps.apps.client(id)),
+      config.oidcInteractionsPerIp,
+    ),
     jwks: { keys: jwks },
     findAccount: accounts.find,
     // ID tokens carry `amr` when the session began with a passkey (docs/passkeys.md, "Apps can tell"); the token, not the account,

@@ -192,7 +192,8 @@ for (const kind of cacheKinds) {
           headers: { cookie: victim, 'content-type': 'application/json' },
           payload: '{}',
         }),
-      'GET /login/logout': (app, victim) => app.inject({ url: '/login/logout', headers: { cookie: victim } }),
+      'GET /login/logout': (app, victim) =>
+        app.inject({ url: '/login/logout', headers: { cookie: victim, 'sec-fetch-site': 'same-origin' } }),
       'POST /login/deauthorize/:sid from another session': (app, victim, other) =>
         app.inject({ method: 'POST', url: `/login/deauthorize/${sidOf(victim)}`, headers: { cookie: other } }),
       'account deletion': (app, victim) =>

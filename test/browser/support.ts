@@ -44,7 +44,7 @@ export function servePages(t: Teardown): Promise<ServedApp> {
  * their relying-party ID (the site, `localhost` here), which an address is not.
  */
 export function servePasskeyPages(t: Teardown, overrides: Partial<Config> = {}): Promise<ServedApp> {
-  return serveApp(t, overrides, undefined, 'localhost')
+  return serveApp(t, overrides, undefined, { hostName: 'localhost' })
 }
 
 /** A fresh browser profile of that size (a phone is a touch screen honouring the viewport tag). */

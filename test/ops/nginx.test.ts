@@ -2,30 +2,18 @@
 // (Debian's nginx-light) between a browser-like client, the login server and an app:
 // one block protecting two hosts under different access rules, changed while it runs.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { freePort, leaseCookie, serveApp, tempDir } from '../helpers/app.js'
-import { within } from '../helpers/realtime.js'
+import { freePort, leaseCookie, serveApp } from '../helpers/app.js'
+import { documentedNginxBlock, nginxMissing, startNginx } from '../helpers/nginx.js'
 import { checkRule } from '../../src/rules/rule-spec.js'
 
-const NGINX = '/usr/sbin/nginx'
-
-/** The ```nginx block of docs/forward-auth.md, "nginx": an upstream and a server, for the http context. */
-function documentedBlock(): string {
-  const page = readFileSync(new URL('../../docs/forward-auth.md', import.meta.url), 'utf8')
-  const block = /```nginx\n([\s\S]*?)```/.exec(page)
-  if (!block) throw new Error('docs/forward-auth.md has no nginx block')
-  return block[1]!
-}
-
-if (!existsSync(NGINX)) {
-  if (process.env.CI === 'true')
-    throw new Error(`nginx is required under CI: ${NGINX} is missing (apt-get install nginx-light)`)
-  t.skip(`the documented nginx example in a real nginx: ${NGINX} is not installed`, () => {})
+const missing = nginxMissing()
+if (missing) {
+  t.skip(`the documented nginx example in a real nginx: ${missing}`, () => {})
 } else {
   t.test('the documented nginx block: one block for two hosts with different rules, changed live', async t => {
     // The app behind nginx says what it was asked and who nginx says is asking.
@@ -59,59 +47,13 @@ if (!existsSync(NGINX)) {
     await rules.add(checkRule({ host: 'two.localhost', path: '/open', public: true }), admin)
     await rules.add(checkRule({ host: 'two.localhost', path: '/closed', deny: true }), admin)
 
-    const dir = tempDir(t, 'login-nginx-')
-    for (const temp of ['body', 'proxy']) mkdirSync(join(dir, temp))
-    const block = documentedBlock()
+    const block = documentedNginxBlock()
     t.match(block, /upstream login \{[^}]*keepalive 32;[^}]*keepalive_timeout 4s;/, 'upstream connections are kept')
     t.match(block, /proxy_http_version 1\.1;/)
-    const protectedBlock = block
-      .replaceAll('127.0.0.1:8000', `127.0.0.1:${loginPort}`)
-      .replaceAll('127.0.0.1:8080', `127.0.0.1:${appPort}`)
-      .replace('keepalive_timeout 4s;', 'keepalive_timeout 400ms;')
-      .replace('listen 80;', `listen 127.0.0.1:${nginxPort};`)
-      .replace(/server_name [^;]*;/, 'server_name one.localhost two.localhost localhost;')
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/proxy;
-  uwsgi_temp_path ${dir}/proxy;
-  scgi_temp_path ${dir}/proxy;
-${protectedBlock}
-}
-`,
-    )
-    const nginx = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { dir } = await startNginx(t, nginxPort, Number(loginPort), appPort, {
+      serverNames: ['one.localhost', 'two.localhost', 'localhost'],
+      upstreamIdle: '400ms',
     })
-    let stderr = ''
-    nginx.stderr.on('data', chunk => (stderr += chunk))
-    const exited = once(nginx, 'exit')
-    t.teardown(async () => {
-      if (nginx.exitCode === null) {
-        nginx.kill('SIGKILL')
-        await exited
-      }
-    })
-    // Ready when it answers; a config it refuses ends the process at once.
-    await within(
-      60_000,
-      async () => {
-        if (nginx.exitCode !== null) throw new Error(`nginx exited ${nginx.exitCode}: ${stderr}`)
-        return get(nginxPort, 'localhost', '/login/health').then(
-          r => r.status === 200,
-          () => false,
-        )
-      },
-      50,
-    )
 
     const original = '/page?x=1&y=2&next=%2Fother'
     const away = await get(nginxPort, 'one.localhost', original)
