@@ -11,9 +11,12 @@ export function signInRateLimit(config: Config) {
 
 /**
  * Ends a successful sign-in with any provider: the account is created or
- * refreshed from the profile, a new session replaces whatever session this
- * browser had (never upgrading it), and the browser goes to `next`, which
- * the caller has already validated.
+ * refreshed from the profile (and given a handle when it has none), and the
+ * browser goes to `next`, which the caller has already validated. The
+ * session this browser had stays when the same person signed in again
+ * (which is how they prove who they are again when an app asks, with
+ * OpenID Connect's `prompt=login` or `max_age`); anyone else's is replaced,
+ * never upgraded.
  */
 export async function completeSignIn(
   request: FastifyRequest,
@@ -21,18 +24,23 @@ export async function completeSignIn(
   profile: Profile,
   next: string,
 ): Promise<FastifyReply> {
-  const { users, sessions, clock, config } = request.server.ctx
+  const { users, sessions, handles, clock, config } = request.server.ctx
   const previous = await currentUser(request, reply)
   const user: User = await users.upsertFromProfile(profile, clock.now())
-  if (previous) await sessions.revoke(previous.sid, 'replaced')
-  const { token, sid } = await sessions.start({
-    user,
-    provider: profile.provider,
-    ip: request.ip,
-    userAgent: request.headers['user-agent'] ?? '',
-  })
+  await handles.ensure(user.id, profile.login ?? profile.name)
+  const kept = previous?.user.id === user.id ? await sessions.reauthenticate(previous.sid, user) : null
+  if (previous && kept === null) await sessions.revoke(previous.sid, 'replaced')
+  const { token, sid } =
+    kept !== null
+      ? { token: kept, sid: previous!.sid }
+      : await sessions.start({
+          user,
+          provider: profile.provider,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? '',
+        })
   setLeaseCookie(reply, config, token)
   request.server.ctx.metrics.signIns.inc({ provider: profile.provider, outcome: 'success' })
-  request.log.info({ user: user.id, provider: profile.provider, sid }, 'signed in')
+  request.log.info({ user: user.id, provider: profile.provider, sid }, kept !== null ? 'signed in again' : 'signed in')
   return reply.redirect(next, 303)
 }

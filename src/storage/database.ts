@@ -114,3 +114,9 @@ export class TransactionContext {
     for (const effect of scope.effects) await effect()
   }
 }
+
+/** Whether a statement was refused by a unique index (SQLite's and PostgreSQL's own codes). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505'
+}
