@@ -7,6 +7,7 @@ import type { Config } from './config.js'
 import { createContext } from './context.js'
 import { errors } from './errors.js'
 import { authRoutes } from './auth/routes.js'
+import { profileRoutes } from './auth/profile-routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
@@ -89,6 +90,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(healthRoutes, { prefix: '/login' })
   await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
+  await app.register(profileRoutes, { prefix: '/login' }) // handle and address apps see
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' })
   await app.register(accessRoutes, { prefix: '/login/access' })

@@ -10,6 +10,7 @@ import { listingRoutes } from '../http/listing-routes.js'
 import { nextOf, type NextQuery } from '../http/next-query.js'
 import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
+import { addressAppsSee } from './addresses.js'
 import { clearLeaseCookie } from './cookie.js'
 import { currentUser, requireUser } from './current.js'
 import { originalUrl, signInUrl } from './original-url.js'
@@ -63,7 +64,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       data: async (sessions, { user }) => {
         const providers = ctx.providers.list()
         const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
+        const contact = await ctx.users.contact(user.id)
         return {
+          handle: contact?.handle ?? null,
+          addresses: contact?.addresses ?? [],
+          appsSee: contact ? addressAppsSee(contact) : null,
           // This device first, then the most recently active.
           sessions: sessions
             .map(s => ({ ...s, device: deviceName(s.user_agent) }))

@@ -113,7 +113,7 @@ t.test('the ID token wins over userinfo, which is not asked when the token says 
   })
   const b = browser()
   t.equal((await b.get(await consent(await begin(b, '/login/oidc/mock')))).status, 303)
-  const user = await me(b)
+  const user = (await me(b))!
   t.match(user, { name: 'Token Name', picture: 'https://idp.example/token.png' })
   t.equal(userinfoCalls, 0)
   t.same(
@@ -131,7 +131,7 @@ t.test('an address the provider did not say it verified is not kept', async t =>
   })
   const b = browser()
   t.equal((await b.get(await consent(await begin(b, '/login/oidc/mock')))).status, 303)
-  t.same((await app.ctx.users.contact((await me(b)).id))?.addresses, [])
+  t.same((await app.ctx.users.contact((await me(b))!.id))?.addresses, [])
 })
 
 t.test('two sign-ins under way in one browser (two tabs) both complete', async t => {
