@@ -45,13 +45,20 @@ type CheckRequest = FastifyRequest<CheckRoute>
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
 
-  app.get<NextQuery>('/', { schema: { querystring: nextQuery } }, async (request, reply) => {
-    const next = nextOf(request)
-    if (await currentUser(request, reply)) return reply.redirect(next)
-    const providers = signInOptions(request, next)
-    if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
-    return renderPage(request, reply, 'login', { title: 'Sign in', providers, next })
-  })
+  // `prompt=login`: an app asked the person to prove who they are again (OpenID Connect's prompt=login or
+  // max_age), so the page is shown to a signed-in person too (docs/openid-provider.md, "What a user sees").
+  app.get<NextQuery & { Querystring: { prompt?: string } }>(
+    '/',
+    { schema: { querystring: fields({ next: readByItsOwner, prompt: text(16) }) } },
+    async (request, reply) => {
+      const next = nextOf(request)
+      const again = request.query.prompt === 'login'
+      if (!again && (await currentUser(request, reply))) return reply.redirect(next)
+      const providers = signInOptions(request, next)
+      if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
+      return renderPage(request, reply, 'login', { title: again ? 'Sign in again' : 'Sign in', providers, next, again })
+    },
+  )
 
   app.get('/me', async (request, reply) => (await requireUser(request, reply)).user)
 

@@ -1,4 +1,5 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider'
+import { addressAppsSee } from '../auth/addresses.js'
 import type { AppContext } from '../context.js'
 import { namespaceOf } from '../groups/app-scope.js'
 import type { AppService } from '../realtime/apps.js'
@@ -16,7 +17,7 @@ interface IssuedUnder {
  */
 export class OidcAccounts {
   constructor(
-    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups'>,
+    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups' | 'handles'>,
     private readonly apps: AppService,
   ) {}
 
@@ -66,15 +67,34 @@ export class OidcAccounts {
     return [...new Set(paths.filter(path => namespaces.has(namespaceOf(path))))].sort()
   }
 
+  /**
+   * The claims of the `profile` and `email` scopes besides the name and
+   * picture (docs/openid-provider.md, "Claims"): the handle, given now to an
+   * account that has none yet (made before handles were), and the address
+   * the person picked among those vouched for; an absent one is left out,
+   * never made up.
+   */
+  private async contactClaims(user: User, scopes: Set<string>): Promise<Omit<AccountClaims, 'sub'>> {
+    const contact = await this.ctx.users.contact(user.id)
+    if (!contact) return {}
+    const handle = contact.handle ?? (await this.ctx.handles.ensure(user.id, user.name))
+    const email = addressAppsSee(contact)
+    return {
+      ...(scopes.has('profile') && handle && { preferred_username: handle }),
+      ...(scopes.has('email') && email !== null && { email, email_verified: true }),
+    }
+  }
+
   private account(user: User, clientId: string | undefined): Account {
     return {
       accountId: user.id,
-      // oidc-provider keeps only the claims of the scopes granted; this only avoids looking groups up for nothing.
+      // oidc-provider keeps only the claims of the scopes granted; this only avoids looking things up for nothing.
       claims: async (_use, scope): Promise<AccountClaims> => {
         const scopes = new Set(scope.split(' '))
         return {
           sub: user.id,
           ...(scopes.has('profile') && { name: user.name, ...(user.picture && { picture: user.picture }) }),
+          ...((scopes.has('profile') || scopes.has('email')) && (await this.contactClaims(user, scopes))),
           ...(scopes.has('groups') && clientId !== undefined && { groups: await this.groupsFor(user.id, clientId) }),
         }
       },

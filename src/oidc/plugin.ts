@@ -47,7 +47,8 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
   const apps = new AppService(ctx)
   const store = new OidcStore(ctx.db)
-  const signInTime = async (signedIn: SignedIn) => (await ctx.sessions.owned(signedIn.user.id, signedIn.sid))?.created
+  const signInTime = async (signedIn: SignedIn) =>
+    (await ctx.sessions.owned(signedIn.user.id, signedIn.sid))?.authenticated
   const deps: ProviderDeps = {
     config: ctx.config,
     log: ctx.log,

@@ -25,7 +25,7 @@ export interface ProviderDeps {
   store: OidcStore
   apps: AppService
   accounts: OidcAccounts
-  /** When the login session behind a lease started (its `auth_time`). */
+  /** When the person behind a lease last proved who they are (its `auth_time`): sign-in, or signing in again. */
   signInTime: (signedIn: SignedIn) => Promise<number | undefined>
 }
 
@@ -101,8 +101,13 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     adapter: createAdapter(deps.store, async id => clientMetadata(await deps.apps.client(id))),
     jwks: { keys: jwks },
     findAccount: accounts.find,
-    claims: { openid: ['sub'], profile: ['name', 'picture'], groups: ['groups'] },
-    scopes: ['openid', 'offline_access', 'profile', 'groups'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'picture', 'preferred_username'],
+      email: ['email', 'email_verified'],
+      groups: ['groups'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     // Grafana, Gitea and mod_auth_openidc read claims from the ID token as well as from userinfo.
     conformIdTokenClaims: false,
     responseTypes: ['code'],

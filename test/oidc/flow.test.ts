@@ -27,7 +27,7 @@ t.test('discovery: issuer <public url>/login, code flow only, the supported meth
   t.same(document.code_challenge_methods_supported, ['S256'])
   t.same(document.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none'])
   t.same(document.id_token_signing_alg_values_supported, ['RS256', 'EdDSA'], 'no none, no HMAC')
-  t.same(document.scopes_supported, ['openid', 'offline_access', 'profile', 'groups'])
+  t.same(document.scopes_supported, ['openid', 'offline_access', 'profile', 'email', 'groups'])
   t.notOk('registration_endpoint' in document, 'no dynamic registration')
 
   type Jwks = { keys: { kty: string; alg: string; kid: string; d?: string }[] }
@@ -76,7 +76,7 @@ t.test('a signed-in user: code + PKCE, a valid ID token, userinfo, refresh; nobo
   t.equal(payload.sub, me.id)
 
   const userinfo = await client.fetchUserInfo(setup.rp, tokens.access_token, me.id)
-  t.same(userinfo, { sub: me.id, name: 'Alice Liddell', groups: [] })
+  t.same(userinfo, { sub: me.id, name: 'Alice Liddell', preferred_username: 'Alice.Liddell', groups: [] })
 
   t.ok(tokens.refresh_token, 'offline_access: a refresh token, without a consent screen')
   const refreshed = await client.refreshTokenGrant(setup.rp, tokens.refresh_token!)
