@@ -29,6 +29,8 @@ export interface Config {
   /** null = off. */
   readonly maxAgeSeconds: number | null
   readonly cookieName: string
+  /** How long a device sign-in's user code may be entered (RFC 8628). */
+  readonly deviceCodeSeconds: number
   readonly trustProxy: boolean
   readonly rateLimit: number
   readonly channelRateLimit: number
@@ -258,6 +260,18 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       const s = text(v, n)
       if (!/^[A-Za-z0-9_-]+$/.test(s)) fail(n, 'may only hold letters, digits, _ and -')
       return s
+    },
+  },
+  deviceCodeSeconds: {
+    env: 'LOGIN_DEVICE_CODE_SECONDS',
+    default: 600,
+    doc:
+      'how long the code a TV or command-line tool shows may be entered at `/login/device` ' +
+      '(see [Device sign-in](openid-provider.md#device-sign-in))',
+    parse: (v, n) => {
+      const seconds = integer(30)(v, n)
+      if (seconds > 86_400) fail(n, 'must be at most 86400 (a day)')
+      return seconds
     },
   },
   trustProxy: {

@@ -2,15 +2,17 @@ import { LogController, type FastifyReply, type FastifyRequest, type FastifyServ
 import pino from 'pino'
 import { INVITATION_PATH } from './invitation-paths.js'
 
-// OAuth callbacks carry the authorization code and state in the query (RP-initiated logout an ID token), and
-// invitation pages carry the invitation's id or short code in the path: all bearer secrets, never logged.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token)=)[^&]*/g
+// OAuth callbacks carry the authorization code and state in the query (RP-initiated logout an ID token, the device
+// page a user code, also percent-encoded inside a `next`), and invitation pages carry the invitation's id or short
+// code in the path: all bearer secrets, never logged.
+const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token|user_code)=)[^&]*/g
+const ENCODED_USER_CODE = /((?:%3F|%26)user_code%3D)(?:(?!%26)[^&])*/gi
 
 /** A URL (or a message that quotes one) with its bearer secrets left out. */
 function loggable(text: string): string {
   // Only a query or an invitation path can carry one: most URLs (forward-auth's) are kept as they are, unsearched.
   if (!text.includes('=') && !text.includes('/access/')) return text
-  return text.replace(SECRET_QUERY, '$1…').replace(INVITATION_PATH, '$1…')
+  return text.replace(SECRET_QUERY, '$1…').replace(ENCODED_USER_CODE, '$1…').replace(INVITATION_PATH, '$1…')
 }
 
 /** How long a log line may wait in the buffer of standard output before it is written. */

@@ -33,7 +33,7 @@ export class OidcAccounts {
     if (!user) return undefined
     const issued = token as IssuedUnder | undefined
     const clientId = issued?.clientId ?? ctx.oidc.client?.clientId
-    if (issued && !(await this.stillStands(sub, issued))) return undefined
+    if (issued && !(await this.stands(sub, issued))) return undefined
     return this.account(user, clientId)
   }
 
@@ -43,9 +43,14 @@ export class OidcAccounts {
     return require === null || (await this.ctx.access.holds(userId, require))
   }
 
-  private async stillStands(userId: string, issued: IssuedUnder): Promise<boolean> {
+  /**
+   * Whether what was issued to a client in a login session still stands:
+   * the session lives, and the user still meets the client's `--require`
+   * (what refreshing, userinfo and introspection all ask).
+   */
+  async stands(userId: string | undefined, issued: IssuedUnder): Promise<boolean> {
     const sid = issued.sessionUid
-    if (!sid) return false
+    if (!sid || !userId) return false
     if (!(await this.ctx.sessions.list(userId)).some(session => session.sid === sid)) {
       // Revoked, or past a timeout nobody acted on yet: revoking (a no-op for the
       // first) ends it everywhere and sends the back-channel logout tokens.

@@ -6,8 +6,11 @@ import type { SignedIn } from '../auth/sessions.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { AppService } from '../realtime/apps.js'
+import { AttemptCounterStore } from '../storage/attempt-counters.js'
 import { OidcStore } from '../storage/oidc.js'
 import { OidcAccounts } from './accounts.js'
+import { DeviceSignIn } from './device.js'
+import { deviceRoutes } from './device-page.js'
 import { SessionEndings } from './endings.js'
 import { rememberForwarded } from './forwarded.js'
 import { interactionHandler } from './interaction.js'
@@ -24,6 +27,8 @@ const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean }[] = [
   { method: ['POST', 'OPTIONS'], url: ROUTES.token, session: false },
   { method: ['GET', 'POST', 'OPTIONS'], url: ROUTES.userinfo, session: false },
   { method: ['POST', 'OPTIONS'], url: ROUTES.revocation, session: false },
+  { method: ['POST'], url: ROUTES.introspection, session: false },
+  { method: ['POST', 'OPTIONS'], url: ROUTES.device_authorization, session: false },
   // GET only: a cross-site POST carries no SameSite=Lax lease cookie, so it could not end the session.
   { method: ['GET'], url: ROUTES.end_session, session: true },
   { method: ['POST'], url: `${ROUTES.end_session}/confirm`, session: true },
@@ -40,8 +45,8 @@ interface Built {
  * The OpenID Provider (docs/openid-provider.md, "OpenID Provider"): oidc-provider mounted
  * under `/login`, one instance per generation of signing keys (rebuilt when
  * `keys rotate` changes them; it keeps nothing of its own, everything is in
- * the database), the interaction step, and the ending of what sessions
- * issued. Register with the prefix `/login`.
+ * the database), the interaction step, the device sign-in page, and the
+ * ending of what sessions issued. Register with the prefix `/login`.
  */
 export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
@@ -49,19 +54,14 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const store = new OidcStore(ctx.db)
   const signInTime = async (signedIn: SignedIn) =>
     (await ctx.sessions.owned(signedIn.user.id, signedIn.sid))?.authenticated
-  const deps: ProviderDeps = {
-    config: ctx.config,
-    log: ctx.log,
-    store,
-    apps,
-    accounts: new OidcAccounts(ctx, apps),
-    signInTime,
-  }
+  const accounts = new OidcAccounts(ctx, apps)
+  const counters = new AttemptCounterStore(ctx.db)
+  const deps: ProviderDeps = { config: ctx.config, log: ctx.log, store, apps, accounts, signInTime }
   const current = providerRing(ctx, deps)
   // Built now, so that a configuration oidc-provider refuses stops the start.
   current()
   const provider = () => current().provider
-  const endings = new SessionEndings(ctx, store, provider)
+  const endings = new SessionEndings(ctx, store, provider, counters)
   endings.start()
   // Before the database closes: logout tokens being sent finish first.
   app.addHook('preClose', () => endings.stop())
@@ -91,6 +91,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
     },
     interactionHandler(provider, apps, signInTime),
   )
+  deviceRoutes(app, new DeviceSignIn(provider, accounts, counters, ctx, signInTime), apps)
 }
 
 /** The provider of the current signing keys, built again when they change. */

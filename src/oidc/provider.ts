@@ -35,6 +35,10 @@ export const ROUTES = {
   token: '/oidc/token',
   userinfo: '/oidc/userinfo',
   revocation: '/oidc/token/revocation',
+  introspection: '/oidc/token/introspection',
+  device_authorization: '/oidc/device/auth',
+  // A page of this site (src/oidc/device-page.ts), which oidc-provider only names in its answers.
+  code_verification: '/device',
   end_session: '/oidc/session/end',
   // The ID-token keys only: a relying party never sees a lease key, so nothing it holds passes for a lease.
   jwks: '/oidc/jwks',
@@ -44,6 +48,8 @@ export const ROUTES = {
 export const INTERACTION_PATH = '/oidc/interaction'
 
 const DAY = 86_400
+/** How long oidc-provider keeps a session: saved again at each authorization; it mirrors a login session, which ends it. */
+export const SESSION_TTL = 365 * DAY
 
 /**
  * The prompts an authorization request may need. `login` is oidc-provider's
@@ -88,9 +94,10 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
  * The OpenID Provider, configured strictly: authorization code flow only
  * (no implicit or hybrid), answers in the query only, PKCE (S256) required
  * for public clients, exact redirect URIs, no `none` or HMAC algorithms, ID
- * tokens RS256 unless a client registered for EdDSA, and none of the
- * optional protocols this server does not offer (dynamic registration,
- * device flow, PAR, DPoP, ...).
+ * tokens RS256 unless a client registered for EdDSA; the device grant for
+ * clients registered with `--device` and introspection for registered apps;
+ * and none of the optional protocols this server does not offer (dynamic
+ * registration, PAR, DPoP, ...).
  */
 export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const { config, accounts } = deps
@@ -127,6 +134,17 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       resourceIndicators: { enabled: false },
       userinfo: { enabled: true },
       revocation: { enabled: true },
+      // The page that takes user codes is this site's own (src/oidc/device-page.ts); oidc-provider answers the
+      // device's requests (device authorization, polling the token endpoint).
+      deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****' },
+      // Active only while the session behind the token lives and the user still meets the client's --require.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          (client.clientAuthMethod !== 'none' || token.clientId === client.clientId) &&
+          'accountId' in token &&
+          (await accounts.stands(token.accountId, token)),
+      },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
@@ -146,8 +164,8 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       IdToken: 60 * 60,
       RefreshToken: 30 * DAY,
       Grant: 365 * DAY,
-      // Saved again at each authorization; it mirrors a login session, which ends it.
-      Session: 365 * DAY,
+      Session: SESSION_TTL,
+      DeviceCode: config.deviceCodeSeconds,
     },
     cookies: {
       names: {
@@ -186,6 +204,8 @@ function logEvents(provider: Provider, log: FastifyBaseLogger): void {
   provider.on('grant.error', refused('token'))
   provider.on('userinfo.error', refused('userinfo'))
   provider.on('revocation.error', refused('revocation'))
+  provider.on('introspection.error', refused('introspection'))
+  provider.on('device_authorization.error', refused('device_authorization'))
   provider.on('end_session.error', refused('end_session'))
   provider.on('end_session_confirm.error', refused('end_session'))
   provider.on('backchannel.error', (_ctx, error, client) =>

@@ -8,7 +8,8 @@ import { AppService } from './apps.js'
 
 const ADD_USAGE =
   'app add <name> [--redirect-uri <url>]... [--post-logout-redirect-uri <url>]... ' +
-  "[--backchannel-logout-uri <url>] [--public] [--require '<group expression>'] [--id-token-alg RS256|EdDSA]"
+  "[--backchannel-logout-uri <url>] [--public] [--require '<group expression>'] [--id-token-alg RS256|EdDSA] " +
+  '[--device]'
 const USAGE =
   `usage: modular-login ${ADD_USAGE} | app list | app remove <name> | ` +
   'app allow <name> <namespace> | app deny <name> <namespace>'
@@ -31,6 +32,7 @@ function addOptions(args: string[]) {
         public: { type: 'boolean' },
         require: { type: 'string' },
         'id-token-alg': { type: 'string' },
+        device: { type: 'boolean' },
       },
     }).values
   } catch (error) {
@@ -50,7 +52,8 @@ async function listing(app: App, ctx: AppContext): Promise<string> {
   ]
   const { oidc } = app
   if (oidc) {
-    fields.push(`redirect ${oidc.redirectUris.join(' ')}`)
+    if (oidc.redirectUris.length > 0) fields.push(`redirect ${oidc.redirectUris.join(' ')}`)
+    if (oidc.device) fields.push('device sign-in')
     if (oidc.postLogoutRedirectUris.length > 0) fields.push(`post-logout ${oidc.postLogoutRedirectUris.join(' ')}`)
     if (oidc.backchannelLogoutUri) fields.push(`back-channel logout ${oidc.backchannelLogoutUri}`)
     if (oidc.public) fields.push('public (PKCE, no secret)')
@@ -88,6 +91,7 @@ export async function appCommand(
         public: options.public,
         require: options.require,
         idTokenAlg: options['id-token-alg'],
+        device: options.device,
       })
       print(JSON.stringify({ ...(await apps.add(name, settings)), issuer: issuerOf(ctx.config) }))
       return

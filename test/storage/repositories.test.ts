@@ -358,8 +358,20 @@ async function conformance(t: Test, engine: EngineUnderTest) {
         public: true,
         require: 'staff',
         idTokenAlg: 'EdDSA',
+        device: false,
       },
     })
+    const tv = {
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      backchannelLogoutUri: null,
+      public: true,
+      require: null,
+      idTokenAlg: 'RS256' as const,
+      device: true,
+    }
+    await apps.insert({ id: 'a3', name: 'tv', secretHash, created: NOW, oidc: tv })
+    t.same((await apps.findByName('tv'))?.oidc, tv, 'a client that signs in by device only, without a redirect URI')
     const credentials = await apps.credentials('a1')
     t.ok(credentials?.secretHash.equals(secretHash), 'the hash comes back as bytes')
     t.match(await apps.findByName('grafana'), {
@@ -367,7 +379,7 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     })
     t.same(
       (await apps.list()).map(a => a.name),
-      ['grafana', 'wiki'],
+      ['grafana', 'tv', 'wiki'],
     )
     await apps.seen('a1', NOW + 5)
     t.equal((await apps.findByName('wiki'))?.lastSeen, NOW + 5)

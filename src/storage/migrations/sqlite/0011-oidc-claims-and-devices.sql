@@ -18,6 +18,9 @@ ALTER TABLE sessions ADD COLUMN authenticated INTEGER;
 
 -- A client that may use the device authorization grant (RFC 8628).
 ALTER TABLE apps ADD COLUMN device INTEGER NOT NULL DEFAULT 0;
+-- Device codes are looked up by the user code a person types.
+ALTER TABLE oidc_models ADD COLUMN user_code TEXT;
+CREATE INDEX oidc_models_user_code ON oidc_models(user_code) WHERE user_code IS NOT NULL;
 
 -- Attempts counted against a limit until `window_ends` (Unix seconds): user
 -- codes typed at /login/device, per client address and per code, keyed by a
