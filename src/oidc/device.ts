@@ -72,7 +72,6 @@ export class DeviceSignIn {
    */
   async find(typed: string, ip: string): Promise<PendingDevice> {
     const normalised = normaliseUserCode(typed.slice(0, MAX_CODE))
-    const shown = typed.trim().slice(0, MAX_CODE)
     if (normalised === '') throw new errors.DeviceCode('type the code your device shows')
     const now = this.ctx.clock.now()
     const codeKey = `device-code:${hashed(normalised)}`
@@ -86,14 +85,15 @@ export class DeviceSignIn {
     const code = await provider.DeviceCode.findByUserCode(normalised)
     if (!code)
       throw new errors.DeviceCode(
-        `no sign-in waits for the code ${shown}: check it against your device, or start again there ` +
+        // Messages never repeat the code: they are logged, and a code typed wrong may be a real one's near miss.
+        'no sign-in waits for this code: check it against your device, or start again there ' +
           `(codes last ${Math.round(this.ctx.config.deviceCodeSeconds / 60)} minutes)`,
       )
     await this.counters.refund(addressKey)
     if (code.error || code.accountId || code.inFlight)
-      throw new errors.DeviceCode(`the code ${shown} was already used; start again on your device`)
+      throw new errors.DeviceCode('this code was already used; start again on your device')
     const client = code.clientId === undefined ? undefined : await provider.Client.find(code.clientId)
-    if (!client) throw new errors.DeviceCode(`the app that asked with the code ${shown} was removed`)
+    if (!client) throw new errors.DeviceCode('the app that asked with this code was removed')
     const info = code.deviceInfo ?? {}
     return {
       userCode: code.userCode.replace(/^(.{4})(.+)$/, '$1-$2'),
@@ -114,7 +114,7 @@ export class DeviceSignIn {
     // One decision per code, whichever request (another tab, another node) gets there first.
     const decision = `device-decision:${hashed(code.jti)}`
     if ((await this.counters.count(decision, this.ctx.clock.now(), this.ctx.config.deviceCodeSeconds)) > 1)
-      throw new errors.DeviceCode(`the code ${pending.userCode} was already used; start again on your device`)
+      throw new errors.DeviceCode('this code was already used; start again on your device')
     if (!allow) {
       await this.refuse(code, 'the person declined the sign-in')
       return 'declined'

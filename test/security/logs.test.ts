@@ -1,7 +1,10 @@
-// Invitation ids and short codes are bearer links: whoever reads the log must not be able to join with them.
+// Invitation ids and short codes are bearer links, device user codes bearer-like: whoever reads the log must not be
+// able to join or sign a device in with them.
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
+import { clientSettings } from '../../src/oidc/client-settings.js'
+import { AppService } from '../../src/realtime/apps.js'
 import { leaseCookie, testConfig } from '../helpers/app.js'
 
 t.test('no invitation id or short code reaches the log', async t => {
@@ -63,4 +66,47 @@ t.test('no invitation id or short code reaches the log', async t => {
   )
   const leaking = lines.filter(line => line.includes(long) || line.includes(short))
   t.same(leaking, [], 'no line holds the id or the short code')
+})
+
+t.test('no device user code reaches the log, nor the device code', async t => {
+  const lines: string[] = []
+  const config = testConfig(t, { logLevel: 'trace' })
+  const app = await buildApp(config, { clock: new ManualClock(), logStream: { write: line => void lines.push(line) } })
+  t.teardown(() => app.close())
+  await new AppService(app.ctx).add('tv', clientSettings({ device: true, public: true }))
+  const tv = (await new AppService(app.ctx).find('tv'))!
+  const started = await app.inject({
+    method: 'POST',
+    url: '/login/oidc/device/auth',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `client_id=${tv.id}&scope=openid`,
+  })
+  const { user_code: userCode, device_code: deviceCode } = started.json() as { user_code: string; device_code: string }
+  const cookie = leaseCookie(config, (await app.inject({ url: '/login/test/as?who=tess' })).headers['set-cookie'])
+  const encoded = encodeURIComponent(`/login/device?user_code=${userCode}`)
+  for (const url of [`/login/device?user_code=${userCode}`, `/login/device?x=1&user_code=${userCode}&y=2`])
+    for (const cookies of [{}, { cookie }]) await app.inject({ url, headers: { accept: 'text/html', ...cookies } })
+  await app.inject({ url: `/login?next=${encoded}`, headers: { accept: 'text/html' } })
+  await app.inject({ url: `/login/test/as?who=tess&next=${encoded}` })
+  await app.inject({ url: `/login/device?user_code=${userCode.toLowerCase()}-wrong`, headers: { cookie } })
+  await app.inject({
+    method: 'POST',
+    url: '/login/oidc/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `client_id=${tv.id}&grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=${deviceCode}`,
+  })
+
+  t.ok(
+    lines.some(line => line.includes('/login/device?user_code=…')),
+    'the page is logged with the code left out',
+  )
+  const normalised = userCode.replace('-', '')
+  const leaking = lines.filter(
+    line =>
+      line.includes(userCode) ||
+      line.includes(normalised) ||
+      line.toUpperCase().includes(userCode) ||
+      line.includes(deviceCode),
+  )
+  t.same(leaking, [], 'no line holds the user code (in any case, with or without its dash) or the device code')
 })
