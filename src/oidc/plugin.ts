@@ -5,6 +5,8 @@ import { currentUser } from '../auth/current.js'
 import type { SignedIn } from '../auth/sessions.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
+import { isFormPost } from '../http/form-or-json.js'
+import { bodyOf, fields } from '../http/schemas.js'
 import { AppService } from '../realtime/apps.js'
 import { AttemptCounterStore } from '../storage/attempt-counters.js'
 import { OidcStore } from '../storage/oidc.js'
@@ -83,6 +85,23 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
       })
     }
   })
+  // OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too. A POST from another site carries no
+  // SameSite=Lax lease cookie, and oidc-provider would want its own cookie SameSite=None for it: the request goes on as
+  // the same GET instead, a navigation that does carry the cookie. It changes nothing by itself.
+  app.post<{ Body: Record<string, string | string[]> | undefined }>(
+    ROUTES.authorization,
+    {
+      config: { csrfExempt: true },
+      schema: { body: bodyOf(fields({}), fields({})) },
+    },
+    async (request, reply) => {
+      if (!isFormPost(request)) throw new errors.OidcRequest('an authorization request by POST is a form')
+      const query = new URLSearchParams()
+      for (const [name, value] of Object.entries(request.body ?? {}))
+        for (const one of ([] as string[]).concat(value)) query.append(name, one)
+      return reply.redirect(`/login${ROUTES.authorization}?${query.toString()}`, 303)
+    },
+  )
   app.get(
     `${INTERACTION_PATH}/:uid`,
     {
