@@ -17,7 +17,11 @@ export interface ApacheClient {
   secret: string
 }
 
-/** A running Apache: `base` serves `/protected/index.shtml`, which shows `OIDC_CLAIM_groups` and `OIDC_CLAIM_name`. */
+/**
+ * A running Apache: `base` serves `/protected/index.shtml`, which shows `REMOTE_USER` (the handle),
+ * `OIDC_CLAIM_email`, `OIDC_CLAIM_name` and `OIDC_CLAIM_groups`, configured as docs/openid-provider.md,
+ * "Grafana, Gitea, Nextcloud and Apache side by side", says.
+ */
 export interface Apache {
   base: string
   redirectUri: string
@@ -65,6 +69,8 @@ export async function startApache(
   writeFileSync(
     join(htdocs, 'index.shtml'),
     '<!doctype html><title>Protected</title>\n' +
+      '<p id="user"><!--#echo var="REMOTE_USER" --></p>\n' +
+      '<p id="email"><!--#echo var="OIDC_CLAIM_email" --></p>\n' +
       '<p id="name"><!--#echo var="OIDC_CLAIM_name" --></p>\n' +
       '<p id="groups"><!--#echo var="OIDC_CLAIM_groups" --></p>\n',
     { mode: 0o644 },
@@ -97,7 +103,8 @@ export async function startApache(
       `OIDCClientSecret ${oidc.secret}`,
       `OIDCRedirectURI ${plan.redirectUri}`,
       `OIDCCryptoPassphrase ${randomBytes(24).toString('hex')}`,
-      'OIDCScope "openid profile groups"',
+      'OIDCScope "openid profile email groups"',
+      'OIDCRemoteUserClaim preferred_username',
       'OIDCPKCEMethod S256',
       '<Location /protected>',
       '  AuthType openid-connect',
