@@ -43,15 +43,21 @@ function expect(response: Response, status: number, what: string): Response {
   return response
 }
 
-/** One code flow, as a relying party's server does it. */
-async function codeFlow(server: OidcServerReady): Promise<void> {
+const form = { 'content-type': 'application/x-www-form-urlencoded' }
+
+function basic(server: OidcServerReady): string {
+  return `Basic ${Buffer.from(`${server.client.id}:${server.client.secret}`).toString('base64')}`
+}
+
+/** Authorize with PKCE as the signed-in user, then exchange the code, as a relying party's server does; answers the access token. */
+async function signInToClient(server: OidcServerReady, scope: string): Promise<string> {
   const verifier = randomBytes(32).toString('base64url')
   const authorize = new URL(`${server.issuer}/oidc/auth`)
   authorize.search = new URLSearchParams({
     client_id: server.client.id,
     redirect_uri: server.redirectUri,
     response_type: 'code',
-    scope: 'openid profile groups',
+    scope,
     state: randomBytes(16).toString('base64url'),
     nonce: randomBytes(16).toString('base64url'),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
@@ -64,11 +70,10 @@ async function codeFlow(server: OidcServerReady): Promise<void> {
   )
   const code = new URL(redirect.headers.get('location')!).searchParams.get('code')
   if (!code) throw new Error(`authorize: no code in ${redirect.headers.get('location')}`)
-  const basic = Buffer.from(`${server.client.id}:${server.client.secret}`).toString('base64')
   const token = expect(
     await fetch(`${server.issuer}/oidc/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: basic(server), ...form },
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         code,
@@ -79,12 +84,15 @@ async function codeFlow(server: OidcServerReady): Promise<void> {
     200,
     'token',
   )
-  const { access_token: accessToken } = (await token.json()) as { access_token: string }
+  return ((await token.json()) as { access_token: string }).access_token
+}
+
+/** One code flow: the sign-in, then userinfo with the access token. */
+async function codeFlow(server: OidcServerReady): Promise<void> {
+  const accessToken = await signInToClient(server, 'openid profile groups')
   const info = await fetch(`${server.issuer}/oidc/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })
   await expect(info, 200, 'userinfo').arrayBuffer()
 }
-
-const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
 /** One device sign-in: the device asks for a code, the signed-in person allows it, the device gets its tokens. */
 async function deviceSignIn(server: OidcServerReady): Promise<void> {
@@ -120,37 +128,6 @@ async function deviceSignIn(server: OidcServerReady): Promise<void> {
     200,
     'device token',
   ).arrayBuffer()
-}
-
-/** An access token of the signed-in user, for introspection to ask about. */
-async function accessToken(server: OidcServerReady): Promise<string> {
-  const verifier = randomBytes(32).toString('base64url')
-  const authorize = new URL(`${server.issuer}/oidc/auth`)
-  authorize.search = new URLSearchParams({
-    client_id: server.client.id,
-    redirect_uri: server.redirectUri,
-    response_type: 'code',
-    scope: 'openid',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString()
-  const redirect = await fetch(authorize, { headers: { cookie: server.cookie }, redirect: 'manual' })
-  const code = new URL(redirect.headers.get('location')!).searchParams.get('code')!
-  const token = await fetch(`${server.issuer}/oidc/token`, {
-    method: 'POST',
-    headers: { authorization: basic(server), ...form },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: server.redirectUri,
-      code_verifier: verifier,
-    }),
-  })
-  return ((await expect(token, 200, 'token').json()) as { access_token: string }).access_token
-}
-
-function basic(server: OidcServerReady): string {
-  return `Basic ${Buffer.from(`${server.client.id}:${server.client.secret}`).toString('base64')}`
 }
 
 /** One introspection by a resource server (the registered app's credentials), which must find the token active. */
@@ -194,7 +171,8 @@ try {
     `bench:oidc: ${rounds} rounds of ${flows} code flows, device sign-ins, introspections and checks each, ` +
       `${connections} at a time\n`,
   )
-  const token = await accessToken(server)
+  // An access token of the signed-in user, for introspection to ask about.
+  const token = await signInToClient(server, 'openid')
   // Warm-up: JIT, the client's first lookups, SQLite's page cache.
   await perSecond(Math.ceil(flows / 5), () => codeFlow(server))
   await perSecond(Math.ceil(flows / 5), () => deviceSignIn(server))

@@ -4,6 +4,7 @@ import { constants, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'no
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePort, tempDir } from '../helpers/app.js'
+import { stopWhenDone } from '../helpers/child-process.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /** Debian's Apache and mod_auth_openidc (packages apache2 and libapache2-mod-auth-openidc, installed by .ci/run). */
@@ -115,14 +116,7 @@ export async function startApache(
     ].join('\n'),
   )
   const child = spawn(APACHE, ['-f', config, '-D', 'FOREGROUND'], { stdio: ['ignore', 'inherit', 'inherit'] })
-  t.teardown(
-    () =>
-      new Promise<void>(resolve => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  )
+  stopWhenDone(t, child)
   const base = `http://127.0.0.1:${plan.port}`
   const log = () => {
     try {

@@ -7,6 +7,7 @@ import { clientSettings } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
 import { AppService } from '../../src/realtime/apps.js'
 import { freePort, serveApp } from '../helpers/app.js'
+import { stopWhenDone } from '../helpers/child-process.js'
 import { Browser } from './fixture.js'
 
 /** Debian's Python with its Flask and Authlib (packages python3-flask, python3-authlib, python3-requests, installed by .ci/run). */
@@ -71,14 +72,7 @@ t.test(
     const collect = (chunk: Buffer) => (output += chunk.toString())
     child.stdout.on('data', collect)
     child.stderr.on('data', collect)
-    t.teardown(
-      () =>
-        new Promise<void>(resolve => {
-          if (child.exitCode !== null) return resolve()
-          child.once('exit', () => resolve())
-          child.kill('SIGTERM')
-        }),
-    )
+    stopWhenDone(t, child)
     // Ready once it says where it listens (a busy machine starts Python slowly).
     const deadline = Date.now() + 60_000
     while (!output.includes(`listening on ${base}`)) {
