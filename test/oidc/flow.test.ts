@@ -23,7 +23,15 @@ t.test('discovery: issuer <public url>/login, code flow only, the supported meth
   })
   t.same(document.response_types_supported, ['code'], 'no implicit or hybrid flow')
   t.same(document.response_modes_supported, ['query'])
-  t.same(document.grant_types_supported, ['authorization_code', 'refresh_token'])
+  t.same(document.grant_types_supported, [
+    'authorization_code',
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:device_code',
+  ])
+  t.match(document, {
+    device_authorization_endpoint: `${issuer}/oidc/device/auth`,
+    introspection_endpoint: `${issuer}/oidc/token/introspection`,
+  })
   t.same(document.code_challenge_methods_supported, ['S256'])
   t.same(document.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none'])
   t.same(document.id_token_signing_alg_values_supported, ['RS256', 'EdDSA'], 'no none, no HMAC')
