@@ -22,9 +22,9 @@ say() { printf 'server.sh: %s\n' "$*" >&2; }
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
-# Installs dependencies and builds when the checkout is new or changed.
+# Installs dependencies and builds when the checkout is new or changed, then
+# makes run/ private.
 setup() {
-  mkdir -p -m 700 "$RUN"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing dependencies (npm ci; compiling better-sqlite3 can take minutes)"
     npm ci --no-audit --no-fund
@@ -33,6 +33,18 @@ setup() {
     say "building (npm run build)"
     npm run --silent build
   fi
+  private_run_dir
+}
+
+# run/ holds the SQLite database, the log (user ids and addresses), pid files
+# and memcached's log: for this user only on every start, whatever the engine,
+# the caller's umask or an older version left (docs/security.md, "Files"). What is
+# written from here on is created private.
+private_run_dir() {
+  umask 077
+  mkdir -p "$RUN"
+  chmod 700 "$RUN"
+  find "$RUN" -maxdepth 1 -type f -exec chmod 600 {} +
 }
 
 # The pid in a pid file, when that process is alive and is what the file says

@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { AppService } from '../src/realtime/apps.js'
 import type { FanoutAppsOptions, FanoutAppsReady, FanoutArrival } from './fanout-apps.js'
 import { forkReady } from './support.js'
 
@@ -58,7 +57,7 @@ for (let i = 0; i < revocations + 10; i++)
 
 gc()
 const before = process.memoryUsage()
-const options: FanoutAppsOptions = { server, app: await new AppService(ctx).add('fanout'), connections }
+const options: FanoutAppsOptions = { server, app: await ctx.apps.add('fanout'), connections }
 const started = now()
 const { ready: childReady, child } = await forkReady<FanoutAppsReady>('./fanout-apps.ts', options, {
   execArgv: [...process.execArgv, '--expose-gc'],

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { validateNext } from '../src/auth/redirects.js'
+import { validateNext } from '../src/redirects.js'
 import { systemClock } from '../src/clock.js'
 import { createGroupServices } from '../src/groups/services.js'
 import { GroupStore, type Group } from '../src/storage/groups.js'
@@ -93,6 +93,7 @@ await db.transaction(async () => {
         groupId: group.id,
         invitationId: null,
         owner: false,
+        appId: null,
         // Some expired, most not: the check must skip the expired ones.
         until: random() < 0.1 ? now - 10 : null,
         spots: 0,

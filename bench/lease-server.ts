@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { AppService } from '../src/realtime/apps.js'
 import { exitWithParent } from './support.js'
 
 export interface LeaseServerOptions {
@@ -53,7 +52,7 @@ for (let i = 0; i < options.tokens; i++) {
 }
 const ready: LeaseServerReady = {
   port: typeof address === 'object' && address ? address.port : 0,
-  app: await new AppService(app.ctx).add('bench'),
+  app: await app.ctx.apps.add('bench'),
   cookie,
   tokens,
 }

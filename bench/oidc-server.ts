@@ -11,7 +11,6 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { clientSettings } from '../src/oidc/client-settings.js'
 import { issuerOf } from '../src/oidc/issuer.js'
-import { AppService } from '../src/realtime/apps.js'
 import { freePort } from '../test/helpers/app.js'
 import { exitWithParent } from './support.js'
 
@@ -38,8 +37,8 @@ const config = loadConfig(
 )
 const app = await buildApp(config)
 await app.listen({ host: '127.0.0.1', port })
-const client = await new AppService(app.ctx).add('bench', clientSettings({ redirectUris: [REDIRECT_URI] }))
-const device = await new AppService(app.ctx).add('bench-device', clientSettings({ device: true, public: true }))
+const client = await app.ctx.apps.add('bench', clientSettings({ redirectUris: [REDIRECT_URI] }))
+const device = await app.ctx.apps.add('bench-device', clientSettings({ device: true, public: true }))
 const signIn = await app.inject({ url: '/login/test/as?who=bench' })
 const cookie = ([] as string[])
   .concat(signIn.headers['set-cookie'] ?? [])

@@ -19,7 +19,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
-import { AppService } from '../src/realtime/apps.js'
 import { exitWithParent } from './support.js'
 
 export interface TargetOptions {
@@ -87,7 +86,8 @@ if (options.kind === 'login') {
   const { token } = await sessions.start({ user, provider: 'github', ip: '127.0.0.1', userAgent: 'bench' })
   ready.cookie = `${config.cookieName}=${token}`
   if (options.app) {
-    ready.app = await new AppService(app.ctx).add('bench')
+    // The app's own namespace, which its queries ask about (docs/protocol.md, "Apps are scoped").
+    ready.app = await app.ctx.apps.add('bench', null, { namespaces: ['bench'] })
     ready.user = user.id
     await app.ctx.groups.tree.ensureNamespace('bench', 'github', 'bench')
   }

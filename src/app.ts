@@ -7,6 +7,7 @@ import type { Config } from './config.js'
 import { createContext } from './context.js'
 import { errors } from './errors.js'
 import { authRoutes } from './auth/routes.js'
+import { forwardAuth } from './auth/check.js'
 import { profileRoutes } from './auth/profile-routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
@@ -15,12 +16,15 @@ import { addSecurityHeaders } from './http/security-headers.js'
 import { loggerOptions, OneLinePerRequest } from './http/logging.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
+import { trustedProxies } from './http/trusted-proxies.js'
+import { socketTimeouts } from './http/socket-timeouts.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
 import { healthRoutes } from './http/health.js'
 import { accessRoutes } from './groups/routes.js'
 import { oidcPlugin } from './oidc/plugin.js'
+import { passkeyRoutes } from './passkeys/routes.js'
 
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
@@ -37,18 +41,18 @@ export interface BuildOptions {
 
 /** Assembles the login server: shared services, then each area as a plugin. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const timeouts = socketTimeouts(config)
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
     logController: new OneLinePerRequest(),
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
-    requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
-    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: timeouts.requestTimeout,
+    connectionTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
     http: {
-      headersTimeout: config.requestTimeoutMs,
-      // How often Node looks for requests past their deadline (30 s by default, which would double the limit).
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.requestTimeoutMs / 2)),
+      headersTimeout: timeouts.headersTimeout,
+      connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
     },
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -90,9 +94,11 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(healthRoutes, { prefix: '/login' })
   await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
+  await app.register(forwardAuth, { prefix: '/login' }) // /login/check, for reverse proxies
   await app.register(profileRoutes, { prefix: '/login' }) // handle and address apps see
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' })
+  await app.register(passkeyRoutes, { prefix: '/login' })
   await app.register(accessRoutes, { prefix: '/login/access' })
   await app.register(realtimePlugin, { prefix: '/login', ...options.realtime })
   await app.register(oidcPlugin, { prefix: '/login' }) // the OpenID Provider

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import proxyAddr from '@fastify/proxy-addr'
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { errors } from './errors.js'
+import { readJsonFile } from './json-file.js'
 
 /**
  * Everything the server and the CLI can be told. Built once by
@@ -16,6 +18,7 @@ export interface Config {
   readonly runDir: string
   /** A `postgres://` URL; null = SQLite under `runDir`. */
   readonly database: string | null
+  readonly databaseLockTimeoutMs: number
   readonly debug: boolean
   readonly site: string
   readonly allowedRedirectHosts: readonly string[]
@@ -31,9 +34,12 @@ export interface Config {
   readonly cookieName: string
   /** How long a device sign-in's user code may be entered (RFC 8628). */
   readonly deviceCodeSeconds: number
-  readonly trustProxy: boolean
+  /** How many proxies stand in front (0: none), or their addresses and CIDR ranges. */
+  readonly trustProxy: number | readonly string[]
   readonly rateLimit: number
+  readonly oidcInteractionsPerIp: number
   readonly channelRateLimit: number
+  readonly channelConnectionsPerApp: number
   readonly providerTimeoutMs: number
   readonly requestTimeoutMs: number
   readonly keepAliveTimeoutMs: number
@@ -42,7 +48,12 @@ export interface Config {
   readonly metricsPort: number | null
   readonly metricsHost: string
   readonly logLevel: string
+  readonly passkeySignup: PasskeySignup
+  /** null = the origin of `publicUrl`. */
+  readonly passkeyOrigins: readonly string[] | null
 }
+
+export type PasskeySignup = 'invited' | 'open' | 'off'
 
 type Raw = string | number | boolean | string[] | null | undefined
 
@@ -123,6 +134,39 @@ function list(value: Raw): string[] {
     .filter(Boolean)
 }
 
+const EVERY_HOP = ['true', 'yes', 'on']
+const NO_PROXY = ['', 'false', 'no', 'off']
+
+/**
+ * `LOGIN_TRUST_PROXY`: a hop count or the proxies' addresses. `true` is
+ * refused rather than read as "every hop": the visitor's own leftmost
+ * `X-Forwarded-For` would then be their address (docs/security.md, "The
+ * visitor's address").
+ */
+function trustedProxies(value: Raw, name: string): number | readonly string[] {
+  const text = Array.isArray(value)
+    ? ''
+    : String(value ?? '')
+        .trim()
+        .toLowerCase()
+  if (value === true || EVERY_HOP.includes(text))
+    fail(
+      name,
+      'would trust every hop, so that visitors could choose their own address with X-Forwarded-For: ' +
+        'give the number of proxies in front of the server (1 for one proxy, such as nginx on the same machine) ' +
+        'or their addresses (127.0.0.1, 10.0.0.0/8)',
+    )
+  if (value === false || NO_PROXY.includes(text)) return 0
+  if (typeof value === 'number' || /^\s*-?\d+\s*$/.test(text)) return integer(0)(value, name)
+  const proxies = list(value)
+  try {
+    proxyAddr.compile(proxies)
+  } catch (error) {
+    fail(name, `must be a number of proxies or their addresses and CIDR ranges: ${(error as Error).message}`)
+  }
+  return proxies
+}
+
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/
 
 function hostName(value: Raw, name: string): string {
@@ -132,6 +176,20 @@ function hostName(value: Raw, name: string): string {
     .replace(/^\./, '')
   if (!HOST_NAME.test(host)) fail(name, `must be a host name such as example.com, got ${JSON.stringify(value)}`)
   return host
+}
+
+/** An http(s) origin (scheme, host, port), from a URL with nothing after the host. */
+function origin(value: string, name: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    fail(name, `entries must be origins such as https://login.example.com, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, `${value} must use http or https`)
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    fail(name, `${value} must be an origin only: scheme, host and port`)
+  return url.origin
 }
 
 function text(value: Raw, name: string): string {
@@ -189,6 +247,14 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') fail(n, 'must be a postgres:// URL')
       return raw
     },
+  },
+  databaseLockTimeoutMs: {
+    env: 'LOGIN_DATABASE_LOCK_TIMEOUT_MS',
+    default: 5000,
+    doc:
+      "how long a write waits at most for the database's write lock (another transaction's, or a role " +
+      'holding it) before it is answered 503 `LOGIN_ERR_UNAVAILABLE`',
+    parse: integer(10),
   },
   debug: {
     env: 'LOGIN_DEBUG',
@@ -276,9 +342,13 @@ const settings: { [K in keyof Config]: Setting<K> } = {
   },
   trustProxy: {
     env: 'LOGIN_TRUST_PROXY',
-    default: false,
-    doc: 'trust `X-Forwarded-For`/`-Proto` from a reverse proxy',
-    parse: boolean,
+    default: 0,
+    shown: 'off',
+    doc:
+      'the reverse proxies trusted to say who the visitor is (`X-Forwarded-For`, `-Proto`, `-Host`): how many ' +
+      'stand in front of the server (`1` for one nginx, which must then be the only way in) or their addresses ' +
+      'and CIDR ranges (`127.0.0.1,10.0.0.0/8`); `true` is refused (see [Forward-auth](forward-auth.md))',
+    parse: trustedProxies,
   },
   rateLimit: {
     env: 'LOGIN_RATE_LIMIT',
@@ -288,12 +358,28 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       '(set `LOGIN_TRUST_PROXY` behind a proxy, or every user shares one limit)',
     parse: integer(1),
   },
+  oidcInteractionsPerIp: {
+    env: 'LOGIN_OIDC_INTERACTIONS_PER_IP',
+    default: 100,
+    doc:
+      'unfinished OpenID Connect sign-ins (authorization requests waiting for the user, 10 minutes each) one ' +
+      'client IP may hold at once, over every node; beyond it the client gets `temporarily_unavailable`',
+    parse: integer(1),
+  },
   channelRateLimit: {
     env: 'LOGIN_CHANNEL_RATE_LIMIT',
     default: 1000,
     doc:
-      'requests one app connection may send per second on the realtime channel (and in one burst); ' +
-      'beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+      'requests one app may send per second on the realtime channel (and in one burst), all its connections ' +
+      'to one server process together; beyond it they are answered `LOGIN_ERR_RATE_LIMITED`',
+    parse: integer(1),
+  },
+  channelConnectionsPerApp: {
+    env: 'LOGIN_CHANNEL_CONNECTIONS_PER_APP',
+    default: 16,
+    doc:
+      'realtime connections one app may hold open to one server process (each worker and node counts ' +
+      'its own); the next is refused with close code 4006',
     parse: integer(1),
   },
   providerTimeoutMs: {
@@ -330,7 +416,9 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     env: 'LOGIN_METRICS_PORT',
     default: null,
     shown: 'off',
-    doc: 'serve Prometheus metrics at `http://<LOGIN_METRICS_HOST>:<port>/metrics` ' + '(see [Metrics](#metrics))',
+    doc:
+      'serve Prometheus metrics at `http://<LOGIN_METRICS_HOST>:<port>/metrics` and what is ready and why at ' +
+      '`/ready` (see [Metrics](#metrics))',
     parse: (v, n) => (v === undefined || v === null || v === '' || v === 'off' ? null : port(v, n)),
   },
   metricsHost: {
@@ -350,6 +438,48 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return s
     },
   },
+  passkeySignup: {
+    env: 'LOGIN_PASSKEY_SIGNUP',
+    default: 'invited',
+    doc:
+      'who may create an account with nothing but a passkey: `invited` people opening an invitation, `open` ' +
+      'anyone (a button on `/login` too), `off` nobody (see [Passkeys](passkeys.md))',
+    parse: (v, n) => {
+      const s = text(v, n).toLowerCase()
+      if (s !== 'invited' && s !== 'open' && s !== 'off')
+        fail(n, `must be invited, open or off, got ${JSON.stringify(v)}`)
+      return s
+    },
+  },
+  passkeyOrigins: {
+    env: 'LOGIN_PASSKEY_ORIGINS',
+    default: null,
+    shown: 'the origin of `LOGIN_PUBLIC_URL`',
+    doc:
+      'comma-separated origins (`https://login.example.com`) whose pages may use the passkeys of the site, ' +
+      'each on `LOGIN_SITE` (see [Passkeys](passkeys.md))',
+    parse: (v, n) => {
+      const origins = list(v).map(entry => origin(entry, n))
+      if (origins.length === 0) fail(n, 'must name at least one origin')
+      return origins
+    },
+  },
+}
+
+/**
+ * What one setting requires of another, checked once all are known: a
+ * passkey origin must be on the site, the passkeys' relying-party ID, or
+ * browsers refuse its pages the site's passkeys.
+ */
+function checkAgreement(config: Config, names: Map<keyof Config, string>): void {
+  for (const entry of config.passkeyOrigins ?? []) {
+    const host = new URL(entry).hostname
+    if (host !== config.site && !host.endsWith(`.${config.site}`))
+      fail(
+        names.get('passkeyOrigins') ?? settings.passkeyOrigins.env,
+        `${entry} is not on the site ${config.site}, which passkeys belong to`,
+      )
+  }
 }
 
 const keys = Object.keys(settings) as (keyof Config)[]
@@ -378,12 +508,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const names = new Map<keyof Config, string>()
 
   if (env.LOGIN_CONFIG) {
-    let file: unknown
-    try {
-      file = JSON.parse(readFileSync(env.LOGIN_CONFIG, 'utf8'))
-    } catch (error) {
-      fail('LOGIN_CONFIG', `could not be read as JSON: ${(error as Error).message}`)
-    }
+    const file = readJsonFile(env.LOGIN_CONFIG, `LOGIN_CONFIG ${env.LOGIN_CONFIG}`)
     if (typeof file !== 'object' || file === null || Array.isArray(file))
       fail('LOGIN_CONFIG', 'must hold a JSON object')
     for (const [name, value] of Object.entries(file)) {
@@ -411,7 +536,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         ? setting.default(config as unknown as Config)
         : setting.default
   }
-  return Object.freeze({ ...(config as unknown as Config), ...overrides })
+  const settled: Config = { ...(config as unknown as Config), ...overrides }
+  checkAgreement(settled, names)
+  return Object.freeze(settled)
 }
 
 /** One row of the configuration reference (docs/operating.md, "Configuration"). */

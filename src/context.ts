@@ -3,11 +3,13 @@ import { createCache } from './cache/index.js'
 import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
 import type { Config } from './config.js'
+import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
 import { AddressService } from './auth/addresses.js'
 import { HandleService } from './auth/handles.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
+import type { AccessChecker } from './auth/check.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
@@ -21,8 +23,16 @@ import { RevocationStore } from './storage/revocations.js'
 import { SessionStore } from './storage/sessions.js'
 import { UserStore } from './storage/users.js'
 import { ProviderRegistry } from './auth/providers/registry.js'
-import { validateNext } from './auth/redirects.js'
+import { validateNext } from './redirects.js'
 import { createGroupServices, type GroupServices } from './groups/services.js'
+import { createPasskeyServices, type PasskeyServices } from './passkeys/services.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The shared services of this process. */
+    ctx: AppContext
+  }
+}
 
 /** Everything the areas of the server share: built once per process by {@link createContext}. */
 export interface AppContext {
@@ -48,16 +58,15 @@ export interface AppContext {
   access: AccessChecker
   /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
+  /** Passkeys: adding, signing in, accounts made with one, and every account's ways to sign in. */
+  passkeys: PasskeyServices
+  /** Client applications: registration, credentials, removal. */
+  apps: AppService
   /** Keys the CSRF form tokens. */
   formSecret: Buffer
   /** Prometheus metrics of this server (`src/metrics/`). */
   metrics: Metrics
   close(): Promise<void>
-}
-
-/** Decides whether a user holds a group expression (text form). */
-export interface AccessChecker {
-  holds(userId: string, expression: string): boolean | Promise<boolean>
 }
 
 /** Seconds of clock skew between processes tolerated when replaying recent revocations. */
@@ -108,19 +117,19 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
         'could not read the revocation log; checking leases against the cache and the database meanwhile',
       ),
   )
-  const sessions = new SessionService(
+  const sessions = new SessionService({
     db,
     config,
     clock,
     cache,
-    new SessionStore(db),
+    sessions: new SessionStore(db),
     users,
     revocations,
     feed,
     leases,
     metrics,
     log,
-  )
+  })
   // `keys rotate` (on any node, or the CLI) goes through the log: every node loads the new keys.
   feed.on('revocation', entry => {
     if (entry.kind === 'keys')
@@ -138,6 +147,15 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
+  const passkeys = createPasskeyServices({
+    db,
+    clock,
+    config,
+    users,
+    invitations: groups.invitations,
+    countAcceptance: accept => metrics.invitationAcceptance(accept),
+  })
+  accounts.onDelete(userId => passkeys.passkeys.removeAllOf(userId))
   const expirySweep = setInterval(() => {
     groups.expiry
       .sweep()
@@ -165,6 +183,8 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     providers: new ProviderRegistry(),
     access: groups.membership,
     groups,
+    passkeys,
+    apps: new AppService({ db, clock, revocations, feed, scope: groups.appScope }),
     formSecret: await loadOrCreateSecret(new ServerSecretStore(db), config.runDir, 'form-secret', clock.now()),
     metrics,
     async close() {

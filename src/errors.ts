@@ -7,7 +7,7 @@ function define<C extends LoginErrorCode>(code: C, message: string) {
 }
 
 /**
- * The server's errors, one per code of the shared vocabulary
+ * The server's errors, each with a code of the shared vocabulary
  * (`modular-login-client/errors`, listed in docs/errors.md, "Errors")
  * that the server raises; tests assert the code, not only the status.
  * Messages take one `%s` argument that says what exactly was wrong.
@@ -31,10 +31,14 @@ export const errors = {
   Conflict: define('LOGIN_ERR_CONFLICT', '%s'),
   /** Too many requests from one client. */
   RateLimited: define('LOGIN_ERR_RATE_LIMITED', 'Too many requests, retry in %s'),
+  /** An app opened more realtime connections than it may: the same code, said of connections. */
+  TooManyConnections: define('LOGIN_ERR_RATE_LIMITED', 'Too many connections: %s'),
   /** An OAuth provider refused, failed or answered something unusable. */
   Provider: define('LOGIN_ERR_PROVIDER', 'Sign-in with the provider failed: %s'),
   /** The OAuth flow's state is missing, replayed or forged. */
   OAuthState: define('LOGIN_ERR_OAUTH_STATE', 'Sign-in flow could not be verified: %s'),
+  /** A passkey step failed: its challenge is unknown, used, expired or another browser's, or the browser's answer does not verify. */
+  Passkey: define('LOGIN_ERR_PASSKEY', 'Passkey refused: %s'),
   /** The user declined at the provider. */
   AccessDenied: define('LOGIN_ERR_ACCESS_DENIED', 'Sign-in was cancelled at the provider: %s'),
   /** The provider named is not configured here. */

@@ -47,3 +47,18 @@ export function idList(value: unknown, field: string, max = 1000): string[] {
   }
   return [...new Set(value as string[])]
 }
+
+/** Longest name a person may type for themselves or for a passkey. */
+export const MAX_NAME = 100
+
+/**
+ * A name as typed: spacing tidied, 1 to {@link MAX_NAME} characters, no
+ * control characters nor the direction overrides that make text read
+ * otherwise than it is stored (joiners, which emoji use, are fine).
+ */
+export function typedName(value: unknown, field: string): string {
+  const name = typeof value === 'string' ? value.normalize('NFC').trim().replace(/\s+/g, ' ') : ''
+  if (!name || name.length > MAX_NAME || /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(name))
+    throw new errors.BadRequest(`${field} must be 1 to ${MAX_NAME} characters, without control characters`)
+  return name
+}

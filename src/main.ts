@@ -19,7 +19,7 @@ export async function serve(): Promise<void> {
   } catch (error) {
     if (isLoginError(error)) {
       process.stderr.write(`modular-login: ${error.message}\n`)
-      process.exit(2)
+      process.exit(1)
     }
     throw error
   }

@@ -26,10 +26,12 @@ t.test('defaults: every setting has a sane value without any configuration', asy
     idleSeconds: null,
     maxAgeSeconds: null,
     cookieName: 'login',
-    trustProxy: false,
+    trustProxy: 0,
     rateLimit: 60,
     channelRateLimit: 1000,
     logLevel: 'info',
+    passkeySignup: 'invited',
+    passkeyOrigins: null,
   })
   t.ok(Object.isFrozen(config), 'frozen')
   t.equal(servesHttps(config), false)
@@ -59,11 +61,23 @@ t.test('valid settings from the environment are parsed', async t => {
       env: { LOGIN_IDLE_SECONDS: 'off', LOGIN_MAX_AGE_SECONDS: '' },
       expect: { idleSeconds: null, maxAgeSeconds: null },
     },
-    { env: { LOGIN_DEBUG: 'yes', LOGIN_TRUST_PROXY: '1' }, expect: { debug: true, trustProxy: true } },
-    { env: { LOGIN_DEBUG: 'off', LOGIN_TRUST_PROXY: '' }, expect: { debug: false, trustProxy: false } },
+    { env: { LOGIN_DEBUG: 'yes', LOGIN_TRUST_PROXY: '1' }, expect: { debug: true, trustProxy: 1 } },
+    { env: { LOGIN_DEBUG: 'off', LOGIN_TRUST_PROXY: '' }, expect: { debug: false, trustProxy: 0 } },
+    { env: { LOGIN_TRUST_PROXY: '10.0.0.1, 10.1.0.0/16' }, expect: { trustProxy: ['10.0.0.1', '10.1.0.0/16'] } },
     { env: { LOGIN_COOKIE_NAME: 'my_login-2' }, expect: { cookieName: 'my_login-2' } },
     { env: { LOGIN_RATE_LIMIT: '5', LOGIN_LOG_LEVEL: 'warn' }, expect: { rateLimit: 5, logLevel: 'warn' } },
     { env: { LOGIN_CHANNEL_RATE_LIMIT: '20' }, expect: { channelRateLimit: 20 } },
+    { env: { LOGIN_PASSKEY_SIGNUP: 'Open' }, expect: { passkeySignup: 'open' } },
+    { env: { LOGIN_PASSKEY_SIGNUP: 'off' }, expect: { passkeySignup: 'off' } },
+    {
+      env: {
+        LOGIN_SITE: 'example.com',
+        LOGIN_PASSKEY_ORIGINS: 'https://login.example.com, https://example.com:8443/ ,https://app.example.com',
+      },
+      expect: {
+        passkeyOrigins: ['https://login.example.com', 'https://example.com:8443', 'https://app.example.com'],
+      },
+    },
   ]
   for (const { env, expect } of cases) t.match(loadConfig(env), expect, JSON.stringify(env))
 })
@@ -102,12 +116,24 @@ t.test('a bad environment setting stops the start with LOGIN_ERR_CONFIG naming i
     ['LOGIN_MEMCACHED', 'localhost'],
     ['LOGIN_MEMCACHED', '127.0.0.1:11211,bad host:1'],
     ['LOGIN_DEBUG', 'maybe'],
-    ['LOGIN_TRUST_PROXY', '2'],
+    ['LOGIN_TRUST_PROXY', 'true'],
+    ['LOGIN_TRUST_PROXY', 'proxy.example.org'],
     ['LOGIN_COOKIE_NAME', 'a b'],
     ['LOGIN_COOKIE_NAME', 'login;domain=evil.com'],
     ['LOGIN_LOG_LEVEL', 'loud'],
     ['LOGIN_HOST', ' '],
     ['LOGIN_CREDENTIALS', '/nonexistent/credentials.json'],
+    ['LOGIN_PASSKEY_SIGNUP', 'everyone'],
+    ['LOGIN_PASSKEY_SIGNUP', ''],
+    ['LOGIN_PASSKEY_ORIGINS', ''],
+    ['LOGIN_PASSKEY_ORIGINS', 'login.localhost'],
+    ['LOGIN_PASSKEY_ORIGINS', 'ftp://localhost'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://localhost/login'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://localhost?x=1'],
+    // Off the site (localhost by default): a browser would refuse its pages the site's passkeys.
+    ['LOGIN_PASSKEY_ORIGINS', 'https://evil.example'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://localhost,http://127.0.0.1:8000'],
+    ['LOGIN_PASSKEY_ORIGINS', 'http://notlocalhost'],
   ]
   for (const [name, value] of cases) {
     t.throws(
@@ -154,7 +180,7 @@ t.test('a bad config file stops the start with LOGIN_ERR_CONFIG naming the file 
     { content: { port: true }, message: /login\.json: "port" must be a whole number/ },
     { content: { site: 'exa mple.com' }, message: /login\.json: "site" must be a host name/ },
     { content: { debug: 'perhaps' }, message: /login\.json: "debug" must be true or false/ },
-    { content: '{"lease_seconds": 60', message: /LOGIN_CONFIG could not be read as JSON/ },
+    { content: '{"lease_seconds": 60', message: /LOGIN_CONFIG .*login\.json is not valid JSON: line 1, column 21/ },
     { content: '[1, 2]', message: /LOGIN_CONFIG must hold a JSON object/ },
     { content: 'null', message: /LOGIN_CONFIG must hold a JSON object/ },
   ]
@@ -163,7 +189,7 @@ t.test('a bad config file stops the start with LOGIN_ERR_CONFIG naming the file 
   }
   t.throws(
     () => loadConfig({ LOGIN_CONFIG: '/nonexistent/login.json' }),
-    { code: 'LOGIN_ERR_CONFIG', message: /LOGIN_CONFIG could not be read/ },
+    { code: 'LOGIN_ERR_CONFIG', message: /LOGIN_CONFIG \/nonexistent\/login\.json could not be read \(ENOENT\)/ },
     'a config file that does not exist',
   )
 })

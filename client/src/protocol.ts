@@ -40,6 +40,10 @@ export const CloseCode = {
   AppRemoved: 4003,
   /** `hello.version` is not spoken by this server. */
   UnsupportedVersion: 4004,
+  /** The app may not use the channel (an OpenID Connect client registered without `--channel`): do not retry. */
+  Forbidden: 4005,
+  /** The app has as many connections to this server process as it may (`LOGIN_CHANNEL_CONNECTIONS_PER_APP`): retry later. */
+  TooManyConnections: 4006,
   /** The app did not read its messages fast enough: reconnect and resume from the last cursor. */
   TooSlow: 4008,
 } as const
@@ -49,6 +53,7 @@ export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.Unauthorized,
   CloseCode.AppRemoved,
   CloseCode.UnsupportedVersion,
+  CloseCode.Forbidden,
 ])
 
 /** A request id chosen by the app; the reply carries it back. */

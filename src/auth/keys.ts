@@ -8,7 +8,7 @@ import type { Config } from '../config.js'
 import type { Database } from '../storage/database.js'
 import type { RevocationStore } from '../storage/revocations.js'
 import type { SigningKeyStore, StoredGeneration } from '../storage/signing-keys.js'
-import { leaseCookieMaxAge } from './cookie.js'
+import { leaseCookieMaxAge } from '../signed-in/lease-cookie.js'
 
 /** One generation of signing keys: the Ed25519 lease key, and the keys that sign ID tokens beside it. */
 interface KeyGeneration {

@@ -2,18 +2,20 @@ import type { Clock } from '../clock.js'
 import { errors } from '../errors.js'
 import type { Database } from '../storage/database.js'
 import type { Profile, UserStore } from '../storage/users.js'
+import type { SignInMethods } from './sign-in-methods.js'
 
 /**
  * Account linking: several provider identities reaching one account. The
  * rules: an identity belongs to one account at most, and an account keeps
- * at least one identity (or nobody could sign in to it again). Each check
- * and its write share one transaction.
+ * at least one way to sign in, an identity or a passkey (or nobody could
+ * sign in to it again). Each check and its write share one transaction.
  */
 export class IdentityLinks {
   constructor(
     private readonly db: Database,
     private readonly users: UserStore,
     private readonly clock: Clock,
+    private readonly methods: SignInMethods,
   ) {}
 
   /**
@@ -42,8 +44,7 @@ export class IdentityLinks {
       if (!identities.some(i => i.provider === provider && i.providerUserId === providerUserId)) {
         throw new errors.NotFound('No such sign-in method on your account')
       }
-      if (identities.length === 1)
-        throw new errors.Conflict('This is your only way to sign in; link another provider before removing it')
+      await this.methods.assertNotLast(userId, `Your ${provider} account`)
       await this.users.unlink(userId, provider, providerUserId)
     })
   }

@@ -7,10 +7,10 @@ import type { OAuthFlowStore } from '../storage/oauth-flows.js'
 import { bindBrowser, boundBrowser } from './flow-cookie.js'
 import type { OAuthProvider } from './providers/oauth-provider.js'
 import type { ProviderProfile } from './providers/profile-fields.js'
-import { validateNext } from './redirects.js'
+import { validateNext } from '../redirects.js'
 
 /** How long a person may spend at the provider before the flow is forgotten. */
-const FLOW_SECONDS = 600
+export const FLOW_SECONDS = 600
 const CONTROL = /[\p{Cc}\p{Cf}]/gu
 
 /** Why a flow starts: a sign-in, or linking a provider to a signed-in account. */

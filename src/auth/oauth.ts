@@ -3,7 +3,7 @@ import { errors } from '../errors.js'
 import { assertSameSite } from '../http/csrf.js'
 import { formOrJson, nextQuery, oneOrMore, param, text } from '../http/schemas.js'
 import { OAuthFlowStore } from '../storage/oauth-flows.js'
-import { currentUser, requireUser } from './current.js'
+import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { IdentityLinks } from './linking.js'
 import { OAuthFlows, type CallbackQuery } from './oauth-flows.js'
 import { configureProviders } from './providers/configure.js'
@@ -42,7 +42,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     })
   }
   const flows = new OAuthFlows(new OAuthFlowStore(ctx.db), ctx.clock, ctx.config)
-  const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock)
+  const links = new IdentityLinks(ctx.db, ctx.users, ctx.clock, ctx.passkeys.methods)
   const limited = { config: signInRateLimit(ctx.config) }
   const starting = { ...limited, schema: { querystring: nextQuery } }
   // A repeated callback parameter is the flow's to refuse (LOGIN_ERR_OAUTH_STATE), so both shapes pass here.

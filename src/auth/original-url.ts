@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config.js'
 import { isLoginError } from '../errors.js'
-import { validateNext } from './redirects.js'
+import { validateNext } from '../redirects.js'
 
 /** One value of a header; list-valued proxy headers (`X-Forwarded-Host: a, b`) name the client-facing hop first. */
 function single(value: string | string[] | undefined, list = false): string | undefined {

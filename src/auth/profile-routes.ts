@@ -3,8 +3,8 @@ import { errors } from '../errors.js'
 import { answer, bodyFields } from '../http/form-or-json.js'
 import { formOrJson, text } from '../http/schemas.js'
 import { addressAppsSee } from './addresses.js'
-import { requireUser } from './current.js'
 import { MAX_HANDLE } from './handles.js'
+import { requireUser } from '../signed-in/current-user.js'
 
 /**
  * What apps see of the signed-in person besides their name and picture

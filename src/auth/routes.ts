@@ -10,18 +10,17 @@ import { listingRoutes } from '../http/listing-routes.js'
 import { nextOf, type NextQuery } from '../http/next-query.js'
 import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
+import { currentUser, requireUser } from '../signed-in/current-user.js'
+import { clearLeaseCookie } from '../signed-in/lease-cookie.js'
 import { addressAppsSee } from './addresses.js'
-import { clearLeaseCookie } from './cookie.js'
-import { currentUser, requireUser } from './current.js'
-import { originalUrl, signInUrl } from './original-url.js'
-import type { SignedIn } from './sessions.js'
 
 function sessionView(
-  session: { sid: string; ip: string; userAgent: string; created: number; refreshed: number },
+  session: { sid: string; provider: string; ip: string; userAgent: string; created: number; refreshed: number },
   currentSid: string,
 ) {
   return {
     sid: session.sid,
+    method: session.provider,
     ip: session.ip,
     user_agent: session.userAgent,
     created: session.created,
@@ -36,12 +35,7 @@ function sameName(typed: unknown, name: string): boolean {
   return typeof typed === 'string' && plain(typed) === plain(name)
 }
 
-interface CheckRoute {
-  Querystring: { group?: string }
-}
-type CheckRequest = FastifyRequest<CheckRoute>
-
-/** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, forward-auth. */
+/** Identity and sessions: the sign-in page, the user, their sessions, sign-out, deletion, the lease keys. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
 
@@ -55,8 +49,17 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const again = request.query.prompt === 'login'
       if (!again && (await currentUser(request, reply))) return reply.redirect(next)
       const providers = signInOptions(request, next)
-      if (!wantsHtml(request) && request.headers.accept?.includes('application/json')) return { providers }
-      return renderPage(request, reply, 'login', { title: again ? 'Sign in again' : 'Sign in', providers, next, again })
+      const passkeySignUp = ctx.passkeys.signUp.allowed === 'open'
+      if (!wantsHtml(request) && request.headers.accept?.includes('application/json'))
+        return { providers, passkeys: { sign_in: true, sign_up: passkeySignUp } }
+      return renderPage(request, reply, 'login', {
+        title: again ? 'Sign in again' : 'Sign in',
+        providers,
+        next,
+        again,
+        passkeySignUp,
+        passkeyScripts: true,
+      })
     },
   )
 
@@ -70,7 +73,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       title: 'Your sessions',
       data: async (sessions, { user }) => {
         const providers = ctx.providers.list()
-        const labelOf = (id: string) => providers.find(p => p.id === id)?.label ?? id
+        const labelOf = (id: string) => (id === 'passkey' ? 'Passkey' : (providers.find(p => p.id === id)?.label ?? id))
+        const identities = (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) }))
+        const passkeys = await ctx.passkeys.passkeys.list(user.id)
         const contact = await ctx.users.contact(user.id)
         return {
           handle: contact?.handle ?? null,
@@ -78,10 +83,14 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
           appsSee: contact ? addressAppsSee(contact) : null,
           // This device first, then the most recently active.
           sessions: sessions
-            .map(s => ({ ...s, device: deviceName(s.user_agent) }))
+            .map(s => ({ ...s, device: deviceName(s.user_agent), methodLabel: labelOf(s.method) }))
             .sort((a, b) => Number(b.current) - Number(a.current) || b.refreshed - a.refreshed),
-          identities: (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) })),
+          identities,
+          passkeys,
+          // Each method can go while another remains (docs/passkeys.md, "The last way in").
+          removable: identities.length + passkeys.length > 1,
           providers,
+          passkeyScripts: true,
         }
       },
     },
@@ -118,9 +127,15 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   const logout = async (request: FastifyRequest<NextQuery>, reply: FastifyReply) => {
     const next = nextOf(request, '/login')
-    // GET is kept for links from apps; a cross-site page must not be able to sign people out.
-    assertSameSite(request)
     const signedIn = await currentUser(request, reply)
+    // GET is kept for links from the site's apps. Unless the browser says one of them sent it (older browsers,
+    // links on other sites, typed addresses say nothing or something else), it asks first (docs/security.md, "Sign-out by link").
+    const fetchSite = request.headers['sec-fetch-site']
+    if (signedIn && request.method === 'GET' && fetchSite !== 'same-origin' && fetchSite !== 'same-site') {
+      const action = `/login/logout?next=${encodeURIComponent(next)}`
+      return renderPage(request, reply, 'logout', { title: 'Sign out?', action, stay: next })
+    }
+    assertSameSite(request)
     if (signedIn) await ctx.sessions.revoke(signedIn.sid, 'logout')
     clearLeaseCookie(reply, ctx.config)
     if (request.method === 'POST' && !isFormPost(request)) return { signedOut: Boolean(signedIn) }
@@ -150,57 +165,6 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       clearLeaseCookie(reply, ctx.config)
       request.log.info({ user: user.id }, 'account deleted')
       return answer(request, reply, { deleted: user.id }, () => ({ to: '/login', notice: 'Your account was deleted.' }))
-    },
-  )
-
-  // Forward-auth answers only by status (nginx treats anything but 2xx/401/403 as an error): never a page or
-  // redirect. A 401 names where to sign in, so that the proxy can send the browser there (docs/forward-auth.md, "Forward-auth").
-  const checkResults: Record<number, string> = {
-    200: 'ok',
-    400: 'bad_request',
-    401: 'unauthenticated',
-    403: 'forbidden',
-  }
-  const countCheck = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    ctx.metrics.countCheck(checkResults[reply.statusCode] ?? 'error')
-    done()
-  }
-  /** The answer once the user is known (undefined: sent at once; a promise while a group is looked up). */
-  const answerCheck = (request: CheckRequest, reply: FastifyReply, signedIn: SignedIn | null): Promise<void> | void => {
-    if (!signedIn) {
-      const { url, refused } = signInUrl(ctx.config, originalUrl(request.headers, ctx.config))
-      if (refused) request.log.info({ reason: refused }, 'forward-auth: the original URL cannot be a next')
-      reply.header('x-login-redirect', url)
-      throw new errors.Unauthenticated()
-    }
-    const { group } = request.query
-    if (group === undefined) return allow(reply, signedIn)
-    const holds = ctx.access.holds(signedIn.user.id, group)
-    if (holds instanceof Promise) return holds.then(held => allowMember(reply, signedIn, group, held))
-    return allowMember(reply, signedIn, group, holds)
-  }
-  const allowMember = (reply: FastifyReply, signedIn: SignedIn, group: string, holds: boolean) => {
-    if (!holds) throw new errors.Forbidden(`Not a member of ${group}`)
-    allow(reply, signedIn)
-  }
-  const allow = (reply: FastifyReply, signedIn: SignedIn) => {
-    // Header values must be Latin-1; names are any Unicode, so they travel percent-encoded.
-    reply.header('x-login-user', signedIn.user.id).header('x-login-name', encodeURIComponent(signedIn.user.name))
-    reply.code(200).send()
-  }
-  app.get<CheckRoute>(
-    '/check',
-    {
-      config: { html: false, forProxy: true },
-      onResponse: countCheck,
-      schema: { querystring: fields({ group: readByItsOwner }) },
-    },
-    // Not async: most checks are answered from what this node knows without waiting (currentUser), and this
-    // route is called once for every request a proxy lets through (docs/architecture.md, "Benchmarks").
-    (request, reply) => {
-      const signedIn = currentUser(request, reply)
-      if (signedIn instanceof Promise) return signedIn.then(user => answerCheck(request, reply, user))
-      return answerCheck(request, reply, signedIn)
     },
   )
 

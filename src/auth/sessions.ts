@@ -3,8 +3,10 @@ import type { Cache } from '../cache/cache.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { isLoginError } from '../errors.js'
+import type { MaybePromise } from '../maybe-promise.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { RevocationFeed } from '../revocation-feed.js'
+import type { Resolution, SignedIn } from '../signed-in/signed-in.js'
 import { BoundedMemo } from 'modular-login-client/bounded-memo'
 import type { Database } from '../storage/database.js'
 import type { RevocationStore } from '../storage/revocations.js'
@@ -12,19 +14,8 @@ import type { SessionRecord, SessionStore } from '../storage/sessions.js'
 import type { User, UserStore } from '../storage/users.js'
 import type { LeaseClaims, LeaseService } from './leases.js'
 
-/** A request's signed-in state once its lease has been checked. */
-export interface SignedIn {
-  user: User
-  sid: string
-  claims: LeaseClaims
-  /** Set when the lease had expired and was re-issued: the caller must send it back as the cookie. */
-  renewed?: string
-}
-
 /** Why a session ended, as counted in `login_sessions_revoked_total{reason}` (`other`: the caller did not say). */
 export type SessionEndReason = 'logout' | 'session_list' | 'replaced' | 'idle' | 'max_age' | 'account_deleted' | 'other'
-
-export type Resolution = { status: 'signed-in'; signedIn: SignedIn } | { status: 'signed-out'; clearCookie: boolean }
 
 /** What the cache keeps of a session: enough to decide validity without the database. */
 interface CachedSession {
@@ -45,9 +36,30 @@ const REVOKED = '-'
 // the gap in every process.
 const ACTIVE_TTL = 30
 
+/** What sessions are decided with: the database and its stores, the cache and the revocation feed, leases, the time. */
+export interface SessionDeps {
+  db: Database
+  config: Config
+  clock: Clock
+  cache: Cache
+  sessions: SessionStore
+  users: UserStore
+  revocations: RevocationStore
+  feed: RevocationFeed
+  leases: LeaseService
+  metrics: Metrics
+  log: { warn(data: object, message: string): void; info(data: object, message: string): void }
+}
+
+/** Nobody, and no cookie to drop: what a request without a lease comes to. */
+const NO_LEASE: Resolution = { status: 'signed-out', clearCookie: false }
+
 export interface SessionStart {
   user: User
+  /** How the person signed in: a provider's id, or `passkey`. */
   provider: string
+  /** What OpenID Connect's `amr` says of it (RFC 8176), when there is something to say (passkeys). */
+  amr?: readonly string[]
   ip: string
   userAgent: string
 }
@@ -69,19 +81,8 @@ export class SessionService {
   private readonly known: BoundedMemo<string, KnownSession>
   private degradedSince: number | null = null
 
-  constructor(
-    private readonly db: Database,
-    private readonly config: Config,
-    private readonly clock: Clock,
-    private readonly cache: Cache,
-    private readonly store: SessionStore,
-    private readonly users: UserStore,
-    private readonly revocations: RevocationStore,
-    private readonly feed: RevocationFeed,
-    private readonly leases: LeaseService,
-    private readonly metrics: Metrics,
-    private readonly log: { warn(data: object, message: string): void; info(data: object, message: string): void },
-  ) {
+  constructor(private readonly deps: SessionDeps) {
+    const { clock, feed } = deps
     this.known = new BoundedMemo(KNOWN_LIMIT, session => session.until <= clock.now())
     feed.on('revocation', entry => {
       if (entry.kind === 'session') this.deny(entry.subject)
@@ -90,9 +91,9 @@ export class SessionService {
 
   /** Creates a session for a user who just signed in and answers its lease. */
   async start(start: SessionStart): Promise<{ sid: string; token: string }> {
-    const now = this.clock.now()
+    const now = this.deps.clock.now()
     const sid = randomBytes(16).toString('base64url')
-    await this.store.create({
+    await this.deps.sessions.create({
       sid,
       userId: start.user.id,
       provider: start.provider,
@@ -100,58 +101,61 @@ export class SessionService {
       userAgent: start.userAgent.slice(0, 512),
       created: now,
       refreshed: now,
+      amr: start.amr?.join(' ') ?? null,
     })
-    const { token, claims } = await this.leases.issue(start.user, sid, this.deadline(now))
+    const { token, claims } = await this.deps.leases.issue(start.user, sid, this.deadline(now))
     this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp })
     return { sid, token }
   }
 
   /**
    * The person of an active session signed in again (docs/sign-in.md,
-   * "Sessions and leases"): the session stays, so that what apps were given on it lives
-   * on, and records when; answers its new lease, or null when the session
-   * ended meanwhile or is someone else's.
+   * "Sessions and leases"): the session stays, so that what apps were given
+   * on it lives on, and records when and how (its `amr`); answers its new
+   * lease, or null when the session ended meanwhile or is someone else's.
    */
-  async reauthenticate(sid: string, user: User): Promise<string | null> {
-    const now = this.clock.now()
-    const session = await this.store.get(sid)
+  async reauthenticate(
+    sid: string,
+    user: User,
+    amr: readonly string[] | undefined,
+  ): Promise<{ sid: string; token: string } | null> {
+    const now = this.deps.clock.now()
+    const session = await this.deps.sessions.get(sid)
     if (!session || session.userId !== user.id || this.denied.has(sid)) return null
-    if (!(await this.store.authenticated(sid, now))) return null
-    const { token, claims } = await this.leases.issue(user, sid, this.deadline(session.created))
+    if (!(await this.deps.sessions.authenticated(sid, now, amr?.join(' ') ?? null))) return null
+    const { token, claims } = await this.deps.leases.issue(user, sid, this.deadline(session.created))
     this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
-    return token
+    return { sid, token }
   }
 
   /**
    * Decides who a lease token belongs to. A valid lease of an active session
    * signs in; an expired lease of a session that is still allowed to live is
    * re-issued (`renewed`); anything else signs out (and the cookie should go).
+   * Answered at once, without a promise, when this node can tell without
+   * waiting: no lease; a lease it verified before, of a session it saw
+   * active, while the revocation feed is current; or one it knows is
+   * revoked. That is most requests a node answers (forward-auth's).
    */
-  async resolve(token: string | undefined): Promise<Resolution> {
-    if (!token) return { status: 'signed-out', clearCookie: false }
+  resolve(token: string | undefined): MaybePromise<Resolution> {
+    if (!token) return NO_LEASE
     return this.resolveKnown(token) ?? this.resolveFurther(token)
   }
 
-  /**
-   * What {@link resolve} answers, when this node can tell without waiting:
-   * a lease it verified before, of a session it saw active, while the
-   * revocation feed is current (or one it knows is revoked). Undefined when
-   * it must look further. Forward-auth asks this first: it is most requests
-   * a node answers.
-   */
-  resolveKnown(token: string): Resolution | undefined {
-    const claims = this.leases.memoised(token)
+  /** What {@link resolve} answers at once, or undefined when it must look further. */
+  private resolveKnown(token: string): Resolution | undefined {
+    const claims = this.deps.leases.memoised(token)
     if (!claims) return undefined
     if (this.denied.has(claims.sid)) return { status: 'signed-out', clearCookie: true }
     const known = this.known.get(claims.sid)
-    if (!known || !this.feed.fresh || claims.exp <= this.clock.now() || !this.withinMaxAge(known.created)) {
+    if (!known || !this.deps.feed.fresh || claims.exp <= this.deps.clock.now() || !this.withinMaxAge(known.created)) {
       return undefined
     }
     return { status: 'signed-in', signedIn: this.signedIn(claims) }
   }
 
   private async resolveFurther(token: string): Promise<Resolution> {
-    const lease = await this.leases.check(token)
+    const lease = await this.deps.leases.check(token)
     if (lease.status === 'invalid') return { status: 'signed-out', clearCookie: true }
     const { claims } = lease
     if (this.denied.has(claims.sid)) return { status: 'signed-out', clearCookie: true }
@@ -183,41 +187,41 @@ export class SessionService {
    * not the cache: refreshes are rare and must see the truth.
    */
   async refresh(sid: string): Promise<{ token: string; claims: LeaseClaims; user: User } | null> {
-    const now = this.clock.now()
-    const session = await this.store.get(sid)
+    const now = this.deps.clock.now()
+    const session = await this.deps.sessions.get(sid)
     if (!session || session.revoked !== null || this.denied.has(sid)) return null
-    const idle = this.config.idleSeconds !== null && session.refreshed + this.config.idleSeconds <= now
+    const idle = this.deps.config.idleSeconds !== null && session.refreshed + this.deps.config.idleSeconds <= now
     if (idle || !this.withinMaxAge(session.created)) {
       await this.revoke(sid, idle ? 'idle' : 'max_age')
       return null
     }
-    const user = await this.users.get(session.userId)
-    if (!user || !(await this.store.refreshed(sid, now))) return null
-    const { token, claims } = await this.leases.issue(user, sid, this.deadline(session.created))
+    const user = await this.deps.users.get(session.userId)
+    if (!user || !(await this.deps.sessions.refreshed(sid, now))) return null
+    const { token, claims } = await this.deps.leases.issue(user, sid, this.deadline(session.created))
     this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
     return { token, claims, user }
   }
 
   /** The user's active sessions, newest first; those past a timeout that nobody has used since are left out. */
   async list(userId: string): Promise<SessionRecord[]> {
-    const now = this.clock.now()
-    return (await this.store.activeForUser(userId)).filter(session => this.alive(session, now))
+    const now = this.deps.clock.now()
+    return (await this.deps.sessions.activeForUser(userId)).filter(session => this.alive(session, now))
   }
 
   /** The session with this sid, if it belongs to `userId`. */
   async owned(userId: string, sid: string): Promise<SessionRecord | undefined> {
-    const session = await this.store.get(sid)
+    const session = await this.deps.sessions.get(sid)
     return session && session.userId === userId ? session : undefined
   }
 
   /** Revokes one session everywhere; false when it was not active. */
   revoke(sid: string, reason: SessionEndReason = 'other'): Promise<boolean> {
-    const now = this.clock.now()
-    return this.db.transaction(async () => {
-      const session = await this.store.get(sid)
-      if (!session || !(await this.store.revoke(sid, now))) return false
-      await this.revocations.append('session', sid, session.userId, now)
-      await this.db.afterCommit(() => this.announce([sid], reason))
+    const now = this.deps.clock.now()
+    return this.deps.db.transaction(async () => {
+      const session = await this.deps.sessions.get(sid)
+      if (!session || !(await this.deps.sessions.revoke(sid, now))) return false
+      await this.deps.revocations.append('session', sid, session.userId, now)
+      await this.deps.db.afterCommit(() => this.announce([sid], reason))
       return true
     })
   }
@@ -228,28 +232,30 @@ export class SessionService {
    * once it commits.
    */
   revokeAll(userId: string, reason: SessionEndReason = 'other'): Promise<string[]> {
-    const now = this.clock.now()
-    return this.db.transaction(async () => {
-      const sids = await this.store.revokeAllOf(userId, now)
-      for (const sid of sids) await this.revocations.append('session', sid, userId, now)
-      await this.db.afterCommit(() => this.announce(sids, reason))
+    const now = this.deps.clock.now()
+    return this.deps.db.transaction(async () => {
+      const sids = await this.deps.sessions.revokeAllOf(userId, now)
+      for (const sid of sids) await this.deps.revocations.append('session', sid, userId, now)
+      await this.deps.db.afterCommit(() => this.announce(sids, reason))
       return sids
     })
   }
 
   private async announce(sids: string[], reason: SessionEndReason): Promise<void> {
-    if (sids.length > 0) this.metrics.sessionsRevoked.inc({ reason }, sids.length)
+    if (sids.length > 0) this.deps.metrics.sessionsRevoked.inc({ reason }, sids.length)
     for (const sid of sids) this.deny(sid)
     // Tombstones, not deletes: a reader that fetched the row before the
     // revocation uses `add` and so cannot put the active entry back.
-    await Promise.all(sids.map(sid => this.cache.set(this.key(sid), REVOKED, this.config.leaseSeconds + ACTIVE_TTL)))
-    await this.feed.poll()
+    await Promise.all(
+      sids.map(sid => this.deps.cache.set(this.key(sid), REVOKED, this.deps.config.leaseSeconds + ACTIVE_TTL)),
+    )
+    await this.deps.feed.poll()
   }
 
   private deny(sid: string): void {
-    const now = this.clock.now()
+    const now = this.deps.clock.now()
     this.known.delete(sid)
-    this.denied.set(sid, now + this.config.leaseSeconds)
+    this.denied.set(sid, now + this.deps.config.leaseSeconds)
     if (this.denied.size % 1024 === 0) {
       for (const [s, until] of this.denied) if (until <= now) this.denied.delete(s)
     }
@@ -263,7 +269,7 @@ export class SessionService {
    */
   private async active(sid: string, claims: LeaseClaims): Promise<CachedSession | null> {
     const known = this.known.get(sid)
-    if (known && this.feed.fresh) return known
+    if (known && this.deps.feed.fresh) return known
     let session: CachedSession | null
     try {
       session = await this.cached(sid)
@@ -280,38 +286,38 @@ export class SessionService {
   /** Logs once when leases start being trusted without the database, and once when that ends. */
   private degraded(now: boolean): void {
     if (now && this.degradedSince === null) {
-      this.degradedSince = Date.now()
-      this.log.warn(
+      this.degradedSince = this.deps.clock.now()
+      this.deps.log.warn(
         {},
         'the database cannot be reached: signing in verified, unrevoked leases from what this node knows',
       )
     } else if (!now && this.degradedSince !== null) {
-      this.log.info({ downMs: Date.now() - this.degradedSince }, 'the database answers again')
+      this.deps.log.info({ downSeconds: this.deps.clock.now() - this.degradedSince }, 'the database answers again')
       this.degradedSince = null
     }
   }
 
   private async cached(sid: string): Promise<CachedSession | null> {
     const key = this.key(sid)
-    const hit = await this.cache.get(key)
+    const hit = await this.deps.cache.get(key)
     if (hit === REVOKED) return null
     if (hit !== undefined) return JSON.parse(hit) as CachedSession
-    const row = await this.store.get(sid)
+    const row = await this.deps.sessions.get(sid)
     if (!row || row.revoked !== null) {
-      await this.cache.add(key, REVOKED, this.config.leaseSeconds + ACTIVE_TTL)
+      await this.deps.cache.add(key, REVOKED, this.deps.config.leaseSeconds + ACTIVE_TTL)
       return null
     }
     const session: CachedSession = { userId: row.userId, created: row.created }
-    await this.cache.add(key, JSON.stringify(session), ACTIVE_TTL)
+    await this.deps.cache.add(key, JSON.stringify(session), ACTIVE_TTL)
     return session
   }
   private withinMaxAge(created: number): boolean {
-    return this.config.maxAgeSeconds === null || created + this.config.maxAgeSeconds > this.clock.now()
+    return this.deps.config.maxAgeSeconds === null || created + this.deps.config.maxAgeSeconds > this.deps.clock.now()
   }
 
   /** When a session started at `created` ends for good (its absolute timeout), if it does. */
   private deadline(created: number): number | undefined {
-    return this.config.maxAgeSeconds === null ? undefined : created + this.config.maxAgeSeconds
+    return this.deps.config.maxAgeSeconds === null ? undefined : created + this.deps.config.maxAgeSeconds
   }
 
   /**
@@ -320,7 +326,7 @@ export class SessionService {
    * that without asking; `refresh` ends the session when it is next used).
    */
   private alive(session: SessionRecord, now: number): boolean {
-    const { idleSeconds, leaseSeconds } = this.config
+    const { idleSeconds, leaseSeconds } = this.deps.config
     const idle = idleSeconds !== null && session.refreshed + Math.max(idleSeconds, leaseSeconds) <= now
     return !idle && this.withinMaxAge(session.created)
   }

@@ -1,27 +1,32 @@
 import { existsSync } from 'node:fs'
-import { buildApp } from '../app.js'
+import pino from 'pino'
+import { systemClock } from '../clock.js'
 import { loadConfig } from '../config.js'
-import type { AppContext } from '../context.js'
+import { createContext, type AppContext } from '../context.js'
 import { sqlitePath } from '../storage/open.js'
 import { errors, isLoginError } from '../errors.js'
 import { serve } from '../main.js'
 import { groupCommand } from '../groups/cli.js'
-import { appCommand } from '../realtime/cli.js'
+import { appCommand } from './apps.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
 
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 
 const commands: Record<string, { usage: string; summary: string; run: Command }> = {
-  user: { usage: 'user delete <provider>:<id>', summary: 'delete an account', run: userCommand },
+  user: {
+    usage: 'user show|delete <user id> | <provider>:<id>',
+    summary: 'show an account (its identities, passkeys, sessions) or delete it',
+    run: userCommand,
+  },
   group: {
     usage: 'group create <path> --owner <provider>:<id>',
     summary: 'create a namespace with its owner',
     run: groupCommand,
   },
   app: {
-    usage: 'app add <name> [--redirect-uri <url> …] | app list | app remove <name>',
-    summary: 'register (as OpenID Connect clients too), list or remove client applications',
+    usage: 'app add|list|allow|deny|remove …',
+    summary: 'register client applications (OpenID Connect clients too), their namespaces, list or remove them',
     run: appCommand,
   },
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
@@ -66,17 +71,18 @@ export async function main(argv: string[]): Promise<number> {
         `no database at ${file}; set LOGIN_RUN_DIR or LOGIN_DATABASE (or LOGIN_CONFIG) as the server has it, ` +
           'or pass --create to start a new one',
       )
-    const app = await buildApp(config, { logger: false })
-    process.stderr.write(`modular-login: ${fresh ? 'creating' : 'using'} the database ${app.ctx.db.description}\n`)
+    // The shared services only: no command signs anyone in, so no sign-in provider is contacted (nor waited for).
+    const ctx = await createContext(config, systemClock, pino({ enabled: false }))
+    process.stderr.write(`modular-login: ${fresh ? 'creating' : 'using'} the database ${ctx.db.description}\n`)
     try {
-      await command.run(args, app.ctx, line => process.stdout.write(`${line}\n`))
+      await command.run(args, ctx, line => process.stdout.write(`${line}\n`))
     } finally {
-      await app.close()
+      await ctx.close()
     }
     return 0
   } catch (error) {
     if (!isLoginError(error)) throw error
     process.stderr.write(`modular-login: ${error.message}\n`)
-    return error.statusCode === 500 ? 2 : 1
+    return error.code === 'LOGIN_ERR_INTERNAL' ? 2 : 1
   }
 }

@@ -21,6 +21,11 @@ export function actingUser(actor: Actor): string | null {
   return actor.kind === 'user' ? actor.userId : null
 }
 
+/** The app to record as a membership's granter; null for a user or the administrator. */
+export function actingApp(actor: Actor): string | null {
+  return actor.kind === 'app' ? actor.appId : null
+}
+
 /** What the audit log's detail records of an app actor. */
 export function actorDetail(actor: Actor): Record<string, string> {
   return actor.kind === 'app' ? { app: actor.appId } : {}

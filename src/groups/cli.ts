@@ -1,7 +1,7 @@
-import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { parseIdentity } from '../auth/identity.js'
 import { ADMIN } from './actor.js'
+import type { GroupServices } from './services.js'
 
 const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id> [--add-owner]'
 
@@ -13,7 +13,7 @@ const USAGE = 'usage: modular-login group create <path> --owner <provider>:<prov
  */
 export async function groupCommand(
   args: string[],
-  ctx: Pick<AppContext, 'groups'>,
+  ctx: { groups: Pick<GroupServices, 'tree'> },
   print: (line: string) => void,
 ): Promise<void> {
   const [action, path, ...rest] = args

@@ -55,6 +55,11 @@ export function checkPath(path: unknown, field = 'group path'): string {
   return path
 }
 
+/** The namespace (root group) a group path lies in. */
+export function namespaceOf(path: string): string {
+  return path.slice(0, (path + '/').indexOf('/'))
+}
+
 /** The paths of a group and all its ancestors, root first: `a/b/c` → `a`, `a/b`, `a/b/c`. */
 export function ancestorPaths(path: string): string[] {
   const names = path.split('/')

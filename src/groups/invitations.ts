@@ -96,6 +96,12 @@ export interface Acceptance {
   redirect: string | null
 }
 
+/** An invitation of a link that can be accepted now, with its inviter's membership (active, unexpired). */
+interface AcceptableInvitation {
+  invitation: Invitation
+  inviter: Membership
+}
+
 /** Invitation links: creation under the limits, and acceptance. */
 export class InvitationService {
   constructor(
@@ -205,6 +211,7 @@ export class InvitationService {
       placesLeft = least(placesLeft, invitation.invitees)
       if (invitation.inviterId !== null) placesLeft = least(placesLeft, await this.admissionBound(invitation.inviterId))
     }
+    const acceptable = await this.acceptable(chain, this.deps.clock.now())
     return {
       id: head.chainId,
       code: toShort(head.chainId),
@@ -214,8 +221,7 @@ export class InvitationService {
           ? { membership: inviterMembership.id, userId: inviterUser.id, name: inviterUser.name }
           : null,
       placesLeft,
-      closed:
-        (await this.closedReason(chain, this.deps.clock.now())) ?? (placesLeft === 0 ? 'it has no places left' : null),
+      closed: typeof acceptable === 'string' ? acceptable : placesLeft === 0 ? 'it has no places left' : null,
       viewerIsInviter: viewerId !== null && inviterMembership?.userId === viewerId,
       viewerAccepted: viewerId !== null && (await this.hasAccepted(head.chainId, await this.selvesOf(viewerId))),
     }
@@ -233,21 +239,19 @@ export class InvitationService {
     const outcome = await this.deps.db.transaction(async () => {
       const chain = await this.deps.invitations.chain(chainId)
       // An expired link is deactivated; that must commit, so it is answered rather than thrown.
-      const closed = await this.closedReason(chain, now)
-      if (closed !== null) {
+      const acceptable = await this.acceptable(chain, now)
+      if (typeof acceptable === 'string') {
         await this.deps.invitations.deactivateLink(chainId)
-        return { closed }
+        return { closed: acceptable }
       }
-      for (const invitation of chain) {
-        if ((await this.deps.memberships.get(invitation.inviterId!))?.userId === userId) {
-          throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
-        }
+      if (acceptable.some(({ inviter }) => inviter.userId === userId)) {
+        throw new errors.Conflict('This is your own invitation: share its link instead of accepting it')
       }
       const selves = await this.selvesOf(userId)
       if (await this.hasAccepted(chainId, selves))
         throw new errors.Conflict('You have already accepted this invitation')
       const memberships: Membership[] = []
-      for (const invitation of chain) memberships.push(await this.admit(userId, selves, invitation, now))
+      for (const open of acceptable) memberships.push(await this.admit(userId, selves, open, now))
       await this.deps.invitations.recordAcceptance(chainId, userId, now)
       return { accepted: { link: chainId, memberships, redirect: chain[0]!.redirect } }
     })
@@ -393,8 +397,13 @@ export class InvitationService {
     return this.deps.invitations.chain(invitation.chainId)
   }
 
-  /** Why a chain cannot be accepted at `now` (cancelled, past a deadline, inviter gone), or null. */
-  private async closedReason(chain: readonly Invitation[], now: number): Promise<string | null> {
+  /**
+   * The chain's invitations, each with its inviter's membership, when every
+   * one of them can be accepted at `now`; else why not (cancelled, past a
+   * deadline, inviter gone).
+   */
+  private async acceptable(chain: readonly Invitation[], now: number): Promise<AcceptableInvitation[] | string> {
+    const acceptable: AcceptableInvitation[] = []
     for (const invitation of chain) {
       if (!invitation.active) return 'it was cancelled or has expired'
       if (invitation.acceptanceExpiration !== null && now > invitation.acceptanceExpiration)
@@ -404,8 +413,9 @@ export class InvitationService {
       const inviter = invitation.inviterId === null ? undefined : await this.deps.memberships.get(invitation.inviterId)
       if (!inviter || !inviter.active || (inviter.until !== null && inviter.until <= now))
         return "the inviter's own access has ended"
+      acceptable.push({ invitation, inviter })
     }
-    return null
+    return acceptable
   }
 
   /**
@@ -416,10 +426,10 @@ export class InvitationService {
   private async admit(
     userId: string,
     selves: ReadonlySet<string>,
-    invitation: Invitation,
+    { invitation, inviter }: AcceptableInvitation,
     now: number,
   ): Promise<Membership> {
-    const lineage = await this.deps.memberships.lineage(invitation.inviterId!)
+    const lineage = await this.deps.memberships.lineage(inviter.id)
     if (lineage.some(level => selves.has(level.membership.userId))) {
       throw new errors.Conflict(
         `You are already in the inviter chain of ${invitation.path}: accepting would make a loop`,
@@ -437,7 +447,6 @@ export class InvitationService {
       if (level.invitation?.depletes) await this.deps.invitations.consume(level.invitation.id)
     }
 
-    const inviter = lineage[0]!.membership
     const granted =
       invitation.accessExpiration ?? (invitation.accessDuration === null ? null : now + invitation.accessDuration)
     const id = randomUUID()
@@ -451,6 +460,7 @@ export class InvitationService {
       deauthorizes: invitation.deauthorizes,
       dos: invitation.dos,
       owner: false,
+      appId: null,
       created: now,
     })
     await this.deps.events.append({
@@ -463,7 +473,7 @@ export class InvitationService {
       created: now,
       detail: { link: invitation.chainId },
     })
-    await logMembershipChange(this.deps, { id, userId }, now)
+    await logMembershipChange(this.deps, { id, userId, path: invitation.path }, now)
     return (await this.deps.memberships.get(id))!
   }
 }

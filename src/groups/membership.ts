@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { errors } from '../errors.js'
 import type { Membership } from '../storage/memberships.js'
-import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
+import { actingApp, actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { assertAppManages } from './app-scope.js'
 import { logMembershipChange } from './changes.js'
 import { endWithCascade } from './end-membership.js'
@@ -108,6 +108,7 @@ export class MembershipService {
         deauthorizes,
         dos,
         owner: false,
+        appId: actingApp(actor),
         created: now,
       })
       await this.deps.events.append({
@@ -119,7 +120,7 @@ export class MembershipService {
         created: now,
         detail: { until, spots, deauthorizes, dos, ...actorDetail(actor) },
       })
-      await logMembershipChange(this.deps, { id, userId }, now)
+      await logMembershipChange(this.deps, { id, userId, path: group.path }, now)
       return (await this.deps.memberships.get(id))!
     })
     this.deps.announce()

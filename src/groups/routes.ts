@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { currentUser, requireUser } from '../auth/current.js'
+import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { errors, isLoginError } from '../errors.js'
 import { answer, bodyFields, idsOf, isFormPost } from '../http/form-or-json.js'
+import { DEFAULT_LANDING } from '../http/invitation-paths.js'
 import { listingRoutes } from '../http/listing-routes.js'
 import { notify } from '../http/notice.js'
 import { bodyOf, fields, formFields, formOrJson, idArray, idsBody, param, text, yesNo } from '../http/schemas.js'
@@ -31,8 +32,6 @@ const invitationBody = bodyOf(
   { type: 'object' },
 )
 
-/** Where accepting sends a user whose invitation named no redirect. */
-const DEFAULT_LANDING = '/login/access/view/groups'
 /** Entries per page of the audit log view. */
 const LOG_PAGE = 100
 
@@ -216,6 +215,9 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
         title: 'You are invited',
         link,
         providers: signInOptions(request, request.url),
+        next: request.url,
+        passkeySignUp: ctx.passkeys.signUp.allowed !== 'off',
+        passkeyScripts: true,
       })
     }
     const link = await groups.invitations.describe(request.params.invite, signedIn.user.id)

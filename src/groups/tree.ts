@@ -3,7 +3,7 @@ import { errors } from '../errors.js'
 import type { Group } from '../storage/groups.js'
 import type { Membership } from '../storage/memberships.js'
 import type { User } from '../storage/users.js'
-import { actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
+import { actingApp, actingUser, actorDetail, ADMIN, type Actor } from './actor.js'
 import { claimForApp } from './app-scope.js'
 import { logMembershipChange } from './changes.js'
 import type { GroupDeps } from './group-deps.js'
@@ -183,6 +183,7 @@ export class GroupTree {
           deauthorizes: 2,
           dos: null,
           owner: true,
+          appId: actingApp(actor),
           created: now,
         })
         await this.deps.events.append({
@@ -194,7 +195,7 @@ export class GroupTree {
           created: now,
           detail: { owner: `${ownerProvider}:${ownerProviderUserId}`, ...actorDetail(actor) },
         })
-        await logMembershipChange(this.deps, { id, userId: owner.id }, now)
+        await logMembershipChange(this.deps, { id, userId: owner.id, path: group.path }, now)
         membership = (await this.deps.memberships.get(id))!
       }
       return { group, owner, membership, createdGroups: created.map(g => g.path), createdMembership }

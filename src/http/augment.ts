@@ -1,15 +1,4 @@
-import type { SignedIn } from '../auth/sessions.js'
-import type { AppContext } from '../context.js'
-
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** The shared services of this process. */
-    ctx: AppContext
-  }
-  interface FastifyRequest {
-    /** Who signed this request, once asked (src/auth/current.ts: read it through `currentUser`). */
-    signedIn: SignedIn | null | Promise<SignedIn | null> | undefined
-  }
   interface FastifyContextConfig {
     /** Answer errors of this route with an HTML page. */
     html?: boolean
@@ -23,3 +12,6 @@ declare module 'fastify' {
     forProxy?: boolean
   }
 }
+
+// A module, so that the declaration above adds to Fastify's types instead of replacing them.
+export {}

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, RouteOptions, preHandlerHookHandler } from 'fastify'
 import { errors } from '../errors.js'
-import { currentUser } from '../auth/current.js'
-import { isOnSite } from '../auth/redirects.js'
+import { currentUser } from '../signed-in/current-user.js'
+import { isOnSite } from '../redirects.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 // What a browser may send to another origin without a CORS preflight (which this server never grants).

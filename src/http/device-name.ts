@@ -13,9 +13,24 @@ export function deviceName(userAgent: string): string {
   const ua = userAgent.trim()
   if (!ua) return 'Unknown device'
   const { browser, os, platform } = Bowser.parse(ua)
-  const where = platform.vendor === 'Apple' && platform.model ? platform.model : os.name
+  const where = placeOf(os, platform)
   if (browser.name && where) return `${browser.name} on ${where}`
   if (browser.name) return browser.name
   if (where) return `A browser on ${where}`
   return ua.length > RAW_LENGTH ? `${ua.slice(0, RAW_LENGTH - 1)}…` : ua
+}
+
+/** The device itself, without the browser: an Apple model, else the system ("iPhone", "Android", "Linux"). */
+function placeOf(os: Bowser.Parser.OSDetails, platform: Bowser.Parser.PlatformDetails): string | undefined {
+  return platform.vendor === 'Apple' && platform.model ? platform.model : os.name
+}
+
+/**
+ * What a new passkey is called until its owner renames it: the device it
+ * was made on ("Passkey on iPhone"), which is where people look for it.
+ */
+export function passkeyName(userAgent: string): string {
+  const { os, platform } = Bowser.parse(userAgent.trim() || ' ')
+  const where = placeOf(os, platform)
+  return where ? `Passkey on ${where}` : 'Passkey'
 }

@@ -9,3 +9,6 @@ export function carriesInvitation(url: string): boolean {
   INVITATION_PATH.lastIndex = 0
   return INVITATION_PATH.test(url)
 }
+
+/** Where accepting sends a person whose invitation named no redirect: their groups. */
+export const DEFAULT_LANDING = '/login/access/view/groups'

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { requireUser } from '../auth/current.js'
-import type { SignedIn } from '../auth/sessions.js'
+import { requireUser } from '../signed-in/current-user.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import { renderPage } from './views.js'
 
 /** What the signed-in user can see of one resource, as JSON at `path` and as a page at `/view<path>`. */

@@ -2,17 +2,116 @@ import { LogController, type FastifyReply, type FastifyRequest, type FastifyServ
 import pino from 'pino'
 import { INVITATION_PATH } from './invitation-paths.js'
 
-// OAuth callbacks carry the authorization code and state in the query (RP-initiated logout an ID token, the device
-// page a user code, also percent-encoded inside a `next`), and invitation pages carry the invitation's id or short
-// code in the path: all bearer secrets, never logged.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token|user_code)=)[^&]*/g
-const ENCODED_USER_CODE = /((?:%3F|%26)user_code%3D)(?:(?!%26)[^&])*/gi
+/** What stands in the log for a value that may be a bearer secret. */
+const REDACTED = '[redacted]'
 
-/** A URL (or a message that quotes one) with its bearer secrets left out. */
-function loggable(text: string): string {
-  // Only a query or an invitation path can carry one: most URLs (forward-auth's) are kept as they are, unsearched.
+/**
+ * URLs are logged through an allow-list (docs/operating.md, "Logs"): the route's
+ * pattern, with the values of these path parameters (a provider's name, a
+ * session or membership id, a group path) and of these query parameters;
+ * every other value is `[redacted]`. Invitation ids and codes, OpenID
+ * Connect interaction ids, `next` (which may hold any of them, encoded any
+ * number of times), OAuth codes and states, request objects: none of them
+ * is on a list.
+ */
+const SHOWN_PARAMS = new Set(['name', 'sid', 'membership', '*'])
+const SHOWN_QUERY = new Set([
+  'group',
+  'who',
+  'memberships',
+  'cascade',
+  'before',
+  'limit',
+  'client_id',
+  'redirect_uri',
+  'post_logout_redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'prompt',
+  'max_age',
+  'display',
+  'ui_locales',
+  'code_challenge_method',
+  'error',
+  'error_description',
+])
+/** Query names that are logged with their value left out; a name on neither list is left out too. */
+const NAMED_QUERY = new Set([
+  'next',
+  'code',
+  'state',
+  'session_state',
+  'iss',
+  'nonce',
+  'code_challenge',
+  'request',
+  'request_uri',
+  'id_token_hint',
+  'login_hint',
+  'logout_hint',
+  'access_token',
+  'id_token',
+  // The code a person types at /login/device: whoever reads it could sign a device in as them.
+  'user_code',
+])
+
+/** A route pattern's path with its parameters' values in place, or redacted. */
+type PathOf = (params: Record<string, string | undefined>) => string
+
+const patterns = new Map<string, PathOf>()
+
+function compilePattern(pattern: string): PathOf {
+  // Odd entries are the parameters (`:name`, `*`), even ones the text between them.
+  const parts = pattern.split(/(:\w+|\*)/)
+  if (parts.length === 1) return () => pattern
+  return params => {
+    let path = ''
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!
+      if (i % 2 === 0) path += part
+      else {
+        const name = part === '*' ? part : part.slice(1)
+        path += SHOWN_PARAMS.has(name) ? (params[name] ?? '') : REDACTED
+      }
+    }
+    return path
+  }
+}
+
+function queryOf(query: unknown): string {
+  let text = ''
+  for (const name in query as Record<string, unknown>) {
+    const value = (query as Record<string, unknown>)[name]
+    let pair: string
+    if (SHOWN_QUERY.has(name))
+      pair = ([] as unknown[])
+        .concat(value)
+        .map(v => `${name}=${encodeURIComponent(String(v))}`)
+        .join('&')
+    else pair = NAMED_QUERY.has(name) ? `${name}=${REDACTED}` : REDACTED
+    text += (text ? '&' : '?') + pair
+  }
+  return text
+}
+
+/** The URL of a request as it may be logged: its route's pattern, and only what the allow-lists show. */
+function loggableUrl(request: FastifyRequest, pattern: string | undefined): string {
+  // A request that matched no route: nothing says what its path holds.
+  if (pattern === undefined || request.is404) return REDACTED
+  let pathOf = patterns.get(pattern)
+  if (!pathOf) patterns.set(pattern, (pathOf = compilePattern(pattern)))
+  return pathOf(request.params as Record<string, string | undefined>) + queryOf(request.query)
+}
+
+// An error message may quote what the client sent: OAuth callbacks' codes and states, an invitation's path.
+const SECRET_QUERY =
+  /([?&](?:code|state|session_state|id_token|id_token_hint|access_token|next|request|user_code)=)[^&]*/g
+
+/** A refusal's message with the bearer values it may quote left out. */
+function scrubbed(text: string): string {
   if (!text.includes('=') && !text.includes('/access/')) return text
-  return text.replace(SECRET_QUERY, '$1…').replace(ENCODED_USER_CODE, '$1…').replace(INVITATION_PATH, '$1…')
+  return text.replace(SECRET_QUERY, `$1${REDACTED}`).replace(INVITATION_PATH, `$1${REDACTED}`)
 }
 
 /** How long a log line may wait in the buffer of standard output before it is written. */
@@ -52,7 +151,7 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
     serializers: {
       req: (request: FastifyRequest) => ({
         method: request.method,
-        url: loggable(request.url),
+        url: loggableUrl(request, request.routeOptions.url),
         remoteAddress: request.ip,
       }),
     },
@@ -63,14 +162,15 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
 const refusals = new WeakMap<FastifyRequest, { code: string; message: string }>()
 
 export function noteRefusal(request: FastifyRequest, refusal: { code: string; message: string }): void {
-  refusals.set(request, { code: refusal.code, message: loggable(refusal.message) })
+  refusals.set(request, { code: refusal.code, message: scrubbed(refusal.message) })
 }
 
 /**
  * One line per request, written once it is answered: the method, the URL
- * (with its secrets left out, {@link loggable}), the status, the
+ * (through the allow-lists, {@link loggableUrl}), the status, the
  * milliseconds it took, the client's address and, for a refusal, its code
- * and message. Flat, so that pino writes it without serializing nested
+ * and message (only its code when no route matched: the message would quote
+ * the path). Flat, so that pino writes it without serializing nested
  * objects: Fastify's default writes two lines per request, with nested
  * `req` and `res`, which at info level cost a busy node more than
  * `/login/check` itself.
@@ -84,16 +184,19 @@ export class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const level = error ? 'error' : reply.statusCode < 400 && request.routeOptions.config?.forProxy ? 'debug' : 'info'
+    const route = request.routeOptions
+    const level = error ? 'error' : reply.statusCode < 400 && route.config?.forProxy ? 'debug' : 'info'
     // 'silent' has no value: nothing is written.
     if (pino.levels.values[level]! < (pino.levels.values[reply.log.level] ?? Infinity)) return
+    const url = loggableUrl(request, route.url)
+    const refusal = refusals.get(request)
     const line = {
       method: request.method,
-      url: loggable(request.url),
+      url,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       ip: request.ip,
-      ...refusals.get(request),
+      ...(refusal && url === REDACTED ? { code: refusal.code } : refusal),
     }
     if (error) reply.log.error({ ...line, err: error }, 'request errored')
     else reply.log[level](line, 'request completed')

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { validateNext } from '../auth/redirects.js'
+import { validateNext } from '../redirects.js'
 import { errors } from '../errors.js'
 
 export type NextQuery = { Querystring: { next?: string } }

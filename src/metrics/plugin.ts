@@ -2,7 +2,10 @@ import cluster from 'node:cluster'
 import type { FastifyInstance } from 'fastify'
 import { AggregatorRegistry } from 'prom-client'
 import type { Config } from '../config.js'
+import { socketTimeouts } from '../http/socket-timeouts.js'
+import { readiness, readinessAnswer } from './readiness.js'
 import { serveMetrics, type MetricsEndpoint } from './server.js'
+import { answerReadinessQuestions, workersReadinessAnswer } from './worker-readiness.js'
 
 /**
  * Times every request by route pattern (never the raw URL, which would make
@@ -27,22 +30,43 @@ export function instrument(app: FastifyInstance): void {
     AggregatorRegistry.setRegistries([metrics.registry])
     // Constructing one makes this worker answer the supervisor's requests for its metrics.
     new AggregatorRegistry()
+    const stop = answerReadinessQuestions(app.ctx)
+    app.addHook('onClose', async () => stop())
     return
   }
   let endpoint: MetricsEndpoint | null = null
   // onReady, not onListen: a metrics port that cannot be bound stops the start with its error.
   app.addHook('onReady', async () => {
-    const scrape = async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })
-    endpoint = await serveMetrics(config.metricsPort!, config.metricsHost, scrape, app.log)
+    endpoint = await serveMetrics(
+      config.metricsPort!,
+      config.metricsHost,
+      {
+        '/metrics': async () => ({
+          status: 200,
+          contentType: metrics.registry.contentType,
+          body: await metrics.registry.metrics(),
+        }),
+        '/ready': async () => readinessAnswer(await readiness(app.ctx)),
+      },
+      app.log,
+      socketTimeouts(config),
+    )
     metrics.url = endpoint.url
   })
   app.addHook('onClose', async () => endpoint?.close())
 }
 
-/** The supervisor of `LOGIN_WORKERS` > 1: serves every worker's metrics, summed. */
+/** The supervisor of `LOGIN_WORKERS` > 1: serves every worker's metrics, summed, and each worker's readiness. */
 export async function serveClusterMetrics(config: Config, log: FastifyInstance['log']): Promise<void> {
   if (config.metricsPort === null) return
   const aggregator = new AggregatorRegistry()
-  const scrape = async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() })
-  await serveMetrics(config.metricsPort, config.metricsHost, scrape, log)
+  const answers = {
+    '/metrics': async () => ({
+      status: 200,
+      contentType: aggregator.contentType,
+      body: await aggregator.clusterMetrics(),
+    }),
+    '/ready': workersReadinessAnswer,
+  }
+  await serveMetrics(config.metricsPort, config.metricsHost, answers, log, socketTimeouts(config))
 }

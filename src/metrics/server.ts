@@ -1,14 +1,16 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
+import type { SocketTimeouts } from '../http/socket-timeouts.js'
 
-/** A text exposition of metrics and its content type, as a registry renders it. */
-export interface Scrape {
+/** What one path of the endpoint answers: a metrics exposition, or readiness details as JSON. */
+export interface Answer {
+  status: number
   contentType: string
   body: string
 }
 
-/** A listening `/metrics` endpoint. */
+/** A listening metrics endpoint. */
 export interface MetricsEndpoint {
   /** `http://<host>:<port>/metrics` */
   url: string
@@ -16,33 +18,42 @@ export interface MetricsEndpoint {
 }
 
 /**
- * Serves `GET /metrics` for Prometheus on its own port (never the public
- * one: docs/operating.md, "Metrics", explains why it binds to loopback by default).
- * Every other path answers 404.
+ * Serves, on a port of its own (never the public one: docs/operating.md,
+ * "Metrics", explains why it binds to loopback by default), `GET /metrics`
+ * for Prometheus and `GET /ready`, what is and is not ready and why (the
+ * public `/login/ready` says only whether), one `answers` entry per path,
+ * with the public port's timeouts: it may be reachable by more than the
+ * scraper. Every other path answers 404.
  */
 export async function serveMetrics(
   port: number,
   host: string,
-  scrape: () => Promise<Scrape>,
+  answers: Record<'/metrics' | '/ready', () => Promise<Answer>>,
   log: FastifyBaseLogger,
+  timeouts: SocketTimeouts,
 ): Promise<MetricsEndpoint> {
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '').split('?')[0]
-    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics are at GET /metrics\n')
+  const server = createServer(timeouts, (request, response) => {
+    const path = (request.url ?? '').split('?')[0]!
+    const answer = Object.hasOwn(answers, path) ? answers[path as keyof typeof answers] : undefined
+    if (!answer || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('metrics are at GET /metrics, readiness at GET /ready\n')
       return
     }
-    scrape().then(
-      ({ contentType, body }) => {
-        response.writeHead(200, { 'content-type': contentType })
+    answer().then(
+      ({ status, contentType, body }) => {
+        response.writeHead(status, { 'content-type': contentType })
         response.end(request.method === 'HEAD' ? undefined : body)
       },
       (error: unknown) => {
-        log.error({ err: error }, 'metrics scrape failed')
-        response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('scrape failed, see the log\n')
+        log.error({ err: error, path }, 'metrics endpoint failed')
+        response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('failed, see the log\n')
       },
     )
   })
+  // A socket that goes quiet is closed too, as Fastify's connectionTimeout does on the public port.
+  server.setTimeout(timeouts.requestTimeout, socket => socket.destroy())
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({ port, host }, () => {

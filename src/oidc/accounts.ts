@@ -1,8 +1,7 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider'
 import { addressAppsSee } from '../auth/addresses.js'
 import type { AppContext } from '../context.js'
-import { namespaceOf } from '../groups/app-scope.js'
-import type { AppService } from '../realtime/apps.js'
+import { namespaceOf } from '../groups/group-paths.js'
 import type { User } from '../storage/users.js'
 
 /** Where a code or token came from: the login session and the client it was issued to. */
@@ -17,8 +16,7 @@ interface IssuedUnder {
  */
 export class OidcAccounts {
   constructor(
-    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups' | 'handles'>,
-    private readonly apps: AppService,
+    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups' | 'apps' | 'handles'>,
   ) {}
 
   /**
@@ -39,7 +37,7 @@ export class OidcAccounts {
 
   /** Whether the user meets the group expression the client requires (always, when it requires none). */
   async admits(clientId: string | undefined, userId: string): Promise<boolean> {
-    const require = clientId === undefined ? null : ((await this.apps.client(clientId))?.oidc?.require ?? null)
+    const require = clientId === undefined ? null : ((await this.ctx.apps.client(clientId))?.oidc?.require ?? null)
     return require === null || (await this.ctx.access.holds(userId, require))
   }
 
@@ -62,11 +60,12 @@ export class OidcAccounts {
 
   /**
    * The `groups` claim: the paths of the user's current memberships inside
-   * the namespaces the client manages (created, or `app allow`ed on), never
+   * the namespaces the client manages (created, claimed, or `app allow`ed on;
+   * not those it may only read), never
    * others, so that a role mapping or team sync learns nothing else.
    */
   async groupsFor(userId: string, clientId: string): Promise<string[]> {
-    const namespaces = new Set((await this.ctx.groups.appScope.namespacesOf(clientId)).map(n => n.namespace))
+    const namespaces = await this.ctx.groups.appScope.managedBy(clientId)
     if (namespaces.size === 0) return []
     const paths = (await this.ctx.groups.membership.current(userId)).map(m => m.path)
     return [...new Set(paths.filter(path => namespaces.has(namespaceOf(path))))].sort()

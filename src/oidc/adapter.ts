@@ -1,5 +1,6 @@
-import { errors as oidcErrors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider'
+import Provider, { errors as oidcErrors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider'
 import type { OidcStore } from '../storage/oidc.js'
+import { ipOf } from './forwarded.js'
 
 /** Wall-clock Unix seconds: the clock oidc-provider writes `exp` with, so that stored expiry agrees with its own. */
 export function wallClock(): number {
@@ -17,16 +18,29 @@ const WHAT: Record<string, string> = {
 /**
  * oidc-provider's storage, one adapter per model, over the async
  * {@link OidcStore}. Clients are not stored by oidc-provider: they are the
- * apps registered with `app add`, answered by `clients`.
+ * apps registered with `app add`, answered by `clients`. One address may
+ * hold `interactionsPerIp` interactions at once (`LOGIN_OIDC_INTERACTIONS_PER_IP`):
+ * beyond them an authorization request goes back to its client with
+ * `temporarily_unavailable`, and stores nothing.
  */
 export function createAdapter(
   store: OidcStore,
   clients: (id: string) => Promise<AdapterPayload | undefined>,
+  interactionsPerIp: number,
 ): AdapterFactory {
   return (model: string): Adapter => ({
     async upsert(id, payload, expiresIn) {
+      const now = wallClock()
       // Every model here has a lifetime; the fallback only guards against one that would not.
-      await store.upsert(model, id, payload, wallClock() + (expiresIn ?? 3600))
+      const expires = now + (expiresIn ?? 3600)
+      if (model !== 'Interaction') return store.upsert(model, id, payload, expires)
+      // The request oidc-provider is handling, if any (this server's interaction step saves outside one).
+      const request = Provider.ctx?.req
+      const ip = request ? ipOf(request) : null
+      if (!(await store.upsertInteraction(id, payload, expires, { ip, limit: interactionsPerIp, now })))
+        throw new oidcErrors.TemporarilyUnavailable(
+          'too many sign-ins are under way from this address; try again in a few minutes',
+        )
     },
 
     async find(id) {

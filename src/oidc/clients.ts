@@ -1,6 +1,6 @@
 import type { AdapterPayload, Provider } from 'oidc-provider'
 import { timingSafeEqual } from 'node:crypto'
-import { hashSecret } from '../realtime/apps.js'
+import { hashSecret } from '../apps/apps.js'
 import type { AppCredentials } from '../storage/apps.js'
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'

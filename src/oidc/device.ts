@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Client, DeviceCode, Provider } from 'oidc-provider'
-import type { SignedIn } from '../auth/sessions.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config.js'
 import { errors } from '../errors.js'
@@ -8,6 +8,7 @@ import type { AttemptCounterStore } from '../storage/attempt-counters.js'
 import type { OidcAccounts } from './accounts.js'
 import { SESSION_TTL } from './provider.js'
 import { mirrorOf } from './session-binding.js'
+import type { SignInOf } from './sign-in-of.js'
 
 /** Wrong codes one client address may type in {@link WRONG_CODE_WINDOW} seconds. */
 export const WRONG_CODES_PER_ADDRESS = 10
@@ -62,7 +63,7 @@ export class DeviceSignIn {
     private readonly accounts: OidcAccounts,
     private readonly counters: AttemptCounterStore,
     private readonly ctx: { config: Config; clock: Clock },
-    private readonly signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
+    private readonly signInOf: SignInOf,
   ) {}
 
   /**
@@ -137,7 +138,7 @@ export class DeviceSignIn {
     const provider = this.provider()
     const { clientId } = client
     const accountId = signedIn.user.id
-    const session = await mirrorOf(provider, signedIn, this.signInTime)
+    const session = await mirrorOf(provider, signedIn, this.signInOf)
     session.ensureClientContainer(clientId)
     const existing = session.grantIdFor(clientId)
     const found = existing ? await provider.Grant.find(existing) : undefined
@@ -152,6 +153,8 @@ export class DeviceSignIn {
     Object.assign(code, {
       accountId,
       authTime: session.authTime(),
+      // How the session began, as for the code flow (a passkey's amr goes into the device's ID tokens too).
+      ...(session.amr && { amr: session.amr }),
       grantId,
       scope: asked.join(' '),
       sessionUid: session.uid,

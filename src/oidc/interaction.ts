@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { InteractionResults, Provider } from 'oidc-provider'
-import { currentUser } from '../auth/current.js'
-import type { SignedIn } from '../auth/sessions.js'
+import { currentUser } from '../signed-in/current-user.js'
 import { errors } from '../errors.js'
 import { renderPage } from '../http/views.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
+import type { SignInOf } from './sign-in-of.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
 
@@ -32,11 +32,7 @@ async function provedAgain(provider: Provider, sid: string, authenticated: numbe
  * client's `--require` gets a page saying why, whose link takes them back
  * to the client with `error=access_denied`.
  */
-export function interactionHandler(
-  provider: () => Provider,
-  apps: AppService,
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
-) {
+export function interactionHandler(provider: () => Provider, apps: AppService, signInOf: SignInOf) {
   return async (request: InteractionRequest, reply: FastifyReply) => {
     const oidc = provider()
     const details = await oidc.interactionDetails(request.raw, reply.raw).catch(() => undefined)
@@ -55,10 +51,10 @@ export function interactionHandler(
           result = { error: 'login_required', error_description: 'the user the ID token hint names is not signed in' }
           break
         }
-        const authenticated = await signInTime(signedIn)
-        if (reasons.some(reason => PROVE_AGAIN.has(reason)) && !(await provedAgain(oidc, signedIn.sid, authenticated)))
+        const facts = await signInOf(signedIn)
+        if (reasons.some(reason => PROVE_AGAIN.has(reason)) && !(await provedAgain(oidc, signedIn.sid, facts.ts)))
           return reply.redirect(`/login?prompt=login&next=${encodeURIComponent(request.url)}`)
-        result = { login: { accountId: signedIn.user.id, ts: authenticated } }
+        result = { login: { accountId: signedIn.user.id, ...facts } }
         break
       }
       case 'consent':

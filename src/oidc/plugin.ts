@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Provider } from 'oidc-provider'
-import { currentUser } from '../auth/current.js'
-import type { SignedIn } from '../auth/sessions.js'
+import { currentUser } from '../signed-in/current-user.js'
+import { signInRateLimit } from '../auth/sign-in.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { isFormPost } from '../http/form-or-json.js'
 import { bodyOf, fields } from '../http/schemas.js'
-import { AppService } from '../realtime/apps.js'
 import { AttemptCounterStore } from '../storage/attempt-counters.js'
 import { OidcStore } from '../storage/oidc.js'
 import { OidcAccounts } from './accounts.js'
@@ -18,13 +17,17 @@ import { rememberForwarded } from './forwarded.js'
 import { interactionHandler } from './interaction.js'
 import { issuerOf } from './issuer.js'
 import { createProvider, INTERACTION_PATH, ROUTES, type ProviderDeps } from './provider.js'
+import { signInOfSessions } from './sign-in-of.js'
 import { joinSite } from './site-hooks.js'
 
-/** oidc-provider's endpoints this server answers, below `/login`; `session`: it needs the browser's login session. */
-const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean }[] = [
+/**
+ * oidc-provider's endpoints this server answers, below `/login`; `session`: it needs the browser's login session;
+ * `limited`: rate-limited per client address like the starts of sign-ins (each may store an interaction).
+ */
+const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean; limited?: boolean }[] = [
   { method: ['GET', 'OPTIONS'], url: '/.well-known/openid-configuration', session: false },
   { method: ['GET', 'OPTIONS'], url: ROUTES.jwks, session: false },
-  { method: ['GET'], url: ROUTES.authorization, session: true },
+  { method: ['GET'], url: ROUTES.authorization, session: true, limited: true },
   { method: ['GET'], url: `${ROUTES.authorization}/:uid`, session: true },
   { method: ['POST', 'OPTIONS'], url: ROUTES.token, session: false },
   { method: ['GET', 'POST', 'OPTIONS'], url: ROUTES.userinfo, session: false },
@@ -52,13 +55,12 @@ interface Built {
  */
 export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
-  const apps = new AppService(ctx)
+  const { apps } = ctx
   const store = new OidcStore(ctx.db)
-  const signInTime = async (signedIn: SignedIn) =>
-    (await ctx.sessions.owned(signedIn.user.id, signedIn.sid))?.authenticated
-  const accounts = new OidcAccounts(ctx, apps)
+  const signInOf = signInOfSessions(ctx.sessions)
+  const accounts = new OidcAccounts(ctx)
   const counters = new AttemptCounterStore(ctx.db)
-  const deps: ProviderDeps = { config: ctx.config, log: ctx.log, store, apps, accounts, signInTime }
+  const deps: ProviderDeps = { config: ctx.config, log: ctx.log, store, apps, accounts, signInOf }
   const current = providerRing(ctx, deps)
   // Built now, so that a configuration oidc-provider refuses stops the start.
   current()
@@ -80,7 +82,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
         method: route.method,
         url: route.url,
         // Clients authenticate with their credentials, PKCE or oidc-provider's own form token, not with the lease cookie.
-        config: { csrfExempt: true },
+        config: { csrfExempt: true, ...(route.limited ? signInRateLimit(ctx.config) : {}) },
         handler: (request, reply) => forward(request, reply, route.session),
       })
     }
@@ -108,9 +110,9 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
       config: { html: true },
       schema: { params: { type: 'object', properties: { uid: { type: 'string', pattern: '^[\\w-]{1,64}$' } } } },
     },
-    interactionHandler(provider, apps, signInTime),
+    interactionHandler(provider, apps, signInOf),
   )
-  deviceRoutes(app, new DeviceSignIn(provider, accounts, counters, ctx, signInTime), apps)
+  deviceRoutes(app, new DeviceSignIn(provider, accounts, counters, ctx, signInOf), apps)
 }
 
 /** The provider of the current signing keys, built again when they change. */
@@ -139,7 +141,7 @@ function forwarder(ctx: AppContext, current: () => Built) {
       throw new errors.OidcRequest('response_mode must be query (or absent)')
     }
     const { callback } = current()
-    rememberForwarded(request.raw, { signedIn: session ? await currentUser(request, reply) : null })
+    rememberForwarded(request.raw, { signedIn: session ? await currentUser(request, reply) : null, ip: request.ip })
     const raw = request.raw
     // The issuer is the public URL whatever Host the request came in on (the provider trusts these, set here only).
     raw.headers['x-forwarded-host'] = publicUrl.host

@@ -7,10 +7,10 @@ import Provider, {
 } from 'oidc-provider'
 import type { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
-import type { SignedIn } from '../auth/sessions.js'
+import type { SignInOf } from './sign-in-of.js'
 import type { Config } from '../config.js'
 import type { OidcStore } from '../storage/oidc.js'
-import type { AppService } from '../realtime/apps.js'
+import type { AppService } from '../apps/apps.js'
 import type { OidcAccounts } from './accounts.js'
 import { createAdapter } from './adapter.js'
 import { clientMetadata, compareHashedSecrets } from './clients.js'
@@ -25,8 +25,11 @@ export interface ProviderDeps {
   store: OidcStore
   apps: AppService
   accounts: OidcAccounts
-  /** When the person behind a lease last proved who they are (its `auth_time`): sign-in, or signing in again. */
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>
+  /**
+   * How the person behind a lease proved who they are: when (its `auth_time`; signing in again moves it on) and,
+   * for a passkey, its `amr`.
+   */
+  signInOf: SignInOf
 }
 
 /** Where oidc-provider's endpoints live, below the issuer `<public url>/login`. */
@@ -105,11 +108,17 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const issuerPath = new URL(issuer).pathname
   const cookieOptions = { httpOnly: true, sameSite: 'lax' } as const
   const configuration: Configuration = {
-    adapter: createAdapter(deps.store, async id => clientMetadata(await deps.apps.client(id))),
+    adapter: createAdapter(
+      deps.store,
+      async id => clientMetadata(await deps.apps.client(id)),
+      config.oidcInteractionsPerIp,
+    ),
     jwks: { keys: jwks },
     findAccount: accounts.find,
+    // ID tokens carry `amr` when the session began with a passkey (docs/passkeys.md, "Apps can tell"); the token, not the account,
+    // holds it, so it is never in userinfo.
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'amr'],
       profile: ['name', 'picture', 'preferred_username'],
       email: ['email', 'email_verified'],
       groups: ['groups'],
@@ -188,7 +197,7 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   // forwarding route sets X-Forwarded-Host/-Proto from it (src/oidc/plugin.ts).
   provider.proxy = true
   compareHashedSecrets(provider)
-  mirrorLoginSessions(provider, deps.signInTime)
+  mirrorLoginSessions(provider, deps.signInOf)
   logEvents(provider, deps.log)
   return provider
 }

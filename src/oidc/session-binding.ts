@@ -1,5 +1,6 @@
 import type { Provider, Session } from 'oidc-provider'
-import type { SignedIn } from '../auth/sessions.js'
+import type { SignedIn } from '../signed-in/signed-in.js'
+import type { SignInOf } from './sign-in-of.js'
 import { signedInOf } from './forwarded.js'
 
 /**
@@ -19,10 +20,7 @@ import { signedInOf } from './forwarded.js'
  * provider sessions to end by it. oidc-provider exposes `Session.get` as
  * the one place its session is loaded, which is why this wraps it.
  */
-export function mirrorLoginSessions(
-  provider: Provider,
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
-): void {
+export function mirrorLoginSessions(provider: Provider, signInOf: SignInOf): void {
   const { Session } = provider
   const load = Session.get.bind(Session)
   Session.get = async ctx => {
@@ -30,7 +28,7 @@ export function mirrorLoginSessions(
     const signedIn = signedInOf(ctx.req)
     if (!signedIn) return own.accountId ? new Session() : own
     if (own.uid === signedIn.sid && own.accountId === signedIn.user.id) return own
-    return mirrorOf(provider, signedIn, signInTime)
+    return mirrorOf(provider, signedIn, signInOf)
   }
 }
 
@@ -39,11 +37,7 @@ export function mirrorLoginSessions(
  * new one already signed in (saved by whoever changes it). Device sign-in,
  * which oidc-provider does not see in a browser, uses it too.
  */
-export async function mirrorOf(
-  provider: Provider,
-  signedIn: SignedIn,
-  signInTime: (signedIn: SignedIn) => Promise<number | undefined>,
-): Promise<Session> {
+export async function mirrorOf(provider: Provider, signedIn: SignedIn, signInOf: SignInOf): Promise<Session> {
   const { sid, user } = signedIn
   const mirror = await provider.Session.findByUid(sid)
   if (mirror && mirror.accountId === user.id) return mirror
@@ -52,6 +46,8 @@ export async function mirrorOf(
     uid: string
     accountId: string
     loginTs?: number
+    amr?: string[]
   }) => Session
-  return new Stored({ uid: sid, accountId: user.id, loginTs: await signInTime(signedIn) })
+  const { ts, amr } = await signInOf(signedIn)
+  return new Stored({ uid: sid, accountId: user.id, loginTs: ts, amr })
 }

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider'
-import { leaseCookieOptions } from '../auth/cookie.js'
+import { leaseCookieOptions } from '../signed-in/lease-cookie.js'
 import type { AppContext } from '../context.js'
 import { signedInOf } from './forwarded.js'
 import { signedOutLogoutPage } from './pages.js'

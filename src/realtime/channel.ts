@@ -15,16 +15,19 @@ import {
   type WelcomeMessage,
 } from 'modular-login-client/protocol'
 import type { RawData, WebSocket } from 'ws'
-import { leaseCookieMaxAge, leaseCookieOptions } from '../auth/cookie.js'
+import { leaseCookieMaxAge, leaseCookieOptions } from '../signed-in/lease-cookie.js'
 import { parseIdentity } from '../auth/identity.js'
 import type { AppContext } from '../context.js'
 import { errors, isLoginError, type LoginError } from '../errors.js'
+import type { MaybePromise } from '../maybe-promise.js'
 import { appActor } from '../groups/actor.js'
+import { pathsOf } from '../groups/expressions.js'
+import { namespaceOf } from '../groups/group-paths.js'
 import type { App } from '../storage/apps.js'
 import type { Revocation } from '../storage/revocations.js'
-import type { AppService } from './apps.js'
+import type { AppShare, AppShares } from './app-shares.js'
+import { ChannelScope } from './channel-scope.js'
 import { isRequestType, readId, validators, type Json } from './requests.js'
-import { TokenBucket } from './token-bucket.js'
 
 /** Requests answered asynchronously that one connection may have outstanding. */
 const MAX_IN_FLIGHT = 256
@@ -68,10 +71,11 @@ export function cookieSettings(ctx: AppContext): CookieSettings {
   }
 }
 
-/** What a request handler works with: the server's services, the app asking, and a logger that names it. */
+/** What a request handler works with: the server's services, the app asking and what it may see, and a logger that names it. */
 export interface RequestScope {
   ctx: AppContext
   app: App
+  scope: ChannelScope
   log: FastifyBaseLogger
 }
 
@@ -84,7 +88,7 @@ type RequestHandlers = {
   [K in AppRequest['type']]: (
     request: Extract<AppRequest, { type: K }>,
     scope: RequestScope,
-  ) => ReplyTo<K> | Promise<ReplyTo<K>>
+  ) => MaybePromise<ReplyTo<K>>
 }
 
 const handlers: RequestHandlers = {
@@ -98,7 +102,11 @@ const handlers: RequestHandlers = {
     return { type: 'lease', id, sid, token: renewed.token, exp: renewed.claims.exp, user: renewed.user }
   },
 
-  async query({ id, user, group }, { ctx }) {
+  async query({ id, user, group }, { ctx, app, scope }) {
+    const namespaces = new Set(pathsOf(group).map(namespaceOf))
+    // What this connection has followed of the log answers at once; the database has the last word (a namespace
+    // the app created a moment ago may not have come through the log yet).
+    if (!scope.reads(namespaces)) await ctx.groups.appScope.assertReads(app.id, namespaces)
     return { type: 'member', id, user, member: await ctx.groups.membership.satisfies(user, group) }
   },
 
@@ -148,9 +156,10 @@ const handlers: RequestHandlers = {
 /**
  * One app connection. Before `hello` only `hello` is accepted; afterwards
  * requests are answered (each reply carries the request's `id`), at most
- * `channelRateLimit` a second per connection, and the revocation log is
- * pushed: first the entries the app missed since its cursor (the replay),
- * then live entries, in cursor order, each once.
+ * `channelRateLimit` a second for all the app's connections together, and
+ * the revocation log is pushed as far as the app may hear of it: first the
+ * entries the app missed since its cursor (the replay), then live entries,
+ * in cursor order, each once.
  */
 export class Channel {
   app: App | null = null
@@ -161,9 +170,10 @@ export class Channel {
   private inFlight = 0
   private closed = false
   private readonly helloTimer: NodeJS.Timeout
-  /** Requests answered, and requests refused as rate-limited: each at most `channelRateLimit` a second. */
-  private readonly requests: TokenBucket
-  private readonly refusals: TokenBucket
+  /** The app's share of this process (its connections, its request budget); set once `hello` is accepted. */
+  private share: AppShare | null = null
+  /** What the app may hear of; set once `hello` is accepted. */
+  private scope: ChannelScope | null = null
   /** Set while reading from the app is paused (it sent more than it may be refused). */
   private holding: NodeJS.Timeout | null = null
   private log: FastifyBaseLogger
@@ -171,14 +181,11 @@ export class Channel {
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: AppContext,
-    private readonly apps: AppService,
+    private readonly shares: AppShares,
     remote: string,
     helloTimeoutMs: number,
   ) {
     this.log = ctx.log.child({ channel: remote })
-    const rate = ctx.config.channelRateLimit
-    this.requests = new TokenBucket(rate, rate)
-    this.refusals = new TokenBucket(rate, rate)
     this.helloTimer = setTimeout(() => this.close(CloseCode.HelloTimeout, 'no hello in time'), helloTimeoutMs)
     ws.on('message', (data, isBinary) => this.receive(data, isBinary))
     ws.on('pong', () => {
@@ -193,11 +200,15 @@ export class Channel {
     return this.live
   }
 
-  /** Sends a revocation of the live feed (encoded once for every connection), unless the replay already did. */
-  push(cursor: number, message: Buffer | null): void {
-    if (!this.live || cursor <= this.sent) return
-    this.sent = cursor
-    if (message !== null) this.sendText(message)
+  /**
+   * Takes in an entry of the live feed (its push encoded once for every
+   * connection) unless the replay already did, and sends it when the app
+   * may hear of it.
+   */
+  push(entry: Revocation, message: Buffer | null): void {
+    if (!this.live || entry.cursor <= this.sent) return
+    this.sent = entry.cursor
+    if (this.scope!.follow(entry) && message !== null) this.sendText(message)
   }
 
   /** Sends a message that carries no cursor (`keys`). */
@@ -235,6 +246,8 @@ export class Channel {
     this.live = false
     clearTimeout(this.helloTimer)
     if (this.holding) clearTimeout(this.holding)
+    if (this.share) this.shares.release(this.share)
+    this.share = null
   }
 
   private sendText(message: string | Buffer): void {
@@ -303,9 +316,10 @@ export class Channel {
     let id: RequestId | undefined
     try {
       id = readId(message)
-      if (!this.requests.take()) {
-        if (!this.refusals.take()) this.holdOff()
-        throw new errors.RateLimited(`${this.requests.waitMs} ms`)
+      const { requests, refusals } = this.share!
+      if (!requests.take()) {
+        if (!refusals.take()) this.holdOff()
+        throw new errors.RateLimited(`${requests.waitMs} ms`)
       }
       if (type === 'hello') throw new errors.BadMessage('already authenticated')
       if (!isRequestType(type)) throw new errors.BadMessage(`unknown type ${JSON.stringify(type.slice(0, 40))}`)
@@ -327,12 +341,13 @@ export class Channel {
     this.holding = setTimeout(() => {
       this.holding = null
       this.ws.resume()
-    }, this.refusals.fullMs)
+    }, this.share!.refusals.fullMs)
   }
 
   /** Validates a request of a known type and runs its handler; an asynchronous answer counts as in flight. */
   private answer<K extends RequestType>(type: K, message: Json, id: RequestId | undefined): void {
-    const reply = handlers[type](validators[type](message, id), { ctx: this.ctx, app: this.app!, log: this.log })
+    const scope = { ctx: this.ctx, app: this.app!, scope: this.scope!, log: this.log }
+    const reply = handlers[type](validators[type](message, id), scope)
     if (!(reply instanceof Promise)) return this.send(reply)
     this.inFlight++
     reply
@@ -353,7 +368,7 @@ export class Channel {
         new errors.ProtocolVersion(`this server speaks version ${PROTOCOL_VERSION}`),
       )
     }
-    const app = await this.apps.authenticate(message.app, message.secret)
+    const app = await this.ctx.apps.authenticate(message.app, message.secret)
     if (!app) {
       this.log.warn(
         { app: typeof message.app === 'string' ? message.app.slice(0, 100) : null },
@@ -365,10 +380,30 @@ export class Channel {
     if (cursor !== undefined && cursor !== null && !(Number.isSafeInteger(cursor) && (cursor as number) >= 0)) {
       return this.refuse(CloseCode.BadHello, new errors.BadMessage('cursor must be a whole number or null'))
     }
+    if (!app.channel) {
+      this.log.warn({ app: app.name }, 'an OpenID Connect client registered without --channel tried the channel')
+      return this.refuse(
+        CloseCode.Forbidden,
+        new errors.Forbidden('an OpenID Connect client uses the channel only if registered with --channel'),
+      )
+    }
+    const share = this.shares.admit(app.id)
+    if (!share) {
+      this.log.warn({ app: app.name, limit: this.shares.limit }, 'app refused: as many connections as it may have')
+      return this.refuse(
+        CloseCode.TooManyConnections,
+        new errors.TooManyConnections(`this app has ${this.shares.limit} open to this server process`),
+      )
+    }
+    // Counted at once, so that concurrent hellos cannot overshoot; given back if the connection closed meanwhile.
+    this.share = share
+    if (this.closed) return this.dispose()
+    const { ctx } = this
+    this.scope = await ChannelScope.load(app.id, ctx.groups.appScope)
+    if (this.closed) return
     this.app = app
     this.log = this.log.child({ app: app.name })
 
-    const { ctx } = this
     await ctx.feed.poll()
     // Revocations older than one lease lifetime concern only leases that have expired anyway.
     const window = await ctx.revocations.cursorBefore(ctx.clock.now() - ctx.config.leaseSeconds - CLOCK_SKEW_SECONDS)
@@ -415,7 +450,7 @@ export class Channel {
       }
       for (const entry of batch) {
         this.sent = entry.cursor
-        const push = pushFor(entry, config.leaseSeconds)
+        const push = this.scope!.follow(entry) ? pushFor(entry, config.leaseSeconds) : null
         if (push !== null) {
           this.send(push)
           replayed++

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { errors } from '../errors.js'
 import type { Revocation } from '../storage/revocations.js'
-import { AppService } from './apps.js'
+import { AppShares } from './app-shares.js'
 import { Channel, pushFor } from './channel.js'
 
 /** Timing of the channel; the defaults suit production, tests shorten them. */
@@ -31,8 +31,8 @@ export interface RealtimeOptions {
  */
 export async function realtimePlugin(app: FastifyInstance, options: RealtimeOptions = {}): Promise<void> {
   const { ctx } = app
-  const apps = new AppService(ctx)
   const channels = new Set<Channel>()
+  const shares = new AppShares(ctx.config.channelConnectionsPerApp, ctx.config.channelRateLimit)
   const helloTimeoutMs = options.helloTimeoutMs ?? 10_000
 
   const wss = new WebSocketServer({
@@ -49,6 +49,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
 
   const onRevocation = (entry: Revocation) => {
     if (entry.kind === 'app') {
+      shares.forget(entry.subject)
       for (const channel of channels)
         if (channel.app?.id === entry.subject)
           channel.refuse(CloseCode.AppRemoved, new errors.AppAuth('this app was removed'))
@@ -57,7 +58,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     // Encoded once for every connection.
     const push = pushFor(entry, ctx.config.leaseSeconds)
     const message = push === null ? null : Buffer.from(JSON.stringify(push))
-    for (const channel of channels) channel.push(entry.cursor, message)
+    for (const channel of channels) channel.push(entry, message)
   }
   ctx.feed.on('revocation', onRevocation)
 
@@ -71,7 +72,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
       return
     }
     wss.handleUpgrade(request, socket, head, ws => {
-      const channel = new Channel(ws, ctx, apps, request.socket.remoteAddress ?? 'unknown', helloTimeoutMs)
+      const channel = new Channel(ws, ctx, shares, request.socket.remoteAddress ?? 'unknown', helloTimeoutMs)
       channels.add(channel)
       ctx.metrics.realtimeConnections.inc()
       ws.on('close', () => channels.delete(channel) && ctx.metrics.realtimeConnections.dec())

@@ -1,7 +1,11 @@
 import type { Database } from './database.js'
 
-/** How an app came to manage a namespace: it created it, or an admin allowed it (`app allow`). */
-export type AppNamespaceKind = 'created' | 'allowed'
+/**
+ * How an app came to a namespace: it created it, claimed it at registration
+ * (`app add --namespace`), an admin let it manage it (`app allow`) or only
+ * read it (`app allow --read`).
+ */
+export type AppNamespaceKind = 'created' | 'claimed' | 'allowed' | 'read'
 
 export interface AppNamespace {
   appId: string
@@ -11,18 +15,32 @@ export interface AppNamespace {
   created: number
 }
 
+/** An app's hold on a namespace, with the app's name. */
+export interface NamespaceHolder extends AppNamespace {
+  appName: string
+}
+
 const COLUMNS = 'app_id AS "appId", namespace, kind, created'
 
-/** Which namespaces each client application may manage. */
+/** Which namespaces each client application may manage or read. */
 export class AppNamespaceStore {
   constructor(private readonly db: Database) {}
 
-  /** Records that the app may manage `namespace`; keeps an existing record as it is. */
-  async add(appId: string, namespace: string, kind: AppNamespaceKind, now: number): Promise<void> {
+  /** Records how the app holds `namespace`, replacing what was recorded before. */
+  async set(appId: string, namespace: string, kind: AppNamespaceKind, now: number): Promise<void> {
     await this.db.sql.run(
       `INSERT INTO app_namespaces (app_id, namespace, kind, created) VALUES (?, ?, ?, ?)
-       ON CONFLICT (app_id, namespace) DO NOTHING`,
+       ON CONFLICT (app_id, namespace) DO UPDATE SET kind = excluded.kind, created = excluded.created`,
       [appId, namespace, kind, now],
+    )
+  }
+
+  /** Every app that holds `namespace`, by name. */
+  holders(namespace: string): Promise<NamespaceHolder[]> {
+    return this.db.sql.all<NamespaceHolder>(
+      `SELECT n.app_id AS "appId", n.namespace, n.kind, n.created, a.name AS "appName"
+       FROM app_namespaces n JOIN apps a ON a.id = n.app_id WHERE n.namespace = ? ORDER BY a.name`,
+      [namespace],
     )
   }
 

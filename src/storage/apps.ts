@@ -27,6 +27,11 @@ export interface App {
   lastSeen: number | null
   /** Its OpenID Connect client settings; null for an app with neither a redirect URI nor device sign-in. */
   oidc: OidcClientSettings | null
+  /**
+   * Whether it may open the realtime channel: always without OpenID Connect
+   * settings, only when registered with `--channel` with them.
+   */
+  channel: boolean
 }
 
 /** An app with the hash of its secret, for verification only. */
@@ -34,7 +39,7 @@ export interface AppCredentials extends App {
   secretHash: Buffer
 }
 
-interface AppRow extends Omit<App, 'oidc'> {
+interface AppRow extends Omit<App, 'oidc' | 'channel'> {
   redirectUris: string
   postLogoutRedirectUris: string
   backchannelLogoutUri: string | null
@@ -42,11 +47,12 @@ interface AppRow extends Omit<App, 'oidc'> {
   require: string | null
   idTokenAlg: OidcClientSettings['idTokenAlg']
   device: number
+  channel: number
 }
 
 const COLUMNS = `id, name, created, last_seen AS "lastSeen", redirect_uris AS "redirectUris",
   post_logout_redirect_uris AS "postLogoutRedirectUris", backchannel_logout_uri AS "backchannelLogoutUri",
-  "public", "require", id_token_alg AS "idTokenAlg", device`
+  "public", "require", id_token_alg AS "idTokenAlg", device, channel`
 
 function toApp(row: AppRow & { secretHash: Buffer }): AppCredentials
 function toApp(row: AppRow): App
@@ -59,6 +65,7 @@ function toApp(row: AppRow & { secretHash?: Buffer }): App {
     require,
     idTokenAlg,
     device,
+    channel,
     ...app
   } = row
   const uris = JSON.parse(redirectUris) as string[]
@@ -74,7 +81,7 @@ function toApp(row: AppRow & { secretHash?: Buffer }): App {
           idTokenAlg,
           device: device === 1,
         }
-  return { ...app, oidc }
+  return { ...app, oidc, channel: channel === 1 }
 }
 
 /** Client applications and the hashes of their secrets. */
@@ -87,12 +94,13 @@ export class AppStore {
     secretHash: Buffer
     created: number
     oidc: OidcClientSettings | null
+    channel: boolean
   }): Promise<void> {
     const { oidc } = app
     await this.db.sql.run(
       `INSERT INTO apps (id, name, secret_hash, created, redirect_uris, post_logout_redirect_uris,
-         backchannel_logout_uri, "public", "require", id_token_alg, device)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         backchannel_logout_uri, "public", "require", id_token_alg, device, channel)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         app.id,
         app.name,
@@ -105,6 +113,7 @@ export class AppStore {
         oidc?.require ?? null,
         oidc?.idTokenAlg ?? 'RS256',
         oidc?.device ?? false,
+        app.channel,
       ],
     )
   }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { errors } from '../errors.js'
 
 /**
  * What repositories are written against: one SQL dialect for both engines
@@ -113,6 +114,16 @@ export class TransactionContext {
   static async settle(scope: TransactionScope): Promise<void> {
     for (const effect of scope.effects) await effect()
   }
+}
+
+/** How long a write transaction waits for the write lock unless told (`LOGIN_DATABASE_LOCK_TIMEOUT_MS`). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000
+
+/** The answer to a write that waited its whole time (`LOGIN_DATABASE_LOCK_TIMEOUT_MS`) for the write lock, on either engine. */
+export function writeLockBusy(waitMs: number): Error {
+  return new errors.Unavailable(
+    `the database's write lock was not free within ${waitMs} ms (LOGIN_DATABASE_LOCK_TIMEOUT_MS); try again shortly`,
+  )
 }
 
 /** Whether a statement was refused by a unique index (SQLite's and PostgreSQL's own codes). */

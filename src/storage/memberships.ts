@@ -19,8 +19,15 @@ export interface Membership {
   dos: number | null
   /** An owner of the group (and so of everything below it): protected from delegates' removal. */
   owner: boolean
+  /** The app that granted it (a `grant`, or an owner it ensured); null when no app did. */
+  appId: string | null
   active: boolean
   created: number
+}
+
+/** A membership an app granted, with the app's name (null when the app was removed since). */
+export interface AppGrant extends Membership {
+  appName: string | null
 }
 
 /** A membership with its member's display name, for listings. */
@@ -43,7 +50,7 @@ type ViewRow = MembershipRow & { userName: string; inviterName: string | null }
 
 const COLUMNS = `m.id AS id, m.user_id AS "userId", m.group_id AS "groupId", g.path AS path,
   m.invitation_id AS "invitationId", m.until AS until, m.spots AS spots, m.deauthorizes AS deauthorizes, m.dos AS dos,
-  m.owner AS owner, m.active AS active, m.created AS created`
+  m.owner AS owner, m.app_id AS "appId", m.active AS active, m.created AS created`
 const SELECT = `SELECT ${COLUMNS} FROM memberships m JOIN groups g ON g.id = m.group_id`
 // The member's name, and the name of whoever admitted them (through their invitation's inviting membership).
 const VIEW_COLUMNS = 'u.name AS "userName", iu.name AS "inviterName"'
@@ -73,8 +80,9 @@ export class MembershipStore {
 
   async insert(membership: NewMembership): Promise<void> {
     await this.db.sql.run(
-      `INSERT INTO memberships (id, user_id, group_id, invitation_id, until, spots, deauthorizes, dos, owner, created)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO memberships (id, user_id, group_id, invitation_id, until, spots, deauthorizes, dos, owner, app_id,
+         created)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         membership.id,
         membership.userId,
@@ -85,6 +93,7 @@ export class MembershipStore {
         membership.deauthorizes,
         membership.dos,
         membership.owner,
+        membership.appId,
         membership.created,
       ],
     )
@@ -233,10 +242,26 @@ export class MembershipStore {
     return rows.map(toView)
   }
 
+  /**
+   * Current memberships of the group at `path` and of its subgroups that an
+   * app granted, with the app's name, by path.
+   */
+  async grantedByApps(path: string, below: [string, string], now: number): Promise<AppGrant[]> {
+    const rows = await this.db.sql.all<MembershipRow & { appName: string | null }>(
+      `SELECT ${COLUMNS}, a.name AS "appName"
+       FROM memberships m JOIN groups g ON g.id = m.group_id LEFT JOIN apps a ON a.id = m.app_id
+       WHERE (g.path = ? OR (g.path >= ? AND g.path < ?)) AND m.app_id IS NOT NULL AND ${CURRENT}
+       ORDER BY g.path, m.created`,
+      [path, below[0], below[1], now],
+    )
+    return rows.map(row => ({ ...toMembership(row), appName: row.appName }))
+  }
+
   /** Active memberships whose `until` lies in (from, to]: those that expired in that time. */
-  expiredBetween(from: number, to: number): Promise<{ id: string; userId: string }[]> {
+  expiredBetween(from: number, to: number): Promise<{ id: string; userId: string; path: string }[]> {
     return this.db.sql.all(
-      'SELECT id, user_id AS "userId" FROM memberships WHERE until > ? AND until <= ? AND active = 1 ORDER BY until',
+      `SELECT m.id, m.user_id AS "userId", g.path FROM memberships m JOIN groups g ON g.id = m.group_id
+       WHERE m.until > ? AND m.until <= ? AND m.active = 1 ORDER BY m.until`,
       [from, to],
     )
   }

@@ -44,13 +44,22 @@ export class OidcStore {
   /**
    * Stores or replaces an artefact, kept until `expires` (Unix seconds). A
    * replaced artefact is new again: single use counts from its latest version.
+   * `ip`: the address whose request stored it (interactions), kept when a
+   * later version names none.
    */
-  async upsert(model: string, id: string, payload: OidcPayload, expires: number): Promise<void> {
+  async upsert(
+    model: string,
+    id: string,
+    payload: OidcPayload,
+    expires: number,
+    ip: string | null = null,
+  ): Promise<void> {
     await this.db.sql.run(
-      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, consumed, expires)
-       VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, consumed, expires, ip)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
        ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-         uid = excluded.uid, user_code = excluded.user_code, consumed = NULL, expires = excluded.expires`,
+         uid = excluded.uid, user_code = excluded.user_code, consumed = NULL, expires = excluded.expires,
+         ip = COALESCE(excluded.ip, oidc_models.ip)`,
       [
         model,
         id,
@@ -59,8 +68,38 @@ export class OidcStore {
         model === 'Session' ? text(payload.uid) : null,
         model === 'DeviceCode' ? text(payload.userCode) : null,
         expires,
+        ip,
       ],
     )
+  }
+
+  /**
+   * Stores or replaces an interaction (an authorization request waiting for
+   * the user). A new one stored for `ip` is refused (false) while that address
+   * already holds `limit` unexpired ones at `now`; counting and storing are one
+   * transaction, so that requests at once never hold more.
+   */
+  async upsertInteraction(
+    id: string,
+    payload: OidcPayload,
+    expires: number,
+    from: { ip: string | null; limit: number; now: number },
+  ): Promise<boolean> {
+    return this.db.transaction(async () => {
+      const known = await this.db.sql.one(
+        `SELECT 1 AS "known" FROM oidc_models WHERE model = 'Interaction' AND id = ?`,
+        [id],
+      )
+      if (!known && from.ip !== null) {
+        const held = await this.db.sql.one<{ n: number }>(
+          `SELECT COUNT(*) AS "n" FROM oidc_models WHERE ip = ? AND model = 'Interaction' AND expires > ?`,
+          [from.ip, from.now],
+        )
+        if (Number(held?.n ?? 0) >= from.limit) return false
+      }
+      await this.upsert('Interaction', id, payload, expires, from.ip)
+      return true
+    })
   }
 
   /** The artefact, unless it is missing or expired at `now`. */

@@ -7,6 +7,8 @@ import { SqliteDatabase } from './sqlite.js'
 export interface DatabaseSettings {
   database: string | null
   runDir: string
+  /** How long a write transaction waits for the write lock (`LOGIN_DATABASE_LOCK_TIMEOUT_MS`). */
+  databaseLockTimeoutMs: number
 }
 
 /** The SQLite file of the embedded engine. */
@@ -16,6 +18,7 @@ export function sqlitePath(runDir: string): string {
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
-  if (settings.database) return PostgresDatabase.open(settings.database)
-  return new SqliteDatabase(sqlitePath(settings.runDir))
+  const lockTimeoutMs = settings.databaseLockTimeoutMs
+  if (settings.database) return PostgresDatabase.open(settings.database, { lockTimeoutMs })
+  return new SqliteDatabase(sqlitePath(settings.runDir), lockTimeoutMs)
 }

@@ -1,13 +1,37 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { errors } from '../errors.js'
-import { TransactionContext, type Database, type Sql, type SqlValue } from './database.js'
+import {
+  TransactionContext,
+  type Database,
+  type Sql,
+  type SqlValue,
+  type TransactionScope,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  writeLockBusy,
+} from './database.js'
 import { pendingMigrations } from './migrations.js'
+import { WriteTurns } from './write-turns.js'
 
-/** Every write transaction takes this transaction-scoped advisory lock: PostgreSQL's counterpart of BEGIN IMMEDIATE. */
-const WRITE_LOCK = 0x4c4f47 // "LOG"
-/** Held while one node applies migrations; the others wait, then find nothing left to do. */
-const MIGRATION_LOCK = 0x4c4f48
 const INT8 = 20
+
+/**
+ * The key of one of a deployment's advisory locks (`purpose`: `write`, the
+ * counterpart of SQLite's BEGIN IMMEDIATE, taken by every write
+ * transaction; `migrate`, held while one node applies migrations). Derived
+ * from the database's name and the schema the tables live in, so that two
+ * deployments sharing a database never take each other's turns. Any role
+ * that may connect can still take it: give the server a database of its
+ * own that no other role may connect to (docs/operating.md, "Running
+ * several nodes").
+ */
+function lockKey(purpose: string, database: string, schema: string): string {
+  return createHash('sha256')
+    .update(`modular-login ${purpose}\0${database}\0${schema}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString()
+}
 
 // Counts, cursors and Unix times are BIGINT; all fit a JavaScript number.
 const types = {
@@ -20,14 +44,23 @@ const types = {
 /** SQLSTATE classes and Node error codes that mean "the database cannot be reached", not "this request is wrong". */
 const UNREACHABLE = /^(08|57P0[1-3]|53300)/
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'])
+/** lock_not_available: the write lock was not free within `lock_timeout`. */
+const LOCK_TIMEOUT = '55P03'
 
-/** A connection-level failure becomes `LOGIN_ERR_UNAVAILABLE` (503): the request may be retried once the database is back. */
+/**
+ * A connection-level failure becomes `LOGIN_ERR_UNAVAILABLE` (503): the
+ * request may be retried once the database is back. So does a pool that
+ * had no connection to give within its time: a database that hangs
+ * saturates the pool, and that is no error of the request.
+ */
 function unavailable(error: unknown): unknown {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
   const lost =
     (typeof code === 'string' && (UNREACHABLE.test(code) || NETWORK.has(code))) ||
     (typeof message === 'string' &&
-      /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message))
+      /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+        message,
+      ))
   return lost ? new errors.Unavailable('the database cannot be reached; try again shortly') : error
 }
 
@@ -36,15 +69,32 @@ function flagAsNumber(value: SqlValue): unknown {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value
 }
 
-/** The URL without its password, for messages and logs. */
+/** The URL without its password or parameters (which may hold another), for messages and logs. */
 function describe(url: string): string {
   try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '…'
-    return parsed.href
+    const { protocol, username, password, host, pathname } = new URL(url)
+    const user = username ? `${username}${password ? ':…' : ''}@` : ''
+    return `${protocol}//${user}${host}${pathname}`
   } catch {
     return 'postgres://…'
   }
+}
+
+/**
+ * Why a database could not be opened, as one line for the operator: the
+ * driver's or the server's own words (a refused connection, an unknown
+ * host or role, a wrong password), with the password cut out wherever
+ * they might echo it.
+ */
+function cannotOpen(url: string, description: string, error: unknown): Error {
+  let why = (error as Error | undefined)?.message ?? String(error)
+  try {
+    const { password } = new URL(url)
+    for (const form of new Set([password, decodeURIComponent(password)])) if (form) why = why.replaceAll(form, '…')
+  } catch {
+    why = 'the URL cannot be read'
+  }
+  return new errors.Config(`LOGIN_DATABASE ${description} cannot be used: ${why}`)
 }
 
 /**
@@ -62,9 +112,15 @@ export class PostgresDatabase implements Database {
   private readonly texts = new Map<string, { text: string; name: string }>()
   private readonly shared: Sql
   private readonly listeners = new Set<pg.Client>()
+  private readonly turns = new WriteTurns()
+  /** Set when the database is opened: the keys of this deployment's advisory locks ({@link lockKey}). */
+  private writeLock = ''
   private closed = false
 
-  private constructor(private readonly url: string) {
+  private constructor(
+    private readonly url: string,
+    private readonly lockTimeoutMs: number,
+  ) {
     this.description = describe(url)
     this.pool = new pg.Pool({
       connectionString: url,
@@ -78,14 +134,19 @@ export class PostgresDatabase implements Database {
     this.shared = this.runner(this.pool)
   }
 
-  /** Connects and applies pending migrations (one node at a time). */
-  static async open(url: string): Promise<PostgresDatabase> {
-    const database = new PostgresDatabase(url)
+  /**
+   * Connects and applies pending migrations (one node at a time); a database
+   * that cannot be used stops the start (`LOGIN_ERR_CONFIG`). A write
+   * transaction waits at most `lockTimeoutMs` for its turn, then fails with
+   * `LOGIN_ERR_UNAVAILABLE`.
+   */
+  static async open(url: string, { lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS } = {}): Promise<PostgresDatabase> {
+    const database = new PostgresDatabase(url, lockTimeoutMs)
     try {
       await database.migrate()
     } catch (error) {
       await database.close()
-      throw unavailable(error)
+      throw cannotOpen(url, database.description, error)
     }
     return database
   }
@@ -100,6 +161,24 @@ export class PostgresDatabase implements Database {
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.transactions.current()) return work()
+    // This process's turn first, then the deployment's lock, both within the one time allowed.
+    const deadline = Date.now() + this.lockTimeoutMs
+    const endTurn = await this.turns.take(this.lockTimeoutMs)
+    let done: { result: T; scope: TransactionScope }
+    try {
+      done = await this.underWriteLock(work, deadline)
+    } finally {
+      endTurn()
+    }
+    await TransactionContext.settle(done.scope)
+    return done.result
+  }
+
+  /** Runs `work` in a transaction that holds the deployment's write lock, waited for until `deadline` at most. */
+  private async underWriteLock<T>(
+    work: () => Promise<T>,
+    deadline: number,
+  ): Promise<{ result: T; scope: TransactionScope }> {
     let client: pg.PoolClient
     try {
       client = await this.pool.connect()
@@ -108,22 +187,21 @@ export class PostgresDatabase implements Database {
     }
     let broken = false
     const scope = this.transactions.scope(this.runner(client))
-    let result: T
     try {
       await client.query('BEGIN')
-      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
-      result = await this.transactions.run(scope, work)
+      await client.query("SELECT set_config('lock_timeout', $1, true)", [`${Math.max(1, deadline - Date.now())}ms`])
+      await client.query('SELECT pg_advisory_xact_lock($1)', [this.writeLock])
+      const result = await this.transactions.run(scope, work)
       await client.query('COMMIT')
+      return { result, scope }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {
         broken = true
       })
-      throw unavailable(error)
+      throw (error as { code?: unknown }).code === LOCK_TIMEOUT ? writeLockBusy(this.lockTimeoutMs) : unavailable(error)
     } finally {
       client.release(broken)
     }
-    await TransactionContext.settle(scope)
-    return result
   }
 
   afterCommit(effect: () => Promise<void> | void): Promise<void> {
@@ -226,8 +304,15 @@ export class PostgresDatabase implements Database {
 
   private async migrate(): Promise<void> {
     const client = await this.pool.connect()
+    let migrationLock: string | null = null
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+      const { rows: names } = await client.query<{ database: string; schema: string }>(
+        `SELECT current_database() AS "database", COALESCE(current_schema(), '') AS "schema"`,
+      )
+      const { database, schema } = names[0]!
+      this.writeLock = lockKey('write', database, schema)
+      migrationLock = lockKey('migrate', database, schema)
+      await client.query('SELECT pg_advisory_lock($1)', [migrationLock])
       await client.query(
         `CREATE TABLE IF NOT EXISTS schema_migrations (
            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied BIGINT NOT NULL)`,
@@ -251,7 +336,7 @@ export class PostgresDatabase implements Database {
         }
       }
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
+      if (migrationLock !== null) await client.query('SELECT pg_advisory_unlock($1)', [migrationLock]).catch(() => {})
       client.release()
     }
   }

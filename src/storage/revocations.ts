@@ -4,12 +4,24 @@ import type { Database } from './database.js'
 export const CHANGES_CHANNEL = 'login_changes'
 
 /**
- * `session`: a session ended; `membership`: a membership of the user changed;
- * `app`: a client application was removed (subject = app id, user_id = ''),
- * its connections are closed; `keys`: the signing keys changed (subject =
- * the new key id), every node reloads them. Apps are told of the first two.
+ * `session`: a session ended; `membership`: a membership of the user changed
+ * (`namespace` says where); `app`: a client application was removed (subject
+ * = app id, user_id = ''), its connections are closed; `scope`: what an app
+ * may do in `namespace` changed to `access` (subject = app id, user_id =
+ * ''); `keys`: the signing keys changed (subject = the new key id), every
+ * node reloads them. Apps are told of sessions, and of memberships in the
+ * namespaces they manage or may read.
  */
-export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'keys'
+export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'scope' | 'keys'
+
+/** What an app may do in a namespace: manage it (grant, remove, ensure, ask) or only ask about it. */
+export type NamespaceAccess = 'manage' | 'read'
+
+/** What an entry concerns beyond its subject: the namespace, and for `scope` entries the app's access now. */
+export interface RevocationScope {
+  namespace?: string | null
+  access?: NamespaceAccess | null
+}
 
 /** One entry of the change log; `cursor` only ever grows. */
 export interface Revocation {
@@ -18,6 +30,10 @@ export interface Revocation {
   subject: string
   userId: string
   created: number
+  /** The namespace of a `membership` or `scope` entry; null for the others. */
+  namespace: string | null
+  /** What the app of a `scope` entry may now do in its namespace; null: nothing (or another kind of entry). */
+  access: NamespaceAccess | null
 }
 
 /**
@@ -33,11 +49,18 @@ export class RevocationStore {
    * transaction: those take turns, so cursors become visible in order and
    * a reader that has seen cursor n never learns of a smaller one later.
    */
-  async append(kind: RevocationKind, subject: string, userId: string, now: number): Promise<number> {
+  async append(
+    kind: RevocationKind,
+    subject: string,
+    userId: string,
+    now: number,
+    scope: RevocationScope = {},
+  ): Promise<number> {
     if (!this.db.inTransaction) throw new Error('revocations are appended inside a write transaction')
     const row = await this.db.sql.one<{ cursor: number }>(
-      'INSERT INTO revocations (kind, subject, user_id, created) VALUES (?, ?, ?, ?) RETURNING cursor',
-      [kind, subject, userId, now],
+      `INSERT INTO revocations (kind, subject, user_id, created, namespace, access) VALUES (?, ?, ?, ?, ?, ?)
+       RETURNING cursor`,
+      [kind, subject, userId, now, scope.namespace ?? null, scope.access ?? null],
     )
     // Delivered when the transaction commits: other nodes read the log at once instead of at their next poll.
     await this.db.notify(CHANGES_CHANNEL, String(row!.cursor))
@@ -47,7 +70,7 @@ export class RevocationStore {
   /** Entries after `cursor`, oldest first, at most `limit`. */
   since(cursor: number, limit = 1000): Promise<Revocation[]> {
     return this.db.sql.all<Revocation>(
-      `SELECT cursor, kind, subject, user_id AS "userId", created FROM revocations
+      `SELECT cursor, kind, subject, user_id AS "userId", created, namespace, access FROM revocations
        WHERE cursor > ? ORDER BY cursor LIMIT ?`,
       [cursor, limit],
     )

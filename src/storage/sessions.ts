@@ -9,11 +9,13 @@ export interface SessionRecord {
   created: number
   refreshed: number
   revoked: number | null
+  /** How it began, as OpenID Connect's `amr` says it (space separated); null for a provider's sign-in. */
+  amr: string | null
   /** When the person last proved who they are on it (signed in, or again as the same person). */
   authenticated: number
 }
 
-const COLUMNS = `sid, user_id AS "userId", provider, ip, user_agent AS "userAgent", created, refreshed, revoked,
+const COLUMNS = `sid, user_id AS "userId", provider, ip, user_agent AS "userAgent", created, refreshed, revoked, amr,
   COALESCE(authenticated, created) AS authenticated`
 
 /** Session rows. Revocation marks a row rather than deleting it, for the audit trail. */
@@ -22,7 +24,8 @@ export class SessionStore {
 
   async create(session: Omit<SessionRecord, 'revoked' | 'authenticated'>): Promise<void> {
     await this.db.sql.run(
-      `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed, amr)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         session.sid,
         session.userId,
@@ -31,6 +34,7 @@ export class SessionStore {
         session.userAgent,
         session.created,
         session.refreshed,
+        session.amr,
       ],
     )
   }
@@ -53,11 +57,11 @@ export class SessionStore {
     )
   }
 
-  /** Records that the person signed in again on an active session; false when it is no longer active. */
-  async authenticated(sid: string, now: number): Promise<boolean> {
+  /** Records that the person signed in again on an active session, and how (`amr`); false when it is no longer active. */
+  async authenticated(sid: string, now: number, amr: string | null = null): Promise<boolean> {
     const changed = await this.db.sql.run(
-      'UPDATE sessions SET authenticated = ?, refreshed = ? WHERE sid = ? AND revoked IS NULL',
-      [now, now, sid],
+      'UPDATE sessions SET authenticated = ?, refreshed = ?, amr = ? WHERE sid = ? AND revoked IS NULL',
+      [now, now, amr, sid],
     )
     return changed > 0
   }

@@ -1,7 +1,14 @@
 import BetterSqlite3, { type Statement } from 'better-sqlite3'
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { TransactionContext, type Database, type Sql, type SqlValue } from './database.js'
+import {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  TransactionContext,
+  writeLockBusy,
+  type Database,
+  type Sql,
+  type SqlValue,
+} from './database.js'
 import { pendingMigrations } from './migrations.js'
 
 /** better-sqlite3 binds no booleans: flags are stored as 0/1. */
@@ -33,14 +40,18 @@ export class SqliteDatabase implements Database {
   private readonly direct: Sql
   private readonly waiting: Sql
 
-  constructor(path: string) {
+  /** A write transaction waits at most `lockTimeoutMs` for another process's to end, then fails with `LOGIN_ERR_UNAVAILABLE`. */
+  constructor(
+    path: string,
+    private readonly lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS,
+  ) {
     if (path !== ':memory:') makePrivate(path)
     this.description = path
     this.turns = turnsOf(path)
     this.connection = new BetterSqlite3(path)
     this.connection.pragma('journal_mode = WAL')
     this.connection.pragma('foreign_keys = ON')
-    this.connection.pragma('busy_timeout = 5000')
+    this.connection.pragma(`busy_timeout = ${Math.floor(lockTimeoutMs)}`)
     this.connection.pragma('synchronous = NORMAL')
     this.direct = {
       all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
@@ -71,7 +82,12 @@ export class SqliteDatabase implements Database {
     const turns = this.turns
     const next = turns.last.then(async () => {
       turns.busy = true
-      this.connection.exec('BEGIN IMMEDIATE')
+      try {
+        this.connection.exec('BEGIN IMMEDIATE')
+      } catch (error) {
+        turns.busy = false
+        throw (error as { code?: unknown }).code === 'SQLITE_BUSY' ? writeLockBusy(this.lockTimeoutMs) : error
+      }
       try {
         const result = await this.transactions.run(scope, work)
         this.connection.exec('COMMIT')

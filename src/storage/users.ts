@@ -222,14 +222,22 @@ export class UserStore {
     return former
   }
 
-  private async create(profile: Profile, now: number): Promise<User> {
-    const user = { id: randomUUID(), name: profile.name, picture: profile.picture }
+  /**
+   * A new account that no provider identity leads to (one that signs in
+   * with a passkey), under the id its passkey was made for.
+   */
+  async insert(user: User, now: number): Promise<void> {
     await this.db.sql.run('INSERT INTO users (id, name, picture, created) VALUES (?, ?, ?, ?)', [
       user.id,
       user.name,
       user.picture,
       now,
     ])
+  }
+
+  private async create(profile: Profile, now: number): Promise<User> {
+    const user = { id: randomUUID(), name: profile.name, picture: profile.picture }
+    await this.insert(user, now)
     await this.link(user.id, profile.provider, profile.providerUserId, now, profile.email ?? null)
     return user
   }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { isOnSite, validateNext, type RedirectPolicy } from '../../src/auth/redirects.js'
+import { isOnSite, validateNext, type RedirectPolicy } from '../../src/redirects.js'
 
 const policy: RedirectPolicy = { site: 'example.com', allowedHosts: ['partner.org'] }
 

@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { leaseClaims, leaseCookie, sidOf, signIn, startApp, testConfig } from '../helpers/app.js'
 import { startMemcached } from '../helpers/memcached.js'
+import { startPostgres } from '../helpers/postgres.js'
 
 /** What one request with a lease cookie came back with. */
 interface Outcome {
@@ -44,6 +45,8 @@ const memcached = await startMemcached()
 if (memcached) t.teardown(() => memcached.kill())
 /** Outside CI a missing memcached skips its cases with this reason (under CI, startMemcached throws). */
 const skipMemcached = memcached ? false : 'memcached is not installed (/usr/bin/memcached)'
+/** A PostgreSQL cluster of this file's, for a database that can go away; outside CI, its absence skips that case. */
+const postgres = await startPostgres(t)
 
 /** Both kinds of cache the sessions are looked up through; SQLite stays the truth behind either. */
 const cacheKinds: { name: string; shared: boolean; overrides: () => Partial<Config> | null }[] = [
@@ -189,7 +192,8 @@ for (const kind of cacheKinds) {
           headers: { cookie: victim, 'content-type': 'application/json' },
           payload: '{}',
         }),
-      'GET /login/logout': (app, victim) => app.inject({ url: '/login/logout', headers: { cookie: victim } }),
+      'GET /login/logout': (app, victim) =>
+        app.inject({ url: '/login/logout', headers: { cookie: victim, 'sec-fetch-site': 'same-origin' } }),
       'POST /login/deauthorize/:sid from another session': (app, victim, other) =>
         app.inject({ method: 'POST', url: `/login/deauthorize/${sidOf(victim)}`, headers: { cookie: other } }),
       'account deletion': (app, victim) =>
@@ -348,3 +352,36 @@ t.test('memcached unreachable from the start: the server works on SQLite alone',
   )
   assertSignedOut(t, await probe(app, config, cookie, '/login/check'), 'revocation holds')
 })
+
+t.test(
+  'a database outage is timed by the injected clock, from the first lease trusted without it to its return',
+  { skip: typeof postgres === 'string' ? postgres : false },
+  async t => {
+    if (typeof postgres === 'string') return
+    const database = await postgres.createDatabase()
+    const cookie = await (await startApp(t, { database })).signIn('grace')
+    // A second node, which has never seen grace's session: each of its checks asks the database until one answers.
+    const lines: Record<string, unknown>[] = []
+    const clock = new ManualClock()
+    const config = testConfig(t, { database, logLevel: 'info' })
+    const app = await buildApp(config, { clock, logStream: { write: line => void lines.push(JSON.parse(line)) } })
+    t.teardown(() => app.close())
+    const logged = (msg: RegExp) => lines.filter(line => msg.test(String(line.msg)))
+
+    await postgres.stop()
+    t.equal((await probe(app, config, cookie, '/login/check')).status, 200, 'a verified lease signs in without it')
+    t.equal(logged(/^the database cannot be reached/).length, 1, 'the outage is logged as it starts')
+    clock.advance(90)
+    await postgres.restart()
+    const deadline = performance.now() + 60_000
+    while (logged(/^the database answers again/).length === 0 && performance.now() < deadline) {
+      await probe(app, config, cookie, '/login/check')
+    }
+    t.match(
+      logged(/^the database answers again/),
+      [{ downSeconds: 90 }],
+      'and its length by the clock the node runs on',
+    )
+    t.equal((await probe(app, config, cookie, '/login/check')).status, 200)
+  },
+)

@@ -2,7 +2,6 @@
 // scrolling, no serious accessibility violation, no CSP violation, and forms that work as a person uses them.
 import { clientSettings } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { sweepPages } from './sweep.js'
 
 await sweepPages(
@@ -29,10 +28,7 @@ await sweepPages(
     await visit('sign in again', '/login?prompt=login&next=%2Flogin%2Fview%2Fsessions')
     t.match(await page.innerText('#sign-in-again'), /prove it is you again/)
 
-    const tv = await new AppService(served.app.ctx).add(
-      `living-room-tv-${size}`,
-      clientSettings({ device: true, public: true }),
-    )
+    const tv = await served.app.ctx.apps.add(`living-room-tv-${size}`, clientSettings({ device: true, public: true }))
     const start = async () => {
       const answer = await fetch(`${issuerOf(served.config)}/oidc/device/auth`, {
         method: 'POST',

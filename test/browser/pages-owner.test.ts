@@ -103,6 +103,10 @@ await sweepPages(
     await visit('delete account', '/login/view/delete')
     t.match(await page.innerText('label[for="confirm-name"]'), /type your name: Ada/)
 
+    // Opened by typing it (Sec-Fetch-Site: none): nothing from this site asked, so it asks first.
+    await visit('sign out: confirmation', '/login/logout')
+    t.equal(await page.innerText('#logout-form button'), 'Sign out')
+
     await visit('unknown page, signed in', '/login/view/nothing', 404)
     t.equal(await page.locator('nav a').count(), 5, 'error pages keep the navigation')
   },

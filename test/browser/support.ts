@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { serveApp, type ServedApp } from '../helpers/app.js'
 import type { Teardown } from '../helpers/teardown.js'
+import type { Config } from '../../src/config.js'
 
 /**
  * What the browser tests of the pages share: the app served with the
@@ -36,6 +37,14 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', impo
 /** The app on loopback, as it serves everyone: every answer carries its strict policy (src/http/security-headers.ts). */
 export function servePages(t: Teardown): Promise<ServedApp> {
   return serveApp(t)
+}
+
+/**
+ * The app reached as `http://localhost:<port>`: passkeys need a domain for
+ * their relying-party ID (the site, `localhost` here), which an address is not.
+ */
+export function servePasskeyPages(t: Teardown, overrides: Partial<Config> = {}): Promise<ServedApp> {
+  return serveApp(t, overrides, undefined, { hostName: 'localhost' })
 }
 
 /** A fresh browser profile of that size (a phone is a touch screen honouring the viewport tag). */

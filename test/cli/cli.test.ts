@@ -1,35 +1,21 @@
 import t from 'tap'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
+import { once } from 'node:events'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
-import { main } from '../../src/cli/index.js'
 import { parseIdentity } from '../../src/auth/identity.js'
 import { signIn, testConfig } from '../helpers/app.js'
+import { runCli } from '../helpers/cli.js'
+import { passkeyAccount, passkeySession, storedPasskey } from '../helpers/passkeys.js'
 
-/** Runs the CLI against `runDir` and captures what it prints. */
-async function cli(runDir: string, ...argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const write = { out: process.stdout.write, err: process.stderr.write }
-  process.env.LOGIN_RUN_DIR = runDir
-  process.env.LOGIN_LOG_LEVEL = 'silent'
-  process.stdout.write = ((chunk: string) => {
-    out.push(String(chunk))
-    return true
-  }) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string) => {
-    err.push(String(chunk))
-    return true
-  }) as typeof process.stderr.write
-  try {
-    const code = await main(argv)
-    return { code, out: out.join(''), err: err.join('') }
-  } finally {
-    process.stdout.write = write.out
-    process.stderr.write = write.err
-    delete process.env.LOGIN_RUN_DIR
-    delete process.env.LOGIN_LOG_LEVEL
-  }
+/** Runs the CLI against `runDir` (with extra settings in `env`) and captures what it prints. */
+function cliWith(env: Record<string, string>, runDir: string, ...argv: string[]) {
+  return runCli({ ...env, LOGIN_RUN_DIR: runDir }, ...argv)
+}
+
+function cli(runDir: string, ...argv: string[]) {
+  return cliWith({}, runDir, ...argv)
 }
 
 t.test('parseIdentity splits provider and id, keeping oidc names whole', async t => {
@@ -63,6 +49,43 @@ t.test('user delete removes the account and revokes its sessions', async t => {
   t.equal(missing.code, 1)
   t.match(missing.err, /no account signs in as test:alice/)
 })
+
+t.test(
+  'user show lists the ways into an account, passkeys included; an account made with one is named by its id',
+  async t => {
+    const config = testConfig(t)
+    const app = await buildApp(config, { logger: false })
+    await signIn(app, config, 'bob')
+    const bob = (await app.ctx.users.findByIdentity('test', 'bob'))!
+    await storedPasskey(app, bob.id, { name: 'Passkey on iPhone', backupEligible: true })
+    const { user: zoe } = await passkeyAccount(app, 'Zoë')
+    const cookie = await passkeySession(app, zoe)
+    await app.close()
+
+    const shown = await cli(config.runDir, 'user', 'show', 'test:bob')
+    t.equal(shown.code, 0, shown.err)
+    t.match(shown.out, new RegExp(`^user ${bob.id} \\(bob\\)\n  identity test:bob, linked `))
+    t.match(shown.out, /\n {2}passkey Passkey on iPhone \([0-9a-f-]{36}\), synced, added \d{4}-.*, last used never\n/)
+    t.match(shown.out, /\n {2}1 active session\n$/)
+
+    const passkeyOnly = await cli(config.runDir, 'user', 'show', zoe.id)
+    t.equal(passkeyOnly.code, 0, passkeyOnly.err)
+    t.notMatch(passkeyOnly.out, 'identity', 'no provider identity')
+    t.match(passkeyOnly.out, /passkey Passkey on Linux \(.*\), one device/)
+
+    const deleted = await cli(config.runDir, 'user', 'delete', zoe.id)
+    t.equal(deleted.code, 0, deleted.err)
+    t.match(deleted.out, /passkeys removed/)
+    const again = await buildApp(config, { logger: false })
+    t.teardown(() => again.close())
+    t.equal((await again.inject({ url: '/login/me', headers: { cookie } })).statusCode, 401, 'signed out')
+    t.same(await again.ctx.passkeys.passkeys.list(zoe.id), [], 'its passkeys are gone')
+    const unknown = await cli(config.runDir, 'user', 'show', zoe.id)
+    t.equal(unknown.code, 1)
+    t.match(unknown.err, /no account has the id/)
+    t.match((await cli(config.runDir, 'user', 'show')).err, /usage: modular-login user show\|delete/)
+  },
+)
 
 t.test('usage and unknown commands', async t => {
   const help = await cli('/nonexistent', 'help')
@@ -125,4 +148,36 @@ t.test('an unknown command names itself', async t => {
   t.equal(unknown.code, 2)
   t.match(unknown.err, 'modular-login: unknown command "frobnicate"')
   t.match(unknown.err, /usage: modular-login/)
+})
+
+t.test('commands that sign nobody in contact no sign-in provider, even one that never answers', async t => {
+  const config = testConfig(t)
+  // An OpenID provider that accepts connections and never says a word: discovering it would hang.
+  const held: Socket[] = []
+  const silent = createServer(socket => held.push(socket))
+  silent.listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  t.teardown(() => {
+    for (const socket of held) socket.destroy()
+    silent.close()
+  })
+  const { port } = silent.address() as { port: number }
+  const credentials = join(config.runDir, 'credentials.json')
+  writeFileSync(
+    credentials,
+    JSON.stringify({ oidc: { corp: { issuer: `http://127.0.0.1:${port}/realm`, id: 'login', secret: 'x' } } }),
+    { mode: 0o600 },
+  )
+  // Longer than the test may run: a command that waited for discovery would not finish.
+  const env = { LOGIN_CREDENTIALS: credentials, LOGIN_PROVIDER_TIMEOUT_MS: '3600000' }
+
+  const added = await cliWith(env, config.runDir, '--create', 'app', 'add', 'chat')
+  t.equal(added.code, 0, added.err)
+  t.match(JSON.parse(added.out), { id: String, secret: String })
+  const listed = await cliWith(env, config.runDir, 'app', 'list')
+  t.equal(listed.code, 0, listed.err)
+  t.match(listed.out, /^chat\t/)
+  const group = await cliWith(env, config.runDir, 'group', 'create', 'chat', '--owner', 'test:alice')
+  t.equal(group.code, 0, group.err)
+  t.equal(held.length, 0, 'the provider was never contacted')
 })

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { validateNext } from '../../src/auth/redirects.js'
+import { validateNext } from '../../src/redirects.js'
 import { ManualClock } from '../../src/clock.js'
 import { parseInvitationRequest } from '../../src/groups/invitation-request.js'
 import type { CreatedLink } from '../../src/groups/invitations.js'

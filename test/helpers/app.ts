@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type BuildOptions } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Teardown } from './teardown.js'
@@ -98,6 +98,14 @@ export function freePort(): Promise<number> {
 }
 
 /** A debug-mode app served over real HTTP on loopback, its `publicUrl` naming its own port. */
+/** How {@link serveApp} serves an app. */
+export interface ServeOptions {
+  /** The name browsers reach it by: `localhost` where a page needs a domain (passkeys' relying-party ID). */
+  hostName?: string
+  /** Where its log goes (tests that read what is logged); no logger otherwise. */
+  logStream?: BuildOptions['logStream']
+}
+
 export interface ServedApp extends TestApp {
   /** `http://127.0.0.1:<port>` */
   base: string
@@ -107,19 +115,21 @@ export interface ServedApp extends TestApp {
  * Builds and serves an app on 127.0.0.1 (closed when the test ends). The
  * public URL (links, OAuth redirect URIs) must name the real port before the
  * config is frozen, so a free port is picked first, then bound; a port taken
- * in between is retried with another. `prepare` may add hooks before it listens.
+ * in between is retried with another. `prepare` may add hooks before it listens. It always
+ * listens on 127.0.0.1, whatever name `base` gives it.
  */
 export async function serveApp(
   t: Teardown,
   overrides: Partial<Config> = {},
   prepare?: (app: FastifyInstance) => void,
+  { hostName = '127.0.0.1', logStream }: ServeOptions = {},
 ): Promise<ServedApp> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
+    const base = `http://${hostName}:${port}`
     const config = testConfig(t, { host: '127.0.0.1', port, publicUrl: base, ...overrides })
     const clock = new ManualClock()
-    const app = await buildApp(config, { clock, logger: false })
+    const app = await buildApp(config, { clock, ...(logStream ? { logStream } : { logger: false }) })
     prepare?.(app)
     try {
       await app.listen({ host: '127.0.0.1', port })

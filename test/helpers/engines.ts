@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Config } from '../../src/config.js'
 import type { Database, Engine } from '../../src/storage/database.js'
 import { PostgresDatabase } from '../../src/storage/postgres.js'
 import { SqliteDatabase } from '../../src/storage/sqlite.js'
@@ -13,6 +14,8 @@ export interface EngineUnderTest {
   open(t: Teardown): Promise<Database>
   /** Another connection to the database `db` (from `open`), closed when `t` ends. */
   another(t: Teardown, db: Database): Promise<Database>
+  /** Settings of a server on a fresh database of this engine (SQLite: the test's own run folder). */
+  serverSettings(): Promise<Partial<Config>>
 }
 
 const sqlite: EngineUnderTest = {
@@ -27,6 +30,7 @@ const sqlite: EngineUnderTest = {
     t.teardown(() => again.close())
     return again
   },
+  serverSettings: async () => ({}),
 }
 
 /**
@@ -54,6 +58,7 @@ export async function storageEngines(t: Teardown): Promise<{ engines: EngineUnde
       tt.teardown(() => again.close())
       return again
     },
+    serverSettings: async () => ({ database: await cluster.createDatabase() }),
   }
   return { engines: [sqlite, postgres], skipped: null }
 }

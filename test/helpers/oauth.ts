@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { OAuth2Server } from 'oauth2-mock-server'
+import type { BuildOptions } from '../../src/app.js'
 import type { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
 import { serveApp, tempDir } from './app.js'
@@ -18,10 +19,10 @@ export interface OAuthApp {
   browser(): Browser
 }
 
-/** Writes `credentials` as a credentials.json in a temporary folder and answers its path. */
+/** Writes `credentials` as a credentials.json in a temporary folder, private as the server wants it, and answers its path. */
 export function writeCredentials(t: Teardown, credentials: unknown): string {
   const path = join(tempDir(t, 'login-credentials-'), 'credentials.json')
-  writeFileSync(path, typeof credentials === 'string' ? credentials : JSON.stringify(credentials))
+  writeFileSync(path, typeof credentials === 'string' ? credentials : JSON.stringify(credentials), { mode: 0o600 })
   return path
 }
 
@@ -35,9 +36,10 @@ export async function startOAuthApp(
   t: Teardown,
   credentials: unknown,
   overrides: Partial<Config> = {},
+  build: Pick<BuildOptions, 'logStream'> = {},
 ): Promise<OAuthApp> {
   const credentialsPath = writeCredentials(t, credentials)
-  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 30_000, ...overrides })
+  const served = await serveApp(t, { credentialsPath, providerTimeoutMs: 30_000, ...overrides }, undefined, build)
   return { ...served, browser: () => new Browser(served.base) }
 }
 

@@ -6,7 +6,6 @@ import WebSocket from 'ws'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
 import type { Config } from '../../src/config.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { signIn, testConfig } from './app.js'
 import type { Teardown } from './teardown.js'
@@ -47,7 +46,7 @@ export async function liveServer(t: Teardown, overrides: Partial<Config> = {}, p
     clock,
     port: actual,
     url: `http://127.0.0.1:${actual}`,
-    addApp: (name = `app${++appCount}`) => new AppService(app.ctx).add(name),
+    addApp: (name = `app${++appCount}`) => app.ctx.apps.add(name),
     signIn: who => signIn(app, config, who),
   }
 }
@@ -175,12 +174,14 @@ const loader =
 /**
  * Runs a TypeScript file (a command-line program) to its end under tap's
  * loader, with `args` and extra environment; answers its exit code and what
- * it printed.
+ * it printed. One still running after `limitMs` (a server that should have
+ * refused to start) is killed: its code is then null.
  */
 export async function runTs(
   file: string,
   args: string[],
   env: Record<string, string>,
+  limitMs = Infinity,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [loader, fileURLToPath(new URL(file, import.meta.url)), ...args], {
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', NODE_OPTIONS: '', ...env },
@@ -190,7 +191,9 @@ export async function runTs(
   let stderr = ''
   child.stdout.on('data', chunk => (stdout += chunk))
   child.stderr.on('data', chunk => (stderr += chunk))
+  const limit = Number.isFinite(limitMs) ? setTimeout(() => child.kill('SIGKILL'), limitMs) : undefined
   const [code] = (await once(child, 'exit')) as [number | null]
+  clearTimeout(limit)
   return { code, stdout, stderr }
 }
 

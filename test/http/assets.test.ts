@@ -11,6 +11,7 @@ t.test('the stylesheet, icon and scripts are served with long caching under vers
     'favicon.svg': /^image\/svg\+xml/,
     'local-time.js': /javascript/,
     'auto-submit.js': /javascript/,
+    'passkeys.js': /javascript/,
   }
   for (const [name, type] of Object.entries(types)) {
     const version = createHash('sha256')
@@ -26,6 +27,28 @@ t.test('the stylesheet, icon and scripts are served with long caching under vers
     t.match(response.headers['cache-control'], /immutable/)
   }
 })
+
+t.test(
+  "the passkey pages' scripts: @simplewebauthn/browser's bundle as a file of this server, and their own",
+  async t => {
+    const { app } = await startApp(t)
+    const page = await app.inject({ url: '/login', headers: { accept: 'text/html' } })
+    const bundle = readFileSync(
+      new URL('../../node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', import.meta.url),
+    )
+    const version = createHash('sha256').update(bundle).digest('base64url').slice(0, 12)
+    const url = `/login/static/webauthn.js?v=${version}`
+    t.match(page.body, `<script src="${url}" defer></script>`, 'linked with its content hash, no inline script')
+    t.ok(page.body.indexOf(url) < page.body.indexOf('/login/static/passkeys.js?v='), 'before the script that uses it')
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 200)
+    t.match(response.headers['content-type'], /^text\/javascript/)
+    t.match(response.headers['cache-control'], /max-age=31536000/)
+    t.match(response.headers['cache-control'], /immutable/)
+    t.same(response.rawPayload, bundle, 'the package file itself')
+    t.match(response.headers['content-security-policy'], "script-src 'self'")
+  },
+)
 
 t.test('nothing else is served from there', async t => {
   const { app } = await startApp(t)

@@ -20,8 +20,11 @@ export async function startNode(
   database: string,
   memcached: readonly string[],
   extra: Record<string, string> = {},
+  /** Its port, when the caller must know it first, and the name browsers reach it by (`localhost` for passkeys). */
+  place: { port?: number; hostName?: string } = {},
 ): Promise<Node> {
-  const port = await freePort()
+  const port = place.port ?? (await freePort())
+  const url = `http://${place.hostName ?? '127.0.0.1'}:${port}`
   const env = {
     LOGIN_DATABASE: database,
     LOGIN_MEMCACHED: memcached.join(','),
@@ -31,7 +34,7 @@ export async function startNode(
     LOGIN_RATE_LIMIT: '100000',
     LOGIN_HOST: '127.0.0.1',
     LOGIN_PORT: String(port),
-    LOGIN_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOGIN_PUBLIC_URL: url,
     ...extra,
   }
   const start = () =>
@@ -40,7 +43,7 @@ export async function startNode(
       timeoutMs: 120_000,
     })
   const node: Node = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     child: await start(),
     async restart() {

@@ -91,7 +91,9 @@ t.test('two nodes serve one deployment', { skip }, async t => {
   t.test(
     'a membership removed through B: A refuses the group at once, and an app connected to A hears of it',
     async t => {
-      const app = JSON.parse(await cli(database, 'app', 'add', 'members-watcher')) as { id: string; secret: string }
+      // The app's namespace, claimed at registration: it hears of the memberships there (docs/protocol.md, "Apps are scoped").
+      const registered = await cli(database, 'app', 'add', 'members-watcher', '--namespace', 'band')
+      const app = JSON.parse(registered) as { id: string; secret: string }
       const { client } = await RawClient.hello(a.url, app)
       t.teardown(() => client.close())
       await cli(database, 'group', 'create', 'band', '--owner', 'test:leader')

@@ -1,5 +1,4 @@
 import t from 'tap'
-import { AppService } from '../../src/realtime/apps.js'
 import { clientSettings } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
 import { serveApp } from '../helpers/app.js'
@@ -14,10 +13,7 @@ t.test(
   async t => {
     const server = await serveApp(t)
     const plan = await apachePlan()
-    const creds = await new AppService(server.app.ctx).add(
-      'apache',
-      clientSettings({ redirectUris: [plan.redirectUri] }),
-    )
+    const creds = await server.app.ctx.apps.add('apache', clientSettings({ redirectUris: [plan.redirectUri] }))
     const apache = await startApache(t, plan, {
       issuer: issuerOf(server.config),
       clientId: creds.id,

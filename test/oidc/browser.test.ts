@@ -1,5 +1,4 @@
 import t from 'tap'
-import { AppService } from '../../src/realtime/apps.js'
 import { clientSettings } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
 import { serveApp } from '../helpers/app.js'
@@ -14,7 +13,7 @@ browserTest(
     const server = await serveApp(t)
     const rp = await startRelyingParty(t)
     t.not(new URL(rp.origin).hostname, new URL(server.base).hostname, 'another origin, another site')
-    const creds = await new AppService(server.app.ctx).add('wiki', clientSettings({ redirectUris: [rp.redirectUri] }))
+    const creds = await server.app.ctx.apps.add('wiki', clientSettings({ redirectUris: [rp.redirectUri] }))
     await rp.configure(issuerOf(server.config), creds.id, creds.secret!)
     const { groups } = server.app.ctx
     await groups.tree.ensureNamespace('wiki', 'test', 'Zoë Browser')

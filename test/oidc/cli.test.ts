@@ -8,6 +8,8 @@ t.test('app add registers an OpenID Connect client and prints {id, secret, issue
     app.ctx,
     'add',
     'grafana',
+    '--namespace',
+    'grafana',
     '--redirect-uri',
     'https://grafana.example.org/login/generic_oauth',
     '--redirect-uri=https://grafana.example.org/other',
@@ -32,6 +34,7 @@ t.test('app add registers an OpenID Connect client and prints {id, secret, issue
     '--public',
     '--id-token-alg',
     'EdDSA',
+    '--channel',
   )
   t.equal(JSON.parse(spa!).secret, null, 'a public client gets no secret')
 
@@ -43,15 +46,19 @@ t.test('app add registers an OpenID Connect client and prints {id, secret, issue
       printed.id,
       listed[0]!.split('\t')[2],
       'last seen never',
-      'namespaces none',
+      'namespaces grafana (claimed)',
       'redirect https://grafana.example.org/login/generic_oauth https://grafana.example.org/other',
       'post-logout https://grafana.example.org/login',
       'back-channel logout https://grafana.example.org/backchannel',
       'require grafana/editors | admin',
       'ID tokens RS256',
+      'no channel',
     ].join('\t'),
   )
-  t.match(listed[1], /^spa\t.*\tredirect http:\/\/localhost:5173\/cb\tpublic \(PKCE, no secret\)\tID tokens EdDSA$/)
+  t.match(
+    listed[1],
+    /^spa\t.*\tredirect http:\/\/localhost:5173\/cb\tpublic \(PKCE, no secret\)\tID tokens EdDSA\tchannel too$/,
+  )
 
   const [plain] = await runAppCommand(app.ctx, 'add', 'chat')
   t.same(Object.keys(JSON.parse(plain!)), ['id', 'secret', 'issuer'], 'an app for the realtime channel only')

@@ -3,7 +3,6 @@ import * as client from 'openid-client'
 import { clientSettings, type ClientSettingsInput } from '../../src/oidc/client-settings.js'
 import { TRIES_PER_CODE, WRONG_CODES_PER_ADDRESS } from '../../src/oidc/device.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { OidcStore } from '../../src/storage/oidc.js'
 import { serveApp, type ServedApp } from '../helpers/app.js'
 import { formTokenIn } from '../helpers/csrf.js'
@@ -13,10 +12,7 @@ const SCOPE = 'openid profile email groups offline_access'
 
 /** A client registered with `--device` (and whatever else), as a TV or command-line tool configures openid-client. */
 async function deviceClient(server: ServedApp, name: string, settings: ClientSettingsInput = {}) {
-  const app = await new AppService(server.app.ctx).add(
-    name,
-    clientSettings({ device: true, public: true, ...settings }),
-  )
+  const app = await server.app.ctx.apps.add(name, clientSettings({ device: true, public: true, ...settings }))
   const auth = app.secret === null ? client.None() : client.ClientSecretBasic(app.secret)
   const rp = await client.discovery(new URL(issuerOf(server.config)), app.id, undefined, auth, {
     execute: [client.allowInsecureRequests],
@@ -193,7 +189,7 @@ t.test('the JSON twin, the form token, and a device client without --device', as
   })
   t.match(crossSite.json(), { code: 'LOGIN_ERR_CSRF' })
 
-  const web = await new AppService(server.app.ctx).add(
+  const web = await server.app.ctx.apps.add(
     'web',
     clientSettings({ redirectUris: ['http://127.0.0.1:9/cb'], public: true }),
   )

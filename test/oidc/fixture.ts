@@ -1,6 +1,5 @@
 import * as client from 'openid-client'
 import { request as httpRequest } from 'node:http'
-import { AppService } from '../../src/realtime/apps.js'
 import { clientSettings, type ClientSettingsInput } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
 import type { Config } from '../../src/config.js'
@@ -27,10 +26,7 @@ export async function registerClient(
   settings: ClientSettingsInput = {},
   auth?: (secret: string | null) => client.ClientAuth,
 ): Promise<Omit<OidcSetup, 'server'>> {
-  const app = await new AppService(server.app.ctx).add(
-    name,
-    clientSettings({ redirectUris: [REDIRECT_URI], ...settings }),
-  )
+  const app = await server.app.ctx.apps.add(name, clientSettings({ redirectUris: [REDIRECT_URI], ...settings }))
   const issuer = issuerOf(server.config)
   const clientAuth = auth
     ? auth(app.secret)

@@ -5,7 +5,6 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { clientSettings } from '../../src/oidc/client-settings.js'
 import { issuerOf } from '../../src/oidc/issuer.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { freePort, serveApp } from '../helpers/app.js'
 import { stopWhenDone } from '../helpers/child-process.js'
 import { Browser } from './fixture.js'
@@ -39,7 +38,7 @@ t.test(
     const { users, groups, clock } = server.app.ctx
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    const flask = await new AppService(server.app.ctx).add(
+    const flask = await server.app.ctx.apps.add(
       'flask',
       clientSettings({ redirectUris: [`${base}/callback`], postLogoutRedirectUris: [`${base}/`] }),
     )

@@ -2,7 +2,6 @@ import t from 'tap'
 import * as client from 'openid-client'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { createLoginClient } from 'modular-login-client'
-import { AppService } from '../../src/realtime/apps.js'
 import { Browser, REDIRECT_URI, authorizationRequest, oidcSetup, registerClient, signInTo } from './fixture.js'
 
 t.test('discovery: issuer <public url>/login, code flow only, the supported methods and algorithms', async t => {
@@ -201,7 +200,7 @@ t.test('EdDSA ID tokens for a client that asks, signed with a key of their own: 
   // What an app on the site checks a lease cookie with: the client library and /login/check.
   const login = createLoginClient({
     server: server.base,
-    app: await new AppService(server.app.ctx).add('site'),
+    app: await server.app.ctx.apps.add('site'),
     logger: false,
   })
   t.teardown(() => login.close())

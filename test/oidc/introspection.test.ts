@@ -1,6 +1,5 @@
 import t from 'tap'
 import * as client from 'openid-client'
-import { AppService } from '../../src/realtime/apps.js'
 import { Browser, oidcSetup, registerClient, signInTo, type OidcSetup } from './fixture.js'
 
 /** What the introspection endpoint answers `caller` about `token` (RFC 7662). */
@@ -39,7 +38,7 @@ t.test('a registered app asks about a token: sub, client_id, scope, exp while it
   t.match((await introspect(setup, setup.app, tokens.refresh_token!)).body, { active: true, client_id: setup.app.id })
 
   // A resource server: an app registered without any OpenID Connect option, asking with its own credentials.
-  const api = await new AppService(setup.server.app.ctx).add('notes-api')
+  const api = await setup.server.app.ctx.apps.add('notes-api')
   t.match((await introspect(setup, api, tokens.access_token)).body, { active: true, client_id: setup.app.id })
   const api2 = await registerClient(setup.server, 'api-with-redirect')
   t.match((await introspect(setup, api2.app, tokens.access_token)).body, { active: true })
@@ -61,7 +60,7 @@ t.test('active: false the moment the session behind the token ends, however it e
   const { server } = setup
   const { groups, sessions, accounts } = server.app.ctx
   await groups.tree.ensureNamespace('club', 'test', 'owner')
-  const api = await new AppService(server.app.ctx).add('api')
+  const api = await server.app.ctx.apps.add('api')
   const inject = server.app.inject.bind(server.app)
 
   const endings: [string, (cookie: string, id: string) => Promise<unknown>][] = [

@@ -1,6 +1,5 @@
 import t from 'tap'
 import * as client from 'openid-client'
-import { AppService } from '../../src/realtime/apps.js'
 import { Browser, REDIRECT_URI, authorizationRequest, oidcSetup, registerClient, signInTo } from './fixture.js'
 
 /** The token endpoint's answer to a raw form, as an app with a bug (or an attacker) would send it. */
@@ -197,7 +196,7 @@ t.test('a token revoked by its client (RFC 7009), or of a removed app, no longer
   t.match(refused, { error: 'invalid_grant' }, 'a revoked refresh token is refused')
 
   const second = await signInTo(setup, browser)
-  const apps = new AppService(setup.server.app.ctx)
+  const apps = setup.server.app.ctx.apps
   await apps.remove('grafana')
   const gone = await tokenRequest(
     setup.issuer,

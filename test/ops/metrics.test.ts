@@ -6,7 +6,6 @@ import { buildApp } from '../../src/app.js'
 import { reasonOf } from '../../src/metrics/metrics.js'
 import { freePort, serveApp, testConfig, type ServedApp } from '../helpers/app.js'
 import { PATIENCE_MS, RawClient, within } from '../helpers/realtime.js'
-import { AppService } from '../../src/realtime/apps.js'
 
 const FAMILIES = [
   'login_http_request_duration_seconds',
@@ -190,7 +189,7 @@ t.test('invitations accepted and refused', async t => {
 
 t.test('realtime connections and messages by type', async t => {
   const server = await serveApp(t, { metricsPort: 0 })
-  const creds = await new AppService(server.app.ctx).add('metrics')
+  const creds = await server.app.ctx.apps.add('metrics')
   const before = await scrape(server)
   const { client } = await RawClient.hello(server.base, creds)
   await client.request({ type: 'ping' })

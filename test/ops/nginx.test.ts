@@ -1,29 +1,15 @@
 // The nginx block of docs/forward-auth.md, run as written in a real nginx
 // (Debian's nginx-light) between a browser-like client, the login server and an app.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
-import { freePort, leaseCookie, serveApp, tempDir } from '../helpers/app.js'
-import { within } from '../helpers/realtime.js'
+import { freePort, leaseCookie, serveApp } from '../helpers/app.js'
+import { nginxMissing, startNginx } from '../helpers/nginx.js'
 
-const NGINX = '/usr/sbin/nginx'
-
-/** The ```nginx block of docs/forward-auth.md, "nginx". */
-function documentedBlock(): string {
-  const page = readFileSync(new URL('../../docs/forward-auth.md', import.meta.url), 'utf8')
-  const block = /```nginx\n([\s\S]*?)```/.exec(page)
-  if (!block) throw new Error('docs/forward-auth.md has no nginx block')
-  return block[1]!
-}
-
-if (!existsSync(NGINX)) {
-  if (process.env.CI === 'true')
-    throw new Error(`nginx is required under CI: ${NGINX} is missing (apt-get install nginx-light)`)
-  t.skip(`the documented nginx example in a real nginx: ${NGINX} is not installed`, () => {})
+const missing = nginxMissing()
+if (missing) {
+  t.skip(`the documented nginx example in a real nginx: ${missing}`, () => {})
 } else {
   t.test('the documented nginx block: sign-in redirect keeps the URL, groups, renewed leases', async t => {
     // The app behind nginx says what it was asked and who nginx says is asking.
@@ -41,57 +27,7 @@ if (!existsSync(NGINX)) {
     const login = await serveApp(t, { publicUrl: site, leaseSeconds: 60 })
     const loginPort = new URL(login.base).port
 
-    const dir = tempDir(t, 'login-nginx-')
-    for (const temp of ['body', 'proxy']) mkdirSync(join(dir, temp))
-    const locations = documentedBlock()
-      .replaceAll('127.0.0.1:8000', `127.0.0.1:${loginPort}`)
-      .replaceAll('127.0.0.1:8080', `127.0.0.1:${appPort}`)
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/proxy;
-  uwsgi_temp_path ${dir}/proxy;
-  scgi_temp_path ${dir}/proxy;
-  server {
-    listen 127.0.0.1:${nginxPort};
-    server_name localhost;
-${locations}
-  }
-}
-`,
-    )
-    const nginx = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let stderr = ''
-    nginx.stderr.on('data', chunk => (stderr += chunk))
-    const exited = once(nginx, 'exit')
-    t.teardown(async () => {
-      if (nginx.exitCode === null) {
-        nginx.kill('SIGKILL')
-        await exited
-      }
-    })
-    // Ready when it answers; a config it refuses ends the process at once.
-    await within(
-      60_000,
-      async () => {
-        if (nginx.exitCode !== null) throw new Error(`nginx exited ${nginx.exitCode}: ${stderr}`)
-        return fetch(`http://127.0.0.1:${nginxPort}/login/health`).then(
-          r => r.ok,
-          () => false,
-        )
-      },
-      50,
-    )
+    await startNginx(t, nginxPort, Number(loginPort), appPort)
 
     const get = (path: string, cookie?: string) =>
       fetch(`${site}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} })

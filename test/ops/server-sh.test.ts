@@ -4,53 +4,14 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { freePort, tempDir } from '../helpers/app.js'
+import { checkout, run, serverEnv } from '../helpers/checkout.js'
 import { within } from '../helpers/realtime.js'
-import type { Teardown } from '../helpers/teardown.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
 const haveMemcached = existsSync('/usr/bin/memcached')
-
-interface Run {
-  code: number | null
-  out: string
-}
-
-/** Runs a command to its end; answers its exit code and what it wrote (stdout and stderr together). */
-async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', chunk => (out += chunk))
-  child.stderr.on('data', chunk => (out += chunk))
-  const [code] = (await once(child, 'exit')) as [number | null]
-  return { code, out }
-}
-
-/**
- * A checkout of its own: server.sh, the sources and dependencies linked, and
- * dist/ built from the current sources there, so that nothing touches the
- * repository's dist/ or run/ while other tests use them.
- */
-async function checkout(t: Teardown): Promise<string> {
-  const lock = statSync(join(root, 'package-lock.json')).mtimeMs
-  const installed = statSync(join(root, 'node_modules/.package-lock.json')).mtimeMs
-  // server.sh would run npm ci through the link, in the repository's own node_modules.
-  if (lock > installed + 1000) throw new Error('node_modules is older than package-lock.json: run npm ci first')
-  const dir = tempDir(t, 'login-server-sh-')
-  copyFileSync(join(root, 'server.sh'), join(dir, 'server.sh'))
-  for (const name of ['node_modules', 'src', 'templates', 'package.json', 'package-lock.json'])
-    symlinkSync(join(root, name), join(dir, name))
-  const tsc = join(root, 'node_modules/typescript/bin/tsc')
-  const build = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {
-    cwd: root,
-  })
-  if (build.code !== 0) throw new Error(`build failed: ${build.out}`)
-  return dir
-}
 
 const dir = await checkout(t)
 
@@ -62,14 +23,12 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
   await once(squatter, 'listening')
   t.teardown(() => squatter.close())
   const memcachedPort = (squatter.address() as { port: number }).port
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LOGIN_HOST: '127.0.0.1',
+  const metricsPort = await freePort()
+  const env = await serverEnv({
     LOGIN_PORT: String(port),
     LOGIN_MEMCACHED_PORT: String(memcachedPort),
-    LOGIN_START_SECONDS: '300',
-  }
+    LOGIN_METRICS_PORT: String(metricsPort),
+  })
   const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
   const pidOf = (name: string) => Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8'))
   const alive = (pid: number) => {
@@ -90,7 +49,8 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
   if (haveMemcached) {
     t.match(started.out, `port ${memcachedPort} is taken by another program`)
     t.match(started.out, `memcached on 127.0.0.1:${memcachedPort + 1}`)
-    t.match((await ready.json()).checks.cache, { ok: true, kind: 'memcached' }, 'and uses that memcached')
+    const details = await (await fetch(`http://127.0.0.1:${metricsPort}/ready`)).json()
+    t.match(details.checks.cache, { ok: true, kind: 'memcached' }, 'and uses that memcached')
   }
 
   t.match((await sh('status')).out, `running (pid ${pidOf('server')})`)
@@ -133,17 +93,8 @@ t.test('server.sh start, status, stop; debug seen by status and stop', async t =
 t.test('server.sh start reports a server that dies at start, with the end of its log', async t => {
   const runDir = tempDir(t)
   const credentials = join(runDir, 'bad-credentials.json')
-  writeFileSync(credentials, '{"github": {"id": "x"}}')
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LOGIN_RUN_DIR: runDir,
-    LOGIN_HOST: '127.0.0.1',
-    LOGIN_PORT: String(await freePort()),
-    LOGIN_MEMCACHED_PORT: String(await freePort()),
-    LOGIN_CREDENTIALS: credentials,
-    LOGIN_START_SECONDS: '300',
-  }
+  writeFileSync(credentials, '{"github": {"id": "x"}}', { mode: 0o600 })
+  const env = await serverEnv({ LOGIN_RUN_DIR: runDir, LOGIN_CREDENTIALS: credentials })
   const started = await run('bash', ['server.sh', 'start'], { cwd: dir, env })
   t.equal(started.code, 1, started.out)
   t.match(started.out, 'failed to start; the end of')
@@ -157,17 +108,12 @@ t.test('LOGIN_WORKERS=2 with LOGIN_METRICS_PORT: one /metrics, summed over the w
   const runDir = tempDir(t)
   const port = await freePort()
   const metricsPort = await freePort()
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+  const env = await serverEnv({
     LOGIN_RUN_DIR: runDir,
-    LOGIN_HOST: '127.0.0.1',
     LOGIN_PORT: String(port),
-    LOGIN_MEMCACHED_PORT: String(await freePort()),
     LOGIN_WORKERS: '2',
     LOGIN_METRICS_PORT: String(metricsPort),
-    LOGIN_START_SECONDS: '300',
-  }
+  })
   const sh = (...args: string[]) => run('bash', ['server.sh', ...args], { cwd: dir, env })
   t.teardown(() => sh('stop'))
   const started = await sh('start')
@@ -180,5 +126,14 @@ t.test('LOGIN_WORKERS=2 with LOGIN_METRICS_PORT: one /metrics, summed over the w
   t.ok(served, 'the health checks are counted')
   t.ok(Number(served?.[1]) >= 20, `all of them, whichever worker answered (${served?.[1]})`)
   t.match(text, /^process_cpu_user_seconds_total /m, 'with the process metrics')
+  const ready = await fetch(`http://127.0.0.1:${metricsPort}/ready`)
+  t.equal(ready.status, 200, 'every worker is ready')
+  t.match(await ready.json(), {
+    status: 'ready',
+    workers: [
+      { pid: Number, ready: true, checks: { database: { ok: true } } },
+      { pid: Number, ready: true, checks: { database: { ok: true } } },
+    ],
+  })
   t.equal((await sh('stop')).code, 0)
 })

@@ -1,6 +1,5 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { AppService } from '../../src/realtime/apps.js'
 import { startApp } from '../helpers/app.js'
 import { runAppCommand } from '../helpers/app-command.js'
 
@@ -18,7 +17,7 @@ t.test('app add prints the credentials once; only a hash of the secret is stored
   t.notOk(JSON.stringify(row).includes(creds.secret), 'the secret itself is not kept')
   t.same(row.secret_hash, createHash('sha256').update(creds.secret).digest())
 
-  const service = new AppService(app.ctx)
+  const service = app.ctx.apps
   t.equal((await service.authenticate(creds.id, creds.secret))?.name, 'chat')
   t.equal(
     await service.authenticate(creds.id, creds.secret.slice(0, -1) + (creds.secret.endsWith('A') ? 'B' : 'A')),
@@ -48,7 +47,7 @@ t.test('app list and app remove', async t => {
     [{ kind: 'app', subject: a.id }],
     'every process hears of it through the log',
   )
-  t.equal(await new AppService(app.ctx).authenticate(a.id, a.secret), null)
+  t.equal(await app.ctx.apps.authenticate(a.id, a.secret), null)
   t.same(
     (await runAppCommand(app.ctx, 'list')).map(l => l.split('\t')[0]),
     ['b-app'],

@@ -4,7 +4,6 @@ import { SqliteDatabase } from '../../src/storage/sqlite.js'
 import { sqlitePath } from '../../src/storage/open.js'
 import { sidOf } from '../helpers/app.js'
 import { openKeys } from '../helpers/database.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { liveServer, RawClient } from '../helpers/realtime.js'
 
@@ -181,11 +180,16 @@ t.test('ensure, grant, query and remove; grants and removals are pushed as membe
     ['test_group/docs/a', true],
     ['test_group', false],
     ['test_group/docs & !test_group/docs/blocked', true],
-    [{ or: ['nope', 'test_group/docs'] }, true],
-    ['no/such/group', false],
+    [{ or: ['test_group/nope', 'test_group/docs'] }, true],
+    ['test_group/no/such/group', false],
   ] as const) {
     t.equal((await client.request({ type: 'query', user: bob.id, group })).member, member, JSON.stringify(group))
   }
+  t.match(
+    await client.request({ type: 'query', user: bob.id, group: 'no/such/group' }),
+    { type: 'error', code: 'LOGIN_ERR_FORBIDDEN' },
+    'a group outside its namespaces is not the app’s to ask about',
+  )
   const bad = await client.request({ type: 'query', user: bob.id, group: 'a & (b' })
   t.match(bad, { type: 'error', code: 'LOGIN_ERR_BAD_EXPRESSION' })
   t.match(await client.request({ type: 'grant', user: 'nobody', path: 'test_group' }), {
@@ -281,7 +285,7 @@ t.test('removing an app closes its connections with 4003', async t => {
   const creds = await server.addApp('doomed')
   const other = await RawClient.hello(server.url, await server.addApp('kept'))
   const { client } = await RawClient.hello(server.url, creds)
-  await new AppService(server.app.ctx).remove('doomed')
+  await server.app.ctx.apps.remove('doomed')
   const closed = await client.closedWith()
   t.equal(closed.code, CloseCode.AppRemoved)
   t.equal((await other.client.request({ type: 'ping' })).type, 'pong', 'other apps stay connected')

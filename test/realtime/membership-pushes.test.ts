@@ -7,15 +7,13 @@ const MEMBERSHIP_TTL_MS = 10 * 60 * 1000
 
 t.test("an app's cached 'not a member' ends the moment someone joins; its 'member' when access expires", async t => {
   const server = await liveServer(t)
-  const login = createLoginClient({
-    server: server.url,
-    app: await server.addApp(),
-    logger: false,
-    membershipTtlMs: MEMBERSHIP_TTL_MS,
-  })
+  const app = await server.addApp()
+  const login = createLoginClient({ server: server.url, app, logger: false, membershipTtlMs: MEMBERSHIP_TTL_MS })
   t.teardown(() => login.close())
   await login.ready()
   await server.app.ctx.groups.tree.ensureNamespace('club', 'test', 'boss')
+  // The administrator's namespace: the app hears of it once allowed to read it (docs/protocol.md, "Apps are scoped").
+  await server.app.ctx.groups.appScope.allow(app.id, 'club', { read: true })
   const cookie = await server.signIn('guest')
   const guest = (await server.app.ctx.users.findByIdentity('test', 'guest'))!.id
 

@@ -1,14 +1,13 @@
 // LOGIN_WORKERS=2: apps connected to either worker hear of revocations made through either.
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { AppService } from '../../src/realtime/apps.js'
 import { freePort, sidOf, signInOverHttp, testConfig } from '../helpers/app.js'
 import { RawClient, spawnTs } from '../helpers/realtime.js'
 
 t.test("two workers on one port relay each other's revocations", async t => {
   const config = testConfig(t)
   const setup = await buildApp(config, { logger: false })
-  const creds = await new AppService(setup.ctx).add('workers')
+  const creds = await setup.ctx.apps.add('workers')
   await setup.close()
 
   const port = await freePort()

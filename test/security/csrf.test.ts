@@ -107,3 +107,52 @@ t.test('what may pass: JSON (it needs a preflight), this origin, and clients tha
     t.equal(await victim.harmed(), true, `${name}: signed out`)
   }
 })
+
+t.test('GET /login/logout signs out only when the browser says this site sent it; else it asks', async t => {
+  const { app, signIn } = await startApp(t)
+  const page = { accept: 'text/html' }
+  for (const { name, headers } of [
+    { name: 'a link on another site', headers: { 'sec-fetch-site': 'cross-site' } },
+    { name: 'a browser that sends no Sec-Fetch-Site', headers: {} },
+    { name: 'typed or bookmarked', headers: { 'sec-fetch-site': 'none' } },
+  ]) {
+    const cookie = await signIn('alice')
+    const asked = await app.inject({ url: '/login/logout?next=%2Fbye', headers: { cookie, ...page, ...headers } })
+    t.equal(asked.statusCode, 200, `${name}: a page`)
+    t.match(asked.body, /<title>Sign out\?<\/title>/, `${name}: asking "Sign out?"`)
+    t.ok(await stillSignedIn(app, cookie), `${name}: still signed in`)
+    const form =
+      /<form method="post" action="([^"]+)" id="logout-form">\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(
+        asked.body,
+      )
+    t.ok(form, `${name}: with a form that posts the form token`)
+    const action = form![1]!.replaceAll('&amp;', '&')
+    t.equal(action, '/login/logout?next=%2Fbye', `${name}: to sign out, keeping next`)
+
+    const forged = await app.inject({
+      method: 'POST',
+      url: action,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:80' },
+      payload: '_csrf=forged',
+    })
+    t.equal(forged.json().code, 'LOGIN_ERR_CSRF', `${name}: the button needs the page's token`)
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: action,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:80' },
+      payload: `_csrf=${encodeURIComponent(form![2]!)}`,
+    })
+    t.equal(confirmed.statusCode, 303, `${name}: the button signs out`)
+    t.equal(confirmed.headers.location, '/bye')
+    t.notOk(await stillSignedIn(app, cookie), `${name}: signed out`)
+  }
+  for (const fetchSite of ['same-origin', 'same-site']) {
+    const cookie = await signIn('alice')
+    const out = await app.inject({
+      url: '/login/logout?next=%2Fbye',
+      headers: { cookie, ...page, 'sec-fetch-site': fetchSite },
+    })
+    t.equal(out.statusCode, 303, `Sec-Fetch-Site: ${fetchSite}: signed out at once`)
+    t.notOk(await stillSignedIn(app, cookie), `Sec-Fetch-Site: ${fetchSite}: signed out`)
+  }
+})

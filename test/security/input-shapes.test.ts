@@ -37,6 +37,9 @@ const FIELDS = [
   'g0.depletes',
   'g0.accept_hours',
   'g0.access_hours',
+  'name',
+  'invitation',
+  'response',
   '_csrf',
 ]
 const LONG = 'x'.repeat(5000)

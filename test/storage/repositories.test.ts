@@ -9,6 +9,8 @@ import { GroupStore } from '../../src/storage/groups.js'
 import { InvitationStore } from '../../src/storage/invitations.js'
 import { MembershipStore } from '../../src/storage/memberships.js'
 import { OAuthFlowStore } from '../../src/storage/oauth-flows.js'
+import { PasskeyChallengeStore } from '../../src/storage/passkey-challenges.js'
+import { PasskeyStore } from '../../src/storage/passkeys.js'
 import { ServerSecretStore } from '../../src/storage/server-secrets.js'
 import { SessionStore } from '../../src/storage/sessions.js'
 import { SigningKeyStore } from '../../src/storage/signing-keys.js'
@@ -148,15 +150,19 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     const db = await engine.open(t)
     const user = await new UserStore(db).ensureForIdentity('test', 'u', NOW)
     const sessions = new SessionStore(db)
-    for (const sid of ['s1', 's2']) {
+    for (const [sid, provider, amr] of [
+      ['s1', 'test', null],
+      ['s2', 'passkey', 'user hwk'],
+    ] as const) {
       await sessions.create({
         sid,
         userId: user.id,
-        provider: 'test',
+        provider,
         ip: '::1',
         userAgent: 'ua',
         created: NOW,
         refreshed: NOW,
+        amr,
       })
     }
     t.match(await sessions.get('s1'), {
@@ -164,8 +170,10 @@ async function conformance(t: Test, engine: EngineUnderTest) {
       userId: user.id,
       userAgent: 'ua',
       revoked: null,
+      amr: null,
       authenticated: NOW,
     })
+    t.match(await sessions.get('s2'), { provider: 'passkey', amr: 'user hwk' }, 'how a session began is kept')
     t.equal(await sessions.authenticated('s2', NOW + 4), true)
     t.match(await sessions.get('s2'), { authenticated: NOW + 4, refreshed: NOW + 4, created: NOW })
     t.equal(await sessions.refreshed('s1', NOW + 5), true)
@@ -202,7 +210,7 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     const [owner, member, guest] = await Promise.all(['o', 'm', 'g'].map(n => users.ensureForIdentity('test', n, NOW)))
     const memberships = new MembershipStore(db)
     const invitations = new InvitationStore(db)
-    const base = { invitationId: null, until: null, spots: null, dos: null, created: NOW }
+    const base = { invitationId: null, until: null, spots: null, dos: null, appId: null, created: NOW }
     await memberships.insert({
       ...base,
       id: 'm-owner',
@@ -249,6 +257,15 @@ async function conformance(t: Test, engine: EngineUnderTest) {
       deauthorizes: 0,
       owner: false,
     })
+    await memberships.insert({
+      ...base,
+      id: 'm-by-app',
+      userId: owner!.id,
+      groupId: ids['chat/room/sub']!,
+      deauthorizes: 0,
+      owner: false,
+      appId: 'an-app',
+    })
 
     t.match(await memberships.get('m-owner'), { owner: true, active: true, path: 'chat' })
     t.match(await invitations.get('i1'), { depletes: true, confirm: false, active: true, path: 'chat/room' })
@@ -277,10 +294,17 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     )
     t.match(await memberships.currentDescendants('m-owner', NOW), [{ id: 'm-member', userName: 'm', inviterName: 'o' }])
     t.same((await memberships.currentWithin('chat', ['chat/', 'chat0'], NOW)).map(m => m.id).sort(), [
+      'm-by-app',
       'm-member',
       'm-owner',
     ])
-    t.same(await memberships.expiredBetween(NOW, NOW + 10), [{ id: 'm-guest', userId: guest!.id }])
+    t.match(
+      await memberships.grantedByApps('chat', ['chat/', 'chat0'], NOW),
+      [{ id: 'm-by-app', appId: 'an-app', appName: null, path: 'chat/room/sub' }],
+      'what apps granted in a namespace, naming the app when it still exists',
+    )
+    t.same(await memberships.grantedByApps('other', ['other/', 'other0'], NOW), [])
+    t.same(await memberships.expiredBetween(NOW, NOW + 10), [{ id: 'm-guest', userId: guest!.id, path: 'other' }])
     await memberships.setSweptUntil(NOW + 10)
     t.equal(await memberships.sweptUntil(), NOW + 10)
 
@@ -345,12 +369,13 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     const db = await engine.open(t)
     const apps = new AppStore(db)
     const secretHash = Buffer.alloc(32, 7)
-    await apps.insert({ id: 'a1', name: 'wiki', secretHash, created: NOW, oidc: null })
+    await apps.insert({ id: 'a1', name: 'wiki', secretHash, created: NOW, oidc: null, channel: true })
     await apps.insert({
       id: 'a2',
       name: 'grafana',
       secretHash,
       created: NOW,
+      channel: false,
       oidc: {
         redirectUris: ['https://g.example/cb'],
         postLogoutRedirectUris: [],
@@ -370,13 +395,15 @@ async function conformance(t: Test, engine: EngineUnderTest) {
       idTokenAlg: 'RS256' as const,
       device: true,
     }
-    await apps.insert({ id: 'a3', name: 'tv', secretHash, created: NOW, oidc: tv })
+    await apps.insert({ id: 'a3', name: 'tv', secretHash, created: NOW, oidc: tv, channel: false })
     t.same((await apps.findByName('tv'))?.oidc, tv, 'a client that signs in by device only, without a redirect URI')
     const credentials = await apps.credentials('a1')
     t.ok(credentials?.secretHash.equals(secretHash), 'the hash comes back as bytes')
     t.match(await apps.findByName('grafana'), {
       oidc: { public: true, require: 'staff', redirectUris: ['https://g.example/cb'] },
+      channel: false,
     })
+    t.match(await apps.findByName('wiki'), { oidc: null, channel: true })
     t.same(
       (await apps.list()).map(a => a.name),
       ['grafana', 'tv', 'wiki'],
@@ -385,13 +412,22 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.equal((await apps.findByName('wiki'))?.lastSeen, NOW + 5)
 
     const namespaces = new AppNamespaceStore(db)
-    await namespaces.add('a1', 'chat', 'created', NOW)
-    await namespaces.add('a1', 'chat', 'allowed', NOW + 1)
-    t.match(await namespaces.get('a1', 'chat'), { kind: 'created' }, 'an existing record is kept as it is')
-    await namespaces.add('a1', 'blog', 'allowed', NOW)
+    await namespaces.set('a1', 'chat', 'read', NOW)
+    await namespaces.set('a1', 'chat', 'allowed', NOW + 1)
+    t.match(await namespaces.get('a1', 'chat'), { kind: 'allowed' }, 'a new record replaces the one before')
+    await namespaces.set('a1', 'blog', 'claimed', NOW)
+    await namespaces.set('a2', 'chat', 'read', NOW)
     t.same(
       (await namespaces.list('a1')).map(n => n.namespace),
       ['blog', 'chat'],
+    )
+    t.match(
+      await namespaces.holders('chat'),
+      [
+        { appId: 'a2', appName: 'grafana', kind: 'read' },
+        { appId: 'a1', appName: 'wiki', kind: 'allowed' },
+      ],
+      'who holds a namespace, by app name',
     )
     t.equal(await apps.delete('a1'), true)
     t.same(await namespaces.list('a1'), [], 'an app takes its namespaces with it')
@@ -420,6 +456,97 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     await flows.create({ ...flow, state: 'old', expires: NOW })
     await flows.purgeExpired(NOW)
     t.equal(await flows.take('old', 'b', 'github'), undefined)
+  })
+
+  t.test('passkeys: one account per credential id, counters that only go up, removal by their owner only', async t => {
+    const db = await engine.open(t)
+    const users = new UserStore(db)
+    const ada = { id: 'u-ada', name: 'Ada', picture: '' }
+    await users.insert(ada, NOW)
+    t.same(await users.get(ada.id), ada, 'an account without any provider identity')
+    t.same(await users.identities(ada.id), [])
+    const bob = await users.ensureForIdentity('test', 'bob', NOW)
+    const passkeys = new PasskeyStore(db)
+    const key = {
+      id: 'p1',
+      credentialId: 'cred-1',
+      userId: ada.id,
+      publicKey: Buffer.from([0xa5, 1, 2, 3, 0x26]),
+      counter: 0,
+      transports: ['internal', 'hybrid'],
+      backupEligible: true,
+      backedUp: false,
+      name: 'Passkey on iPhone',
+      created: NOW,
+      lastUsed: null,
+    }
+    await passkeys.insert(key)
+    t.same(await passkeys.byCredentialId('cred-1'), key, 'read back whole, the public key as bytes')
+    await t.rejects(passkeys.insert({ ...key, id: 'p2', userId: bob.id }), 'a credential id belongs to one account')
+    await passkeys.insert({ ...key, id: 'p3', credentialId: 'cred-3', created: NOW + 1, backupEligible: false })
+    t.same(
+      (await passkeys.ofUser(ada.id)).map(p => [p.id, p.backupEligible]),
+      [
+        ['p1', true],
+        ['p3', false],
+      ],
+      'oldest first',
+    )
+    t.equal(await passkeys.countOf(ada.id), 2)
+    t.equal(await passkeys.countOf(bob.id), 0)
+
+    t.equal(await passkeys.used('p1', { counter: 0, backedUp: true, now: NOW + 2 }), true, 'no counter kept: 0 again')
+    t.equal(await passkeys.used('p1', { counter: 5, backedUp: true, now: NOW + 3 }), true, 'a counter starts')
+    t.equal(await passkeys.used('p1', { counter: 5, backedUp: true, now: NOW + 4 }), false, 'and never repeats')
+    t.equal(await passkeys.used('p1', { counter: 0, backedUp: true, now: NOW + 4 }), false, 'nor falls back to 0')
+    t.match(await passkeys.owned(ada.id, 'p1'), { counter: 5, backedUp: true, lastUsed: NOW + 3 })
+    const other = new PasskeyStore(await engine.another(t, db))
+    const raced = await Promise.all([
+      passkeys.used('p1', { counter: 6, backedUp: true, now: NOW + 5 }),
+      other.used('p1', { counter: 6, backedUp: true, now: NOW + 5 }),
+    ])
+    t.same(raced.filter(Boolean), [true], 'of two uses with the same counter, one is recorded')
+
+    t.equal(await passkeys.owned(bob.id, 'p1'), undefined, 'nobody else sees it')
+    t.equal(await passkeys.rename(bob.id, 'p1', 'mine'), false, 'nor renames it')
+    t.equal(await passkeys.remove(bob.id, 'p1'), false, 'nor removes it')
+    t.equal(await passkeys.rename(ada.id, 'p1', 'Phone'), true)
+    t.equal((await passkeys.owned(ada.id, 'p1'))?.name, 'Phone')
+    t.equal(await passkeys.remove(ada.id, 'p1'), true)
+    t.equal(await passkeys.byCredentialId('cred-1'), undefined)
+    await passkeys.removeAllOf(ada.id)
+    t.same(await passkeys.ofUser(ada.id), [], 'an account deleted takes its passkeys')
+  })
+
+  t.test('passkey challenges: taken once, by their browser, for their purpose, even by two nodes at once', async t => {
+    const db = await engine.open(t)
+    const other = await engine.another(t, db)
+    const challenges = new PasskeyChallengeStore(db)
+    const challenge = {
+      challenge: 'c1',
+      browser: 'b',
+      purpose: 'sign-in' as const,
+      userId: null,
+      detail: '{"next":"/"}',
+      expires: NOW + 300,
+    }
+    await challenges.create(challenge)
+    t.equal(await challenges.take('c1', 'other browser', 'sign-in'), undefined, "another browser's answer")
+    t.equal(await challenges.take('c1', 'b', 'add'), undefined, 'another purpose')
+    const taken = await Promise.all([
+      challenges.take('c1', 'b', 'sign-in'),
+      new PasskeyChallengeStore(other).take('c1', 'b', 'sign-in'),
+    ])
+    t.same(taken.filter(Boolean), [challenge], 'exactly one taker gets it')
+    await challenges.create({ ...challenge, challenge: 'c2', purpose: 'sign-up', userId: 'future', expires: NOW })
+    t.match(
+      await new PasskeyChallengeStore(other).take('c2', 'b', 'sign-up'),
+      { userId: 'future' },
+      'made on one node, taken on another',
+    )
+    await challenges.create({ ...challenge, challenge: 'old', expires: NOW })
+    await challenges.purgeExpired(NOW)
+    t.equal(await challenges.take('old', 'b', 'sign-in'), undefined, 'expired ones are purged')
   })
 
   t.test('signing keys and secrets: one of each for every node', async t => {

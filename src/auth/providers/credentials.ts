@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { errors } from '../../errors.js'
+import { readJsonFile } from '../../json-file.js'
 import { providerUrlProblem } from './provider-url.js'
 
 /** An application registered at a preset provider (`credentials.json` → `"github": {...}`). */
@@ -48,12 +49,8 @@ export function loadCredentials(path: string | null, presetIds: readonly string[
     throw new errors.Config(`${path}: ${JSON.stringify(key)} ${why}`)
   }
 
-  let file: unknown
-  try {
-    file = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (error) {
-    throw new errors.Config(`${path} could not be read as JSON: ${(error as Error).message}`)
-  }
+  refuseShared(path)
+  const file = readJsonFile(path)
   if (!isObject(file)) throw new errors.Config(`${path} must hold a JSON object`)
 
   const clients = new Map<string, ClientCredentials>()
@@ -70,6 +67,26 @@ export function loadCredentials(path: string | null, presetIds: readonly string[
     clients.set(provider, readClient(provider, value, fail))
   }
   return { clients, oidc }
+}
+
+/**
+ * The file holds client secrets: one that other users may read (or write,
+ * swapping in their own provider) stops the start with the command that
+ * makes it private.
+ */
+function refuseShared(path: string): void {
+  let mode: number
+  try {
+    mode = statSync(path).mode
+  } catch {
+    return // reading it says why it cannot be read
+  }
+  if ((mode & 0o066) === 0) return
+  const quoted = /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`
+  throw new errors.Config(
+    `${path} holds client secrets that other users may read or write (mode ${(mode & 0o777).toString(8)}): ` +
+      `run chmod 600 ${quoted}`,
+  )
 }
 
 function isObject(value: unknown): value is Entry {

@@ -1,6 +1,6 @@
 -- Client applications that speak the realtime channel (/login/ws). The
 -- secret is 32 random bytes shown once; only its SHA-256 is kept (a
--- high-entropy secret needs no slow hash, see src/realtime/apps.ts).
+-- high-entropy secret needs no slow hash, see src/apps/apps.ts).
 CREATE TABLE apps (
   id           TEXT PRIMARY KEY,              -- public, like a user name
   name         TEXT NOT NULL,

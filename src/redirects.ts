@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { errors } from '../errors.js'
+import { errors } from './errors.js'
 
 /**
  * Validation of `?next=` targets (docs/sign-in.md, "Sessions and leases"): only relative paths, and absolute

@@ -1,23 +1,29 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { errors } from '../errors.js'
-import { clearLeaseCookie, setLeaseCookie } from './cookie.js'
 import type { Config } from '../config.js'
-import type { Resolution, SignedIn } from './sessions.js'
+import { errors } from '../errors.js'
+import { andThen, type MaybePromise } from '../maybe-promise.js'
+import { clearLeaseCookie, setLeaseCookie } from './lease-cookie.js'
+import type { Resolution, SignedIn } from './signed-in.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who signed this request, once asked: read it through {@link currentUser}. */
+    signedIn: MaybePromise<SignedIn | null> | undefined
+  }
+}
 
 /**
  * The signed-in user of this request, or null. Resolved once per request;
  * an expired lease that could be renewed is sent back as a new cookie, an
  * unusable one is cleared. Answers without a promise when the session
- * service can tell at once (SessionService.resolveKnown): the common case
- * of forward-auth.
+ * service can tell at once (SessionService.resolve): the common case of
+ * forward-auth.
  */
-export function currentUser(request: FastifyRequest, reply: FastifyReply): SignedIn | null | Promise<SignedIn | null> {
+export function currentUser(request: FastifyRequest, reply: FastifyReply): MaybePromise<SignedIn | null> {
   let answer = request.signedIn
   if (answer === undefined) {
     const { config, sessions } = request.server.ctx
-    const token = request.cookies[config.cookieName]
-    const known = token ? sessions.resolveKnown(token) : undefined
-    answer = known ? settle(known, reply, config) : sessions.resolve(token).then(later => settle(later, reply, config))
+    answer = andThen(sessions.resolve(request.cookies[config.cookieName]), settle, reply, config)
     request.signedIn = answer
   }
   return answer

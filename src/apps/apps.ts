@@ -1,7 +1,11 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import type { AppContext } from '../context.js'
+import type { Clock } from '../clock.js'
 import { errors } from '../errors.js'
+import type { AppScope } from '../groups/app-scope.js'
+import type { RevocationFeed } from '../revocation-feed.js'
 import { AppStore, type App, type AppCredentials, type OidcClientSettings } from '../storage/apps.js'
+import type { Database } from '../storage/database.js'
+import type { RevocationStore } from '../storage/revocations.js'
 
 /** What `app add` prints once: the only time the secret is ever seen. */
 export interface IssuedCredentials {
@@ -31,11 +35,28 @@ export function hashSecret(secret: string): Buffer {
 // Compared against when the app id is unknown, so that the answer takes the same time.
 const NO_APP = hashSecret(randomBytes(32).toString('base64url'))
 
+/** What the app service works with: the database, the rules' clock, the log every process tails, and app scopes. */
+export interface AppDeps {
+  db: Database
+  clock: Clock
+  revocations: RevocationStore
+  feed: RevocationFeed
+  scope: Pick<AppScope, 'claim'>
+}
+
+/** How an app is registered beyond its name and OpenID Connect settings. */
+export interface AppOptions {
+  /** An OpenID Connect client may open the realtime channel too (an app without OpenID Connect settings always may). */
+  channel?: boolean
+  /** Namespaces that do not exist yet, claimed for the app (docs/protocol.md, "Apps are scoped"). */
+  namespaces?: string[]
+}
+
 /** Registering, listing, removing and authenticating client applications. */
 export class AppService {
   private readonly store: AppStore
 
-  constructor(private readonly ctx: Pick<AppContext, 'db' | 'clock' | 'revocations' | 'feed'>) {
+  constructor(private readonly ctx: AppDeps) {
     this.store = new AppStore(ctx.db)
   }
 
@@ -43,12 +64,19 @@ export class AppService {
    * Registers an app and answers its credentials (the secret is not kept).
    * With OpenID Connect settings (validated by `clientSettings`), it is
    * also a client of the OpenID Provider; a public one gets no secret.
+   * Claiming namespaces is part of the registration: when one is refused,
+   * nothing is registered.
    */
-  add(name: string): Promise<IssuedCredentials>
-  add(name: string, oidc: OidcClientSettings | null): Promise<IssuedCredentials | PublicClientCredentials>
+  add(name: string, oidc?: null, options?: AppOptions): Promise<IssuedCredentials>
+  add(
+    name: string,
+    oidc: OidcClientSettings | null,
+    options?: AppOptions,
+  ): Promise<IssuedCredentials | PublicClientCredentials>
   async add(
     name: string,
     oidc: OidcClientSettings | null = null,
+    options: AppOptions = {},
   ): Promise<IssuedCredentials | PublicClientCredentials> {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new errors.BadRequest(
@@ -60,7 +88,16 @@ export class AppService {
     const secret = randomBytes(32).toString('base64url')
     await this.ctx.db.transaction(async () => {
       if (await this.store.findByName(name)) throw new errors.Conflict(`An app named ${name} already exists`)
-      await this.store.insert({ id, name, secretHash: hashSecret(secret), created: this.ctx.clock.now(), oidc })
+      const channel = oidc === null || options.channel === true
+      await this.store.insert({
+        id,
+        name,
+        secretHash: hashSecret(secret),
+        created: this.ctx.clock.now(),
+        oidc,
+        channel,
+      })
+      for (const namespace of new Set(options.namespaces)) await this.ctx.scope.claim(id, namespace)
     })
     return { id, secret: oidc?.public ? null : secret }
   }
