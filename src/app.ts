@@ -8,6 +8,7 @@ import { createContext } from './context.js'
 import { errors } from './errors.js'
 import { authRoutes } from './auth/routes.js'
 import { forwardAuth } from './auth/check.js'
+import { profileRoutes } from './auth/profile-routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
@@ -97,6 +98,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(forwardAuth, { prefix: '/login' }) // /login/check, for reverse proxies
+  await app.register(profileRoutes, { prefix: '/login' }) // handle and address apps see
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' })
   await app.register(passkeyRoutes, { prefix: '/login' })

@@ -5,6 +5,8 @@ import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
+import { AddressService } from './auth/addresses.js'
+import { HandleService } from './auth/handles.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
 import { SessionService } from './auth/sessions.js'
@@ -46,6 +48,10 @@ export interface AppContext {
   users: UserStore
   sessions: SessionService
   accounts: AccountService
+  /** The handles apps see as `preferred_username`. */
+  handles: HandleService
+  /** Which vouched address apps see. */
+  addresses: AddressService
   revocations: RevocationStore
   feed: RevocationFeed
   /** The sign-in providers this server offers. */
@@ -176,6 +182,8 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     users,
     sessions,
     accounts,
+    handles: new HandleService(users),
+    addresses: new AddressService(users),
     revocations,
     feed,
     providers: new ProviderRegistry(),

@@ -63,6 +63,8 @@ export const errors = {
   Unavailable: define('LOGIN_ERR_UNAVAILABLE', 'Service unavailable: %s'),
   /** The OpenID Provider refused a request it cannot answer to the client (docs/openid-provider.md, "OpenID Provider"). */
   OidcRequest: define('LOGIN_ERR_OIDC_REQUEST', 'OpenID Connect request refused: %s'),
+  /** A device sign-in's user code is wrong, expired or already used (docs/openid-provider.md, "Device sign-in"). */
+  DeviceCode: define('LOGIN_ERR_DEVICE_CODE', '%s'),
   /** A setting is invalid; the server does not start. */
   Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),
   /** Anything unexpected: logged with its stack, shown without it. */

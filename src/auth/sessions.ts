@@ -114,6 +114,26 @@ export class SessionService {
   }
 
   /**
+   * The person of an active session signed in again (docs/sign-in.md,
+   * "Sessions and leases"): the session stays, so that what apps were given
+   * on it lives on, and records when and how (its `amr`); answers its new
+   * lease, or null when the session ended meanwhile or is someone else's.
+   */
+  async reauthenticate(
+    sid: string,
+    user: User,
+    amr: readonly string[] | undefined,
+  ): Promise<{ sid: string; token: string } | null> {
+    const now = this.deps.clock.now()
+    const session = await this.deps.sessions.get(sid)
+    if (!session || session.userId !== user.id || this.denied.has(sid)) return null
+    if (!(await this.deps.sessions.authenticated(sid, now, amr?.join(' ') ?? null))) return null
+    const { token, claims } = await this.deps.leases.issue(user, sid, this.deadline(session.created))
+    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
+    return { sid, token }
+  }
+
+  /**
    * Decides who a lease token belongs to. A valid lease of an active session
    * signs in; an expired lease of a session that is still allowed to live is
    * re-issued (`renewed`); anything else signs out (and the cookie should go).
