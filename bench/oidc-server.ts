@@ -1,7 +1,7 @@
 /**
  * The login server for bench/oidc.ts, in its own process so that it and the
- * load generator do not share a thread: one OpenID Connect client
- * registered, one user signed in. Tells the parent what a relying party
+ * load generator do not share a thread: one OpenID Connect client and one
+ * device client registered, one user signed in. Tells the parent what a relying party
  * needs over IPC once it listens.
  */
 import { mkdtempSync } from 'node:fs'
@@ -20,6 +20,8 @@ export interface OidcServerReady {
   /** `name=value` of a valid lease cookie. */
   cookie: string
   client: { id: string; secret: string }
+  /** A public client registered with `--device`. */
+  device: { id: string }
   redirectUri: string
 }
 
@@ -36,6 +38,7 @@ const config = loadConfig(
 const app = await buildApp(config)
 await app.listen({ host: '127.0.0.1', port })
 const client = await app.ctx.apps.add('bench', clientSettings({ redirectUris: [REDIRECT_URI] }))
+const device = await app.ctx.apps.add('bench-device', clientSettings({ device: true, public: true }))
 const signIn = await app.inject({ url: '/login/test/as?who=bench' })
 const cookie = ([] as string[])
   .concat(signIn.headers['set-cookie'] ?? [])
@@ -47,6 +50,7 @@ const ready: OidcServerReady = {
   issuer: issuerOf(config),
   cookie,
   client: { id: client.id, secret: client.secret! },
+  device: { id: device.id },
   redirectUri: REDIRECT_URI,
 }
 process.send!(ready)

@@ -47,7 +47,7 @@ interface Worker {
   flow: string
 }
 
-const server = await forkReady<TargetReady>('./target-server.ts', {
+const server = await forkReady<TargetReady>('./target-server.js', {
   kind: 'login',
   memcached: [],
   logLevel,

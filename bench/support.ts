@@ -3,9 +3,9 @@
  * process and waiting for its "ready" message, and the median of rounds.
  */
 import autocannon from 'autocannon'
-import { fork, type ChildProcess } from 'node:child_process'
+import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
@@ -215,4 +215,66 @@ export async function loadTarget(
       `${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
     )
   return result
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat`'s CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+
+/** CPU seconds (user and system, every thread) a process has used so far, from `/proc/<pid>/stat`. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+/** A target whose process's CPU time is measured: `pid` serves `url`. */
+export interface CpuTarget extends LoadTarget {
+  pid: number
+  /** Per round: microseconds of the server's CPU time per request. */
+  cpu: number[]
+}
+
+/**
+ * Sends each target `amount` requests per round, `connections` at a time,
+ * after `warmup` requests each, and records the CPU time its server
+ * process spent per request (from `/proc/<pid>/stat`: a figure that a busy
+ * neighbour barely moves, unlike requests per second) besides the usual
+ * throughput and latencies. Targets take turns within each round, so each
+ * ratio can compare figures of the same round. Any failed request fails
+ * the bench.
+ */
+export async function measureCpuRounds(
+  targets: readonly CpuTarget[],
+  options: { amount: number; warmup: number; rounds: number; connections: number },
+): Promise<void> {
+  const load = async (target: CpuTarget, amount: number) => {
+    const result = await autocannon({
+      url: target.url,
+      headers: target.headers,
+      connections: options.connections,
+      amount,
+    })
+    const failed = result.non2xx + result.errors + result.timeouts
+    if (failed > 0)
+      throw new Error(
+        `${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
+      )
+    return result
+  }
+  for (const target of targets) await load(target, options.warmup)
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const target of targets) {
+      const before = cpuSeconds(target.pid)
+      const result = await load(target, options.amount)
+      target.cpu.push(((cpuSeconds(target.pid) - before) / options.amount) * 1e6)
+      // autocannon's `duration` is whole seconds: the clock times of the run say it exactly.
+      target.rps.push(result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000))
+      target.p50.push(result.latency.p50)
+      target.p99.push(result.latency.p99)
+    }
+    process.stdout.write(
+      `  round ${round}: ${targets.map(t => t.cpu.at(-1)!.toFixed(1)).join(' / ')} µs CPU a request\n`,
+    )
+  }
 }

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
+import { checkRule } from '../src/rules/rule-spec.js'
 import { exitWithParent } from './support.js'
 
 export interface TargetOptions {
@@ -31,6 +32,12 @@ export interface TargetOptions {
   database?: string
   /** Login only: register an app (its credentials come back in `ready.app`) and give the user a group. */
   app?: boolean
+  /**
+   * Login only: `count` access rules, the one in the middle letting the
+   * signed-in user (a member of the group `bench`) through to `host` and
+   * `path`, the others matching other hosts and paths.
+   */
+  rules?: { count: number; host: string; path: string }
   /** Login only: `LOGIN_CHANNEL_RATE_LIMIT` (the server's default when absent). */
   channelRateLimit?: number
   /**
@@ -89,9 +96,30 @@ if (options.kind === 'login') {
     // The app's own namespace, which its queries ask about (docs/protocol.md, "Apps are scoped").
     ready.app = await app.ctx.apps.add('bench', null, { namespaces: ['bench'] })
     ready.user = user.id
-    await app.ctx.groups.tree.ensureNamespace('bench', 'github', 'bench')
   }
+  if (options.app || options.rules) await app.ctx.groups.tree.ensureNamespace('bench', 'github', 'bench')
+  if (options.rules) await addRules(options.rules)
 }
+/**
+ * `count` rules in one import: a quarter on other hosts of the site, a
+ * quarter under a wildcard of another domain, half on the bench's host
+ * under other paths (prefixes and globs); the one in the middle matches.
+ */
+async function addRules({ count, host, path }: NonNullable<TargetOptions['rules']>): Promise<void> {
+  const middle = Math.floor(count / 2)
+  const specs = Array.from({ length: count }, (_, i) => {
+    if (i === middle) return { host: host, path: path, allow: 'bench' }
+    if (i % 4 === 0) return { host: `app-${i}.example.org`, allow: `group-${i} | bench` }
+    if (i % 4 === 1) return { host: `*.zone-${i}.example.net`, deny: true }
+    if (i % 4 === 2) return { host: host, path: `/section-${i}`, methods: 'GET,HEAD', public: true }
+    return { host: host, path: `/files-${i}/*.php`, deny: true }
+  })
+  await app.ctx.rules.import(
+    specs.map(spec => checkRule(spec)),
+    { actor: 'bench' },
+  )
+}
+
 process.on('message', (message: { type?: string }) => {
   if (message.type !== 'memory') return
   // Twice: what the first collection finalises, the second frees.

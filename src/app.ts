@@ -8,11 +8,13 @@ import { createContext } from './context.js'
 import { errors } from './errors.js'
 import { authRoutes } from './auth/routes.js'
 import { forwardAuth } from './auth/check.js'
+import { profileRoutes } from './auth/profile-routes.js'
 import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
 import { addSecurityHeaders } from './http/security-headers.js'
 import { loggerOptions, OneLinePerRequest } from './http/logging.js'
+import { requestLoggers } from './http/request-logger.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
 import { trustedProxies } from './http/trusted-proxies.js'
@@ -44,6 +46,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
     logController: new OneLinePerRequest(),
+    childLoggerFactory: requestLoggers,
     trustProxy: trustedProxies(config.trustProxy),
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
     requestTimeout: timeouts.requestTimeout,
@@ -77,7 +80,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
 /** Each area as a plugin, in the order their hooks and routes depend on. */
 async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
-  await app.register(cookie)
+  // Cookies are read one by one where needed (src/http/request-cookie.ts), not all parsed for every request.
+  await app.register(cookie, { hook: false })
   await app.register(formbody)
   addSecurityHeaders(app)
   await app.register(rateLimit, {
@@ -94,6 +98,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   await app.register(staticAssets) // stylesheet, icon and page scripts under /login/static/
   await app.register(authRoutes, { prefix: '/login' })
   await app.register(forwardAuth, { prefix: '/login' }) // /login/check, for reverse proxies
+  await app.register(profileRoutes, { prefix: '/login' }) // handle and address apps see
   await app.register(testProvider, { prefix: '/login/test' })
   await app.register(oauthRoutes, { prefix: '/login' })
   await app.register(passkeyRoutes, { prefix: '/login' })

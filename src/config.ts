@@ -32,6 +32,8 @@ export interface Config {
   /** null = off. */
   readonly maxAgeSeconds: number | null
   readonly cookieName: string
+  /** How long a device sign-in's user code may be entered (RFC 8628). */
+  readonly deviceCodeSeconds: number
   /** How many proxies stand in front (0: none), or their addresses and CIDR ranges. */
   readonly trustProxy: number | readonly string[]
   readonly rateLimit: number
@@ -46,6 +48,8 @@ export interface Config {
   readonly metricsPort: number | null
   readonly metricsHost: string
   readonly logLevel: string
+  /** What `/login/check` answers when no access rule matches. */
+  readonly defaultRule: 'signed-in' | 'deny'
   readonly passkeySignup: PasskeySignup
   /** null = the origin of `publicUrl`. */
   readonly passkeyOrigins: readonly string[] | null
@@ -84,7 +88,8 @@ function fail(name: string, why: string): never {
   throw new errors.Config(`${name} ${why}`)
 }
 
-function integer(min: number) {
+/** A whole number from `min` to `max`. */
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: Raw, name: string): number => {
     // Digits only: Number() would read '' and '  ' as 0, and accept '0x1f' or '8e3'.
     const n =
@@ -94,6 +99,7 @@ function integer(min: number) {
           ? Number(String(value).trim())
           : Number.NaN
     if (!Number.isInteger(n) || n < min) fail(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`)
+    if (n > max) fail(name, `must be at most ${max}`)
     return n
   }
 }
@@ -326,6 +332,15 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       return s
     },
   },
+  deviceCodeSeconds: {
+    env: 'LOGIN_DEVICE_CODE_SECONDS',
+    default: 600,
+    doc:
+      'how long the code a TV or command-line tool shows may be entered at `/login/device` ' +
+      '(see [Device sign-in](openid-provider.md#device-sign-in))',
+    // A day at most: a code that lasts longer is one more for guessers to find.
+    parse: integer(30, 86_400),
+  },
   trustProxy: {
     env: 'LOGIN_TRUST_PROXY',
     default: 0,
@@ -392,11 +407,7 @@ const settings: { [K in keyof Config]: Setting<K> } = {
     doc:
       'server processes sharing the port and `run/` (at most 64); ' +
       "each relays every process's revocations to its apps",
-    parse: (v, n) => {
-      const w = integer(1)(v, n)
-      if (w > 64) fail(n, 'must be at most 64')
-      return w
-    },
+    parse: integer(1, 64),
   },
   metricsPort: {
     env: 'LOGIN_METRICS_PORT',
@@ -421,6 +432,18 @@ const settings: { [K in keyof Config]: Setting<K> } = {
       const s = text(v, n)
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(s))
         fail(n, 'must be one of fatal, error, warn, info, debug, trace, silent')
+      return s
+    },
+  },
+  defaultRule: {
+    env: 'LOGIN_DEFAULT_RULE',
+    default: 'signed-in',
+    doc:
+      'what `/login/check` answers when no access rule matches: `signed-in` (anyone signed in passes) or `deny` ' +
+      '(see [Access rules](forward-auth.md#access-rules))',
+    parse: (v, n) => {
+      const s = text(v, n)
+      if (s !== 'signed-in' && s !== 'deny') fail(n, 'must be signed-in or deny')
       return s
     },
   },

@@ -5,9 +5,10 @@ import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { AppService } from './apps/apps.js'
 import { AccountService } from './auth/accounts.js'
+import { AddressService } from './auth/addresses.js'
+import { HandleService } from './auth/handles.js'
 import { KeyRing, retiredKeySeconds } from './auth/keys.js'
 import { LeaseService } from './auth/leases.js'
-import type { AccessChecker } from './auth/check.js'
 import { SessionService } from './auth/sessions.js'
 import { RevocationFeed } from './revocation-feed.js'
 import { loadOrCreateSecret } from './secrets.js'
@@ -23,6 +24,9 @@ import { UserStore } from './storage/users.js'
 import { ProviderRegistry } from './auth/providers/registry.js'
 import { validateNext } from './redirects.js'
 import { createGroupServices, type GroupServices } from './groups/services.js'
+import { MembershipAnswers } from './groups/membership-answers.js'
+import { RuleService } from './rules/service.js'
+import { AccessRuleStore } from './storage/access-rules.js'
 import { createPasskeyServices, type PasskeyServices } from './passkeys/services.js'
 
 declare module 'fastify' {
@@ -44,12 +48,18 @@ export interface AppContext {
   users: UserStore
   sessions: SessionService
   accounts: AccountService
+  /** The handles apps see as `preferred_username`. */
+  handles: HandleService
+  /** Which vouched address apps see. */
+  addresses: AddressService
   revocations: RevocationStore
   feed: RevocationFeed
   /** The sign-in providers this server offers. */
   providers: ProviderRegistry
-  /** Answers group expressions for `/login/check?group=`. */
-  access: AccessChecker
+  /** Membership answers of `/login/check` (`?group=` and access rules), remembered until the feed says they changed. */
+  access: MembershipAnswers
+  /** The access rules of forward-auth, compiled. */
+  rules: RuleService
   /** Access groups: tree, memberships, invitations, removal, audit log. */
   groups: GroupServices
   /** Passkeys: adding, signing in, accounts made with one, and every account's ways to sign in. */
@@ -141,6 +151,8 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     checkRedirect: raw => validateNext(raw, { site: config.site, allowedHosts: config.allowedRedirectHosts }),
   })
   accounts.onDelete((userId, now) => groups.removal.forgetUser(userId, now))
+  const rules = new RuleService({ db, clock, store: new AccessRuleStore(db), revocations, feed, log })
+  await rules.reload()
   const passkeys = createPasskeyServices({
     db,
     clock,
@@ -170,10 +182,13 @@ async function assemble(db: Database, config: Config, clock: Clock, log: Fastify
     users,
     sessions,
     accounts,
+    handles: new HandleService(users),
+    addresses: new AddressService(users),
     revocations,
     feed,
     providers: new ProviderRegistry(),
-    access: groups.membership,
+    access: new MembershipAnswers(groups.membership, feed, clock),
+    rules,
     groups,
     passkeys,
     apps: new AppService({ db, clock, revocations, feed, scope: groups.appScope }),

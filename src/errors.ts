@@ -45,6 +45,8 @@ export const errors = {
   UnknownProvider: define('LOGIN_ERR_UNKNOWN_PROVIDER', 'Unknown sign-in provider: %s'),
   /** A group expression could not be parsed. */
   BadExpression: define('LOGIN_ERR_BAD_EXPRESSION', 'Invalid group expression: %s'),
+  /** An access rule (`rule add`, `rule import`) is malformed: the message names the field. */
+  BadRule: define('LOGIN_ERR_BAD_RULE', 'Invalid access rule: %s'),
   /** An invitation limit rule was broken at creation or acceptance. */
   InvitationLimit: define('LOGIN_ERR_INVITATION_LIMIT', '%s'),
   /** The invitation has expired, was cancelled or is used up. */
@@ -61,6 +63,8 @@ export const errors = {
   Unavailable: define('LOGIN_ERR_UNAVAILABLE', 'Service unavailable: %s'),
   /** The OpenID Provider refused a request it cannot answer to the client (docs/openid-provider.md, "OpenID Provider"). */
   OidcRequest: define('LOGIN_ERR_OIDC_REQUEST', 'OpenID Connect request refused: %s'),
+  /** A device sign-in's user code is wrong, expired or already used (docs/openid-provider.md, "Device sign-in"). */
+  DeviceCode: define('LOGIN_ERR_DEVICE_CODE', '%s'),
   /** A setting is invalid; the server does not start. */
   Config: define('LOGIN_ERR_CONFIG', 'Invalid configuration: %s'),
   /** Anything unexpected: logged with its stack, shown without it. */

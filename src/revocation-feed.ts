@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Database } from './storage/database.js'
+import { SerialReads } from './serial-reads.js'
 import { CHANGES_CHANNEL, type Revocation, type RevocationStore } from './storage/revocations.js'
 
 /** Timing of a feed; the defaults suit production. */
@@ -22,8 +23,7 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
   private cursor: number
   private timer: NodeJS.Timeout | null = null
   private stopListening: (() => Promise<void>) | null = null
-  private reading: Promise<void> | null = null
-  private followUp: Promise<void> | null = null
+  private readonly reads = new SerialReads(() => this.read())
   private lastRead = 0
   private failing = false
 
@@ -75,17 +75,7 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
    * leave the feed behind, not broken.
    */
   poll(): Promise<void> {
-    if (!this.reading) {
-      this.reading = this.read().finally(() => {
-        this.reading = null
-      })
-      return this.reading
-    }
-    this.followUp ??= this.reading.then(() => {
-      this.followUp = null
-      return this.poll()
-    })
-    return this.followUp
+    return this.reads.run()
   }
 
   async stop(): Promise<void> {
@@ -93,7 +83,7 @@ export class RevocationFeed extends EventEmitter<{ revocation: [Revocation] }> {
     this.timer = null
     await this.stopListening?.()
     this.stopListening = null
-    await this.reading
+    await this.reads.running
   }
 
   private async read(): Promise<void> {

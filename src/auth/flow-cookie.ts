@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { servesHttps, type Config } from '../config.js'
+import { requestCookie } from '../http/request-cookie.js'
 
 const VALUE = /^[A-Za-z0-9_-]{43}$/
 
@@ -22,7 +23,7 @@ function digest(value: string): string {
 /** This browser's binding, set (or kept, with a fresh lifetime) for `seconds`. */
 export function bindBrowser(request: FastifyRequest, reply: FastifyReply, config: Config, seconds: number): string {
   const name = cookieName(config)
-  const existing = request.cookies[name]
+  const existing = requestCookie(request, name)
   const value = existing && VALUE.test(existing) ? existing : randomBytes(32).toString('base64url')
   // SameSite=Lax still sends it on the provider's top-level redirect back to the callback.
   reply.setCookie(name, value, {
@@ -37,6 +38,6 @@ export function bindBrowser(request: FastifyRequest, reply: FastifyReply, config
 
 /** The binding of the browser making this request, or null when it has none. */
 export function boundBrowser(request: FastifyRequest, config: Config): string | null {
-  const value = request.cookies[cookieName(config)]
+  const value = requestCookie(request, cookieName(config))
   return value && VALUE.test(value) ? digest(value) : null
 }

@@ -18,17 +18,22 @@ export class IdentityLinks {
     private readonly methods: SignInMethods,
   ) {}
 
-  /** Attaches the identity to the user; a no-op when it already is theirs, LOGIN_ERR_CONFLICT when it is someone else's. */
+  /**
+   * Attaches the identity to the user, with the address it vouched for;
+   * when it already is theirs only that address is refreshed;
+   * LOGIN_ERR_CONFLICT when it is someone else's.
+   */
   link(userId: string, profile: Profile): Promise<void> {
     return this.db.transaction(async () => {
       const owner = await this.users.findByIdentity(profile.provider, profile.providerUserId)
-      if (owner?.id === userId) return
+      if (owner?.id === userId)
+        return this.users.vouched(profile.provider, profile.providerUserId, profile.email ?? null)
       if (owner)
         throw new errors.Conflict(
           `This ${profile.provider} account already signs in to another account; ` +
             'sign in with it and delete that account first, or unlink it there',
         )
-      await this.users.link(userId, profile.provider, profile.providerUserId, this.clock.now())
+      await this.users.link(userId, profile.provider, profile.providerUserId, this.clock.now(), profile.email ?? null)
     })
   }
 

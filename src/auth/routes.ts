@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { assertSameSite } from '../http/csrf.js'
 import { wantsHtml } from '../http/html.js'
-import { formOrJson, nextQuery, param, text } from '../http/schemas.js'
+import { fields, formOrJson, nextQuery, param, readByItsOwner, text } from '../http/schemas.js'
 import { deviceName } from '../http/device-name.js'
 import { notify } from '../http/notice.js'
 import { answer, isFormPost } from '../http/form-or-json.js'
@@ -12,6 +12,7 @@ import { signInOptions } from '../http/sign-in-options.js'
 import { renderPage } from '../http/views.js'
 import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { clearLeaseCookie } from '../signed-in/lease-cookie.js'
+import { addressAppsSee } from './addresses.js'
 
 function sessionView(
   session: { sid: string; provider: string; ip: string; userAgent: string; created: number; refreshed: number },
@@ -38,21 +39,29 @@ function sameName(typed: unknown, name: string): boolean {
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app
 
-  app.get<NextQuery>('/', { schema: { querystring: nextQuery } }, async (request, reply) => {
-    const next = nextOf(request)
-    if (await currentUser(request, reply)) return reply.redirect(next)
-    const providers = signInOptions(request, next)
-    const passkeySignUp = ctx.passkeys.signUp.allowed === 'open'
-    if (!wantsHtml(request) && request.headers.accept?.includes('application/json'))
-      return { providers, passkeys: { sign_in: true, sign_up: passkeySignUp } }
-    return renderPage(request, reply, 'login', {
-      title: 'Sign in',
-      providers,
-      next,
-      passkeySignUp,
-      passkeyScripts: true,
-    })
-  })
+  // `prompt=login`: an app asked the person to prove who they are again (OpenID Connect's prompt=login or
+  // max_age), so the page is shown to a signed-in person too (docs/openid-provider.md, "What a user sees").
+  app.get<NextQuery & { Querystring: { prompt?: string } }>(
+    '/',
+    { schema: { querystring: fields({ next: readByItsOwner, prompt: text(16) }) } },
+    async (request, reply) => {
+      const next = nextOf(request)
+      const again = request.query.prompt === 'login'
+      if (!again && (await currentUser(request, reply))) return reply.redirect(next)
+      const providers = signInOptions(request, next)
+      const passkeySignUp = ctx.passkeys.signUp.allowed === 'open'
+      if (!wantsHtml(request) && request.headers.accept?.includes('application/json'))
+        return { providers, passkeys: { sign_in: true, sign_up: passkeySignUp } }
+      return renderPage(request, reply, 'login', {
+        title: again ? 'Sign in again' : 'Sign in',
+        providers,
+        next,
+        again,
+        passkeySignUp,
+        passkeyScripts: true,
+      })
+    },
+  )
 
   app.get('/me', async (request, reply) => (await requireUser(request, reply)).user)
 
@@ -67,7 +76,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
         const labelOf = (id: string) => (id === 'passkey' ? 'Passkey' : (providers.find(p => p.id === id)?.label ?? id))
         const identities = (await ctx.users.identities(user.id)).map(i => ({ ...i, label: labelOf(i.provider) }))
         const passkeys = await ctx.passkeys.passkeys.list(user.id)
+        const contact = await ctx.users.contact(user.id)
         return {
+          handle: contact?.handle ?? null,
+          addresses: contact?.addresses ?? [],
+          appsSee: contact ? addressAppsSee(contact) : null,
           // This device first, then the most recently active.
           sessions: sessions
             .map(s => ({ ...s, device: deviceName(s.user_agent), methodLabel: labelOf(s.method) }))

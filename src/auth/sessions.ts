@@ -21,7 +21,12 @@ export type SessionEndReason = 'logout' | 'session_list' | 'replaced' | 'idle' |
 interface CachedSession {
   userId: string
   created: number
+  /** Whether it began with a passkey (an access rule may require it); absent from entries cached before: no. */
+  passkey?: boolean
 }
+
+/** The `provider` of a session begun with a passkey (SessionStart). */
+const PASSKEY = 'passkey'
 
 /** A session this process has seen active, kept until the lease it was seen with expires. */
 interface KnownSession extends CachedSession {
@@ -104,7 +109,27 @@ export class SessionService {
       amr: start.amr?.join(' ') ?? null,
     })
     const { token, claims } = await this.deps.leases.issue(start.user, sid, this.deadline(now))
-    this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp })
+    this.known.set(sid, { userId: start.user.id, created: now, until: claims.exp, passkey: start.provider === PASSKEY })
+    return { sid, token }
+  }
+
+  /**
+   * The person of an active session signed in again (docs/sign-in.md,
+   * "Sessions and leases"): the session stays, so that what apps were given
+   * on it lives on, and records when and how (its `amr`); answers its new
+   * lease, or null when the session ended meanwhile or is someone else's.
+   */
+  async reauthenticate(
+    sid: string,
+    user: User,
+    amr: readonly string[] | undefined,
+  ): Promise<{ sid: string; token: string } | null> {
+    const now = this.deps.clock.now()
+    const session = await this.deps.sessions.get(sid)
+    if (!session || session.userId !== user.id || this.denied.has(sid)) return null
+    if (!(await this.deps.sessions.authenticated(sid, now, amr?.join(' ') ?? null))) return null
+    const { token, claims } = await this.deps.leases.issue(user, sid, this.deadline(session.created))
+    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
     return { sid, token }
   }
 
@@ -131,7 +156,7 @@ export class SessionService {
     if (!known || !this.deps.feed.fresh || claims.exp <= this.deps.clock.now() || !this.withinMaxAge(known.created)) {
       return undefined
     }
-    return { status: 'signed-in', signedIn: this.signedIn(claims) }
+    return { status: 'signed-in', signedIn: this.signedIn(claims, known) }
   }
 
   private async resolveFurther(token: string): Promise<Resolution> {
@@ -147,18 +172,25 @@ export class SessionService {
         await this.revoke(claims.sid, 'max_age')
         return { status: 'signed-out', clearCookie: true }
       }
-      return { status: 'signed-in', signedIn: this.signedIn(claims) }
+      return { status: 'signed-in', signedIn: this.signedIn(claims, session) }
     }
     const renewed = await this.refresh(claims.sid)
     if (!renewed) return { status: 'signed-out', clearCookie: true }
     return {
       status: 'signed-in',
-      signedIn: { user: renewed.user, sid: claims.sid, claims: renewed.claims, renewed: renewed.token },
+      signedIn: {
+        user: renewed.user,
+        sid: claims.sid,
+        claims: renewed.claims,
+        passkey: renewed.passkey,
+        renewed: renewed.token,
+      },
     }
   }
 
-  private signedIn(claims: LeaseClaims): SignedIn {
-    return { user: { id: claims.sub, name: claims.name, picture: claims.picture }, sid: claims.sid, claims }
+  private signedIn(claims: LeaseClaims, session: CachedSession): SignedIn {
+    const user = { id: claims.sub, name: claims.name, picture: claims.picture }
+    return { user, sid: claims.sid, claims, passkey: session.passkey === true }
   }
 
   /**
@@ -166,7 +198,7 @@ export class SessionService {
    * and absolute timeouts; ends the session otherwise. Reads the database,
    * not the cache: refreshes are rare and must see the truth.
    */
-  async refresh(sid: string): Promise<{ token: string; claims: LeaseClaims; user: User } | null> {
+  async refresh(sid: string): Promise<{ token: string; claims: LeaseClaims; user: User; passkey: boolean } | null> {
     const now = this.deps.clock.now()
     const session = await this.deps.sessions.get(sid)
     if (!session || session.revoked !== null || this.denied.has(sid)) return null
@@ -178,8 +210,9 @@ export class SessionService {
     const user = await this.deps.users.get(session.userId)
     if (!user || !(await this.deps.sessions.refreshed(sid, now))) return null
     const { token, claims } = await this.deps.leases.issue(user, sid, this.deadline(session.created))
-    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp })
-    return { token, claims, user }
+    const passkey = session.provider === PASSKEY
+    this.known.set(sid, { userId: user.id, created: session.created, until: claims.exp, passkey })
+    return { token, claims, user, passkey }
   }
 
   /** The user's active sessions, newest first; those past a timeout that nobody has used since are left out. */
@@ -287,7 +320,7 @@ export class SessionService {
       await this.deps.cache.add(key, REVOKED, this.deps.config.leaseSeconds + ACTIVE_TTL)
       return null
     }
-    const session: CachedSession = { userId: row.userId, created: row.created }
+    const session: CachedSession = { userId: row.userId, created: row.created, passkey: row.provider === PASSKEY }
     await this.deps.cache.add(key, JSON.stringify(session), ACTIVE_TTL)
     return session
   }

@@ -17,8 +17,11 @@ export interface SignInMethod {
 
 /**
  * Starts the session of a person who just proved who they are, by any
- * method: a new session replaces whatever session this browser had (never
- * upgrading it), and its lease becomes the browser's cookie.
+ * method, and its lease becomes the browser's cookie. The session this
+ * browser had goes on when the same person signed in again (which is how
+ * they prove who they are again when an app asks, with OpenID Connect's
+ * `prompt=login` or `max_age`): it records when and how; anyone else's is
+ * replaced, never upgraded.
  */
 export async function beginSession(
   request: FastifyRequest,
@@ -28,21 +31,25 @@ export async function beginSession(
 ): Promise<void> {
   const { sessions, config, metrics } = request.server.ctx
   const previous = await currentUser(request, reply)
-  if (previous) await sessions.revoke(previous.sid, 'replaced')
-  const { token, sid } = await sessions.start({
-    user,
-    ...method,
-    ip: request.ip,
-    userAgent: request.headers['user-agent'] ?? '',
-  })
+  const kept = previous?.user.id === user.id ? await sessions.reauthenticate(previous.sid, user, method.amr) : null
+  if (previous && kept === null) await sessions.revoke(previous.sid, 'replaced')
+  const { token, sid } =
+    kept ??
+    (await sessions.start({
+      user,
+      ...method,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? '',
+    }))
   setLeaseCookie(reply, config, token)
   metrics.signIns.inc({ provider: method.provider, outcome: 'success' })
-  request.log.info({ user: user.id, provider: method.provider, sid }, 'signed in')
+  request.log.info({ user: user.id, provider: method.provider, sid }, kept ? 'signed in again' : 'signed in')
 }
 
 /**
  * Ends a successful sign-in with any provider: the account is created or
- * refreshed from the profile, its session begins, and the browser goes to
+ * refreshed from the profile (and given a handle when it has none), its
+ * session begins (or goes on, for the same person), and the browser goes to
  * `next`, which the caller has already validated.
  */
 export async function completeSignIn(
@@ -51,8 +58,9 @@ export async function completeSignIn(
   profile: Profile,
   next: string,
 ): Promise<FastifyReply> {
-  const { users, clock } = request.server.ctx
+  const { users, handles, clock } = request.server.ctx
   const user: User = await users.upsertFromProfile(profile, clock.now())
+  await handles.ensure(user.id, profile.login ?? profile.name)
   await beginSession(request, reply, user, { provider: profile.provider })
   return reply.redirect(next, 303)
 }

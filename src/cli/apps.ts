@@ -9,7 +9,7 @@ import type { App } from '../storage/apps.js'
 const ADD_USAGE =
   'app add <name> [--namespace <namespace>]... [--redirect-uri <url>]... [--post-logout-redirect-uri <url>]... ' +
   "[--backchannel-logout-uri <url>] [--public] [--require '<group expression>'] [--id-token-alg RS256|EdDSA] " +
-  '[--channel]'
+  '[--device] [--channel]'
 const USAGE =
   `usage: modular-login ${ADD_USAGE} | app list | app remove <name> | ` +
   'app allow <name> <namespace> [--read | --take-over] | app deny <name> <namespace>'
@@ -39,7 +39,8 @@ async function listing(app: App, ctx: AppContext): Promise<string> {
   ]
   const { oidc } = app
   if (oidc) {
-    fields.push(`redirect ${oidc.redirectUris.join(' ')}`)
+    if (oidc.redirectUris.length > 0) fields.push(`redirect ${oidc.redirectUris.join(' ')}`)
+    if (oidc.device) fields.push('device sign-in')
     if (oidc.postLogoutRedirectUris.length > 0) fields.push(`post-logout ${oidc.postLogoutRedirectUris.join(' ')}`)
     if (oidc.backchannelLogoutUri) fields.push(`back-channel logout ${oidc.backchannelLogoutUri}`)
     if (oidc.public) fields.push('public (PKCE, no secret)')
@@ -63,7 +64,7 @@ function allowed(app: App, namespace: string, outcome: AllowOutcome): string[] {
 }
 
 /**
- * `app add <name> [--namespace <ns>]… [OpenID Connect options] [--channel]`:
+ * `app add <name> [--namespace <ns>]… [OpenID Connect options] [--device] [--channel]`:
  * registers a client application, claiming the namespaces named (which must
  * not exist yet), and prints its credentials once, as JSON `{"id": …,
  * "secret": …, "issuer": …}` (only a hash of the secret is kept; a public
@@ -92,6 +93,7 @@ export async function appCommand(
         public: { type: 'boolean' },
         require: { type: 'string' },
         'id-token-alg': { type: 'string' },
+        device: { type: 'boolean' },
         channel: { type: 'boolean' },
       })
       const settings = clientSettings({
@@ -101,6 +103,7 @@ export async function appCommand(
         public: given.public,
         require: given.require,
         idTokenAlg: given['id-token-alg'],
+        device: given.device,
       })
       const issued = await apps.add(name, settings, { channel: given.channel, namespaces: given.namespace })
       print(JSON.stringify({ ...issued, issuer: issuerOf(ctx.config) }))

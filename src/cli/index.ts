@@ -10,6 +10,7 @@ import { groupCommand } from '../groups/cli.js'
 import { appCommand } from './apps.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
+import { ruleCommand } from '../rules/cli.js'
 
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 
@@ -30,6 +31,11 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
     run: appCommand,
   },
   keys: { usage: 'keys rotate', summary: 'start signing leases with a new key', run: keysCommand },
+  rule: {
+    usage: 'rule add|list|move|remove|test|export|import|log',
+    summary: 'the access rules of /login/check (`rule help` for the details)',
+    run: ruleCommand,
+  },
 }
 
 const USAGE = `usage: modular-login <command> [--create]
@@ -82,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   } catch (error) {
     if (!isLoginError(error)) throw error
-    process.stderr.write(`modular-login: ${error.message}\n`)
+    process.stderr.write(`modular-login: ${error.message} (${error.code})\n`)
     return error.code === 'LOGIN_ERR_INTERNAL' ? 2 : 1
   }
 }

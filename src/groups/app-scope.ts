@@ -149,7 +149,7 @@ export class AppScope {
     const now = this.deps.clock.now()
     await this.deps.appNamespaces.set(appId, namespace, 'claimed', now)
     await logScopeChange(this.deps, appId, namespace, 'manage', now)
-    this.deps.announce()
+    await this.deps.announce()
   }
 
   /**
@@ -186,7 +186,7 @@ export class AppScope {
       await logScopeChange(this.deps, appId, namespace, 'manage', now)
       return { access: 'manage', changed: true, takenOver }
     })
-    if (outcome.changed) this.deps.announce()
+    if (outcome.changed) await this.deps.announce()
     return outcome
   }
 
@@ -197,7 +197,7 @@ export class AppScope {
         throw new errors.NotFound(`This app neither manages nor reads the namespace ${namespace}`)
       await logScopeChange(this.deps, appId, namespace, null, this.deps.clock.now())
     })
-    this.deps.announce()
+    await this.deps.announce()
   }
 
   /** The other apps that created, claimed or granted in `namespace`. */

@@ -22,7 +22,7 @@ export class MembershipExpiry {
       await memberships.setSweptUntil(now)
       return expired.length
     })
-    if (announced > 0) this.deps.announce()
+    if (announced > 0) await this.deps.announce()
     return announced
   }
 }

@@ -22,7 +22,8 @@ export interface GroupDeps {
   /**
    * Called after a transaction that appended to the change log (revocations
    * and membership changes) has committed, so that this process announces
-   * them at once instead of at its next poll.
+   * them at once instead of at its next poll. Resolves once this process
+   * has read them (its remembered membership answers forgotten).
    */
-  announce(): void
+  announce(): Promise<void>
 }

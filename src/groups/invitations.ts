@@ -257,7 +257,7 @@ export class InvitationService {
     })
     if ('closed' in outcome)
       throw new errors.InvitationGone(`This invitation can no longer be accepted: ${outcome.closed}`)
-    this.deps.announce()
+    await this.deps.announce()
     return outcome.accepted
   }
 

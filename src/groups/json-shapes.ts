@@ -1,3 +1,4 @@
+import type { AccessRule } from '../storage/access-rules.js'
 import type { GroupEvent } from '../storage/group-events.js'
 import type { InvitationView } from '../storage/invitations.js'
 import type { Membership, MemberView } from '../storage/memberships.js'
@@ -19,6 +20,17 @@ export function membershipJson(m: Membership) {
     deauthorizes: m.deauthorizes,
     dos: m.dos,
     via: m.invitationId,
+  }
+}
+
+/** What a rule a group opens looks like to its members: where, and on what condition (docs/forward-auth.md, "Access rules"). */
+export function openedJson(rule: AccessRule) {
+  return {
+    host: rule.host,
+    path: rule.path ?? '/',
+    methods: rule.methods,
+    expression: rule.expression,
+    passkey: rule.requirePasskey,
   }
 }
 

@@ -14,6 +14,15 @@ import { ancestorPaths, checkPath } from './group-paths.js'
 import { assertOwnersRemain } from './owners.js'
 import type { GroupTree } from './tree.js'
 
+/** A user's answer to an expression (MembershipService.judge). */
+export interface Judgement {
+  member: boolean
+  /** The paths the expression names that the user holds (in it or an ancestor), in the expression's order. */
+  held: string[]
+  /** When the first membership the answer rests on ends (Unix seconds); null when none ends. */
+  until: number | null
+}
+
 /** Limits of a direct grant; by default access without end and without the right to admit anyone. */
 export interface GrantOptions {
   until?: number | null
@@ -49,12 +58,26 @@ export class MembershipService {
    * is then evaluated against that answer.
    */
   async satisfies(userId: string, expression: GroupExpression): Promise<boolean> {
-    const lineages = await this.tree.lineageIds(pathsOf(expression))
+    return (await this.judge(userId, expression)).member
+  }
+
+  /**
+   * {@link satisfies}, with which of the paths the expression names the
+   * user holds and until when the answer stays true unless a change is
+   * announced (the first end among the memberships it rests on; null:
+   * until then).
+   */
+  async judge(userId: string, expression: GroupExpression): Promise<Judgement> {
+    const paths = pathsOf(expression)
+    const lineages = await this.tree.lineageIds(paths)
     const ids = new Set<string>()
     for (const lineage of lineages.values()) for (const id of lineage ?? []) ids.add(id)
     const now = this.deps.clock.now()
-    const held = new Set(await inChunks([...ids], chunk => this.deps.memberships.heldAmong(userId, chunk, now)))
-    return evaluate(expression, path => lineages.get(path)?.some(id => held.has(id)) ?? false)
+    const held = new Map(await inChunks([...ids], chunk => this.deps.memberships.heldAmong(userId, chunk, now)))
+    let until: number | null = null
+    for (const end of held.values()) if (end !== null && (until === null || end < until)) until = end
+    const holds = (path: string) => lineages.get(path)?.some(id => held.has(id)) ?? false
+    return { member: evaluate(expression, holds), held: paths.filter(holds), until }
   }
 
   /**
@@ -123,7 +146,7 @@ export class MembershipService {
       await logMembershipChange(this.deps, { id, userId, path: group.path }, now)
       return (await this.deps.memberships.get(id))!
     })
-    this.deps.announce()
+    await this.deps.announce()
     return granted
   }
 
@@ -144,7 +167,7 @@ export class MembershipService {
       const ending = { kind: 'member_removed', actorId: actingUser(actor), reason: 'removed' } as const
       return endWithCascade(this.deps, membership, ending, options.cascade === true, now)
     })
-    this.deps.announce()
+    await this.deps.announce()
     return ended
   }
 }

@@ -45,7 +45,7 @@ export class RemovalService {
       for (const target of targets) ended.push(...(await endWithCascade(this.deps, target, ending, cascade, now)))
       return ended
     })
-    this.deps.announce()
+    await this.deps.announce()
     return removed
   }
 
@@ -91,7 +91,7 @@ export class RemovalService {
       if (!membership.active) throw new errors.Conflict(`Membership ${membershipId} has already ended`)
       await endMembership(this.deps, membership, { kind: 'member_left', actorId: userId, reason: 'left' }, now)
     })
-    this.deps.announce()
+    await this.deps.announce()
   }
 
   /**

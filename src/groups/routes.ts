@@ -13,7 +13,7 @@ import { flag, MAX_COUNT, optionalInteger } from '../field-checks.js'
 import { invitationRequestFromForm } from './invitation-form.js'
 import { parseInvitationRequest } from './invitation-request.js'
 import { inviteFormMessage } from './invite-form-message.js'
-import { cancellableJson, eventJson, invitableJson, membershipJson, removableJson } from './json-shapes.js'
+import { cancellableJson, eventJson, invitableJson, membershipJson, openedJson, removableJson } from './json-shapes.js'
 import { qrPng } from './qr.js'
 
 type InviteParams = { Params: { invite: string } }
@@ -72,7 +72,12 @@ export async function accessRoutes(app: FastifyInstance): Promise<void> {
 
   listingRoutes(app, {
     path: '/groups',
-    load: async ({ user }) => (await groups.membership.current(user.id)).map(membershipJson),
+    // With the hosts and paths each group opens under the access rules, so that whoever invites knows what they hand on.
+    load: async ({ user }) =>
+      (await groups.membership.current(user.id)).map(m => ({
+        ...membershipJson(m),
+        opens: ctx.rules.opening(m.path).map(openedJson),
+      })),
     page: {
       template: 'access-groups',
       title: 'Your groups',

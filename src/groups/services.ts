@@ -24,7 +24,7 @@ export interface GroupServiceOptions {
   /** Validates an invitation `redirect` like `?next=` (throws `LOGIN_ERR_BAD_NEXT`), returning its normalised form. */
   checkRedirect: (raw: string) => string
   /** Called after changes were logged and committed (the revocation feed's `poll`). */
-  announce?: () => void
+  announce?: () => Promise<void>
 }
 
 /** The access-group area's services, as the app context, the realtime channel and the CLI use them. */
@@ -51,7 +51,7 @@ export function createGroupServices(options: GroupServiceOptions): GroupServices
     invitations: new InvitationStore(options.db),
     events: new GroupEventStore(options.db),
     appNamespaces: new AppNamespaceStore(options.db),
-    announce: options.announce ?? (() => {}),
+    announce: options.announce ?? (() => Promise.resolve()),
   }
   const tree = new GroupTree(deps)
   const membership = new MembershipService(deps, tree)

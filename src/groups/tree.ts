@@ -200,7 +200,7 @@ export class GroupTree {
       }
       return { group, owner, membership, createdGroups: created.map(g => g.path), createdMembership }
     })
-    if (result.createdMembership) this.deps.announce()
+    if (result.createdMembership) await this.deps.announce()
     return result
   }
 }

@@ -52,6 +52,8 @@ const NAMED_QUERY = new Set([
   'logout_hint',
   'access_token',
   'id_token',
+  // The code a person types at /login/device: whoever reads it could sign a device in as them.
+  'user_code',
 ])
 
 /** A route pattern's path with its parameters' values in place, or redacted. */
@@ -103,7 +105,8 @@ function loggableUrl(request: FastifyRequest, pattern: string | undefined): stri
 }
 
 // An error message may quote what the client sent: OAuth callbacks' codes and states, an invitation's path.
-const SECRET_QUERY = /([?&](?:code|state|session_state|id_token|id_token_hint|access_token|next|request)=)[^&]*/g
+const SECRET_QUERY =
+  /([?&](?:code|state|session_state|id_token|id_token_hint|access_token|next|request|user_code)=)[^&]*/g
 
 /** A refusal's message with the bearer values it may quote left out. */
 function scrubbed(text: string): string {

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CookieSerializeOptions } from '@fastify/cookie'
 import { servesHttps, type Config } from '../config.js'
+import { requestCookie } from './request-cookie.js'
 
 /** Seconds a notice waits for the page after the action. */
 const LIFETIME = 60
@@ -39,7 +40,7 @@ export function notify(request: FastifyRequest, reply: FastifyReply, text: strin
 /** The pending notice, once: reading it clears it. Null when there is none, or it is stale or not ours. */
 export function takeNotice(request: FastifyRequest, reply: FastifyReply): string | null {
   const { config, formSecret, clock } = request.server.ctx
-  const raw = request.cookies[cookieName(config)]
+  const raw = requestCookie(request, cookieName(config))
   if (raw === undefined) return null
   reply.clearCookie(cookieName(config), cookieOptions(config))
   const [payload = '', sent = ''] = raw.split('.')

@@ -57,9 +57,9 @@ export async function renderErrorPage(
   status: number,
   error: { code: string; message: string },
 ): Promise<FastifyReply> {
-  let signedIn: SignedIn | null = null
+  let signedIn: SignedIn | null
   try {
-    if (request.cookies) signedIn = await currentUser(request, reply)
+    signedIn = await currentUser(request, reply)
   } catch {
     signedIn = null
   }

@@ -8,14 +8,17 @@ import { serveMetrics, type MetricsEndpoint } from './server.js'
 import { answerReadinessQuestions, workersReadinessAnswer } from './worker-readiness.js'
 
 /**
- * Times every request by route pattern (never the raw URL, which would make
- * one series per user id) and, when `LOGIN_METRICS_PORT` is set, serves
+ * When `LOGIN_METRICS_PORT` is set: times every request by route pattern
+ * (never the raw URL, which would make one series per user id) and serves
  * `/metrics` once the server is ready. Under `LOGIN_WORKERS` > 1 each worker
  * hands its registry to the supervisor, which serves the sum
  * ({@link serveClusterMetrics}).
  */
 export function instrument(app: FastifyInstance): void {
   const { config, metrics } = app.ctx
+  // Without a metrics endpoint nobody reads the durations: no request pays for timing itself (a histogram
+  // observation costs more than a check's own work, docs/architecture.md, "Benchmarks").
+  if (config.metricsPort === null) return
   // A callback, not an async function: it runs for every request, and a promise each costs more than the count.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
@@ -24,7 +27,7 @@ export function instrument(app: FastifyInstance): void {
     done()
   })
   // The supervisor of several workers serves their sum itself (main.ts).
-  if (config.metricsPort === null || (config.workers > 1 && cluster.isPrimary)) return
+  if (config.workers > 1 && cluster.isPrimary) return
   metrics.collectProcessMetrics()
   if (cluster.isWorker) {
     AggregatorRegistry.setRegistries([metrics.registry])

@@ -1,4 +1,5 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider'
+import { addressAppsSee } from '../auth/addresses.js'
 import type { AppContext } from '../context.js'
 import { namespaceOf } from '../groups/group-paths.js'
 import type { User } from '../storage/users.js'
@@ -14,7 +15,9 @@ interface IssuedUnder {
  * client sees, and whether what was issued to a client still stands.
  */
 export class OidcAccounts {
-  constructor(private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups' | 'apps'>) {}
+  constructor(
+    private readonly ctx: Pick<AppContext, 'users' | 'sessions' | 'access' | 'groups' | 'apps' | 'handles'>,
+  ) {}
 
   /**
    * oidc-provider's `findAccount`. With a code or token (exchanging a code,
@@ -28,7 +31,7 @@ export class OidcAccounts {
     if (!user) return undefined
     const issued = token as IssuedUnder | undefined
     const clientId = issued?.clientId ?? ctx.oidc.client?.clientId
-    if (issued && !(await this.stillStands(sub, issued))) return undefined
+    if (issued && !(await this.stands(sub, issued))) return undefined
     return this.account(user, clientId)
   }
 
@@ -38,9 +41,14 @@ export class OidcAccounts {
     return require === null || (await this.ctx.access.holds(userId, require))
   }
 
-  private async stillStands(userId: string, issued: IssuedUnder): Promise<boolean> {
+  /**
+   * Whether what was issued to a client in a login session still stands:
+   * the session lives, and the user still meets the client's `--require`
+   * (what refreshing, userinfo and introspection all ask).
+   */
+  async stands(userId: string | undefined, issued: IssuedUnder): Promise<boolean> {
     const sid = issued.sessionUid
-    if (!sid) return false
+    if (!sid || !userId) return false
     if (!(await this.ctx.sessions.list(userId)).some(session => session.sid === sid)) {
       // Revoked, or past a timeout nobody acted on yet: revoking (a no-op for the
       // first) ends it everywhere and sends the back-channel logout tokens.
@@ -63,15 +71,34 @@ export class OidcAccounts {
     return [...new Set(paths.filter(path => namespaces.has(namespaceOf(path))))].sort()
   }
 
+  /**
+   * The claims of the `profile` and `email` scopes besides the name and
+   * picture (docs/openid-provider.md, "Claims"): the handle, given now to an
+   * account that has none yet (made before handles were), and the address
+   * the person picked among those vouched for; an absent one is left out,
+   * never made up.
+   */
+  private async contactClaims(user: User, scopes: Set<string>): Promise<Omit<AccountClaims, 'sub'>> {
+    const contact = await this.ctx.users.contact(user.id)
+    if (!contact) return {}
+    const handle = contact.handle ?? (await this.ctx.handles.ensure(user.id, user.name))
+    const email = addressAppsSee(contact)
+    return {
+      ...(scopes.has('profile') && handle && { preferred_username: handle }),
+      ...(scopes.has('email') && email !== null && { email, email_verified: true }),
+    }
+  }
+
   private account(user: User, clientId: string | undefined): Account {
     return {
       accountId: user.id,
-      // oidc-provider keeps only the claims of the scopes granted; this only avoids looking groups up for nothing.
+      // oidc-provider keeps only the claims of the scopes granted; this only avoids looking things up for nothing.
       claims: async (_use, scope): Promise<AccountClaims> => {
         const scopes = new Set(scope.split(' '))
         return {
           sub: user.id,
           ...(scopes.has('profile') && { name: user.name, ...(user.picture && { picture: user.picture }) }),
+          ...((scopes.has('profile') || scopes.has('email')) && (await this.contactClaims(user, scopes))),
           ...(scopes.has('groups') && clientId !== undefined && { groups: await this.groupsFor(user.id, clientId) }),
         }
       },

@@ -8,7 +8,12 @@ export function wallClock(): number {
 }
 
 /** Models that are used once: a second use means a replay (or a race lost to another request). */
-const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken'])
+const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode'])
+const WHAT: Record<string, string> = {
+  AuthorizationCode: 'authorization code',
+  RefreshToken: 'refresh token',
+  DeviceCode: 'device code',
+}
 
 /**
  * oidc-provider's storage, one adapter per model, over the async
@@ -40,16 +45,16 @@ export function createAdapter(
 
     async find(id) {
       if (model === 'Client') return clients(id)
-      return store.find(model, id, wallClock())
+      // An expired device code is still answered until swept, so that the polling device hears `expired_token`.
+      return store.find(model, id, model === 'DeviceCode' ? 0 : wallClock())
     },
 
     async findByUid(uid) {
       return store.findSessionByUid(uid, wallClock())
     },
 
-    // The device flow, which looks codes up by user code, is off.
-    async findByUserCode() {
-      return undefined
+    async findByUserCode(userCode) {
+      return store.findByUserCode(userCode, wallClock())
     },
 
     async consume(id) {
@@ -59,9 +64,7 @@ export function createAdapter(
       // one won; treat the second like a replay, and end what the first one got.
       const payload = await store.find(model, id, wallClock())
       if (typeof payload?.grantId === 'string') await store.revokeGrant(payload.grantId)
-      throw new oidcErrors.InvalidGrant(
-        `${model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`,
-      )
+      throw new oidcErrors.InvalidGrant(`${WHAT[model]} already used`)
     },
 
     async destroy(id) {

@@ -11,6 +11,7 @@ export interface ClientSettingsInput {
   public?: boolean
   require?: string
   idTokenAlg?: string
+  device?: boolean
 }
 
 const ID_TOKEN_ALGS: readonly OidcClientSettings['idTokenAlg'][] = ['RS256', 'EdDSA']
@@ -40,21 +41,21 @@ function uris(list: string[] | undefined, option: string): string[] {
 
 /**
  * Validates the OpenID Connect settings of an app; null when none were
- * given (an app for the realtime channel only). Every option needs at least
- * one redirect URI, which is what makes an app an OpenID Connect client.
+ * given (an app for the realtime channel only). A redirect URI, or device
+ * sign-in, is what makes an app an OpenID Connect client; the other options
+ * need one of them, and returning after a logout needs a redirect URI (a
+ * device has no browser to return to).
  */
 export function clientSettings(input: ClientSettingsInput): OidcClientSettings | null {
   const redirectUris = uris(input.redirectUris, '--redirect-uri')
-  const others = [
-    input.postLogoutRedirectUris?.length,
-    input.backchannelLogoutUri,
-    input.public,
-    input.require,
-    input.idTokenAlg,
-  ]
-  if (redirectUris.length === 0) {
+  const device = input.device === true
+  const others = [input.backchannelLogoutUri, input.public, input.require, input.idTokenAlg]
+  if (redirectUris.length === 0 && input.postLogoutRedirectUris?.length) {
+    throw new errors.BadRequest('--post-logout-redirect-uri needs at least one --redirect-uri')
+  }
+  if (redirectUris.length === 0 && !device) {
     if (others.some(Boolean)) {
-      throw new errors.BadRequest('OpenID Connect options need at least one --redirect-uri')
+      throw new errors.BadRequest('OpenID Connect options need at least one --redirect-uri, or --device')
     }
     return null
   }
@@ -73,5 +74,6 @@ export function clientSettings(input: ClientSettingsInput): OidcClientSettings |
     public: input.public === true,
     require,
     idTokenAlg: idTokenAlg as OidcClientSettings['idTokenAlg'],
+    device,
   }
 }

@@ -1,5 +1,6 @@
 import type { Provider } from 'oidc-provider'
 import type { AppContext } from '../context.js'
+import type { AttemptCounterStore } from '../storage/attempt-counters.js'
 import type { Revocation } from '../storage/revocations.js'
 import type { OidcStore } from '../storage/oidc.js'
 import { wallClock } from './adapter.js'
@@ -41,6 +42,7 @@ export class SessionEndings {
     private readonly ctx: Pick<AppContext, 'config' | 'clock' | 'log' | 'feed' | 'sessions'>,
     private readonly store: OidcStore,
     private readonly provider: () => Provider,
+    private readonly counters: AttemptCounterStore,
   ) {}
 
   private readonly onRevocation = (entry: Revocation): void => {
@@ -74,7 +76,8 @@ export class SessionEndings {
   }
 
   /**
-   * One sweep: forgets expired artefacts, revokes login sessions that timed
+   * One sweep: forgets expired artefacts (and counters of device codes
+   * typed whose window has passed), revokes login sessions that timed
    * out with provider sessions still open, and ends those already revoked.
    * Sweeps never overlap, and one that fails does not stop the next.
    */
@@ -86,6 +89,7 @@ export class SessionEndings {
 
   private async sweepOnce(): Promise<void> {
     await this.store.sweep(wallClock())
+    await this.counters.sweep(this.ctx.clock.now())
     const { idleSeconds, maxAgeSeconds, leaseSeconds } = this.ctx.config
     const now = this.ctx.clock.now()
     // Candidates only: `sessions.list` decides what is still alive (a valid lease keeps an idle session).

@@ -8,13 +8,29 @@ import type { SignInOf } from './sign-in-of.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>
 
+/** Why oidc-provider asks for a sign-in that the person must make again, although signed in here. */
+const PROVE_AGAIN = new Set(['login_prompt', 'max_age'])
+
+/**
+ * Whether the person proved who they are since the OpenID Provider's
+ * session last recorded a sign-in: its `loginTs` is the `auth_time` apps
+ * were told, and the login session's time moves on when the same person
+ * signs in again (src/auth/sign-in.ts).
+ */
+async function provedAgain(provider: Provider, sid: string, authenticated: number | undefined): Promise<boolean> {
+  const mirror = await provider.Session.findByUid(sid)
+  return mirror?.loginTs === undefined || (authenticated ?? 0) > mirror.loginTs
+}
+
 /**
  * `GET /login/oidc/interaction/<uid>`: the step oidc-provider hands an
  * authorization request to when it needs the user. Nothing is asked here:
  * a signed-out browser goes through the normal sign-in page and comes back;
- * a signed-in one is sent straight on (sign-in and consent are implied);
- * someone outside the client's `--require` gets a page saying why, whose
- * link takes them back to the client with `error=access_denied`.
+ * a signed-in one is sent straight on (sign-in and consent are implied),
+ * unless the app asked for a fresh sign-in (`prompt=login`, or `max_age`
+ * passed), which the sign-in page then asks for; someone outside the
+ * client's `--require` gets a page saying why, whose link takes them back
+ * to the client with `error=access_denied`.
  */
 export function interactionHandler(provider: () => Provider, apps: AppService, signInOf: SignInOf) {
   return async (request: InteractionRequest, reply: FastifyReply) => {
@@ -28,9 +44,19 @@ export function interactionHandler(provider: () => Provider, apps: AppService, s
 
     let result: InteractionResults
     switch (details.prompt.name) {
-      case 'login':
-        result = { login: { accountId: signedIn.user.id, ...(await signInOf(signedIn)) } }
+      case 'login': {
+        const reasons = details.prompt.reasons
+        if (reasons.includes('id_token_hint')) {
+          // Signed in as someone else than the app expects: that person is not signed in here (Core §3.1.2.6).
+          result = { error: 'login_required', error_description: 'the user the ID token hint names is not signed in' }
+          break
+        }
+        const facts = await signInOf(signedIn)
+        if (reasons.some(reason => PROVE_AGAIN.has(reason)) && !(await provedAgain(oidc, signedIn.sid, facts.ts)))
+          return reply.redirect(`/login?prompt=login&next=${encodeURIComponent(request.url)}`)
+        result = { login: { accountId: signedIn.user.id, ...facts } }
         break
+      }
       case 'consent':
         result = { consent: { grantId: details.grantId } }
         break

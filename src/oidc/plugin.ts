@@ -5,8 +5,13 @@ import { currentUser } from '../signed-in/current-user.js'
 import { signInRateLimit } from '../auth/sign-in.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
+import { isFormPost } from '../http/form-or-json.js'
+import { bodyOf, fields } from '../http/schemas.js'
+import { AttemptCounterStore } from '../storage/attempt-counters.js'
 import { OidcStore } from '../storage/oidc.js'
 import { OidcAccounts } from './accounts.js'
+import { DeviceSignIn } from './device.js'
+import { deviceRoutes } from './device-page.js'
 import { SessionEndings } from './endings.js'
 import { rememberForwarded } from './forwarded.js'
 import { interactionHandler } from './interaction.js'
@@ -27,6 +32,8 @@ const FORWARDED: { method: HTTPMethods[]; url: string; session: boolean; limited
   { method: ['POST', 'OPTIONS'], url: ROUTES.token, session: false },
   { method: ['GET', 'POST', 'OPTIONS'], url: ROUTES.userinfo, session: false },
   { method: ['POST', 'OPTIONS'], url: ROUTES.revocation, session: false },
+  { method: ['POST'], url: ROUTES.introspection, session: false },
+  { method: ['POST', 'OPTIONS'], url: ROUTES.device_authorization, session: false },
   // GET only: a cross-site POST carries no SameSite=Lax lease cookie, so it could not end the session.
   { method: ['GET'], url: ROUTES.end_session, session: true },
   { method: ['POST'], url: `${ROUTES.end_session}/confirm`, session: true },
@@ -43,27 +50,22 @@ interface Built {
  * The OpenID Provider (docs/openid-provider.md, "OpenID Provider"): oidc-provider mounted
  * under `/login`, one instance per generation of signing keys (rebuilt when
  * `keys rotate` changes them; it keeps nothing of its own, everything is in
- * the database), the interaction step, and the ending of what sessions
- * issued. Register with the prefix `/login`.
+ * the database), the interaction step, the device sign-in page, and the
+ * ending of what sessions issued. Register with the prefix `/login`.
  */
 export async function oidcPlugin(app: FastifyInstance): Promise<void> {
   const { ctx } = app
   const { apps } = ctx
   const store = new OidcStore(ctx.db)
   const signInOf = signInOfSessions(ctx.sessions)
-  const deps: ProviderDeps = {
-    config: ctx.config,
-    log: ctx.log,
-    store,
-    apps,
-    accounts: new OidcAccounts(ctx),
-    signInOf,
-  }
+  const accounts = new OidcAccounts(ctx)
+  const counters = new AttemptCounterStore(ctx.db)
+  const deps: ProviderDeps = { config: ctx.config, log: ctx.log, store, apps, accounts, signInOf }
   const current = providerRing(ctx, deps)
   // Built now, so that a configuration oidc-provider refuses stops the start.
   current()
   const provider = () => current().provider
-  const endings = new SessionEndings(ctx, store, provider)
+  const endings = new SessionEndings(ctx, store, provider, counters)
   endings.start()
   // Before the database closes: logout tokens being sent finish first.
   app.addHook('preClose', () => endings.stop())
@@ -85,6 +87,23 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
       })
     }
   })
+  // OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too. A POST from another site carries no
+  // SameSite=Lax lease cookie, and oidc-provider would want its own cookie SameSite=None for it: the request goes on as
+  // the same GET instead, a navigation that does carry the cookie. It changes nothing by itself.
+  app.post<{ Body: Record<string, string | string[]> | undefined }>(
+    ROUTES.authorization,
+    {
+      config: { csrfExempt: true },
+      schema: { body: bodyOf(fields({}), fields({})) },
+    },
+    async (request, reply) => {
+      if (!isFormPost(request)) throw new errors.OidcRequest('an authorization request by POST is a form')
+      const query = new URLSearchParams()
+      for (const [name, value] of Object.entries(request.body ?? {}))
+        for (const one of ([] as string[]).concat(value)) query.append(name, one)
+      return reply.redirect(`/login${ROUTES.authorization}?${query.toString()}`, 303)
+    },
+  )
   app.get(
     `${INTERACTION_PATH}/:uid`,
     {
@@ -93,6 +112,7 @@ export async function oidcPlugin(app: FastifyInstance): Promise<void> {
     },
     interactionHandler(provider, apps, signInOf),
   )
+  deviceRoutes(app, new DeviceSignIn(provider, accounts, counters, ctx, signInOf), apps)
 }
 
 /** The provider of the current signing keys, built again when they change. */

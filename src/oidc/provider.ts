@@ -25,7 +25,10 @@ export interface ProviderDeps {
   store: OidcStore
   apps: AppService
   accounts: OidcAccounts
-  /** How the login session behind a lease began: when (its `auth_time`) and, for a passkey, its `amr`. */
+  /**
+   * How the person behind a lease proved who they are: when (its `auth_time`; signing in again moves it on) and,
+   * for a passkey, its `amr`.
+   */
   signInOf: SignInOf
 }
 
@@ -35,6 +38,10 @@ export const ROUTES = {
   token: '/oidc/token',
   userinfo: '/oidc/userinfo',
   revocation: '/oidc/token/revocation',
+  introspection: '/oidc/token/introspection',
+  device_authorization: '/oidc/device/auth',
+  // A page of this site (src/oidc/device-page.ts), which oidc-provider only names in its answers.
+  code_verification: '/device',
   end_session: '/oidc/session/end',
   // The ID-token keys only: a relying party never sees a lease key, so nothing it holds passes for a lease.
   jwks: '/oidc/jwks',
@@ -44,6 +51,8 @@ export const ROUTES = {
 export const INTERACTION_PATH = '/oidc/interaction'
 
 const DAY = 86_400
+/** How long oidc-provider keeps a session: saved again at each authorization; it mirrors a login session, which ends it. */
+export const SESSION_TTL = 365 * DAY
 
 /**
  * The prompts an authorization request may need. `login` is oidc-provider's
@@ -88,9 +97,10 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
  * The OpenID Provider, configured strictly: authorization code flow only
  * (no implicit or hybrid), answers in the query only, PKCE (S256) required
  * for public clients, exact redirect URIs, no `none` or HMAC algorithms, ID
- * tokens RS256 unless a client registered for EdDSA, and none of the
- * optional protocols this server does not offer (dynamic registration,
- * device flow, PAR, DPoP, ...).
+ * tokens RS256 unless a client registered for EdDSA; the device grant for
+ * clients registered with `--device` and introspection for registered apps;
+ * and none of the optional protocols this server does not offer (dynamic
+ * registration, PAR, DPoP, ...).
  */
 export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
   const { config, accounts } = deps
@@ -107,8 +117,13 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
     findAccount: accounts.find,
     // ID tokens carry `amr` when the session began with a passkey (docs/passkeys.md, "Apps can tell"); the token, not the account,
     // holds it, so it is never in userinfo.
-    claims: { openid: ['sub', 'amr'], profile: ['name', 'picture'], groups: ['groups'] },
-    scopes: ['openid', 'offline_access', 'profile', 'groups'],
+    claims: {
+      openid: ['sub', 'amr'],
+      profile: ['name', 'picture', 'preferred_username'],
+      email: ['email', 'email_verified'],
+      groups: ['groups'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     // Grafana, Gitea and mod_auth_openidc read claims from the ID token as well as from userinfo.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
@@ -128,6 +143,17 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       resourceIndicators: { enabled: false },
       userinfo: { enabled: true },
       revocation: { enabled: true },
+      // The page that takes user codes is this site's own (src/oidc/device-page.ts); oidc-provider answers the
+      // device's requests (device authorization, polling the token endpoint).
+      deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****' },
+      // Active only while the session behind the token lives and the user still meets the client's --require.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          (client.clientAuthMethod !== 'none' || token.clientId === client.clientId) &&
+          'accountId' in token &&
+          (await accounts.stands(token.accountId, token)),
+      },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
@@ -147,8 +173,8 @@ export function createProvider(deps: ProviderDeps, jwks: JWK[]): Provider {
       IdToken: 60 * 60,
       RefreshToken: 30 * DAY,
       Grant: 365 * DAY,
-      // Saved again at each authorization; it mirrors a login session, which ends it.
-      Session: 365 * DAY,
+      Session: SESSION_TTL,
+      DeviceCode: config.deviceCodeSeconds,
     },
     cookies: {
       names: {
@@ -187,6 +213,8 @@ function logEvents(provider: Provider, log: FastifyBaseLogger): void {
   provider.on('grant.error', refused('token'))
   provider.on('userinfo.error', refused('userinfo'))
   provider.on('revocation.error', refused('revocation'))
+  provider.on('introspection.error', refused('introspection'))
+  provider.on('device_authorization.error', refused('device_authorization'))
   provider.on('end_session.error', refused('end_session'))
   provider.on('end_session_confirm.error', refused('end_session'))
   provider.on('backchannel.error', (_ctx, error, client) =>

@@ -1,4 +1,5 @@
 import type { Provider, Session } from 'oidc-provider'
+import type { SignedIn } from '../signed-in/signed-in.js'
 import type { SignInOf } from './sign-in-of.js'
 import { signedInOf } from './forwarded.js'
 
@@ -21,23 +22,32 @@ import { signedInOf } from './forwarded.js'
  */
 export function mirrorLoginSessions(provider: Provider, signInOf: SignInOf): void {
   const { Session } = provider
-  // A session built from a payload is one to save (and to set the cookie of); the typings omit that constructor.
-  const Stored = Session as unknown as new (payload: {
-    uid: string
-    accountId: string
-    loginTs?: number
-    amr?: string[]
-  }) => Session
   const load = Session.get.bind(Session)
   Session.get = async ctx => {
     const own = await load(ctx)
     const signedIn = signedInOf(ctx.req)
     if (!signedIn) return own.accountId ? new Session() : own
-    const { sid, user } = signedIn
-    if (own.uid === sid && own.accountId === user.id) return own
-    const mirror = await Session.findByUid(sid)
-    if (mirror && mirror.accountId === user.id) return mirror
-    const { ts, amr } = await signInOf(signedIn)
-    return new Stored({ uid: sid, accountId: user.id, loginTs: ts, amr })
+    if (own.uid === signedIn.sid && own.accountId === signedIn.user.id) return own
+    return mirrorOf(provider, signedIn, signInOf)
   }
+}
+
+/**
+ * The provider session that mirrors a login session: the stored one, or a
+ * new one already signed in (saved by whoever changes it). Device sign-in,
+ * which oidc-provider does not see in a browser, uses it too.
+ */
+export async function mirrorOf(provider: Provider, signedIn: SignedIn, signInOf: SignInOf): Promise<Session> {
+  const { sid, user } = signedIn
+  const mirror = await provider.Session.findByUid(sid)
+  if (mirror && mirror.accountId === user.id) return mirror
+  // A session built from a payload is one to save (and to set the cookie of); the typings omit that constructor.
+  const Stored = provider.Session as unknown as new (payload: {
+    uid: string
+    accountId: string
+    loginTs?: number
+    amr?: string[]
+  }) => Session
+  const { ts, amr } = await signInOf(signedIn)
+  return new Stored({ uid: sid, accountId: user.id, loginTs: ts, amr })
 }

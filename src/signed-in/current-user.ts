@@ -4,6 +4,7 @@ import { errors } from '../errors.js'
 import { andThen, type MaybePromise } from '../maybe-promise.js'
 import { clearLeaseCookie, setLeaseCookie } from './lease-cookie.js'
 import type { Resolution, SignedIn } from './signed-in.js'
+import { requestCookie } from '../http/request-cookie.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,7 +24,7 @@ export function currentUser(request: FastifyRequest, reply: FastifyReply): Maybe
   let answer = request.signedIn
   if (answer === undefined) {
     const { config, sessions } = request.server.ctx
-    answer = andThen(sessions.resolve(request.cookies[config.cookieName]), settle, reply, config)
+    answer = andThen(sessions.resolve(requestCookie(request, config.cookieName)), settle, reply, config)
     request.signedIn = answer
   }
   return answer

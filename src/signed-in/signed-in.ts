@@ -6,6 +6,8 @@ export interface SignedIn {
   user: User
   sid: string
   claims: LeaseClaims
+  /** Whether the session began with a passkey (an access rule may require it: docs/forward-auth.md, "Access rules"). */
+  passkey: boolean
   /** Set when the lease had expired and was re-issued: the caller must send it back as the cookie. */
   renewed?: string
 }

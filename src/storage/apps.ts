@@ -2,7 +2,7 @@ import type { Database } from './database.js'
 
 /** How an app signs people in as an OpenID Connect client (docs/openid-provider.md, "OpenID Provider"). */
 export interface OidcClientSettings {
-  /** Exact URLs the authorization code may be sent to; at least one. */
+  /** Exact URLs the authorization code may be sent to; none for a client that signs in by device only. */
   redirectUris: string[]
   /** Exact URLs RP-initiated logout may return to. */
   postLogoutRedirectUris: string[]
@@ -14,6 +14,8 @@ export interface OidcClientSettings {
   require: string | null
   /** How its ID tokens are signed. */
   idTokenAlg: 'RS256' | 'EdDSA'
+  /** It may sign people in with the device authorization grant (RFC 8628). */
+  device: boolean
 }
 
 /** A client application registered with `modular-login app add`. */
@@ -23,7 +25,7 @@ export interface App {
   created: number
   /** Last successful authentication on the realtime channel; null when never. */
   lastSeen: number | null
-  /** Its OpenID Connect client settings; null for an app without a redirect URI. */
+  /** Its OpenID Connect client settings; null for an app with neither a redirect URI nor device sign-in. */
   oidc: OidcClientSettings | null
   /**
    * Whether it may open the realtime channel: always without OpenID Connect
@@ -44,12 +46,13 @@ interface AppRow extends Omit<App, 'oidc' | 'channel'> {
   public: number
   require: string | null
   idTokenAlg: OidcClientSettings['idTokenAlg']
+  device: number
   channel: number
 }
 
 const COLUMNS = `id, name, created, last_seen AS "lastSeen", redirect_uris AS "redirectUris",
   post_logout_redirect_uris AS "postLogoutRedirectUris", backchannel_logout_uri AS "backchannelLogoutUri",
-  "public", "require", id_token_alg AS "idTokenAlg", channel`
+  "public", "require", id_token_alg AS "idTokenAlg", device, channel`
 
 function toApp(row: AppRow & { secretHash: Buffer }): AppCredentials
 function toApp(row: AppRow): App
@@ -61,12 +64,13 @@ function toApp(row: AppRow & { secretHash?: Buffer }): App {
     public: isPublic,
     require,
     idTokenAlg,
+    device,
     channel,
     ...app
   } = row
   const uris = JSON.parse(redirectUris) as string[]
   const oidc =
-    uris.length === 0
+    uris.length === 0 && device !== 1
       ? null
       : {
           redirectUris: uris,
@@ -75,6 +79,7 @@ function toApp(row: AppRow & { secretHash?: Buffer }): App {
           public: isPublic === 1,
           require,
           idTokenAlg,
+          device: device === 1,
         }
   return { ...app, oidc, channel: channel === 1 }
 }
@@ -94,8 +99,8 @@ export class AppStore {
     const { oidc } = app
     await this.db.sql.run(
       `INSERT INTO apps (id, name, secret_hash, created, redirect_uris, post_logout_redirect_uris,
-         backchannel_logout_uri, "public", "require", id_token_alg, channel)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         backchannel_logout_uri, "public", "require", id_token_alg, device, channel)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         app.id,
         app.name,
@@ -107,6 +112,7 @@ export class AppStore {
         oidc?.public ?? false,
         oidc?.require ?? null,
         oidc?.idTokenAlg ?? 'RS256',
+        oidc?.device ?? false,
         app.channel,
       ],
     )

@@ -125,3 +125,9 @@ export function writeLockBusy(waitMs: number): Error {
     `the database's write lock was not free within ${waitMs} ms (LOGIN_DATABASE_LOCK_TIMEOUT_MS); try again shortly`,
   )
 }
+
+/** Whether a statement was refused by a unique index (SQLite's and PostgreSQL's own codes). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505'
+}

@@ -138,17 +138,19 @@ export class MembershipStore {
 
   /**
    * Which of the groups `groupIds` the user holds an active, unexpired
-   * membership of: one statement, one seek per group in the covering index
+   * membership of, each with when the last of those memberships ends (null:
+   * never): one statement, one seek per group in the covering index
    * `memberships_check`. A group is held when it or one of its ancestors is.
    */
-  async heldAmong(userId: string, groupIds: readonly string[], now: number): Promise<Set<string>> {
-    if (groupIds.length === 0) return new Set()
-    const rows = await this.db.sql.all<{ groupId: string }>(
-      `SELECT DISTINCT m.group_id AS "groupId" FROM memberships m
-       WHERE m.user_id = ? AND m.group_id IN (${marks(groupIds.length)}) AND ${CURRENT}`,
+  async heldAmong(userId: string, groupIds: readonly string[], now: number): Promise<Map<string, number | null>> {
+    if (groupIds.length === 0) return new Map()
+    const rows = await this.db.sql.all<{ groupId: string; forever: number; until: number | null }>(
+      `SELECT m.group_id AS "groupId", MAX(CASE WHEN m.until IS NULL THEN 1 ELSE 0 END) AS forever,
+         MAX(m.until) AS until FROM memberships m
+       WHERE m.user_id = ? AND m.group_id IN (${marks(groupIds.length)}) AND ${CURRENT} GROUP BY m.group_id`,
       [userId, ...groupIds, now],
     )
-    return new Set(rows.map(row => row.groupId))
+    return new Map(rows.map(row => [row.groupId, row.forever ? null : row.until]))
   }
 
   /** The highest `deauthorizes` among the user's current memberships in `ancestors`; null when none. */

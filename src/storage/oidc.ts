@@ -55,16 +55,18 @@ export class OidcStore {
     ip: string | null = null,
   ): Promise<void> {
     await this.db.sql.run(
-      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, consumed, expires, ip)
-       VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, consumed, expires, ip)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)
        ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-         uid = excluded.uid, consumed = NULL, expires = excluded.expires, ip = COALESCE(excluded.ip, oidc_models.ip)`,
+         uid = excluded.uid, user_code = excluded.user_code, consumed = NULL, expires = excluded.expires,
+         ip = COALESCE(excluded.ip, oidc_models.ip)`,
       [
         model,
         id,
         JSON.stringify(payload),
         text(payload.grantId),
         model === 'Session' ? text(payload.uid) : null,
+        model === 'DeviceCode' ? text(payload.userCode) : null,
         expires,
         ip,
       ],
@@ -117,6 +119,17 @@ export class OidcStore {
         `SELECT payload, consumed FROM oidc_models WHERE uid = ? AND model = 'Session' AND expires > ?
          ORDER BY expires DESC LIMIT 1`,
         [uid, now],
+      ),
+    )
+  }
+
+  /** The device code that a person's user code (normalised) stands for, unless it expired. */
+  async findByUserCode(userCode: string, now: number): Promise<OidcPayload | undefined> {
+    return decode(
+      await this.db.sql.one<Row>(
+        `SELECT payload, consumed FROM oidc_models WHERE user_code = ? AND model = 'DeviceCode' AND expires > ?
+         ORDER BY expires DESC LIMIT 1`,
+        [userCode, now],
       ),
     )
   }

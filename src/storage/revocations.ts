@@ -9,10 +9,11 @@ export const CHANGES_CHANNEL = 'login_changes'
  * = app id, user_id = ''), its connections are closed; `scope`: what an app
  * may do in `namespace` changed to `access` (subject = app id, user_id =
  * ''); `keys`: the signing keys changed (subject = the new key id), every
- * node reloads them. Apps are told of sessions, and of memberships in the
- * namespaces they manage or may read.
+ * node reloads them; `rules`: the access rules of forward-auth changed
+ * (subject and user_id = ''), every node compiles them again. Apps are told
+ * of sessions, and of memberships in the namespaces they manage or may read.
  */
-export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'scope' | 'keys'
+export type RevocationKind = 'session' | 'membership' | 'user' | 'app' | 'scope' | 'keys' | 'rules'
 
 /** What an app may do in a namespace: manage it (grant, remove, ensure, ask) or only ask about it. */
 export type NamespaceAccess = 'manage' | 'read'

@@ -11,15 +11,18 @@ export interface SessionRecord {
   revoked: number | null
   /** How it began, as OpenID Connect's `amr` says it (space separated); null for a provider's sign-in. */
   amr: string | null
+  /** When the person last proved who they are on it (signed in, or again as the same person). */
+  authenticated: number
 }
 
-const COLUMNS = `sid, user_id AS "userId", provider, ip, user_agent AS "userAgent", created, refreshed, revoked, amr`
+const COLUMNS = `sid, user_id AS "userId", provider, ip, user_agent AS "userAgent", created, refreshed, revoked, amr,
+  COALESCE(authenticated, created) AS authenticated`
 
 /** Session rows. Revocation marks a row rather than deleting it, for the audit trail. */
 export class SessionStore {
   constructor(private readonly db: Database) {}
 
-  async create(session: Omit<SessionRecord, 'revoked'>): Promise<void> {
+  async create(session: Omit<SessionRecord, 'revoked' | 'authenticated'>): Promise<void> {
     await this.db.sql.run(
       `INSERT INTO sessions (sid, user_id, provider, ip, user_agent, created, refreshed, amr)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -52,6 +55,15 @@ export class SessionStore {
     return (
       (await this.db.sql.run('UPDATE sessions SET refreshed = ? WHERE sid = ? AND revoked IS NULL', [now, sid])) > 0
     )
+  }
+
+  /** Records that the person signed in again on an active session, and how (`amr`); false when it is no longer active. */
+  async authenticated(sid: string, now: number, amr: string | null = null): Promise<boolean> {
+    const changed = await this.db.sql.run(
+      'UPDATE sessions SET authenticated = ?, refreshed = ?, amr = ? WHERE sid = ? AND revoked IS NULL',
+      [now, now, amr, sid],
+    )
+    return changed > 0
   }
 
   /** Marks one session revoked; false when it already was (or never existed). */

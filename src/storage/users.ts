@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { Database } from './database.js'
+import { isUniqueViolation, type Database } from './database.js'
 
 /** What every application sees of a person. `id` is this service's UUID. */
 export interface User {
@@ -13,6 +13,8 @@ export interface Identity {
   providerUserId: string
   userId: string
   created: number
+  /** The address the provider vouched for at the last sign-in with this identity; null for none. */
+  email: string | null
 }
 
 export interface Profile {
@@ -20,6 +22,20 @@ export interface Profile {
   providerUserId: string
   name: string
   picture: string
+  /** An address the provider vouched for (docs/openid-provider.md, "Claims"); absent or null for none. */
+  email?: string | null
+  /** Their handle at the provider, from which a first handle here is made (not stored). */
+  login?: string | null
+}
+
+/** What apps may learn of a person besides their name: the handle and the addresses (docs/openid-provider.md, "Claims"). */
+export interface Contact {
+  /** Null until one is chosen or given. */
+  handle: string | null
+  /** The vouched addresses of the person's identities, oldest identity first, without repeats. */
+  addresses: string[]
+  /** The address the person picked for apps, when it is still one of `addresses`. */
+  picked: string | null
 }
 
 /** How a deleted account's identity is remembered: enough to recognise it, not to name it. */
@@ -27,7 +43,7 @@ function identityHash(provider: string, providerUserId: string): Buffer {
   return createHash('sha256').update(`${provider}:${providerUserId}`).digest()
 }
 
-const IDENTITY_COLUMNS = 'provider, provider_user_id AS "providerUserId", user_id AS "userId", created'
+const IDENTITY_COLUMNS = 'provider, provider_user_id AS "providerUserId", user_id AS "userId", created, email'
 
 /** Users and the provider identities that lead to them. */
 export class UserStore {
@@ -47,8 +63,8 @@ export class UserStore {
 
   /**
    * The user behind (provider, provider user id), created when absent with
-   * the given profile, or refreshed with it (name and picture follow the
-   * provider at every sign-in).
+   * the given profile, or refreshed with it (name, picture and the vouched
+   * address follow the provider at every sign-in).
    */
   upsertFromProfile(profile: Profile, now: number): Promise<User> {
     return this.db.transaction(async () => {
@@ -59,8 +75,68 @@ export class UserStore {
         profile.picture,
         existing.id,
       ])
+      await this.vouched(profile.provider, profile.providerUserId, profile.email ?? null)
       return { id: existing.id, name: profile.name, picture: profile.picture }
     })
+  }
+
+  /** Records the address a provider vouched for with an identity (null: none any more). */
+  async vouched(provider: string, providerUserId: string, email: string | null): Promise<void> {
+    await this.db.sql.run('UPDATE identities SET email = ? WHERE provider = ? AND provider_user_id = ?', [
+      email,
+      provider,
+      providerUserId,
+    ])
+  }
+
+  /** The person's handle and addresses, as apps may see them; undefined for no such (or a deleted) user. */
+  async contact(userId: string): Promise<Contact | undefined> {
+    const user = await this.db.sql.one<{ handle: string | null; email: string | null }>(
+      'SELECT handle, email FROM users WHERE id = ? AND deleted IS NULL',
+      [userId],
+    )
+    if (!user) return undefined
+    const rows = await this.db.sql.all<{ email: string }>(
+      `SELECT email FROM identities WHERE user_id = ? AND email IS NOT NULL ORDER BY created, provider, provider_user_id`,
+      [userId],
+    )
+    const addresses = [...new Set(rows.map(row => row.email))]
+    return {
+      handle: user.handle,
+      addresses,
+      picked: user.email !== null && addresses.includes(user.email) ? user.email : null,
+    }
+  }
+
+  /** Records which address apps see (null: the first one). */
+  async pickEmail(userId: string, email: string | null): Promise<void> {
+    await this.db.sql.run('UPDATE users SET email = ? WHERE id = ? AND deleted IS NULL', [email, userId])
+  }
+
+  /**
+   * Gives the user `handle` (compared without case); false when someone
+   * else has it, which the database's unique index decides, so that two
+   * people asking at once cannot both get it. With `onlyIfNone`, a user
+   * who already has one keeps it (and the answer is false). Not inside a
+   * transaction: a refused statement would end it on PostgreSQL.
+   */
+  async setHandle(userId: string, handle: string, onlyIfNone = false): Promise<boolean> {
+    try {
+      const changed = await this.db.sql.run(
+        `UPDATE users SET handle = ? WHERE id = ? AND deleted IS NULL${onlyIfNone ? ' AND handle IS NULL' : ''}`,
+        [handle, userId],
+      )
+      return changed > 0
+    } catch (error) {
+      if (isUniqueViolation(error)) return false
+      throw error
+    }
+  }
+
+  /** The id of the user (deleted ones included: their handles stay theirs) whose handle is `handle`, without case. */
+  async handleOwner(handle: string): Promise<string | undefined> {
+    const row = await this.db.sql.one<{ id: string }>('SELECT id FROM users WHERE lower(handle) = lower(?)', [handle])
+    return row?.id
   }
 
   /**
@@ -77,14 +153,18 @@ export class UserStore {
     )
   }
 
-  /** Attaches another provider identity to an existing user (account linking). */
-  async link(userId: string, provider: string, providerUserId: string, now: number): Promise<void> {
-    await this.db.sql.run('INSERT INTO identities (provider, provider_user_id, user_id, created) VALUES (?, ?, ?, ?)', [
-      provider,
-      providerUserId,
-      userId,
-      now,
-    ])
+  /** Attaches another provider identity to an existing user (account linking), with the address it vouched for. */
+  async link(
+    userId: string,
+    provider: string,
+    providerUserId: string,
+    now: number,
+    email: string | null = null,
+  ): Promise<void> {
+    await this.db.sql.run(
+      'INSERT INTO identities (provider, provider_user_id, user_id, created, email) VALUES (?, ?, ?, ?, ?)',
+      [provider, providerUserId, userId, now, email],
+    )
   }
 
   /** Detaches an identity; answers whether one was removed. */
@@ -104,16 +184,17 @@ export class UserStore {
   }
 
   /**
-   * Deletes the account: its name and picture go, and its identities, so
-   * that signing in with them again makes a new account. The row itself
-   * stays (marked deleted), because the memberships it held stay in the
-   * invitation chains that limits are counted along; the identities are
+   * Deletes the account: its name, picture and addresses go, and its
+   * identities, so that signing in with them again makes a new account. The
+   * row itself stays (marked deleted), because the memberships it held stay
+   * in the invitation chains that limits are counted along, and so does its
+   * handle, which apps may have matched accounts by; the identities are
    * remembered as hashes, so the new account cannot accept again what the
    * old one accepted. Call inside the deletion transaction.
    */
   async retire(id: string, now: number): Promise<boolean> {
     const marked = await this.db.sql.run(
-      `UPDATE users SET name = '', picture = '', deleted = ? WHERE id = ? AND deleted IS NULL`,
+      `UPDATE users SET name = '', picture = '', email = NULL, deleted = ? WHERE id = ? AND deleted IS NULL`,
       [now, id],
     )
     if (marked === 0) return false
@@ -157,7 +238,7 @@ export class UserStore {
   private async create(profile: Profile, now: number): Promise<User> {
     const user = { id: randomUUID(), name: profile.name, picture: profile.picture }
     await this.insert(user, now)
-    await this.link(user.id, profile.provider, profile.providerUserId, now)
+    await this.link(user.id, profile.provider, profile.providerUserId, now, profile.email ?? null)
     return user
   }
 }

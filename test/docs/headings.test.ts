@@ -47,7 +47,8 @@ const SECTIONS = [
   'What a user sees',
   'Claims',
   'Ending a session ends what it issued',
-  'Grafana, Gitea and Apache side by side',
+  // Was "Grafana, Gitea and Apache side by side", until Nextcloud joined the recipes.
+  'Grafana, Gitea, Nextcloud and Apache side by side',
   'State',
   'Benchmarks',
   'Layout',

@@ -81,7 +81,7 @@ export function groupFixture(t: TestLike): GroupFixture {
     users,
     revocations,
     checkRedirect: raw => validateNext(raw, { site: 'example.com', allowedHosts: [] }),
-    announce: () => {
+    announce: async () => {
       announced++
     },
   })

@@ -77,6 +77,7 @@ t.test('invite, accept, check: the JSON flow', async t => {
     'dos',
     'group',
     'membership',
+    'opens',
     'path',
     'spots',
     'until',

@@ -14,16 +14,23 @@ export type Behaviour = 'ok' | 'fail' | 'hang' | 'refuse'
  * `base_url` points each preset there). The token endpoint checks what the
  * real ones check: client credentials (Basic for Google, form fields for
  * the others), the code, its redirect URI and the PKCE verifier; the
- * profile endpoints check the bearer token (and GitHub its User-Agent).
+ * profile endpoints check the bearer token (and GitHub its User-Agent), and
+ * answer what the scopes granted allow: Google's address with the `email`
+ * scope, Facebook's with the `email` permission (and only the fields asked
+ * for), GitHub's emails API (`/user/emails`) with `user:email`.
  */
 export interface FakeProviders {
   base: string
   /** credentials.json entries for all three presets. */
   credentials: Record<PresetName, { id: string; secret: string; base_url: string }>
-  /** What each profile API answers; tests change it. */
+  /** What each profile API answers (before scopes take out what was not granted); tests change it. */
   profiles: Record<PresetName, unknown>
+  /** What GitHub's emails API answers; tests change it. */
+  githubEmails: unknown
   token: Behaviour
   profile: Behaviour
+  /** GitHub's emails API, apart from its profile API. */
+  emails: Behaviour
   /** Query of the last authorization request per preset. */
   authorized: Partial<Record<PresetName, URLSearchParams>>
   /** Token requests seen (for asserting nothing leaked or what was sent). */
@@ -37,6 +44,9 @@ interface Paths {
   basic: boolean
 }
 
+const GITHUB_EMAILS = '/user/emails'
+const FACEBOOK_FIELDS = new Set(['id', 'name', 'picture', 'email'])
+
 const PATHS: Record<PresetName, Paths> = {
   google: { authorize: '/o/oauth2/v2/auth', token: '/token', profile: '/v1/userinfo', basic: true },
   github: { authorize: '/login/oauth/authorize', token: '/login/oauth/access_token', profile: '/user', basic: false },
@@ -45,7 +55,13 @@ const PATHS: Record<PresetName, Paths> = {
 
 export function defaultProfiles(): Record<PresetName, unknown> {
   return {
-    google: { sub: '1078', name: 'Grace Google', picture: 'https://lh3.example/grace.png', email: 'grace@example.com' },
+    google: {
+      sub: '1078',
+      name: 'Grace Google',
+      picture: 'https://lh3.example/grace.png',
+      email: 'grace@example.com',
+      email_verified: true,
+    },
     github: {
       node_id: 'MDQ6VXNlcjE=',
       login: 'octo',
@@ -57,8 +73,34 @@ export function defaultProfiles(): Record<PresetName, unknown> {
       id: '10211',
       name: 'Fay Book',
       picture: { data: { url: 'https://fb.example/fay.jpg', width: 50, height: 50 } },
+      email: 'fay@example.net',
     },
   }
+}
+
+export function defaultGithubEmails(): unknown {
+  return [
+    { email: 'octo@old.example', primary: false, verified: true, visibility: null },
+    { email: 'octo@example.org', primary: true, verified: true, visibility: 'private' },
+    { email: 'octo@unconfirmed.example', primary: false, verified: false, visibility: null },
+  ]
+}
+
+/** What a profile API answers for a token granted `scopes`, as the real one would. */
+function granted(preset: PresetName, profile: unknown, scopes: Set<string>, fields: string | null): unknown {
+  if (typeof profile !== 'object' || profile === null) return profile
+  const all = profile as Record<string, unknown>
+  if (preset === 'google' && !scopes.has('email')) {
+    const { email: _email, email_verified: _verified, ...rest } = all
+    return rest
+  }
+  if (preset === 'facebook') {
+    const asked = (fields ?? 'id,name').split(',')
+    return Object.fromEntries(
+      Object.entries(all).filter(([key]) => asked.includes(key) && (key !== 'email' || scopes.has('email'))),
+    )
+  }
+  return profile
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -72,8 +114,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
-  const codes = new Map<string, { preset: PresetName; challenge: string; redirectUri: string }>()
-  const tokens = new Map<string, PresetName>()
+  const codes = new Map<string, { preset: PresetName; challenge: string; redirectUri: string; scopes: Set<string> }>()
+  const tokens = new Map<string, { preset: PresetName; scopes: Set<string> }>()
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy())
   })
@@ -81,8 +123,10 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
     base: '',
     credentials: {} as FakeProviders['credentials'],
     profiles: defaultProfiles(),
+    githubEmails: defaultGithubEmails(),
     token: 'ok',
     profile: 'ok',
+    emails: 'ok',
     authorized: {},
     tokenRequests: [],
   }
@@ -121,7 +165,9 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
         return json(res, 400, { error: 'invalid_request' })
       }
       const code = randomBytes(12).toString('hex')
-      codes.set(code, { preset, challenge: q.get('code_challenge')!, redirectUri })
+      // Google and Facebook separate scopes with spaces or commas, GitHub with either.
+      const scopes = new Set((q.get('scope') ?? '').split(/[ ,]+/).filter(Boolean))
+      codes.set(code, { preset, challenge: q.get('code_challenge')!, redirectUri, scopes })
       const back = new URL(redirectUri)
       back.searchParams.set('code', code)
       back.searchParams.set('state', q.get('state') ?? '')
@@ -155,18 +201,25 @@ export async function startFakeProviders(t: Teardown): Promise<FakeProviders> {
         })
       }
       const accessToken = randomBytes(16).toString('hex')
-      tokens.set(accessToken, preset)
+      tokens.set(accessToken, { preset, scopes: issued.scopes })
       return json(res, 200, { access_token: accessToken, token_type: 'bearer', expires_in: 3600 })
     }
 
-    if (req.method === 'GET' && path === paths.profile) {
-      if (misbehave(res, fake.profile)) return
-      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '')
-      if (tokens.get(token) !== preset) return json(res, 401, { error: 'invalid_token' })
+    const emails = preset === 'github' && path === GITHUB_EMAILS
+    if (req.method === 'GET' && (path === paths.profile || emails)) {
+      if (misbehave(res, emails ? fake.emails : fake.profile)) return
+      const token = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''))
+      if (token?.preset !== preset) return json(res, 401, { error: 'invalid_token' })
       if (preset === 'github' && !req.headers['user-agent']) return json(res, 403, { message: 'User-Agent required' })
-      if (preset === 'facebook' && url.searchParams.get('fields') !== 'id,name,picture')
-        return json(res, 400, { error: { message: 'fields' } })
-      return json(res, 200, fake.profiles[preset])
+      // GitHub hides what a token may not see behind a 404.
+      if (emails)
+        return token.scopes.has('user:email')
+          ? json(res, 200, fake.githubEmails)
+          : json(res, 404, { message: 'Not Found' })
+      const fields = url.searchParams.get('fields')
+      if (preset === 'facebook' && fields !== null && !fields.split(',').every(f => FACEBOOK_FIELDS.has(f)))
+        return json(res, 400, { error: { message: `(#100) Tried accessing nonexisting field (${fields})` } })
+      return json(res, 200, granted(preset, fake.profiles[preset], token.scopes, fields))
     }
     json(res, 404, { error: 'not_found' })
   }

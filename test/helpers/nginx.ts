@@ -21,7 +21,7 @@ export function nginxMissing(): string | null {
   return `${NGINX} is not installed`
 }
 
-/** The ```nginx block of docs/forward-auth.md, "nginx". */
+/** The ```nginx block of docs/forward-auth.md, "nginx": an upstream and a server, for the http context. */
 export function documentedNginxBlock(): string {
   const page = readFileSync(repoPath('docs', 'forward-auth.md'), 'utf8')
   const block = /```nginx\n([\s\S]*?)```/.exec(page)
@@ -29,18 +29,36 @@ export function documentedNginxBlock(): string {
   return block[1]!
 }
 
+/** What a test changes in the documented block besides the ports. */
+export interface NginxOptions {
+  /** The names its `server` answers to (`localhost` unless given). */
+  serverNames?: readonly string[]
+  /** The upstream's `keepalive_timeout`, in nginx's units (the documented 4 s unless given). */
+  upstreamIdle?: string
+}
+
 /**
- * Runs the nginx block of docs/forward-auth.md in a real nginx on 127.0.0.1 (a free port,
- * picked before the login server is built so that its public URL can name
- * it), with the login server at `loginPort` and the app at `appPort`;
- * stopped when `t` ends. Resolves once nginx answers.
+ * Runs the nginx block of docs/forward-auth.md (an upstream and a server)
+ * in a real nginx on 127.0.0.1 (a free port, picked before the login server
+ * is built so that its public URL can name it), with the login server at
+ * `loginPort` and the app at `appPort`; stopped when `t` ends. Resolves,
+ * with the folder holding its error.log, once nginx answers.
  */
-export async function startNginx(t: Teardown, port: number, loginPort: number, appPort: number): Promise<void> {
+export async function startNginx(
+  t: Teardown,
+  port: number,
+  loginPort: number,
+  appPort: number,
+  options: NginxOptions = {},
+): Promise<{ dir: string }> {
   const dir = tempDir(t, 'login-nginx-')
   for (const temp of ['body', 'proxy']) mkdirSync(join(dir, temp))
-  const locations = documentedNginxBlock()
+  let block = documentedNginxBlock()
     .replaceAll('127.0.0.1:8000', `127.0.0.1:${loginPort}`)
     .replaceAll('127.0.0.1:8080', `127.0.0.1:${appPort}`)
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace(/server_name [^;]*;/, `server_name ${(options.serverNames ?? ['localhost']).join(' ')};`)
+  if (options.upstreamIdle) block = block.replace('keepalive_timeout 4s;', `keepalive_timeout ${options.upstreamIdle};`)
   writeFileSync(
     join(dir, 'nginx.conf'),
     `daemon off;
@@ -55,11 +73,7 @@ http {
   fastcgi_temp_path ${dir}/proxy;
   uwsgi_temp_path ${dir}/proxy;
   scgi_temp_path ${dir}/proxy;
-  server {
-    listen 127.0.0.1:${port};
-    server_name localhost;
-${locations}
-  }
+${block}
 }
 `,
   )
@@ -87,6 +101,7 @@ ${locations}
     },
     50,
   )
+  return { dir }
 }
 
 /** An answer read whole. */

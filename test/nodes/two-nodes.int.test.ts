@@ -146,6 +146,26 @@ t.test('two nodes serve one deployment', { skip }, async t => {
     }
   })
 
+  t.test('an access rule added at the CLI is enforced on both nodes, without a restart', async t => {
+    const { cookie } = await signInOn(a, 'ruth')
+    // As nginx asks: the original URL of the request it stands for.
+    const ask = (node: Node) =>
+      fetch(`${node.url}/login/check`, {
+        headers: { cookie, 'x-original-url': 'http://rules.127.0.0.1.nip.test/private/page' },
+      }).then(r => r.status)
+    t.equal(await ask(b), 200, 'no rule: signed in is enough')
+    const added = await cli(database, 'rule', 'add', 'rules.127.0.0.1.nip.test', '/private', '--deny')
+    const id = /added rule (\d+)/.exec(added)![1]!
+    for (const node of [a, b]) {
+      const took = await within(PATIENCE_MS, async () => (await ask(node)) === 403)
+      t.comment(`${node === a ? 'A' : 'B'} refused it ${took.toFixed(0)} ms after the CLI added the rule`)
+    }
+    t.pass('both nodes refuse it')
+    await cli(database, 'rule', 'remove', id)
+    await within(PATIENCE_MS, async () => (await ask(b)) === 200)
+    t.pass('removed: B lets it through again')
+  })
+
   t.test('a node restarted mid-traffic loses no session', async t => {
     const erin = await signInOn(a, 'erin')
     const failures: string[] = []

@@ -37,6 +37,8 @@ t.test(
     t.equal(me.url.href, page, 'the page Apache protects')
     const body = await me.response!.text()
     t.match(body, /<p id="name">nora<\/p>/, 'OIDC_CLAIM_name set')
+    t.match(body, /<p id="user">nora<\/p>/, 'REMOTE_USER is the handle (preferred_username)')
+    t.match(body, /<p id="email">(\(none\))?<\/p>/, 'no address vouched for: no OIDC_CLAIM_email')
     t.match(body, /<p id="groups"><\/p>/, 'OIDC_CLAIM_groups set, empty: no memberships in its namespaces yet')
 
     const nora = (await server.app.ctx.users.findByIdentity('test', 'nora'))!

@@ -5,6 +5,7 @@ import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePort } from '../helpers/free-port.js'
 import { tempDir } from '../helpers/temp-dir.js'
+import { stopWhenDone } from '../helpers/child-process.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 /** Debian's Apache and mod_auth_openidc (packages apache2 and libapache2-mod-auth-openidc, installed by .ci/run). */
@@ -18,7 +19,11 @@ export interface ApacheClient {
   secret: string
 }
 
-/** A running Apache: `base` serves `/protected/index.shtml`, which shows `OIDC_CLAIM_groups` and `OIDC_CLAIM_name`. */
+/**
+ * A running Apache: `base` serves `/protected/index.shtml`, which shows `REMOTE_USER` (the handle),
+ * `OIDC_CLAIM_email`, `OIDC_CLAIM_name` and `OIDC_CLAIM_groups`, configured as docs/openid-provider.md,
+ * "Grafana, Gitea, Nextcloud and Apache side by side", says.
+ */
 export interface Apache {
   base: string
   redirectUri: string
@@ -66,6 +71,8 @@ export async function startApache(
   writeFileSync(
     join(htdocs, 'index.shtml'),
     '<!doctype html><title>Protected</title>\n' +
+      '<p id="user"><!--#echo var="REMOTE_USER" --></p>\n' +
+      '<p id="email"><!--#echo var="OIDC_CLAIM_email" --></p>\n' +
       '<p id="name"><!--#echo var="OIDC_CLAIM_name" --></p>\n' +
       '<p id="groups"><!--#echo var="OIDC_CLAIM_groups" --></p>\n',
     { mode: 0o644 },
@@ -98,7 +105,8 @@ export async function startApache(
       `OIDCClientSecret ${oidc.secret}`,
       `OIDCRedirectURI ${plan.redirectUri}`,
       `OIDCCryptoPassphrase ${randomBytes(24).toString('hex')}`,
-      'OIDCScope "openid profile groups"',
+      'OIDCScope "openid profile email groups"',
+      'OIDCRemoteUserClaim preferred_username',
       'OIDCPKCEMethod S256',
       '<Location /protected>',
       '  AuthType openid-connect',
@@ -109,14 +117,7 @@ export async function startApache(
     ].join('\n'),
   )
   const child = spawn(APACHE, ['-f', config, '-D', 'FOREGROUND'], { stdio: ['ignore', 'inherit', 'inherit'] })
-  t.teardown(
-    () =>
-      new Promise<void>(resolve => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  )
+  stopWhenDone(t, child)
   const base = `http://127.0.0.1:${plan.port}`
   const log = () => {
     try {

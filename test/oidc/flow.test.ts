@@ -22,11 +22,19 @@ t.test('discovery: issuer <public url>/login, code flow only, the supported meth
   })
   t.same(document.response_types_supported, ['code'], 'no implicit or hybrid flow')
   t.same(document.response_modes_supported, ['query'])
-  t.same(document.grant_types_supported, ['authorization_code', 'refresh_token'])
+  t.same(document.grant_types_supported, [
+    'authorization_code',
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:device_code',
+  ])
+  t.match(document, {
+    device_authorization_endpoint: `${issuer}/oidc/device/auth`,
+    introspection_endpoint: `${issuer}/oidc/token/introspection`,
+  })
   t.same(document.code_challenge_methods_supported, ['S256'])
   t.same(document.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none'])
   t.same(document.id_token_signing_alg_values_supported, ['RS256', 'EdDSA'], 'no none, no HMAC')
-  t.same(document.scopes_supported, ['openid', 'offline_access', 'profile', 'groups'])
+  t.same(document.scopes_supported, ['openid', 'offline_access', 'profile', 'email', 'groups'])
   t.notOk('registration_endpoint' in document, 'no dynamic registration')
 
   type Jwks = { keys: { kty: string; alg: string; kid: string; d?: string }[] }
@@ -75,7 +83,7 @@ t.test('a signed-in user: code + PKCE, a valid ID token, userinfo, refresh; nobo
   t.equal(payload.sub, me.id)
 
   const userinfo = await client.fetchUserInfo(setup.rp, tokens.access_token, me.id)
-  t.same(userinfo, { sub: me.id, name: 'Alice Liddell', groups: [] })
+  t.same(userinfo, { sub: me.id, name: 'Alice Liddell', preferred_username: 'Alice.Liddell', groups: [] })
 
   t.ok(tokens.refresh_token, 'offline_access: a refresh token, without a consent screen')
   const refreshed = await client.refreshTokenGrant(setup.rp, tokens.refresh_token!)

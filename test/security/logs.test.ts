@@ -1,5 +1,6 @@
-// Invitation ids and short codes are bearer links, and OAuth and OpenID Connect requests carry bearer values:
-// whoever reads the log must not be able to join, sign in or resume a sign-in with them.
+// Invitation ids and short codes are bearer links, OAuth and OpenID Connect requests carry bearer values, and device
+// user codes are bearer-like: whoever reads the log must not be able to join, sign in, resume a sign-in or sign a
+// device in with them.
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { ManualClock } from '../../src/clock.js'
@@ -178,4 +179,48 @@ t.test('bearer values in URLs never reach the log, whatever route carries them',
   )
   const leaking = lines.filter(line => decodings(line).some(text => secrets.some(secret => text.includes(secret))))
   t.same(leaking, [], 'no line holds an invitation code, interaction id, state, nonce, request object or code')
+})
+
+t.test('no device user code reaches the log, nor the device code', async t => {
+  const lines: string[] = []
+  const config = testConfig(t, { logLevel: 'trace' })
+  const app = await buildApp(config, { clock: new ManualClock(), logStream: { write: line => void lines.push(line) } })
+  t.teardown(() => app.close())
+  const tv = await app.ctx.apps.add('tv', clientSettings({ device: true, public: true }))
+  const started = await app.inject({
+    method: 'POST',
+    url: '/login/oidc/device/auth',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `client_id=${tv.id}&scope=openid`,
+  })
+  const { user_code: userCode, device_code: deviceCode } = started.json() as { user_code: string; device_code: string }
+  const cookie = leaseCookie(config, (await app.inject({ url: '/login/test/as?who=tess' })).headers['set-cookie'])
+  const encoded = encodeURIComponent(`/login/device?user_code=${userCode}`)
+  for (const url of [`/login/device?user_code=${userCode}`, `/login/device?x=1&user_code=${userCode}&y=2`])
+    for (const cookies of [{}, { cookie }]) await app.inject({ url, headers: { accept: 'text/html', ...cookies } })
+  await app.inject({ url: `/login?next=${encoded}`, headers: { accept: 'text/html' } })
+  await app.inject({ url: `/login/test/as?who=tess&next=${encoded}` })
+  await app.inject({ url: `/login/device?user_code=${userCode.toLowerCase()}-wrong`, headers: { cookie } })
+  await app.inject({
+    method: 'POST',
+    url: '/login/oidc/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `client_id=${tv.id}&grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=${deviceCode}`,
+  })
+
+  t.ok(
+    lines.some(line => line.includes('/login/device?user_code=[redacted]')),
+    'the page is logged with the code left out',
+  )
+  const normalised = userCode.replace('-', '')
+  const leaking = lines.filter(line =>
+    decodings(line).some(
+      text =>
+        text.includes(userCode) ||
+        text.includes(normalised) ||
+        text.toUpperCase().includes(userCode) ||
+        text.includes(deviceCode),
+    ),
+  )
+  t.same(leaking, [], 'no line holds the user code (in any case, with or without its dash) or the device code')
 })

@@ -3,6 +3,7 @@ import t, { type Test } from 'tap'
 import type { Database } from '../../src/storage/database.js'
 import { AppNamespaceStore } from '../../src/storage/app-namespaces.js'
 import { AppStore } from '../../src/storage/apps.js'
+import { AttemptCounterStore } from '../../src/storage/attempt-counters.js'
 import { GroupEventStore } from '../../src/storage/group-events.js'
 import { GroupStore } from '../../src/storage/groups.js'
 import { InvitationStore } from '../../src/storage/invitations.js'
@@ -71,6 +72,80 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.same(await users.formerAccounts(owner.id), [])
   })
 
+  t.test('what apps see: vouched addresses, the one picked, handles unique whatever their case', async t => {
+    const db = await engine.open(t)
+    const users = new UserStore(db)
+    const other = await engine.another(t, db)
+    const alice = await users.upsertFromProfile(
+      { provider: 'github', providerUserId: 'a', name: 'A', picture: '', email: 'a@github.example' },
+      NOW,
+    )
+    await users.link(alice.id, 'google', 'g', NOW + 1, 'a@gmail.example')
+    await users.link(alice.id, 'facebook', 'f', NOW + 2, 'a@github.example')
+    t.same(
+      await users.contact(alice.id),
+      {
+        handle: null,
+        addresses: ['a@github.example', 'a@gmail.example'],
+        picked: null,
+      },
+      'oldest identity first, once each',
+    )
+    await users.pickEmail(alice.id, 'a@gmail.example')
+    t.equal((await users.contact(alice.id))?.picked, 'a@gmail.example')
+    await users.vouched('google', 'g', null)
+    t.same(
+      await users.contact(alice.id),
+      { handle: null, addresses: ['a@github.example'], picked: null },
+      'an address no provider vouches for any more is neither listed nor picked',
+    )
+    await users.upsertFromProfile({ provider: 'github', providerUserId: 'a', name: 'A', picture: '' }, NOW + 3)
+    t.same(
+      (await users.contact(alice.id))?.addresses,
+      ['a@github.example'],
+      'a sign-in without an address forgets the one before, unless another method vouches for it too',
+    )
+    await users.vouched('facebook', 'f', null)
+    t.same((await users.contact(alice.id))?.addresses, [])
+
+    const bob = await users.upsertFromProfile({ provider: 'test', providerUserId: 'b', name: 'B', picture: '' }, NOW)
+    t.equal(await users.setHandle(alice.id, 'Alice'), true)
+    t.equal(await users.setHandle(bob.id, 'alice'), false, 'taken, whatever the case')
+    t.equal(await users.setHandle(alice.id, 'alice'), true, 'its owner may change its case')
+    t.equal(await users.setHandle(alice.id, 'other', true), false, 'onlyIfNone: a user who has one keeps it')
+    t.equal(await users.handleOwner('ALICE'), alice.id)
+    const racers = await Promise.all([
+      users.setHandle(bob.id, 'contested'),
+      new UserStore(other).setHandle(alice.id, 'contested'),
+    ])
+    t.same(racers.filter(Boolean).length, 1, 'two connections asking at once: the unique index gives it to one')
+
+    t.equal(await db.transaction(() => users.retire(alice.id, NOW + 4)), true)
+    t.equal(await users.contact(alice.id), undefined, 'a deleted account has nothing to show')
+    t.ok((await users.handleOwner('contested')) ?? (await users.handleOwner('alice')), 'its handle stays taken')
+  })
+
+  t.test('attempt counters: counted in a window, concurrently without over-counting, refunded, swept', async t => {
+    const db = await engine.open(t)
+    const counters = new AttemptCounterStore(db)
+    const other = new AttemptCounterStore(await engine.another(t, db))
+    t.equal(await counters.count('k', NOW, 60), 1)
+    const counts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? counters : other).count('k', NOW + 1, 60)),
+    )
+    t.same(
+      [...counts].sort((a, b) => a - b),
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+      'each attempt its own count',
+    )
+    await counters.refund('k')
+    t.equal(await counters.count('k', NOW + 2, 60), 11, 'a refunded attempt no longer counts')
+    t.equal(await counters.count('k', NOW + 60, 60), 1, 'a new window starts afresh')
+    t.equal(await counters.count('j', NOW, 10), 1)
+    t.equal(await counters.sweep(NOW + 30), 1, 'only the counters whose window has passed')
+    t.equal(await counters.count('k', NOW + 61, 60), 2, 'the others are kept')
+  })
+
   t.test('sessions: created, refreshed, revoked once, all of a user at once', async t => {
     const db = await engine.open(t)
     const user = await new UserStore(db).ensureForIdentity('test', 'u', NOW)
@@ -90,8 +165,17 @@ async function conformance(t: Test, engine: EngineUnderTest) {
         amr,
       })
     }
-    t.match(await sessions.get('s1'), { sid: 's1', userId: user.id, userAgent: 'ua', revoked: null, amr: null })
+    t.match(await sessions.get('s1'), {
+      sid: 's1',
+      userId: user.id,
+      userAgent: 'ua',
+      revoked: null,
+      amr: null,
+      authenticated: NOW,
+    })
     t.match(await sessions.get('s2'), { provider: 'passkey', amr: 'user hwk' }, 'how a session began is kept')
+    t.equal(await sessions.authenticated('s2', NOW + 4), true)
+    t.match(await sessions.get('s2'), { authenticated: NOW + 4, refreshed: NOW + 4, created: NOW })
     t.equal(await sessions.refreshed('s1', NOW + 5), true)
     t.equal((await sessions.get('s1'))?.refreshed, NOW + 5)
     t.equal(await sessions.revoke('s1', NOW + 6), true)
@@ -187,7 +271,8 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.match(await invitations.get('i1'), { depletes: true, confirm: false, active: true, path: 'chat/room' })
     t.same(
       [...(await memberships.heldAmong(member!.id, [ids.chat!, ids['chat/room']!, ids['chat/room/sub']!], NOW))],
-      [ids['chat/room']],
+      [[ids['chat/room'], NOW + 100]],
+      'with when the membership ends',
     )
     t.same([...(await memberships.heldAmong(member!.id, [ids['chat/room']!], NOW + 100))], [], 'not once expired')
     t.equal(await memberships.highestPower(owner!.id, ['chat', 'chat/room'], NOW), 2)
@@ -299,8 +384,20 @@ async function conformance(t: Test, engine: EngineUnderTest) {
         public: true,
         require: 'staff',
         idTokenAlg: 'EdDSA',
+        device: false,
       },
     })
+    const tv = {
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      backchannelLogoutUri: null,
+      public: true,
+      require: null,
+      idTokenAlg: 'RS256' as const,
+      device: true,
+    }
+    await apps.insert({ id: 'a3', name: 'tv', secretHash, created: NOW, oidc: tv, channel: false })
+    t.same((await apps.findByName('tv'))?.oidc, tv, 'a client that signs in by device only, without a redirect URI')
     const credentials = await apps.credentials('a1')
     t.ok(credentials?.secretHash.equals(secretHash), 'the hash comes back as bytes')
     t.match(await apps.findByName('grafana'), {
@@ -310,7 +407,7 @@ async function conformance(t: Test, engine: EngineUnderTest) {
     t.match(await apps.findByName('wiki'), { oidc: null, channel: true })
     t.same(
       (await apps.list()).map(a => a.name),
-      ['grafana', 'wiki'],
+      ['grafana', 'tv', 'wiki'],
     )
     await apps.seen('a1', NOW + 5)
     t.equal((await apps.findByName('wiki'))?.lastSeen, NOW + 5)

@@ -36,7 +36,7 @@ const OIDC_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
 // RFC 6749 §2.3.1 / §3.3: client ids, secrets and scope tokens are printable ASCII.
 const VSCHAR = /^[\x20-\x7E]+$/
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
-const DEFAULT_OIDC_SCOPE = ['openid', 'profile']
+const DEFAULT_OIDC_SCOPE = ['openid', 'profile', 'email']
 
 function quoted(keys: readonly string[]): string {
   return keys.map(k => JSON.stringify(k)).join(', ')

@@ -10,8 +10,9 @@ export const google: OAuthPreset = {
   authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
   tokenUrl: 'https://oauth2.googleapis.com/token',
   profileUrl: 'https://openidconnect.googleapis.com/v1/userinfo',
-  scope: ['openid', 'profile'],
+  scope: ['openid', 'profile', 'email'],
   tokenAuth: 'header',
   profileHeaders: {},
-  profile: { id: ['sub'], name: ['name'], picture: ['picture'] },
+  profile: { id: ['sub'], name: ['name'], picture: ['picture'], login: [] },
+  email: { in: 'profile', address: 'email', verified: 'email_verified' },
 }

@@ -7,17 +7,19 @@ import { verifyIdToken } from './id-token.js'
 import type { OAuthClient } from './oauth-client.js'
 import type { OidcMetadata } from './oidc-discovery.js'
 import type { OAuthProvider } from './oauth-provider.js'
-import { pickProfile, type ProfileFields } from './profile-fields.js'
+import { pickProfile, vouchedEmail, type ProfileFields } from './profile-fields.js'
 
 const CLAIMS: ProfileFields = {
   id: ['sub'],
   name: ['name', 'preferred_username', 'nickname', 'email'],
   picture: ['picture'],
+  login: ['preferred_username', 'nickname'],
 }
 
 /**
  * A generic OpenID Connect provider: who signed in is what its verified ID
- * token says. Providers that keep the name or picture out of the ID token
+ * token says; its address counts when it says `email_verified` (Core §5.1).
+ * Providers that keep the name, picture or address out of the ID token
  * (many do unless configured) are asked at their userinfo endpoint, whose
  * answer counts only for the same `sub` (Core §5.3.2).
  */
@@ -60,10 +62,12 @@ export function oidcProvider(
         what,
       })
       const sub = String(claims.sub)
-      const complete = typeof claims.name === 'string' && typeof claims.picture === 'string'
+      const complete = ['name', 'picture', 'email'].every(claim => typeof claims[claim] === 'string')
       const extra = complete ? {} : await userinfo(tokens.accessToken, sub)
       // The ID token wins where both speak: it is signed, the userinfo answer is not.
-      return pickProfile({ ...extra, ...claims }, CLAIMS, `${what}'s ID token`)
+      const merged = { ...extra, ...claims }
+      const email = vouchedEmail(merged, { address: 'email', verified: 'email_verified' })
+      return pickProfile(merged, CLAIMS, `${what}'s ID token`, email)
     },
   }
 }

@@ -1,8 +1,16 @@
-import type { ProfileFields } from './profile-fields.js'
+import type { EmailFields, ProfileFields } from './profile-fields.js'
+
+/**
+ * Where a preset finds the address it vouches for: in the profile, or
+ * (GitHub) in a list API answering `[{email, primary, verified}, …]`, whose
+ * primary verified entry counts.
+ */
+export type PresetEmail = ({ in: 'profile' } & EmailFields) | { in: 'list'; url: string }
 
 /**
  * An OAuth 2 provider described as data: where its endpoints are, what to
- * ask for, and where its profile API keeps the id, name and picture. Each
+ * ask for, and where its profile API keeps the id, name, picture, login
+ * and vouched address. Each
  * preset lives in its own file and is listed in `presets.ts`.
  */
 export interface OAuthPreset {
@@ -24,6 +32,8 @@ export interface OAuthPreset {
   profileHeaders: Readonly<Record<string, string>>
   /** Where the profile response keeps each field. */
   profile: ProfileFields
+  /** Where the address the provider vouched for is (docs/openid-provider.md, "Claims"). */
+  email: PresetEmail
 }
 
 /**

@@ -9,6 +9,8 @@ export interface ProfileFields {
   id: readonly string[]
   name: readonly string[]
   picture: readonly string[]
+  /** The provider's own handle for the person (GitHub's `login`), offered as their handle here. */
+  login: readonly string[]
 }
 
 /** What a provider says about a person, before it becomes a {@link Profile}. */
@@ -16,6 +18,20 @@ export interface ProviderProfile {
   providerUserId: string
   name: string
   picture: string
+  /** Their handle at the provider, if it has one; a handle here is made from it, else from the name. */
+  login: string | null
+  /** An address the provider vouched for (docs/openid-provider.md, "Claims"); null for none. */
+  email: string | null
+}
+
+/**
+ * Where a profile keeps an address and whether the provider confirmed it:
+ * `verified` is the path of its flag (`email_verified`), or `always` for a
+ * provider that hands out confirmed addresses only (Facebook).
+ */
+export interface EmailFields {
+  address: string
+  verified: string | 'always'
 }
 
 const MAX_NAME = 200
@@ -66,18 +82,41 @@ function firstPicture(source: unknown, paths: readonly string[]): string {
   return ''
 }
 
+// What a mail address looks like, loosely (RFC 5321 limits it to 254 characters): apps only compare it and send to it.
+const ADDRESS = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u
+const MAX_ADDRESS = 254
+
 /**
- * Reads `{providerUserId, name, picture}` out of a profile response. A
- * missing id is the provider's failure (LOGIN_ERR_PROVIDER): nobody may be
- * signed in without one. A missing name falls back to the id, a missing or
- * unusable picture to none.
+ * The address at `fields.address` when the provider vouched for it; null
+ * otherwise. Some providers send the flag as the string `"true"`.
  */
-export function pickProfile(source: unknown, fields: ProfileFields, what: string): ProviderProfile {
+export function vouchedEmail(source: unknown, fields: EmailFields): string | null {
+  const address = at(source, fields.address)
+  if (typeof address !== 'string' || address.length > MAX_ADDRESS || !ADDRESS.test(address.trim())) return null
+  const verified = fields.verified === 'always' ? true : at(source, fields.verified)
+  return verified === true || verified === 'true' ? address.trim() : null
+}
+
+/**
+ * Reads `{providerUserId, name, picture, login}` out of a profile response,
+ * with the address the caller found vouched for. A missing id is the
+ * provider's failure (LOGIN_ERR_PROVIDER): nobody may be signed in without
+ * one. A missing name falls back to the id, a missing or unusable picture
+ * to none.
+ */
+export function pickProfile(
+  source: unknown,
+  fields: ProfileFields,
+  what: string,
+  email: string | null = null,
+): ProviderProfile {
   const providerUserId = firstId(source, fields.id)
   if (providerUserId === undefined) throw new errors.Provider(`${what} has no user id (${fields.id.join(' or ')})`)
   return {
     providerUserId,
     name: firstName(source, fields.name) ?? providerUserId,
     picture: firstPicture(source, fields.picture),
+    login: firstName(source, fields.login) ?? null,
+    email,
   }
 }

@@ -97,9 +97,15 @@ t.test('OpenID Connect: discovery, authorization, token, JWKS and userinfo', asy
 })
 
 t.test('the ID token wins over userinfo, which is not asked when the token says it all', async t => {
-  const { browser } = await startOAuthApp(t, credentials(mock))
+  const { app, browser } = await startOAuthApp(t, credentials(mock))
   onIdToken(t, mock, payload =>
-    Object.assign(payload, { name: 'Token Name', picture: 'https://idp.example/token.png' }),
+    Object.assign(payload, {
+      name: 'Token Name',
+      picture: 'https://idp.example/token.png',
+      email: 'token@idp.example',
+      email_verified: true,
+      preferred_username: 'tokenhandle',
+    }),
   )
   let userinfoCalls = 0
   on<MutableResponse>(t, mock, 'beforeUserinfo', () => {
@@ -107,8 +113,25 @@ t.test('the ID token wins over userinfo, which is not asked when the token says 
   })
   const b = browser()
   t.equal((await b.get(await consent(await begin(b, '/login/oidc/mock')))).status, 303)
-  t.match(await me(b), { name: 'Token Name', picture: 'https://idp.example/token.png' })
+  const user = (await me(b))!
+  t.match(user, { name: 'Token Name', picture: 'https://idp.example/token.png' })
   t.equal(userinfoCalls, 0)
+  t.same(
+    await app.ctx.users.contact(user.id),
+    { handle: 'tokenhandle', addresses: ['token@idp.example'], picked: null },
+    'email_verified: the address is kept; the handle comes from preferred_username',
+  )
+})
+
+t.test('an address the provider did not say it verified is not kept', async t => {
+  const { app, browser } = await startOAuthApp(t, credentials(mock))
+  onIdToken(t, mock, payload => Object.assign(payload, { name: 'N', picture: 'https://idp.example/n.png' }))
+  on<MutableResponse>(t, mock, 'beforeUserinfo', response => {
+    response.body = { sub: 'johndoe', email: 'unsure@idp.example', email_verified: false }
+  })
+  const b = browser()
+  t.equal((await b.get(await consent(await begin(b, '/login/oidc/mock')))).status, 303)
+  t.same((await app.ctx.users.contact((await me(b))!.id))?.addresses, [])
 })
 
 t.test('two sign-ins under way in one browser (two tabs) both complete', async t => {

@@ -9,20 +9,44 @@ import { begin, consent, locationOf, startOAuthApp, type Browser, type OAuthApp 
 
 const LEASE = 'login'
 
-const expected: Record<PresetName, { providerUserId: string; name: string; picture: string; scope: string | null }> = {
+interface Expected {
+  providerUserId: string
+  name: string
+  picture: string
+  scope: string
+  /** The address the provider vouched for. */
+  email: string
+  /** The handle first given here. */
+  handle: string
+}
+
+const expected: Record<PresetName, Expected> = {
   google: {
     providerUserId: '1078',
     name: 'Grace Google',
     picture: 'https://lh3.example/grace.png',
-    scope: 'openid profile',
+    scope: 'openid profile email',
+    email: 'grace@example.com',
+    handle: 'Grace.Google',
   },
   // No display name on GitHub: the login stands in.
-  github: { providerUserId: 'MDQ6VXNlcjE=', name: 'octo', picture: 'https://avatars.example/octo.png', scope: null },
+  github: {
+    providerUserId: 'MDQ6VXNlcjE=',
+    name: 'octo',
+    picture: 'https://avatars.example/octo.png',
+    scope: 'user:email',
+    // The primary verified one of its emails API, not an older or unconfirmed one.
+    email: 'octo@example.org',
+    // From the login, not the name.
+    handle: 'octo',
+  },
   facebook: {
     providerUserId: '10211',
     name: 'Fay Book',
     picture: 'https://fb.example/fay.jpg',
-    scope: 'public_profile',
+    scope: 'public_profile email',
+    email: 'fay@example.net',
+    handle: 'Fay.Book',
   },
 }
 
@@ -62,6 +86,11 @@ t.test('each preset signs in over HTTP: PKCE, profile mapping, next', async t =>
         (await app.ctx.users.findByIdentity(preset, expected[preset].providerUserId))?.id,
         user.id,
         'the identity is keyed by the provider user id',
+      )
+      t.same(
+        await app.ctx.users.contact(user.id),
+        { handle: expected[preset].handle, addresses: [expected[preset].email], picked: null },
+        'the vouched address is kept with the identity, and a handle is given',
       )
       const request = fake.tokenRequests.at(-1)!
       t.equal(request.preset, preset)
@@ -136,6 +165,58 @@ t.test('a session present before sign-in is replaced, never upgraded', async t =
   t.not(b.cookie(LEASE), aliceLease, 'a new lease')
   t.equal((await me(b)).name, 'Fay Book')
   t.equal((await app.ctx.sessions.list(alice.id)).length, 0, "alice's session was revoked, not turned into Fay's")
+})
+
+t.test('the same person signing in again keeps the session: what apps were given on it lives on', async t => {
+  const fake = await startFakeProviders(t)
+  const { app, browser, clock } = await startOAuthApp(t, fake.credentials)
+  const b = browser()
+  await b.get(await consent(await begin(b, '/login/facebook')))
+  const fay = await me(b)
+  const [session] = await app.ctx.sessions.list(fay.id)
+  clock.advance(120)
+  const again = await b.get(await consent(await begin(b, '/login/facebook')))
+  t.equal(again.status, 303)
+  const after = await app.ctx.sessions.list(fay.id)
+  t.same(
+    after.map(s => s.sid),
+    [session!.sid],
+    'one session, the same one',
+  )
+  t.equal(after[0]!.authenticated, session!.created + 120, 'it records when the person proved who they are again')
+  t.equal((await me(b)).id, fay.id, 'the renewed lease signs in')
+})
+
+t.test('addresses a provider did not vouch for are not kept; an emails API that fails fails the sign-in', async t => {
+  const fake = await startFakeProviders(t)
+  const { app, browser } = await startOAuthApp(t, fake.credentials)
+  const unconfirmed: [PresetName, () => void][] = [
+    ['google', () => (fake.profiles.google = { ...(defaultProfiles().google as object), email_verified: false })],
+    [
+      'github',
+      () =>
+        (fake.githubEmails = [
+          { email: 'octo@example.org', primary: true, verified: false, visibility: null },
+          { email: 'octo@other.example', primary: false, verified: true, visibility: null },
+        ]),
+    ],
+    ['facebook', () => (fake.profiles.facebook = { ...(defaultProfiles().facebook as object), email: undefined })],
+  ]
+  for (const [preset, unvouch] of unconfirmed) {
+    const b = browser()
+    await b.get(await consent(await begin(b, `/login/${preset}`)))
+    const user = await me(b)
+    t.same((await app.ctx.users.contact(user.id))?.addresses, [expected[preset].email], `${preset}: vouched at first`)
+    unvouch()
+    await b.get(await consent(await begin(b, `/login/${preset}`)))
+    t.same((await app.ctx.users.contact(user.id))?.addresses, [], `${preset}: no longer, so no longer kept`)
+  }
+
+  fake.emails = 'fail'
+  const b = browser()
+  const failed = await b.get(await consent(await begin(b, '/login/github')), { accept: 'application/json' })
+  t.equal(failed.status, 502)
+  t.match(await failed.json(), { code: 'LOGIN_ERR_PROVIDER', message: /GitHub's emails API answered HTTP 500/ })
 })
 
 interface Failure {
