@@ -90,7 +90,7 @@ t.test('two nodes serve one deployment', { skip }, async t => {
   })
 
   t.test(
-    'a membership removed through B: A refuses the group at once, and an app connected to A hears of it',
+    'a membership removed through B: A refuses the group as soon as it hears, and an app connected to A hears of it',
     async t => {
       // The app's namespace, claimed at registration: it hears of the memberships there (docs/protocol.md, "Apps are scoped").
       const registered = await cli(database, 'app', 'add', 'members-watcher', '--namespace', 'band')
@@ -120,7 +120,11 @@ t.test('two nodes serve one deployment', { skip }, async t => {
         body: JSON.stringify({ memberships: memberships.map(m => m.membership) }),
       })
       t.equal(removed.status, 200, 'the leader removes them through B')
-      t.equal(await check(a, player.cookie, 'band'), 403, 'A refuses the group on the next check')
+      // A remembers membership answers until the revocation feed tells it they changed (docs/forward-auth.md,
+      // "Access rules"): it refuses once it hears, within the feed's bound (50 ms at the 99th percentile there).
+      const took = await within(PATIENCE_MS, async () => (await check(a, player.cookie, 'band')) === 403)
+      t.comment(`A refused the group ${took.toFixed(0)} ms after B removed the membership`)
+      t.equal(await check(a, player.cookie, 'band'), 403, 'A refuses the group')
       t.equal(await check(a, player.cookie), 200, 'and still knows who they are')
       await client.nextWhere(
         m => m.type === 'membership' && m.user === player.user && m.membership === memberships[0]!.membership,
