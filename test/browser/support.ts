@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { serveApp, type ServedApp } from '../helpers/app.js'
+import { PAGE_TIMEOUT_MS } from '../helpers/browser.js'
 import { repoPath } from '../helpers/repo.js'
 import type { Teardown } from '../helpers/teardown.js'
 import type { Config } from '../../src/config.js'
@@ -77,10 +78,10 @@ export async function signInto(context: BrowserContext, served: ServedApp, who: 
 
 const cspViolations = new WeakMap<Page, string[]>()
 
-/** A page whose console is watched for the browser's CSP refusals. */
+/** A page whose console is watched for the browser's CSP refusals, as patient as every page of the tests. */
 export async function newPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
   const refused: string[] = []
   page.on('console', message => {
     if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
