@@ -6,11 +6,11 @@ import { createContext, type AppContext } from '../context.js'
 import { sqlitePath } from '../storage/open.js'
 import { errors, isLoginError } from '../errors.js'
 import { serve } from '../main.js'
-import { groupCommand } from '../groups/cli.js'
+import { groupCommand } from './groups.js'
 import { appCommand } from './apps.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
-import { ruleCommand } from '../rules/cli.js'
+import { ruleCommand } from './rules.js'
 
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 

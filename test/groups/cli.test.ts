@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { groupCommand } from '../../src/groups/cli.js'
+import { groupCommand } from '../../src/cli/groups.js'
 import { groupFixture, outcome } from './fixture.js'
 
 t.test('group create <path> --owner provider:id', async t => {

@@ -5,11 +5,11 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
 import { findAccount } from '../auth/identity.js'
-import { requestHost, requestPath } from './request-path.js'
+import { requestHost, requestPath } from '../rules/request-path.js'
 import type { AccessRule, RuleEvent, RuleSpec } from '../storage/access-rules.js'
-import type { ImportPlan } from './import-plan.js'
-import { checkRule, describeRule, ruleInput } from './rule-spec.js'
-import type { RuleChanger } from './service.js'
+import type { ImportPlan } from '../rules/import-plan.js'
+import { checkRule, describeRule, ruleInput } from '../rules/rule-spec.js'
+import type { RuleChanger } from '../rules/service.js'
 
 const RULE_USAGE =
   "rule add <host> [<path>] --allow '<expression>' | --public | --deny [--methods GET,HEAD] [--require-passkey] " +

@@ -1,8 +1,8 @@
 import { errors } from '../errors.js'
 import { isUserId, parseIdentity } from '../auth/identity.js'
-import { ADMIN } from './actor.js'
-import type { GroupServices } from './services.js'
-import type { NamespaceResult } from './tree.js'
+import { ADMIN } from '../groups/actor.js'
+import type { GroupServices } from '../groups/services.js'
+import type { NamespaceResult } from '../groups/tree.js'
 
 const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id> | <user id> [--add-owner]'
 
