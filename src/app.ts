@@ -22,7 +22,7 @@ import { socketTimeouts } from './http/socket-timeouts.js'
 import './http/augment.js'
 import { realtimePlugin, type RealtimeOptions } from './realtime/plugin.js'
 import { instrument } from './metrics/plugin.js'
-import { healthRoutes } from './http/health.js'
+import { healthRoutes } from './metrics/health.js'
 import { accessRoutes } from './groups/routes.js'
 import { oidcPlugin } from './oidc/plugin.js'
 import { passkeyRoutes } from './passkeys/routes.js'
@@ -80,7 +80,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
 /** Each area as a plugin, in the order their hooks and routes depend on. */
 async function registerAreas(app: FastifyInstance, config: Config, options: BuildOptions): Promise<void> {
-  // Cookies are read one by one where needed (src/http/request-cookie.ts), not all parsed for every request.
+  // Cookies are read one by one where needed (src/request-cookie.ts), not all parsed for every request.
   await app.register(cookie, { hook: false })
   await app.register(formbody)
   addSecurityHeaders(app)

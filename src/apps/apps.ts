@@ -122,13 +122,49 @@ export class AppService {
    */
   remove(name: string): Promise<App> {
     return this.ctx.db.transaction(async () => {
-      const found = await this.store.findByName(name)
-      if (!found) throw new errors.NotFound(`No app named ${name}`)
+      const found = await this.require(name)
       await this.store.delete(found.id)
-      await this.ctx.revocations.append('app', found.id, '', this.ctx.clock.now())
-      await this.ctx.db.afterCommit(() => this.ctx.feed.poll())
+      await this.announce(found.id)
       return found
     })
+  }
+
+  /**
+   * Lets an OpenID Connect client open the realtime channel too, or stops
+   * it (docs/protocol.md, "Apps are scoped"); stopping closes its open
+   * connections on every process, as removal does. An app that is no
+   * OpenID Connect client always has the channel.
+   */
+  setChannel(name: string, channel: boolean): Promise<{ app: App; changed: boolean }> {
+    return this.ctx.db.transaction(async () => {
+      const found = await this.require(name)
+      if (!found.oidc && !channel)
+        throw new errors.Conflict(`${name} is no OpenID Connect client: the channel is all it has`)
+      if (found.channel === channel) return { app: found, changed: false }
+      await this.store.setChannel(found.id, channel)
+      if (!channel) await this.announce(found.id)
+      return { app: { ...found, channel }, changed: true }
+    })
+  }
+
+  private async require(name: string): Promise<App> {
+    const found = await this.store.findByName(name)
+    if (!found) throw new errors.NotFound(`No app named ${name}`)
+    return found
+  }
+
+  /** Every process hears that the app changed (kind `app`) and closes the connections it may no longer have. */
+  private async announce(id: string): Promise<void> {
+    await this.ctx.revocations.append('app', id, '', this.ctx.clock.now())
+    await this.ctx.db.afterCommit(() => this.ctx.feed.poll())
+  }
+
+  /** The app with this id as it is now, or undefined once removed. */
+  async byId(id: string): Promise<App | undefined> {
+    const found = await this.store.credentials(id)
+    if (!found) return undefined
+    const { secretHash: _hash, ...app } = found
+    return app
   }
 
   /** The app these credentials belong to, or null. Takes the same time whether or not the id exists. */

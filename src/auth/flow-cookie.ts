@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { servesHttps, type Config } from '../config.js'
-import { requestCookie } from '../http/request-cookie.js'
+import { requestCookie } from '../request-cookie.js'
 
 const VALUE = /^[A-Za-z0-9_-]{43}$/
 

@@ -12,7 +12,7 @@ const ADD_USAGE =
   '[--device] [--channel]'
 const USAGE =
   `usage: modular-login ${ADD_USAGE} | app list | app remove <name> | ` +
-  'app allow <name> <namespace> [--read | --take-over] | app deny <name> <namespace>'
+  'app allow <name> <namespace> [--read | --take-over] | app deny <name> <namespace> | app channel <name> on|off'
 
 function when(seconds: number | null): string {
   return seconds === null ? 'never' : new Date(seconds * 1000).toISOString()
@@ -72,7 +72,8 @@ function allowed(app: App, namespace: string, outcome: AllowOutcome): string[] {
  * deletes it and disconnects it from every running server process. `app
  * allow <name> <namespace> [--read | --take-over]` / `app deny …`: lets the
  * app manage (or only read) a namespace it did not create, or stops it
- * (docs/protocol.md, "Apps are scoped").
+ * (docs/protocol.md, "Apps are scoped"). `app channel <name> on|off`: lets an
+ * OpenID Connect client open the realtime channel too, or stops it.
  */
 export async function appCommand(
   args: string[],
@@ -117,6 +118,16 @@ export async function appCommand(
       if (name === undefined || rest.length > 0) throw new errors.BadRequest(USAGE)
       const app = await apps.remove(name)
       print(`removed app ${app.name} (${app.id}); its connections are closed`)
+      return
+    }
+    case 'channel': {
+      const [state, ...extra] = rest
+      if (name === undefined || (state !== 'on' && state !== 'off') || extra.length > 0)
+        throw new errors.BadRequest(USAGE)
+      const { app, changed } = await apps.setChannel(name, state === 'on')
+      if (!changed) print(`app ${app.name} ${app.channel ? 'may already' : 'already may not'} open the channel`)
+      else if (app.channel) print(`app ${app.name} may now open the channel`)
+      else print(`app ${app.name} may no longer open the channel; its connections are closed`)
       return
     }
     default:

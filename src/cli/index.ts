@@ -6,11 +6,11 @@ import { createContext, type AppContext } from '../context.js'
 import { sqlitePath } from '../storage/open.js'
 import { errors, isLoginError } from '../errors.js'
 import { serve } from '../main.js'
-import { groupCommand } from '../groups/cli.js'
+import { groupCommand } from './groups.js'
 import { appCommand } from './apps.js'
 import { keysCommand } from './keys.js'
 import { userCommand } from './user.js'
-import { ruleCommand } from '../rules/cli.js'
+import { ruleCommand } from './rules.js'
 
 type Command = (args: string[], ctx: AppContext, print: (line: string) => void) => Promise<void>
 
@@ -21,12 +21,12 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
     run: userCommand,
   },
   group: {
-    usage: 'group create <path> --owner <provider>:<id>',
+    usage: 'group create <path> --owner <provider>:<id> | <user id>',
     summary: 'create a namespace with its owner',
     run: groupCommand,
   },
   app: {
-    usage: 'app add|list|allow|deny|remove …',
+    usage: 'app add|list|allow|deny|channel|remove …',
     summary: 'register client applications (OpenID Connect clients too), their namespaces, list or remove them',
     run: appCommand,
   },
@@ -38,11 +38,13 @@ const commands: Record<string, { usage: string; summary: string; run: Command }>
   },
 }
 
+const WIDTH = Math.max(...Object.values(commands).map(c => c.usage.length)) + 2
+
 const USAGE = `usage: modular-login <command> [--create]
 
-  ${'serve'.padEnd(46)}run the server (configuration from LOGIN_* variables)
+  ${'serve'.padEnd(WIDTH)}run the server (configuration from LOGIN_* variables)
 ${Object.values(commands)
-  .map(c => `  ${c.usage.padEnd(46)}${c.summary}`)
+  .map(c => `  ${c.usage.padEnd(WIDTH)}${c.summary}`)
   .join('\n')}
 
 The CLI reads the same configuration as the server (LOGIN_RUN_DIR, LOGIN_CONFIG, ...) and

@@ -1,29 +1,11 @@
-import { parseIdentity } from '../auth/identity.js'
+import { findAccount } from '../auth/identity.js'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { isUuid } from '../groups/shortcode.js'
-import type { User } from '../storage/users.js'
 
 const USAGE = 'usage: modular-login user show|delete <user id> | <provider>:<provider user id>'
 
 function when(seconds: number | null): string {
   return seconds === null ? 'never' : new Date(seconds * 1000).toISOString()
-}
-
-/**
- * The account named by its id (what `/login/me` and apps see; the only
- * name of an account made with a passkey) or by a provider identity.
- */
-async function findUser(ctx: AppContext, who: string): Promise<User> {
-  if (isUuid(who)) {
-    const user = await ctx.users.get(who)
-    if (!user) throw new errors.NotFound(`no account has the id ${who}`)
-    return user
-  }
-  const { provider, providerUserId } = parseIdentity(who)
-  const user = await ctx.users.findByIdentity(provider, providerUserId)
-  if (!user) throw new errors.NotFound(`no account signs in as ${provider}:${providerUserId}`)
-  return user
 }
 
 /**
@@ -34,7 +16,7 @@ async function findUser(ctx: AppContext, who: string): Promise<User> {
 export async function userCommand(args: string[], ctx: AppContext, print: (line: string) => void): Promise<void> {
   const [action, who] = args
   if ((action !== 'show' && action !== 'delete') || who === undefined) throw new errors.BadRequest(USAGE)
-  const user = await findUser(ctx, who)
+  const user = await findAccount(ctx.users, who)
   if (action === 'delete') {
     await ctx.accounts.delete(user.id)
     print(`deleted user ${user.id} (${user.name}): sessions revoked, memberships removed, passkeys removed`)

@@ -154,11 +154,47 @@ export class GroupTree {
     ) {
       throw new errors.BadRequest('owner provider user id must be 1 to 256 printable characters')
     }
+    const label = `${ownerProvider}:${ownerProviderUserId}`
+    return this.ensureOwned(
+      path,
+      now => this.deps.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now),
+      label,
+      actor,
+      options,
+    )
+  }
+
+  /**
+   * The same for an account that exists already, named by its id: the only
+   * name of an account made with a passkey (docs/passkeys.md).
+   */
+  async ensureNamespaceOwnedBy(
+    path: string,
+    userId: string,
+    actor: Actor = ADMIN,
+    options: { addOwner?: boolean } = {},
+  ): Promise<NamespaceResult> {
+    checkPath(path, 'namespace path')
+    const owner = async (): Promise<User> => {
+      const user = await this.deps.users.get(userId)
+      if (!user) throw new errors.NotFound(`no account has the id ${userId}`)
+      return user
+    }
+    return this.ensureOwned(path, owner, `user ${userId}`, actor, options)
+  }
+
+  private async ensureOwned(
+    path: string,
+    findOwner: (now: number) => Promise<User>,
+    ownerLabel: string,
+    actor: Actor,
+    options: { addOwner?: boolean },
+  ): Promise<NamespaceResult> {
     const now = this.deps.clock.now()
     const actorId = actingUser(actor)
     const result = await this.deps.db.transaction(async () => {
       await claimForApp(this.deps, actor, path, now)
-      const owner = await this.deps.users.ensureForIdentity(ownerProvider, ownerProviderUserId, now)
+      const owner = await findOwner(now)
       const { group, created } = await this.ensurePath(path, actorId, now)
       let membership = await this.deps.memberships.ownerMembership(owner.id, group.id)
       const createdMembership = !membership
@@ -168,7 +204,7 @@ export class GroupTree {
           const names: string[] = []
           for (const other of others) names.push((await this.deps.users.get(other.userId))?.name ?? other.userId)
           throw new errors.Conflict(
-            `${group.path} is owned by ${names.join(', ')} already; to add ${ownerProvider}:${ownerProviderUserId} ` +
+            `${group.path} is owned by ${names.join(', ')} already; to add ${ownerLabel} ` +
               'as another owner, say so (--add-owner)',
           )
         }
@@ -193,7 +229,7 @@ export class GroupTree {
           subjectId: owner.id,
           membershipId: id,
           created: now,
-          detail: { owner: `${ownerProvider}:${ownerProviderUserId}`, ...actorDetail(actor) },
+          detail: { owner: ownerLabel, ...actorDetail(actor) },
         })
         await logMembershipChange(this.deps, { id, userId: owner.id, path: group.path }, now)
         membership = (await this.deps.memberships.get(id))!

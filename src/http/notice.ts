@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CookieSerializeOptions } from '@fastify/cookie'
 import { servesHttps, type Config } from '../config.js'
-import { requestCookie } from './request-cookie.js'
+import { requestCookie } from '../request-cookie.js'
 
 /** Seconds a notice waits for the page after the action. */
 const LIFETIME = 60

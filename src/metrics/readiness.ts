@@ -1,4 +1,8 @@
-import type { AppContext } from '../context.js'
+import type { Cache } from '../cache/cache.js'
+import type { Clock } from '../clock.js'
+import type { RevocationFeed } from '../revocation-feed.js'
+import type { Database } from '../storage/database.js'
+import type { RevocationStore } from '../storage/revocations.js'
 import { cacheAnswers, feedLagSeconds } from './probes.js'
 import type { Answer } from './server.js'
 
@@ -19,6 +23,16 @@ export interface Check {
   [detail: string]: unknown
 }
 
+/** The parts of a server process that readiness looks at. */
+export interface ReadinessParts {
+  db: Pick<Database, 'engine'>
+  revocations: RevocationStore
+  cache: Cache
+  config: { memcached: readonly string[] }
+  feed: RevocationFeed
+  clock: Clock
+}
+
 /** Whether this process can serve, and the state of each part it needs. */
 export interface Readiness {
   ready: boolean
@@ -32,7 +46,7 @@ export interface Readiness {
  * revocation feed is less than {@link FEED_LAG_LIMIT_SECONDS} behind the
  * log. The probes run at once, each within {@link PROBE_MS}.
  */
-export async function readiness(ctx: AppContext): Promise<Readiness> {
+export async function readiness(ctx: ReadinessParts): Promise<Readiness> {
   const [database, cache, feed] = await Promise.all([
     attempt(async () => ({ ok: true, engine: ctx.db.engine, revocationCursor: await ctx.revocations.head() })),
     attempt(async () => ({

@@ -1,6 +1,5 @@
 import cluster, { type Worker } from 'node:cluster'
-import type { AppContext } from '../context.js'
-import { json, readiness, type Readiness } from './readiness.js'
+import { json, readiness, type Readiness, type ReadinessParts } from './readiness.js'
 import type { Answer } from './server.js'
 
 const QUESTION = 'modular-login:readiness?'
@@ -33,7 +32,7 @@ function isReply(message: unknown, id: number): message is Reply {
  * about this process's readiness (the supervisor serves the metrics port).
  * Answers how to stop.
  */
-export function answerReadinessQuestions(ctx: AppContext): () => void {
+export function answerReadinessQuestions(ctx: ReadinessParts): () => void {
   const listener = (message: unknown) => {
     if (!isQuestion(message)) return
     void readiness(ctx).then(answer => process.send?.({ type: REPLY, id: message.id, readiness: answer }))

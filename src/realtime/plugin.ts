@@ -47,12 +47,20 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
     headers.push(`X-Login-Protocol: ${PROTOCOL_VERSION}`)
   })
 
+  // An `app` entry: the app was removed, or it may no longer open the channel (`app channel <name> off`).
+  const closeWhatAppMayNotHave = async (appId: string) => {
+    const now = await ctx.apps.byId(appId)
+    if (now?.channel) return
+    if (!now) shares.forget(appId)
+    const [code, error] = now
+      ? [CloseCode.Forbidden, new errors.Forbidden('this app may no longer use the channel')]
+      : [CloseCode.AppRemoved, new errors.AppAuth('this app was removed')]
+    for (const channel of channels) if (channel.app?.id === appId) channel.refuse(code, error)
+  }
+
   const onRevocation = (entry: Revocation) => {
     if (entry.kind === 'app') {
-      shares.forget(entry.subject)
-      for (const channel of channels)
-        if (channel.app?.id === entry.subject)
-          channel.refuse(CloseCode.AppRemoved, new errors.AppAuth('this app was removed'))
+      closeWhatAppMayNotHave(entry.subject).catch(error => app.log.error({ err: error }, 'app change not applied'))
       return
     }
     // Encoded once for every connection.

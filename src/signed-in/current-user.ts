@@ -4,7 +4,7 @@ import { errors } from '../errors.js'
 import { andThen, type MaybePromise } from '../maybe-promise.js'
 import { clearLeaseCookie, setLeaseCookie } from './lease-cookie.js'
 import type { Resolution, SignedIn } from './signed-in.js'
-import { requestCookie } from '../http/request-cookie.js'
+import { requestCookie } from '../request-cookie.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -141,6 +141,11 @@ export class AppStore {
     return (await this.db.sql.run('DELETE FROM apps WHERE id = ?', [id])) > 0
   }
 
+  /** Lets the app open the realtime channel or stops it; answers whether the app exists. */
+  async setChannel(id: string, channel: boolean): Promise<boolean> {
+    return (await this.db.sql.run('UPDATE apps SET channel = ? WHERE id = ?', [channel ? 1 : 0, id])) > 0
+  }
+
   async seen(id: string, now: number): Promise<void> {
     await this.db.sql.run('UPDATE apps SET last_seen = ? WHERE id = ?', [now, id])
   }

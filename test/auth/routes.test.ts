@@ -43,6 +43,18 @@ t.test('/login lists the providers on offer', async t => {
   }
 })
 
+t.test('/login with no provider: a passkey-only site is not called unconfigured', async t => {
+  const passkeysOnly = await startApp(t, { debug: false, passkeySignup: 'open' })
+  const page = await passkeysOnly.app.inject({ url: '/login', headers: { accept: 'text/html' } })
+  t.equal(page.statusCode, 200)
+  t.notMatch(page.body, /No sign-in provider is configured/)
+  t.match(page.body, /id="passkeys-only">This site signs in with passkeys/)
+  t.match(page.body, /id="passkey-sign-up"/, 'the way to make an account is on the page')
+  const closed = await startApp(t, { debug: false, passkeySignup: 'invited' })
+  const closedPage = await closed.app.inject({ url: '/login', headers: { accept: 'text/html' } })
+  t.match(closedPage.body, /No sign-in provider is configured: only an account that has a passkey can sign in/)
+})
+
 t.test('/login when already signed in goes straight to next', async t => {
   const { app, signIn } = await startApp(t)
   const cookie = await signIn('alice')

@@ -91,6 +91,8 @@ t.test('usage and unknown commands', async t => {
   const help = await cli('/nonexistent', 'help')
   t.equal(help.code, 0)
   t.match(help.out, /usage: modular-login <command>/)
+  t.match(help.out, /group create <path> --owner <provider>:<id> \| <user id> {2,}create a namespace/)
+  t.match(help.out, /app add\|list\|allow\|deny\|channel\|remove … {2,}register client applications/)
   const unknown = await cli('/nonexistent', 'frobnicate')
   t.equal(unknown.code, 2)
 })

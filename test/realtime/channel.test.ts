@@ -6,6 +6,7 @@ import { sidOf } from '../helpers/app.js'
 import { openKeys } from '../helpers/database.js'
 import { CloseCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from 'modular-login-client/protocol'
 import { liveServer, RawClient } from '../helpers/realtime.js'
+import { runAppCommand } from '../helpers/app-command.js'
 
 t.test('refusals: wrong secret, unknown app, no hello, wrong version', async t => {
   const server = await liveServer(t)
@@ -292,6 +293,46 @@ t.test('removing an app closes its connections with 4003', async t => {
   const retry = await RawClient.open(server.url)
   retry.send({ type: 'hello', version: PROTOCOL_VERSION, app: creds.id, secret: creds.secret })
   t.equal((await retry.closedWith()).code, CloseCode.Unauthorized, 'its credentials no longer work')
+  other.client.close()
+})
+
+t.test('app channel <name> on|off: an OpenID Connect client gets the channel, then loses it (4005)', async t => {
+  const server = await liveServer(t)
+  const { ctx } = server.app
+  const [printed] = await runAppCommand(ctx, 'add', 'grafana', '--redirect-uri', 'https://grafana.example.org/cb')
+  const creds = JSON.parse(printed!) as { id: string; secret: string }
+  const hello = async () => {
+    const raw = await RawClient.open(server.url)
+    raw.send({ type: 'hello', version: PROTOCOL_VERSION, app: creds.id, secret: creds.secret })
+    return raw
+  }
+  t.equal((await (await hello()).closedWith()).code, CloseCode.Forbidden, 'registered without --channel: refused')
+
+  t.same(await runAppCommand(ctx, 'channel', 'grafana', 'on'), ['app grafana may now open the channel'])
+  t.same(await runAppCommand(ctx, 'channel', 'grafana', 'on'), ['app grafana may already open the channel'])
+  const { client } = await RawClient.hello(server.url, creds)
+  const other = await RawClient.hello(server.url, await server.addApp('kept'))
+  t.equal((await client.request({ type: 'ping' })).type, 'pong', 'welcome on the channel')
+
+  t.same(await runAppCommand(ctx, 'channel', 'grafana', 'off'), [
+    'app grafana may no longer open the channel; its connections are closed',
+  ])
+  t.match(await client.closedWith(), { code: CloseCode.Forbidden, reason: /^LOGIN_ERR_FORBIDDEN: / })
+  t.equal((await other.client.request({ type: 'ping' })).type, 'pong', 'other apps stay connected')
+  t.equal((await (await hello()).closedWith()).code, CloseCode.Forbidden, 'and it is refused again')
+  t.match(await ctx.apps.find('grafana'), {
+    channel: false,
+    oidc: { redirectUris: ['https://grafana.example.org/cb'] },
+  })
+
+  const refusals: [string[], string, RegExp][] = [
+    [['channel', 'kept', 'off'], 'LOGIN_ERR_CONFLICT', /kept is no OpenID Connect client/],
+    [['channel', 'missing', 'on'], 'LOGIN_ERR_NOT_FOUND', /No app named missing/],
+    [['channel', 'grafana', 'maybe'], 'LOGIN_ERR_BAD_REQUEST', /app channel <name> on\|off/],
+    [['channel', 'grafana'], 'LOGIN_ERR_BAD_REQUEST', /usage/],
+  ]
+  for (const [args, code, message] of refusals)
+    await t.rejects(runAppCommand(ctx, ...args), { code, message }, args.join(' '))
   other.client.close()
 })
 

@@ -4,13 +4,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { parse as parseYaml, stringify as toYaml } from 'yaml'
 import type { AppContext } from '../context.js'
 import { errors } from '../errors.js'
-import { parseIdentity } from '../auth/identity.js'
-import { requestHost, requestPath } from './request-path.js'
+import { findAccount } from '../auth/identity.js'
+import { requestHost, requestPath } from '../rules/request-path.js'
 import type { AccessRule, RuleEvent, RuleSpec } from '../storage/access-rules.js'
-import type { User } from '../storage/users.js'
-import type { ImportPlan } from './import-plan.js'
-import { checkRule, describeRule, ruleInput } from './rule-spec.js'
-import type { RuleChanger } from './service.js'
+import type { ImportPlan } from '../rules/import-plan.js'
+import { checkRule, describeRule, ruleInput } from '../rules/rule-spec.js'
+import type { RuleChanger } from '../rules/service.js'
 
 const RULE_USAGE =
   "rule add <host> [<path>] --allow '<expression>' | --public | --deny [--methods GET,HEAD] [--require-passkey] " +
@@ -213,7 +212,7 @@ async function testCommand(args: string[], ctx: AppContext, print: Print): Promi
     throw new errors.BadRequest(`${JSON.stringify(positionals[0])} is not a URL such as https://app.example.org/path`)
   }
   const method = (values.method ?? 'GET').toUpperCase()
-  const user = values.user === undefined ? null : await findUser(ctx, values.user)
+  const user = values.user === undefined ? null : await findAccount(ctx.users, values.user)
   const compiled = ctx.rules.matcher.match(requestHost(url.host), method, requestPath(`${url.pathname}${url.search}`))
   print(
     compiled
@@ -230,15 +229,4 @@ async function testCommand(args: string[], ctx: AppContext, print: Print): Promi
   if (!judgement.member) return print(`403 for ${who}: not a member of ${compiled.rule.expression}`)
   const passkey = compiled.rule.requirePasskey ? ', on a session begun with a passkey (403 otherwise)' : ''
   print(`200 for ${who}${passkey}, X-Login-Groups: ${judgement.held.join(',')}`)
-}
-
-async function findUser(ctx: AppContext, id: string): Promise<User> {
-  let user: User | undefined
-  if (/^[0-9a-f-]{36}$/i.test(id)) user = await ctx.users.get(id.toLowerCase())
-  else {
-    const { provider, providerUserId } = parseIdentity(id)
-    user = await ctx.users.findByIdentity(provider, providerUserId)
-  }
-  if (!user) throw new errors.NotFound(`no account ${id} (give a user id or <provider>:<id>)`)
-  return user
 }

@@ -1,14 +1,16 @@
 import { errors } from '../errors.js'
-import { parseIdentity } from '../auth/identity.js'
-import { ADMIN } from './actor.js'
-import type { GroupServices } from './services.js'
+import { isUserId, parseIdentity } from '../auth/identity.js'
+import { ADMIN } from '../groups/actor.js'
+import type { GroupServices } from '../groups/services.js'
+import type { NamespaceResult } from '../groups/tree.js'
 
-const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id> [--add-owner]'
+const USAGE = 'usage: modular-login group create <path> --owner <provider>:<provider user id> | <user id> [--add-owner]'
 
 /**
  * `group create <path> --owner <provider>:<id>`: creates the namespace (and
  * any missing groups of the path) with its owner, who need not have signed
- * in yet. Idempotent: running it again reports that nothing changed. A
+ * in yet; `--owner <user id>` names an account that exists (one made with a
+ * passkey has no other name). Idempotent: running it again reports that nothing changed. A
  * group someone else owns gets another owner only with `--add-owner`.
  */
 export async function groupCommand(
@@ -28,10 +30,17 @@ export async function groupCommand(
     else throw new errors.BadRequest(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`)
   }
   if (owner === undefined) throw new errors.BadRequest(`--owner is required; ${USAGE}`)
-  const { provider, providerUserId } = parseIdentity(owner)
-  const result = await ctx.groups.tree.ensureNamespace(path, provider, providerUserId, ADMIN, { addOwner })
+  let result: NamespaceResult
+  let who: string
+  if (isUserId(owner)) {
+    result = await ctx.groups.tree.ensureNamespaceOwnedBy(path, owner.toLowerCase(), ADMIN, { addOwner })
+    who = `${result.owner.name} (user ${result.owner.id})`
+  } else {
+    const { provider, providerUserId } = parseIdentity(owner)
+    result = await ctx.groups.tree.ensureNamespace(path, provider, providerUserId, ADMIN, { addOwner })
+    who = `${provider}:${providerUserId} (user ${result.owner.id})`
+  }
   for (const created of result.createdGroups) print(`created group ${created}`)
-  const who = `${provider}:${providerUserId} (user ${result.owner.id})`
   print(
     result.createdMembership
       ? `${who} now owns ${result.group.path} (group ${result.group.id}, membership ${result.membership.id})`

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import { errors } from '../errors.js'
-import { readiness } from '../metrics/readiness.js'
+import { readiness } from './readiness.js'
 
 /**
  * `GET /login/health`: the process is alive (no dependency is asked, so a
