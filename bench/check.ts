@@ -9,10 +9,11 @@
  * comparison; and with 1, 100 and 10,000 access rules, the one that matches
  * in the middle of the list (docs/forward-auth.md, "Access rules").
  *
- * Each target runs in its own child process (bench/target-server.ts, same
- * Node flags for all) while autocannon drives it from this one, every
- * request carrying what a proxy sends (the cookie, the original host, URI
- * and method). Each target gets a fixed number of requests per round, and
+ * Each target runs in a child process of its own (bench/target-server.ts,
+ * same Node flags for all), started afresh every round, while autocannon
+ * drives it from this one, every request carrying what a proxy sends (the
+ * cookie, the original host, URI and method). Each target gets a fixed
+ * number of requests per round after its warm-up, and
  * the figure that decides is the CPU time its process spent per request,
  * read from /proc/<pid>/stat: on a shared machine, requests per second
  * swing with the neighbours (and the load generator shares the machine),
@@ -26,7 +27,7 @@
  * or PostgreSQL is missing.
  *
  * Options: --amount <requests> per target and round (20000), --rounds <n> (5),
- * --warmup <requests> (10000), --connections <n> (32), --log-level <level> (info).
+ * --warmup <requests> per target and round (10000), --connections <n> (32), --log-level <level> (info).
  */
 import { startMemcached } from '../test/helpers/memcached.js'
 import { startPostgres } from '../test/helpers/postgres.js'
@@ -41,29 +42,32 @@ const RULES_PATH = '/app'
 interface Target extends CpuTarget {
   /** What its CPU per request is compared with (hello-world's, or the plain check's), and the least ratio wanted. */
   against?: { target: Target; goal?: number }
-  stop(): Promise<void>
 }
 
-/** Starts a target in its own process and waits until it listens. */
-async function start(name: string, options: TargetOptions, path: string, against?: Target['against']): Promise<Target> {
-  const { ready, stop, child } = await forkReady<TargetReady>('./target-server.js', options)
+/** A target whose server runs in a process of its own, started afresh each round. */
+function target(name: string, options: TargetOptions, path: string, against?: Target['against']): Target {
   return {
     name,
     against,
-    stop,
-    pid: child.pid!,
     cpu: [],
     rps: [],
     p50: [],
     p99: [],
-    url: `http://127.0.0.1:${ready.port}${path}`,
-    // What nginx or Traefik sends with each check: the original host, URI, scheme and method.
-    headers: {
-      ...(ready.cookie ? { cookie: ready.cookie } : {}),
-      'x-forwarded-host': RULES_HOST,
-      'x-forwarded-uri': `${RULES_PATH}/page?id=42`,
-      'x-forwarded-proto': 'https',
-      'x-forwarded-method': 'GET',
+    async start() {
+      const { ready, stop, child } = await forkReady<TargetReady>('./target-server.js', options)
+      return {
+        pid: child.pid!,
+        stop,
+        url: `http://127.0.0.1:${ready.port}${path}`,
+        // What nginx or Traefik sends with each check: the original host, URI, scheme and method.
+        headers: {
+          ...(ready.cookie ? { cookie: ready.cookie } : {}),
+          'x-forwarded-host': RULES_HOST,
+          'x-forwarded-uri': `${RULES_PATH}/page?id=42`,
+          'x-forwarded-proto': 'https',
+          'x-forwarded-method': 'GET',
+        },
+      }
     },
   }
 }
@@ -88,12 +92,12 @@ try {
     missing++
   }
   const login = { kind: 'login', logLevel } as const
-  const hello = await start('hello-world (bare Fastify)', { kind: 'hello', memcached: [], logLevel }, '/')
+  const hello = target('hello-world (bare Fastify)', { kind: 'hello', memcached: [], logLevel }, '/')
   targets.push(hello)
-  targets.push(await start('check, SQLite, in-process', { ...login, memcached: [] }, '/login/check', { target: hello }))
+  targets.push(target('check, SQLite, in-process', { ...login, memcached: [] }, '/login/check', { target: hello }))
   if (memcached) {
     const servers = memcached.servers
-    const plain = await start('check, SQLite, memcached', { ...login, memcached: servers }, '/login/check', {
+    const plain = target('check, SQLite, memcached', { ...login, memcached: servers }, '/login/check', {
       target: hello,
       goal: 0.8,
     })
@@ -101,7 +105,7 @@ try {
     if (typeof postgres !== 'string') {
       const database = await postgres.createDatabase()
       const options = { ...login, memcached: servers, database }
-      targets.push(await start('check, PostgreSQL, memcached', options, '/login/check', { target: hello, goal: 0.8 }))
+      targets.push(target('check, PostgreSQL, memcached', options, '/login/check', { target: hello, goal: 0.8 }))
     }
     for (const [count, goal] of [
       [1, undefined],
@@ -110,12 +114,11 @@ try {
     ] as const) {
       const rules = { count, host: RULES_HOST, path: RULES_PATH }
       const name = `check, ${count.toLocaleString('en')} rule${count === 1 ? '' : 's'}`
-      targets.push(await start(name, { ...login, memcached: servers, rules }, '/login/check', { target: plain, goal }))
+      targets.push(target(name, { ...login, memcached: servers, rules }, '/login/check', { target: plain, goal }))
     }
   }
   await measureCpuRounds(targets, { amount, warmup, rounds, connections })
 } finally {
-  await Promise.all(targets.map(target => target.stop()))
   for (const cleanup of cleanups.reverse()) await cleanup()
 }
 

@@ -228,30 +228,42 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
 }
 
-/** A target whose process's CPU time is measured: `pid` serves `url`. */
-export interface CpuTarget extends LoadTarget {
-  pid: number
+/** A target whose server process's CPU time is measured, started afresh for every round by `start`. */
+export interface CpuTarget extends Omit<LoadTarget, 'url' | 'headers'> {
+  start(): Promise<RunningTarget>
   /** Per round: microseconds of the server's CPU time per request. */
   cpu: number[]
 }
 
+/** A target's server process, listening: `pid` serves `url`. */
+export interface RunningTarget {
+  pid: number
+  url: string
+  headers: Record<string, string>
+  stop(): Promise<void>
+}
+
 /**
- * Sends each target `amount` requests per round, `connections` at a time,
- * after `warmup` requests each, and records the CPU time its server
- * process spent per request (from `/proc/<pid>/stat`: a figure that a busy
- * neighbour barely moves, unlike requests per second) besides the usual
- * throughput and latencies. Targets take turns within each round, so each
- * ratio can compare figures of the same round. Any failed request fails
- * the bench.
+ * Each round starts every target's server afresh, one after the other,
+ * sends it `warmup` requests and then `amount`, `connections` at a time,
+ * records the CPU time its process spent per request of the `amount`
+ * (from `/proc/<pid>/stat`: a figure that a busy neighbour barely moves,
+ * unlike requests per second) besides the usual throughput and latencies,
+ * and stops it. A process of its own each round, because two processes
+ * running the same code on this machine can settle, for as long as they
+ * run, up to a third apart in CPU per request (where V8 happened to place
+ * their code); each round is then one independent sample of every target,
+ * and a ratio of the same round compares two of them. Any failed request
+ * fails the bench.
  */
 export async function measureCpuRounds(
   targets: readonly CpuTarget[],
   options: { amount: number; warmup: number; rounds: number; connections: number },
 ): Promise<void> {
-  const load = async (target: CpuTarget, amount: number) => {
+  const load = async (target: CpuTarget, running: RunningTarget, amount: number) => {
     const result = await autocannon({
-      url: target.url,
-      headers: target.headers,
+      url: running.url,
+      headers: running.headers,
       connections: options.connections,
       amount,
     })
@@ -262,16 +274,21 @@ export async function measureCpuRounds(
       )
     return result
   }
-  for (const target of targets) await load(target, options.warmup)
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of targets) {
-      const before = cpuSeconds(target.pid)
-      const result = await load(target, options.amount)
-      target.cpu.push(((cpuSeconds(target.pid) - before) / options.amount) * 1e6)
-      // autocannon's `duration` is whole seconds: the clock times of the run say it exactly.
-      target.rps.push(result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000))
-      target.p50.push(result.latency.p50)
-      target.p99.push(result.latency.p99)
+      const running = await target.start()
+      try {
+        await load(target, running, options.warmup)
+        const before = cpuSeconds(running.pid)
+        const result = await load(target, running, options.amount)
+        target.cpu.push(((cpuSeconds(running.pid) - before) / options.amount) * 1e6)
+        // autocannon's `duration` is whole seconds: the clock times of the run say it exactly.
+        target.rps.push(result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000))
+        target.p50.push(result.latency.p50)
+        target.p99.push(result.latency.p99)
+      } finally {
+        await running.stop()
+      }
     }
     process.stdout.write(
       `  round ${round}: ${targets.map(t => t.cpu.at(-1)!.toFixed(1)).join(' / ')} µs CPU a request\n`,

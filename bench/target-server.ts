@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
+import { turnOffPretenuring } from '../src/pretenuring.js'
 import { checkRule } from '../src/rules/rule-spec.js'
 import { exitWithParent } from './support.js'
 
@@ -64,6 +65,8 @@ export interface MemoryReport {
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as TargetOptions
+// As the server's own entry does (src/main.ts), for every target alike.
+turnOffPretenuring()
 const runDir = options.config?.runDir ?? mkdtempSync(join(tmpdir(), 'login-bench-'))
 const app =
   options.kind === 'hello'

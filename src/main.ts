@@ -5,9 +5,11 @@ import { buildApp } from './app.js'
 import { loadConfig, type Config } from './config.js'
 import { isLoginError } from './errors.js'
 import { serveClusterMetrics } from './metrics/plugin.js'
+import { turnOffPretenuring } from './pretenuring.js'
 
 /** Process entry: configuration from the environment, then serve until a signal. */
 export async function serve(): Promise<void> {
+  turnOffPretenuring()
   // Whatever the server writes (database journals, keys, secrets) is for its own user only.
   process.umask(0o077)
   let config
