@@ -26,6 +26,19 @@ export default tseslint.config(
     },
   },
   {
+    // Fastify's own logger is off (src/http/logging.ts): what is logged through it is lost.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='log'][object.type='Identifier'][object.name=/^(request|reply|app)$/]",
+          message: "Fastify's logger is off: log through requestLog(request) or ctx.log (src/http/logging.ts)",
+        },
+      ],
+    },
+  },
+  {
     // An async call left without `await` runs after the check that depends on it (a test that passes by luck, a
     // change that lands after the answer): refused with the types' help. tap's `t.test()` runs by itself.
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

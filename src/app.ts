@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import rateLimit from '@fastify/rate-limit'
@@ -13,8 +13,7 @@ import { testProvider } from './auth/providers/test.js'
 import { oauthRoutes } from './auth/oauth.js'
 import { guardUnsafeRoutes } from './http/csrf.js'
 import { addSecurityHeaders } from './http/security-headers.js'
-import { loggerOptions, OneLinePerRequest } from './http/logging.js'
-import { requestLoggers } from './http/request-logger.js'
+import { serverLogger, withRequestLine } from './http/logging.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { staticAssets } from './http/assets.js'
 import { trustedProxies } from './http/trusted-proxies.js'
@@ -30,8 +29,8 @@ import { passkeyRoutes } from './passkeys/routes.js'
 export interface BuildOptions {
   /** Time source for every rule (tests pass a ManualClock). */
   clock?: Clock
-  /** Fastify logger options; defaults to pino at the configured level. */
-  logger?: FastifyServerOptions['logger']
+  /** false: log nothing; else pino at the configured level (src/http/logging.ts). */
+  logger?: false
   /** Where the default logger writes (standard output unless given; tests read what is logged). */
   logStream?: { write(line: string): void }
   /** Called with every route as it is registered (the security tests send each one hostile input). */
@@ -44,9 +43,9 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const timeouts = socketTimeouts(config)
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
-    logController: new OneLinePerRequest(),
-    childLoggerFactory: requestLoggers,
+    // Off: the server logs through its own pino logger (serverLogger, requestLog), which costs a request nothing
+    // until it logs.
+    logger: false,
     trustProxy: trustedProxies(config.trustProxy),
     // Slow clients (one header line every few seconds) must not hold sockets forever: Fastify's default is no limit.
     requestTimeout: timeouts.requestTimeout,
@@ -63,7 +62,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Malformed URLs and over-long parameters are refused by the router itself: answer them like any other error.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   })
-  const ctx = await createContext(config, options.clock ?? systemClock, app.log)
+  const log = serverLogger(options.logger ?? config.logLevel, options.logStream)
+  const ctx = await createContext(config, options.clock ?? systemClock, log)
   app.decorate('ctx', ctx)
   // A property of every request rather than a WeakMap entry, which costs more to set than the lookup it remembers.
   app.decorateRequest('signedIn', undefined)
@@ -91,6 +91,7 @@ async function registerAreas(app: FastifyInstance, config: Config, options: Buil
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
   app.addHook('onRoute', guardUnsafeRoutes)
+  app.addHook('onRoute', withRequestLine)
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
   instrument(app) // request durations and the /metrics endpoint
 

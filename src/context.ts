@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify'
+import type { Logger } from 'pino'
 import { createCache } from './cache/index.js'
 import type { Cache } from './cache/cache.js'
 import type { Clock } from './clock.js'
@@ -40,7 +40,7 @@ declare module 'fastify' {
 export interface AppContext {
   config: Config
   clock: Clock
-  log: FastifyBaseLogger
+  log: Logger
   db: Database
   cache: Cache
   keys: KeyRing
@@ -89,7 +89,7 @@ const FEED_STALE_MS = 1000
 /** How often expired memberships are looked for, to be pushed to apps. */
 const EXPIRY_SWEEP_MS = 1000
 
-export async function createContext(config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
+export async function createContext(config: Config, clock: Clock, log: Logger): Promise<AppContext> {
   const db = await openDatabase(config)
   try {
     return await assemble(db, config, clock, log)
@@ -99,7 +99,7 @@ export async function createContext(config: Config, clock: Clock, log: FastifyBa
   }
 }
 
-async function assemble(db: Database, config: Config, clock: Clock, log: FastifyBaseLogger): Promise<AppContext> {
+async function assemble(db: Database, config: Config, clock: Clock, log: Logger): Promise<AppContext> {
   const metrics = new Metrics()
   const cache = createCache(config.memcached, log, { onError: () => metrics.cacheErrors.inc() })
   const users = new UserStore(db)

@@ -27,14 +27,14 @@ export async function serve(): Promise<void> {
   }
   if (config.workers > 1 && cluster.isPrimary) return supervise(app, config)
   const close = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down')
+    app.ctx.log.info({ signal }, 'shutting down')
     await app.close()
     process.exit(0)
   }
   process.once('SIGINT', close)
   process.once('SIGTERM', close)
   await app.listen({ port: config.port, host: config.host })
-  app.log.info(
+  app.ctx.log.info(
     { url: config.publicUrl, debug: config.debug, providers: app.ctx.providers.list().map(p => p.id) },
     'modular-login ready',
   )
@@ -50,7 +50,7 @@ export async function serve(): Promise<void> {
  */
 async function supervise(app: FastifyInstance, config: Config): Promise<void> {
   await app.close()
-  await serveClusterMetrics(config, app.log)
+  await serveClusterMetrics(config, app.ctx.log)
   let stopping = false
   for (let i = 0; i < config.workers; i++) cluster.fork()
   cluster.on('exit', (worker, code, signal) => {
@@ -58,17 +58,17 @@ async function supervise(app: FastifyInstance, config: Config): Promise<void> {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
       return
     }
-    app.log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
+    app.ctx.log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
     setTimeout(() => cluster.fork(), 1000)
   })
   const stop = (signal: string) => {
-    app.log.info({ signal }, 'shutting down the workers')
+    app.ctx.log.info({ signal }, 'shutting down the workers')
     stopping = true
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  app.log.info({ workers: config.workers, port: config.port }, 'modular-login supervising its workers')
+  app.ctx.log.info({ workers: config.workers, port: config.port }, 'modular-login supervising its workers')
 }
 
 // Started as `node dist/main.js` (server.sh) rather than imported by the CLI.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import type { Judgement } from '../groups/membership.js'
+import { logRequestLine, requestLog } from '../http/logging.js'
 import { fields, readByItsOwner } from '../http/schemas.js'
 import { andThen, type MaybePromise } from '../maybe-promise.js'
 import type { CompiledRule } from '../rules/matcher.js'
@@ -38,19 +39,22 @@ export async function forwardAuth(app: FastifyInstance): Promise<void> {
   const { ctx } = app
   const denyByDefault = ctx.config.defaultRule === 'deny'
 
-  // Counted only where a metrics endpoint reads the counts: a hook costs every check something.
-  const countCheck =
-    ctx.config.metricsPort === null
-      ? undefined
-      : (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-          ctx.metrics.countCheck(RESULTS[reply.statusCode] ?? 'error')
-          done()
-        }
+  // Counted only where a metrics endpoint reads the counts, and each answer logged by a hook only at debug (an allowed
+  // check is a debug line; above debug, refusals are logged as they are answered, src/http/logging.ts): an
+  // `onResponse` hook costs every check something.
+  const countCheck = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    ctx.metrics.countCheck(RESULTS[reply.statusCode] ?? 'error')
+    done()
+  }
+  const onResponse = [
+    ...(ctx.log.isLevelEnabled('debug') ? [logRequestLine] : []),
+    ...(ctx.config.metricsPort === null ? [] : [countCheck]),
+  ]
 
   /** Refuses a signed-out visitor, naming where to sign in. */
   const signedOut = (request: CheckRequest, reply: CheckReply): never => {
     const { url, refused } = signInUrl(ctx.config, originalUrl(request.headers, ctx.config))
-    if (refused) request.log.info({ reason: refused }, 'forward-auth: the original URL cannot be a next')
+    if (refused) requestLog(request).info({ reason: refused }, 'forward-auth: the original URL cannot be a next')
     reply.header('x-login-redirect', url)
     throw new errors.Unauthenticated()
   }
@@ -79,7 +83,7 @@ export async function forwardAuth(app: FastifyInstance): Promise<void> {
     '/check',
     {
       config: { html: false, forProxy: true },
-      ...(countCheck ? { onResponse: countCheck } : {}),
+      ...(onResponse.length > 0 ? { onResponse } : {}),
       schema: { querystring: fields({ group: readByItsOwner }) },
     },
     // Not async: an async handler would make a promise of every answer.

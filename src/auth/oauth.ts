@@ -13,6 +13,7 @@ import { answer } from '../http/form-or-json.js'
 import { nextOf, type NextQuery } from '../http/next-query.js'
 import { notify } from '../http/notice.js'
 import { completeSignIn, signInRateLimit } from './sign-in.js'
+import { requestLog } from '../http/logging.js'
 
 type Callback = { Querystring: CallbackQuery }
 type Named = { Params: { name: string } }
@@ -79,7 +80,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     if (signedIn?.user.id !== linkUser)
       throw new errors.Forbidden('You are no longer signed in to the account this link was started from')
     await links.link(linkUser, identity)
-    request.log.info({ user: linkUser, provider: provider.id }, 'identity linked')
+    requestLog(request).info({ user: linkUser, provider: provider.id }, 'identity linked')
     // Only this server's pages show notices (see src/http/notice.ts).
     if (next.startsWith('/login')) notify(request, reply, `Linked ${provider.label}: it signs in to this account too.`)
     return reply.redirect(next, 303)
@@ -132,7 +133,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
         throw new errors.BadRequest('provider and id must name one of your sign-in methods')
       }
       await links.unlink(user.id, provider, id)
-      request.log.info({ user: user.id, provider }, 'identity unlinked')
+      requestLog(request).info({ user: user.id, provider }, 'identity unlinked')
       return answer(request, reply, { unlinked: { provider, provider_user_id: id } }, () => ({
         to: '/login/view/sessions',
         notice: `Unlinked ${ctx.providers.list().find(p => p.id === provider)?.label ?? provider}.`,

@@ -5,6 +5,7 @@ import { formOrJson, text } from '../http/schemas.js'
 import { addressAppsSee } from './addresses.js'
 import { MAX_HANDLE } from './handles.js'
 import { requireUser } from '../signed-in/current-user.js'
+import { requestLog } from '../http/logging.js'
 
 /**
  * What apps see of the signed-in person besides their name and picture
@@ -31,7 +32,7 @@ export async function profileRoutes(app: FastifyInstance): Promise<void> {
     const handle = bodyFields(request).handle
     if (typeof handle !== 'string') throw new errors.BadRequest('handle is required')
     const chosen = await ctx.handles.choose(user.id, handle.trim())
-    request.log.info({ user: user.id }, 'handle chosen')
+    requestLog(request).info({ user: user.id }, 'handle chosen')
     return answer(request, reply, { handle: chosen }, () => ({
       to: '/login/view/sessions',
       notice: `Your handle is now ${chosen}.`,

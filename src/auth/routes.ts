@@ -13,6 +13,7 @@ import { renderPage } from '../http/views.js'
 import { currentUser, requireUser } from '../signed-in/current-user.js'
 import { clearLeaseCookie } from '../signed-in/lease-cookie.js'
 import { addressAppsSee } from './addresses.js'
+import { requestLog } from '../http/logging.js'
 
 function sessionView(
   session: { sid: string; provider: string; ip: string; userAgent: string; created: number; refreshed: number },
@@ -163,7 +164,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       }
       await ctx.accounts.delete(user.id)
       clearLeaseCookie(reply, ctx.config)
-      request.log.info({ user: user.id }, 'account deleted')
+      requestLog(request).info({ user: user.id }, 'account deleted')
       return answer(request, reply, { deleted: user.id }, () => ({ to: '/login', notice: 'Your account was deleted.' }))
     },
   )

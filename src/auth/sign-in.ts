@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import type { Profile, User } from '../storage/users.js'
 import { setLeaseCookie } from '../signed-in/lease-cookie.js'
 import { currentUser } from '../signed-in/current-user.js'
+import { requestLog } from '../http/logging.js'
 
 /** Per-route options that rate-limit a sign-in endpoint by client IP. */
 export function signInRateLimit(config: Config) {
@@ -43,7 +44,7 @@ export async function beginSession(
     }))
   setLeaseCookie(reply, config, token)
   metrics.signIns.inc({ provider: method.provider, outcome: 'success' })
-  request.log.info({ user: user.id, provider: method.provider, sid }, kept ? 'signed in again' : 'signed in')
+  requestLog(request).info({ user: user.id, provider: method.provider, sid }, kept ? 'signed in again' : 'signed in')
 }
 
 /**

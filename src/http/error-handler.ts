@@ -3,7 +3,7 @@ import type { LoginErrorCode } from 'modular-login-client/errors'
 import { STATUS_CODES } from 'node:http'
 import { errors, isLoginError } from '../errors.js'
 import { wantsHtml } from './html.js'
-import { noteRefusal } from './logging.js'
+import { logAnsweredError, noteRefusal, requestLog } from './logging.js'
 import { renderErrorPage } from './views.js'
 
 interface Answer {
@@ -33,6 +33,7 @@ export function sendError(
   answer: Answer,
 ): FastifyReply | Promise<FastifyReply> {
   if (answer.statusCode < 500) noteRefusal(request, answer)
+  logAnsweredError(request, answer.statusCode)
   if (answer.code === 'LOGIN_ERR_UNAUTHENTICATED' && request.method === 'GET' && wantsHtml(request)) {
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`)
   }
@@ -54,7 +55,7 @@ export function errorHandler(
   reply: FastifyReply,
 ): FastifyReply | Promise<FastifyReply> {
   const answer = classify(error)
-  if (answer.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+  if (answer.statusCode >= 500) requestLog(request).error({ err: error }, 'request failed')
   return sendError(request, reply, answer)
 }
 

@@ -1,4 +1,4 @@
-import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import type { FastifyRequest, onResponseHookHandler, RouteOptions } from 'fastify'
 import pino from 'pino'
 import { INVITATION_PATH } from './invitation-paths.js'
 
@@ -141,21 +141,31 @@ function bufferedStandardOutput(): pino.DestinationStream {
   return standardOutput
 }
 
-/** The server's logger: pino at `level`, to standard output unless a `stream` is given (tests read it). */
-export function loggerOptions(level: string, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
-  return {
-    level,
-    stream: stream ?? bufferedStandardOutput(),
-    // No headers are logged at all (the request is logged as method, URL and address; the reply as its status), so
-    // cookies and credentials need no redaction pass on every line.
-    serializers: {
-      req: (request: FastifyRequest) => ({
-        method: request.method,
-        url: loggableUrl(request, request.routeOptions.url),
-        remoteAddress: request.ip,
-      }),
-    },
+/**
+ * The server's logger: pino at `level`, to standard output unless a
+ * `stream` is given (tests read it); silent when `level` is false. Fastify's
+ * own logger stays off: with it on, every request pays for a child logger
+ * and the listeners that time it, which cost `/login/check` more than the
+ * rest of Fastify's work whether or not anything is logged
+ * (docs/architecture.md, "Benchmarks"). Requests log through
+ * {@link requestLog}, and {@link logRequestLine} writes their lines.
+ */
+export function serverLogger(level: string | false, stream?: { write(line: string): void }): pino.Logger {
+  if (level === false) return pino({ enabled: false })
+  return pino({ level }, stream ?? bufferedStandardOutput())
+}
+
+/** Each request's logger, made when it first logs something: most requests never do. */
+const requestLoggers = new WeakMap<FastifyRequest, pino.Logger>()
+
+/** The logger of a request: the server's, with the request's `reqId` on every line. */
+export function requestLog(request: FastifyRequest): pino.Logger {
+  let logger = requestLoggers.get(request)
+  if (!logger) {
+    logger = request.server.ctx.log.child<never>({ reqId: request.id })
+    requestLoggers.set(request, logger)
   }
+  return logger
 }
 
 /** Why a request was refused (4xx), told by the error handler, logged with the request's line. */
@@ -171,34 +181,58 @@ export function noteRefusal(request: FastifyRequest, refusal: { code: string; me
  * milliseconds it took, the client's address and, for a refusal, its code
  * and message (only its code when no route matched: the message would quote
  * the path). Flat, so that pino writes it without serializing nested
- * objects: Fastify's default writes two lines per request, with nested
- * `req` and `res`, which at info level cost a busy node more than
- * `/login/check` itself.
- *
- * A request a reverse proxy makes for each request it lets through
- * (forward-auth) is logged at debug when it is allowed: the proxy's own log
- * has that request already, and `login_check_total` counts them (docs/operating.md,
- * "Logs").
+ * objects. An `onResponse` hook of each route ({@link withRequestLine});
+ * what no route hook sees is logged as it is answered
+ * ({@link logAnsweredError}).
  */
-export class OneLinePerRequest extends LogController {
-  override incomingRequest(): void {}
+export const logRequestLine: onResponseHookHandler = (request, reply, done) => {
+  writeLine(request, reply.statusCode, reply.elapsedTime)
+  done()
+}
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const route = request.routeOptions
-    const level = error ? 'error' : reply.statusCode < 400 && route.config?.forProxy ? 'debug' : 'info'
-    // 'silent' has no value: nothing is written.
-    if (pino.levels.values[level]! < (pino.levels.values[reply.log.level] ?? Infinity)) return
-    const url = loggableUrl(request, route.url)
-    const refusal = refusals.get(request)
-    const line = {
-      method: request.method,
-      url,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.ip,
-      ...(refusal && url === REDACTED ? { code: refusal.code } : refusal),
-    }
-    if (error) reply.log.error({ ...line, err: error }, 'request errored')
-    else reply.log[level](line, 'request completed')
+/**
+ * Fastify's `onRoute` hook that gives a route {@link logRequestLine}, but
+ * not forward-auth's: a reverse proxy asks it for each request it lets
+ * through and logs that request itself, so an allowed check is a line at
+ * debug, and its route carries the hook only at debug or lower
+ * (src/auth/check.ts; docs/operating.md, "Logs"). Even a hook that writes
+ * nothing has every request timed, which cost a check a tenth of its CPU.
+ */
+export function withRequestLine(route: RouteOptions): void {
+  if (route.config?.forProxy) return
+  route.onResponse = [...[route.onResponse ?? []].flat(), logRequestLine]
+}
+
+/**
+ * The line of a request answered with an error where no route hook writes
+ * it, as the error is answered: a request that matched no route, or a
+ * refused forward-auth check while the level is above debug. Nothing
+ * timed these requests, so their lines have no `ms`.
+ */
+export function logAnsweredError(request: FastifyRequest, status: number): void {
+  const route = request.routeOptions
+  // Forward-auth's route carries the hook only while debug lines are written (src/auth/check.ts).
+  const hooked =
+    route.url !== undefined &&
+    !request.is404 &&
+    (!route.config?.forProxy || request.server.ctx.log.isLevelEnabled('debug'))
+  if (!hooked) writeLine(request, status, NaN)
+}
+
+function writeLine(request: FastifyRequest, status: number, ms: number): void {
+  const route = request.routeOptions
+  const level = status < 400 && route.config?.forProxy ? 'debug' : 'info'
+  const log = request.server.ctx.log
+  if (!log.isLevelEnabled(level)) return
+  const url = loggableUrl(request, route.url)
+  const refusal = refusals.get(request)
+  const line = {
+    method: request.method,
+    url,
+    status,
+    ...(Number.isFinite(ms) ? { ms: Math.round(ms * 10) / 10 } : {}),
+    ip: request.ip,
+    ...(refusal && url === REDACTED ? { code: refusal.code } : refusal),
   }
+  requestLog(request)[level](line, 'request completed')
 }

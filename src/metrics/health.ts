@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import { errors } from '../errors.js'
 import { readiness } from './readiness.js'
+import { requestLog } from '../http/logging.js'
 
 /**
  * `GET /login/health`: the process is alive (no dependency is asked, so a
@@ -22,7 +23,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     const { ready, failing, checks } = await readiness(ctx)
     if (ready) return { status: 'ready' }
     const error = new errors.Unavailable('not ready')
-    request.log.warn({ checks }, `not ready: ${failing.join(', ')} not usable`)
+    requestLog(request).warn({ checks }, `not ready: ${failing.join(', ')} not usable`)
     return reply
       .code(503)
       .header('retry-after', '5')

@@ -51,7 +51,7 @@ export function instrument(app: FastifyInstance): void {
         }),
         '/ready': async () => readinessAnswer(await readiness(app.ctx)),
       },
-      app.log,
+      app.ctx.log,
       socketTimeouts(config),
     )
     metrics.url = endpoint.url

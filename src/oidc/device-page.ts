@@ -9,6 +9,7 @@ import { fields, formOrJson, text } from '../http/schemas.js'
 import { renderPage } from '../http/views.js'
 import type { AppService } from '../apps/apps.js'
 import type { DeviceOutcome, DeviceSignIn, PendingDevice } from './device.js'
+import { requestLog } from '../http/logging.js'
 
 const TITLE = 'Sign in a device'
 const DECISIONS = new Set(['allow', 'deny'])
@@ -74,7 +75,7 @@ export function deviceRoutes(app: FastifyInstance, devices: DeviceSignIn, apps: 
     outcome: DeviceOutcome,
   ) => {
     const name = pending.client.clientName ?? pending.client.clientId
-    request.log.info({ user: signedIn.user.id, client: pending.client.clientId, outcome }, 'device sign-in decided')
+    requestLog(request).info({ user: signedIn.user.id, client: pending.client.clientId, outcome }, 'device sign-in decided')
     const requirement = (await apps.client(pending.client.clientId))?.oidc?.require ?? ''
     const refusal = outcome === 'refused' ? new errors.Forbidden(`not a member of ${requirement}`) : null
     if (!asPage(request)) {

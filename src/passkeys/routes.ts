@@ -14,6 +14,7 @@ import { fields, formOrJson, param, text } from '../http/schemas.js'
 import { renderPage } from '../http/views.js'
 import type { Passkey } from '../storage/passkeys.js'
 import { CHALLENGE_SECONDS } from './challenges.js'
+import { requestLog } from '../http/logging.js'
 
 type Id = { Params: { id: string } }
 type Answer<R> = { Body: { response: R } }
@@ -128,7 +129,7 @@ export async function passkeyRoutes(app: FastifyInstance): Promise<void> {
         request.body.response,
         passkeyName(request.headers['user-agent'] ?? ''),
       )
-      request.log.info({ user: user.id, passkey: passkey.id }, 'passkey added')
+      requestLog(request).info({ user: user.id, passkey: passkey.id }, 'passkey added')
       notify(request, reply, `Added ${passkey.name}: it signs in to this account.`)
       return { passkey: passkeyJson(passkey), redirect: '/login/view/sessions' }
     },
@@ -154,7 +155,7 @@ export async function passkeyRoutes(app: FastifyInstance): Promise<void> {
         request.body.response,
         passkeyName(request.headers['user-agent'] ?? ''),
       )
-      request.log.info({ user: made.user.id, invited: made.acceptance !== null }, 'account created with a passkey')
+      requestLog(request).info({ user: made.user.id, invited: made.acceptance !== null }, 'account created with a passkey')
       await beginSession(request, reply, made.user, { provider: 'passkey', amr: made.amr })
       const { acceptance } = made
       if (acceptance === null) return { user: made.user, memberships: [], redirect: made.next }
@@ -212,7 +213,7 @@ export async function passkeyRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { user } = await requireUser(request, reply)
       const passkey = await passkeys.remove(user.id, request.params.id)
-      request.log.info({ user: user.id, passkey: passkey.id }, 'passkey removed')
+      requestLog(request).info({ user: user.id, passkey: passkey.id }, 'passkey removed')
       return answer(request, reply, { removed: passkey.id }, () => ({
         to: '/login/view/sessions',
         notice: `Removed ${passkey.name}. It may still be listed on your device, where you can delete it too.`,

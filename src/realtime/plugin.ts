@@ -60,7 +60,7 @@ export async function realtimePlugin(app: FastifyInstance, options: RealtimeOpti
 
   const onRevocation = (entry: Revocation) => {
     if (entry.kind === 'app') {
-      closeWhatAppMayNotHave(entry.subject).catch(error => app.log.error({ err: error }, 'app change not applied'))
+      closeWhatAppMayNotHave(entry.subject).catch(error => app.ctx.log.error({ err: error }, 'app change not applied'))
       return
     }
     // Encoded once for every connection.

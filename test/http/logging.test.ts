@@ -7,6 +7,7 @@ t.test('one log line per request: what was asked, the status and how long it too
   const config = testConfig(t, { logLevel: 'info' })
   const app = await buildApp(config, { logStream: { write: line => void lines.push(line) } })
   t.teardown(() => app.close())
+  await app.inject({ url: '/login/me' })
   await app.inject({ url: '/login/check' })
   await app.inject({ url: '/login/nowhere?state=secret' })
   const requests = lines
@@ -16,12 +17,20 @@ t.test('one log line per request: what was asked, the status and how long it too
     {
       msg: 'request completed',
       method: 'GET',
-      url: '/login/check',
+      url: '/login/me',
       status: 401,
       ms: Number,
       ip: '127.0.0.1',
       code: 'LOGIN_ERR_UNAUTHENTICATED',
       message: 'Sign in required',
+    },
+    {
+      // Forward-auth's refusals are logged as they are answered: nothing times a check at info.
+      msg: 'request completed',
+      url: '/login/check',
+      status: 401,
+      ms: undefined,
+      code: 'LOGIN_ERR_UNAUTHENTICATED',
     },
     {
       msg: 'request completed',
@@ -32,7 +41,7 @@ t.test('one log line per request: what was asked, the status and how long it too
       message: undefined,
     },
   ])
-  t.equal(requests.length, 2, 'and no other line about them')
+  t.equal(requests.length, 3, 'and no other line about them')
 })
 
 t.test('an allowed forward-auth check is logged at debug: the proxy logs the request it stands for', async t => {
