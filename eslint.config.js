@@ -32,7 +32,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "MemberExpression[property.name='log'][object.type='Identifier'][object.name=/^(request|reply|app)$/]",
+          selector:
+            "MemberExpression[property.name='log'][object.type='Identifier'][object.name=/^(request|reply|app)$/]",
           message: "Fastify's logger is off: log through requestLog(request) or ctx.log (src/http/logging.ts)",
         },
       ],

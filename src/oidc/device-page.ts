@@ -75,7 +75,10 @@ export function deviceRoutes(app: FastifyInstance, devices: DeviceSignIn, apps: 
     outcome: DeviceOutcome,
   ) => {
     const name = pending.client.clientName ?? pending.client.clientId
-    requestLog(request).info({ user: signedIn.user.id, client: pending.client.clientId, outcome }, 'device sign-in decided')
+    requestLog(request).info(
+      { user: signedIn.user.id, client: pending.client.clientId, outcome },
+      'device sign-in decided',
+    )
     const requirement = (await apps.client(pending.client.clientId))?.oidc?.require ?? ''
     const refusal = outcome === 'refused' ? new errors.Forbidden(`not a member of ${requirement}`) : null
     if (!asPage(request)) {

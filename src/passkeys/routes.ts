@@ -155,7 +155,10 @@ export async function passkeyRoutes(app: FastifyInstance): Promise<void> {
         request.body.response,
         passkeyName(request.headers['user-agent'] ?? ''),
       )
-      requestLog(request).info({ user: made.user.id, invited: made.acceptance !== null }, 'account created with a passkey')
+      requestLog(request).info(
+        { user: made.user.id, invited: made.acceptance !== null },
+        'account created with a passkey',
+      )
       await beginSession(request, reply, made.user, { provider: 'passkey', amr: made.amr })
       const { acceptance } = made
       if (acceptance === null) return { user: made.user, memberships: [], redirect: made.next }
