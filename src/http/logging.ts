@@ -162,7 +162,7 @@ const requestLoggers = new WeakMap<FastifyRequest, pino.Logger>()
 export function requestLog(request: FastifyRequest): pino.Logger {
   let logger = requestLoggers.get(request)
   if (!logger) {
-    logger = request.server.ctx.log.child<never>({ reqId: request.id })
+    logger = request.server.ctx.log.child({ reqId: request.id })
     requestLoggers.set(request, logger)
   }
   return logger
