@@ -1,5 +1,5 @@
 import { sweepPages } from './sweep.js'
-import { screenshot } from './support.js'
+import { axeViolations, screenshot } from './support.js'
 
 await sweepPages(
   'signed-out pages at 1280 and 390 px: no horizontal scrolling, no serious accessibility violation',
@@ -32,5 +32,13 @@ await sweepPages(
 
     await visit('unknown page', '/login/view/nothing', 404)
     t.equal(await page.innerText('#error-code'), 'LOGIN_ERR_NOT_FOUND')
+
+    // The accessibility check itself: on a page with what it is for, axe-core finds it.
+    await page.setContent('<main><img src="/login/nothing.png"><button></button></main>')
+    const found = (await axeViolations(page)).map(violation => violation.id)
+    t.ok(
+      found.includes('image-alt') && found.includes('button-name'),
+      `axe-core finds an image without a text alternative and a button without a name (${found.join(', ')})`,
+    )
   },
 )
