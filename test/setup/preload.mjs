@@ -11,6 +11,7 @@ import childProcess from 'node:child_process'
 import module, { syncBuiltinESMExports } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { measureChildCoverage } from './child-coverage.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const entry = process.argv[1] ?? ''
@@ -23,6 +24,8 @@ if (entry.endsWith('.ts')) {
     module.registerHooks({ resolve: (specifier, context, next) => next(specifier === from ? to : specifier, context) })
   else module.register('./entry-hooks.mjs', import.meta.url, { data: { from, to } })
 }
+
+measureChildCoverage(root)
 
 const testFile = relative(root, entry)
   .replace(/^build\//, '')
