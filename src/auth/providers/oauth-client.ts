@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify'
-import fastifyOauth2 from '@fastify/oauth2'
 import { errors } from '../../errors.js'
 import { oauthErrorOf } from './fetch-json.js'
 import type { AuthorizationRequest, TokenSet } from './oauth-provider.js'
@@ -78,8 +77,13 @@ function exchangeFailure(error: unknown, what: string, timeoutMs: number): Insta
   return new errors.Provider(`${what}'s token endpoint could not be reached`)
 }
 
-/** Registers @fastify/oauth2 for one provider on `app` and answers a client over it. */
+/**
+ * Registers @fastify/oauth2 for one provider on `app` and answers a client over it. The plugin (with
+ * simple-oauth2 and its validation library) is imported here, so that a server with no OAuth provider configured
+ * never loads it.
+ */
 export async function registerClient(app: FastifyInstance, options: ClientOptions): Promise<OAuthClient> {
+  const { default: fastifyOauth2 } = await import('@fastify/oauth2')
   const authorize = hostAndPath(options.authorizeUrl)
   const token = hostAndPath(options.tokenUrl)
   await app.register(fastifyOauth2, {
