@@ -1,4 +1,4 @@
-// Share 2 of 2 of the unit tier's files, run in this one process (test/all/unit-tier.ts says why).
-import { runUnitTierShare } from './unit-tier.js'
+// Share 2 of 2 of the unit tier's files, run in this one process (test/all/shares.ts says why).
+import { runShare } from './shares.js'
 
-await runUnitTierShare(2, 2)
+await runShare('unit', 2, 2)

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { Teardown } from './teardown.js'
 
@@ -16,13 +16,15 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
  */
 export const PAGE_TIMEOUT_MS = 60_000
 
+let processBrowser: Promise<Browser> | undefined
+
 /**
- * Launches a headless Chromium that is closed when the test ends. Answers
- * a reason string instead when no browser is installed, so that the caller
- * can skip with it; under `CI=true` a missing browser throws instead, since
- * a skipped browser test would hide a broken setup.
+ * This process's headless Chromium, launched at the first call and closed when the process's tests end: files
+ * that share a process (test/all/shares.ts) share it too, each test in browser profiles of its own
+ * ({@link freshPage}). Answers a reason string instead when no browser is installed, so that the caller can skip
+ * with it; under `CI=true` a missing browser throws instead, since a skipped browser test would hide a broken setup.
  */
-export async function launchBrowser(t: Teardown): Promise<Browser | string> {
+async function launchBrowser(): Promise<Browser | string> {
   try {
     await access(CHROMIUM, constants.X_OK)
   } catch {
@@ -30,20 +32,21 @@ export async function launchBrowser(t: Teardown): Promise<Browser | string> {
     if (process.env.CI === 'true') throw new Error(`${reason}; it is required under CI`)
     return reason
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 2 * PAGE_TIMEOUT_MS })
-  t.teardown(() => browser.close())
-  return browser
+  if (!processBrowser) {
+    processBrowser = chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 2 * PAGE_TIMEOUT_MS })
+    const launched = processBrowser
+    // tap's root: its teardown runs when the whole process ends.
+    tap.teardown(async () => (await launched.catch(() => null))?.close())
+  }
+  return processBrowser
 }
 
-/** Declares a test that drives the file's browser; without one it is skipped with the reason. */
+/** Declares a test that drives the process's browser; without one it is skipped with the reason. */
 export type BrowserTest = (name: string, body: (t: Test, browser: Browser) => Promise<void>) => ReturnType<Test['test']>
 
-/**
- * Launches the browser of a test file (closed when `t` ends, see
- * {@link launchBrowser}) and answers how to declare the tests that drive it.
- */
+/** How to declare the tests of `t` that drive this process's browser ({@link launchBrowser}). */
 export async function browserTests(t: Test): Promise<BrowserTest> {
-  const browser = await launchBrowser(t)
+  const browser = await launchBrowser()
   return (name, body) =>
     t.test(name, { skip: typeof browser === 'string' ? browser : false }, async t => {
       if (typeof browser === 'string') return
