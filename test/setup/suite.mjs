@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process'
 
 /** Runs a command to its end; answers its exit code (1 for a signal). */
-function run(command, args, options = {}) {
+function run(command, args) {
   return new Promise(resolve => {
-    const child = spawn(command, args, { stdio: 'inherit', ...options })
+    const child = spawn(command, args, { stdio: 'inherit' })
     child.on('error', error => {
       console.error(`${command}: ${error.message}`)
       resolve(1)
