@@ -135,11 +135,9 @@ t.test('LOGIN_WORKERS=2 with LOGIN_METRICS_PORT: one /metrics, summed over the w
   // busy machine can make one of: ready is what both reach, not what both are at every instant.
   const readiness = () => fetch(`http://127.0.0.1:${metricsPort}/ready`)
   let ready = await readiness()
-  await within(
-    PATIENCE_MS,
-    async () => (ready = ready.status === 200 ? ready : await readiness()).status === 200,
-    100,
-  ).catch(() => undefined)
+  await within(PATIENCE_MS, async () => ready.status === 200 || (ready = await readiness()).status === 200, 100).catch(
+    () => undefined,
+  )
   t.equal(ready.status, 200, 'every worker is ready')
   t.match(await ready.json(), {
     status: 'ready',

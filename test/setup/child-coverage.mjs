@@ -5,7 +5,7 @@
 // start of the server (0.75 CPU-s more, for each of some sixty starts in a run). Node.js's own coverage costs a
 // fifth of that. Its reports are written to a folder of the test process's, and when the test process ends they
 // are put where tap reads coverage from (.tap/coverage), keeping the files processinfo would have kept.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,6 +34,8 @@ export function measureChildCoverage(root) {
 /** Moves the children's reports into .tap/coverage, each cut down to the scripts tap reports on. */
 function collect(folder, root) {
   const covered = coveredFiles(root)
+  const into = join(root, '.tap', 'coverage')
+  mkdirSync(into, { recursive: true })
   let n = 0
   for (const name of readdirSync(folder)) {
     const report = JSON.parse(readFileSync(join(folder, name), 'utf8'))
@@ -49,7 +51,7 @@ function collect(folder, root) {
     const kept = Object.fromEntries(
       result.filter(script => maps[script.url]).map(script => [script.url, maps[script.url]]),
     )
-    const to = join(root, '.tap', 'coverage', `child-${process.pid}-${n++}.json`)
+    const to = join(into, `child-${process.pid}-${n++}.json`)
     writeFileSync(to, JSON.stringify({ result, 'source-map-cache': kept }))
   }
   rmSync(folder, { recursive: true, force: true })
